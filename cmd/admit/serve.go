@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/admit-org/admit"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/office"
+	"github.com/admit-org/admit/internal/organizer"
+	"github.com/admit-org/admit/internal/sqlite"
+	"github.com/admit-org/admit/internal/web"
+)
+
+// storeFlags are the flags that say where the ledger and read model live.
+type storeFlags struct {
+	data, nats *string
+	unsafe     *bool
+}
+
+func addStoreFlags(f *flags) storeFlags {
+	return storeFlags{
+		data: f.string("data", "ADMIT_DATA", "./admit-data", "directory for the embedded ledger and the read model"),
+		nats: f.string("nats", "ADMIT_NATS_URL", "",
+			"NATS JetStream server or cluster to use instead of the embedded one, e.g. nats://10.0.0.1:4222"),
+		unsafe: f.bool("unsafe-lazy-fsync", "ADMIT_UNSAFE_LAZY_FSYNC", false,
+			"accept an external NATS setup that may lose acknowledged writes on a crash (testing only)"),
+	}
+}
+
+// store is an open ledger and the lock on the data directory.
+type store struct {
+	dir    string
+	led    *ledger.JetStream
+	unlock func()
+}
+
+// openStore locks the data directory and opens the ledger.
+func openStore(ctx context.Context, sf storeFlags, log *slog.Logger) (*store, error) {
+	dir, err := filepath.Abs(*sf.data)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Logger: log})
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return &store{dir: dir, led: led, unlock: unlock}, nil
+}
+
+func (s *store) close() {
+	s.led.Close()
+	s.unlock()
+}
+
+// lockDir takes an exclusive lock on the data directory, so that two
+// processes never write the same embedded ledger or read model.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("the data directory %s is in use by another admit process (is admit serve running?); stop it first or use --data", dir)
+		}
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("serve", "Runs admit: the HTTP API, the box offices, the ledger and the read model.", getenv, stderr)
+	addr := f.string("addr", "ADMIT_ADDR", "127.0.0.1:8080", "address to listen on for HTTP")
+	sf := addStoreFlags(f)
+	tokenFile := f.string("bootstrap-token-file", "ADMIT_BOOTSTRAP_TOKEN_FILE", "",
+		"on the first start, write the organizer API token to this file (mode 0600) instead of printing it")
+	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
+	logLevel := f.string("log-level", "ADMIT_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	// Wiring, in order; closed in reverse.
+	st, err := openStore(ctx, sf, log)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	db, err := openReadModel(st.dir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	projErr := make(chan error, 1)
+	wg.Go(func() { projErr <- db.Run(bg, st.led) })
+	if err := catchUp(ctx, st.led, db, projErr); err != nil {
+		return err
+	}
+
+	token, err := bootstrap(ctx, st.led, db, *tokenFile)
+	if err != nil {
+		return err
+	}
+
+	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{})
+	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
+	started := make(chan struct{})
+	var officesDone sync.WaitGroup
+	officesDone.Go(func() { offices.Run(officeCtx, started) })
+	<-started
+	defer func() { stopOffices(); officesDone.Wait() }()
+
+	var ready atomic.Bool
+	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI,
+		Ready: func(context.Context) error {
+			if !ready.Load() {
+				return fault.New(fault.Unavailable, "starting up or shutting down")
+			}
+			return nil
+		}})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srvErr := make(chan error, 1)
+	wg.Go(func() { srvErr <- srv.Serve(ln) })
+	ready.Store(true)
+
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "admit is running at %s\n", url)
+	fmt.Fprintf(stdout, "data directory: %s\n", st.dir)
+	switch {
+	case token != "" && *tokenFile == "":
+		fmt.Fprintf(stdout, "organizer API token (shown once, keep it): %s\n", token)
+	case token != "":
+		fmt.Fprintf(stdout, "organizer API token written to %s\n", *tokenFile)
+	}
+	log.Info("serving", "url", url, "data", st.dir)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		runErr = fmt.Errorf("http server: %w", err)
+	case err := <-projErr:
+		runErr = fmt.Errorf("read model projection stopped: %w", err)
+	}
+
+	// Shutdown: readiness off, HTTP drained, box offices flushed, then the
+	// read model and the ledger close through the defers above.
+	log.Info("shutting down")
+	ready.Store(false)
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopOffices()
+	officesDone.Wait()
+	stopBG()
+	return runErr
+}
+
+// catchUp waits until the read model has applied everything already in the
+// ledger, so that the first requests see it.
+func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr <-chan error) error {
+	last, err := led.LastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- db.WaitFor(waitCtx, last) }()
+	select {
+	case err := <-done:
+		return err
+	case err := <-projErr:
+		return fmt.Errorf("read model projection stopped: %w", err)
+	}
+}
+
+// bootstrap creates the first organizer and its API token when there is no
+// organizer yet. It returns the token, or "" when there was nothing to do.
+func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string) (string, error) {
+	n, err := db.CountOrganizers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	desk := &organizer.Desk{Ledger: led, Now: time.Now}
+	var token string
+	write := func() error { return nil }
+	if tokenFile != "" {
+		// Create the file before the organizer, so a bad path fails early.
+		f, err := os.OpenFile(tokenFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return "", fmt.Errorf("bootstrap token file: %w", err)
+		}
+		defer f.Close()
+		write = func() error {
+			if _, err := fmt.Fprintln(f, token); err != nil {
+				return fmt.Errorf("bootstrap token file: %w", err)
+			}
+			return f.Sync()
+		}
+	}
+	_, token, err = desk.Create(ctx, "My organization", "bootstrap")
+	if err != nil {
+		return "", fmt.Errorf("bootstrap organizer: %w", err)
+	}
+	if err := write(); err != nil {
+		return "", err
+	}
+	last, err := led.LastSeq(ctx)
+	if err != nil {
+		return "", err
+	}
+	return token, db.WaitFor(ctx, last)
+}

@@ -1,0 +1,135 @@
+package boxoffice
+
+import (
+	"fmt"
+	"time"
+)
+
+// Apply folds entry e, decided at time at, into s. It returns an error only
+// for an entry that cannot follow the state (a corrupt or foreign ledger);
+// s is then unchanged.
+func Apply(s *State, e Entry, at time.Time) error {
+	switch e := e.(type) {
+	case *HoldCreated:
+		if _, dup := s.Holds[e.HoldID]; dup {
+			return fmt.Errorf("boxoffice: apply %s: hold %s exists", e.Type(), e.HoldID)
+		}
+		for _, it := range e.Items {
+			if s.ticketTypes[it.TicketTypeID] == nil {
+				return fmt.Errorf("boxoffice: apply %s: no ticket type %s", e.Type(), it.TicketTypeID)
+			}
+		}
+		h := &Hold{ID: e.HoldID, Items: e.Items, Status: Active, CreatedAt: at, ExpiresAt: e.ExpiresAt}
+		for _, it := range e.Items {
+			h.Quantity += it.Quantity
+			for _, q := range s.ticketTypes[it.TicketTypeID].quotas {
+				q.Held += it.Quantity
+			}
+		}
+		s.Holds[h.ID] = h
+		s.activeHolds++
+		s.remember(e.Idem, h.ID, at)
+	case *HoldReleased:
+		return s.endHold(e.HoldID, Released, at)
+	case *HoldExpired:
+		return s.endHold(e.HoldID, Expired, at)
+	case *EventCreated:
+		if s.Event != nil {
+			return fmt.Errorf("boxoffice: apply %s: event %s exists", e.Type(), e.EventID)
+		}
+		s.Event = &Event{ID: e.EventID, OrganizerID: e.OrganizerID, Currency: e.Currency, Status: Draft,
+			CreatedAt: at}
+		s.Event.setDetails(&e.EventDetails, at)
+		s.remember(e.Idem, e.EventID, at)
+	case *EventUpdated:
+		if s.Event == nil {
+			return fmt.Errorf("boxoffice: apply %s: no event", e.Type())
+		}
+		s.Event.setDetails(&e.EventDetails, at)
+	case *EventStatusChanged:
+		if s.Event == nil {
+			return fmt.Errorf("boxoffice: apply %s: no event", e.Type())
+		}
+		s.Event.Status = e.Status
+		s.Event.UpdatedAt = at
+		s.remember(e.Idem, e.EventID, at)
+	case *TicketTypeCreated:
+		if s.Event == nil || s.ticketTypes[e.TicketTypeID] != nil {
+			return fmt.Errorf("boxoffice: apply %s: cannot create %s", e.Type(), e.TicketTypeID)
+		}
+		tt := &TicketType{ID: e.TicketTypeID, CreatedAt: at}
+		tt.setDetails(&e.TicketTypeDetails, at)
+		s.TicketTypes = append(s.TicketTypes, tt)
+		s.ticketTypes[tt.ID] = tt
+		s.remember(e.Idem, tt.ID, at)
+	case *TicketTypeUpdated:
+		tt := s.ticketTypes[e.TicketTypeID]
+		if tt == nil {
+			return fmt.Errorf("boxoffice: apply %s: no ticket type %s", e.Type(), e.TicketTypeID)
+		}
+		tt.setDetails(&e.TicketTypeDetails, at)
+	case *QuotaCreated:
+		if s.Event == nil || s.quotas[e.QuotaID] != nil {
+			return fmt.Errorf("boxoffice: apply %s: cannot create %s", e.Type(), e.QuotaID)
+		}
+		q := &Quota{ID: e.QuotaID, CreatedAt: at}
+		s.Quotas = append(s.Quotas, q)
+		s.quotas[q.ID] = q
+		s.setQuota(q, &e.QuotaDetails, at)
+		s.remember(e.Idem, q.ID, at)
+	case *QuotaUpdated:
+		q := s.quotas[e.QuotaID]
+		if q == nil {
+			return fmt.Errorf("boxoffice: apply %s: no quota %s", e.Type(), e.QuotaID)
+		}
+		s.setQuota(q, &e.QuotaDetails, at)
+	default:
+		return fmt.Errorf("boxoffice: apply: unknown entry %T", e)
+	}
+	return nil
+}
+
+func (s *State) endHold(id string, status HoldStatus, at time.Time) error {
+	h := s.Holds[id]
+	if h == nil || h.Status != Active {
+		return fmt.Errorf("boxoffice: end hold %s: not active", id)
+	}
+	h.Status = status
+	h.EndedAt = at
+	for _, it := range h.Items {
+		for _, q := range s.ticketTypes[it.TicketTypeID].quotas {
+			q.Held -= it.Quantity
+		}
+	}
+	s.activeHolds--
+	return nil
+}
+
+func (s *State) remember(idem *IdemStamp, ref string, at time.Time) {
+	if idem != nil {
+		s.idem[idem.Scope+"\x00"+idem.Key] = idemRecord{Hash: idem.Hash, Ref: ref, At: at}
+	}
+}
+
+func (ev *Event) setDetails(d *EventDetails, at time.Time) {
+	ev.Name, ev.Venue, ev.TimeZone = d.Name, d.Venue, d.TimeZone
+	ev.StartsAt, ev.EndsAt = d.StartsAt, d.EndsAt
+	ev.HoldTTLSeconds, ev.MaxTicketsPerHold = d.HoldTTLSeconds, d.MaxTicketsPerHold
+	ev.UpdatedAt = at
+}
+
+func (tt *TicketType) setDetails(d *TicketTypeDetails, at time.Time) {
+	tt.Name, tt.Description, tt.Price = d.Name, d.Description, d.Price
+	tt.MinPerHold, tt.MaxPerHold = d.MinPerHold, d.MaxPerHold
+	tt.SalesStart, tt.SalesEnd = d.SalesStart, d.SalesEnd
+	tt.UpdatedAt = at
+}
+
+// setQuota changes a quota's details and recounts what its ticket types hold.
+func (s *State) setQuota(q *Quota, d *QuotaDetails, at time.Time) {
+	q.Name, q.Capacity = d.Name, d.Capacity
+	q.TicketTypeIDs = append([]string(nil), d.TicketTypeIDs...)
+	q.UpdatedAt = at
+	q.Held = s.heldOf(q.TicketTypeIDs)
+	s.reindexQuotas()
+}

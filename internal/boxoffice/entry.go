@@ -1,0 +1,259 @@
+package boxoffice
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Entry is one fact in the ledger about an event. Entries are never edited;
+// a correction is a new entry. Each type is versioned in its name and has a
+// JSON Schema under schemas/.
+type Entry interface {
+	// Type is the CloudEvents type, "admit.<area>.<fact>.v<N>".
+	Type() string
+	// Subject is the CloudEvents subject: what the entry is about within the event.
+	Subject() string
+}
+
+// IdemStamp records that an entry answered a request made with an
+// Idempotency-Key, so a retry gets the same answer. Hash is the hex SHA-256
+// of the request (method, path and body) as the caller sent it.
+type IdemStamp struct {
+	Scope string `json:"scope"`
+	Key   string `json:"key"`
+	Hash  string `json:"hash"`
+}
+
+// EventDetails are the event's editable details, carried whole by the
+// entries that set them.
+type EventDetails struct {
+	Name              string    `json:"name"`
+	Venue             string    `json:"venue"`
+	TimeZone          string    `json:"timezone"`
+	StartsAt          time.Time `json:"starts_at"`
+	EndsAt            time.Time `json:"ends_at"`
+	HoldTTLSeconds    int       `json:"hold_ttl_seconds"`
+	MaxTicketsPerHold int       `json:"max_tickets_per_hold"`
+}
+
+// EventCreated: the event exists, as a draft.
+type EventCreated struct {
+	EventID     string `json:"event_id"`
+	OrganizerID string `json:"organizer_id"`
+	Currency    string `json:"currency"`
+	EventDetails
+	Idem *IdemStamp `json:"idempotency,omitempty"`
+}
+
+// EventUpdated: the event's details changed; it carries all of them.
+type EventUpdated struct {
+	EventID string `json:"event_id"`
+	EventDetails
+}
+
+// EventStatusChanged: the event moved to another sales status.
+type EventStatusChanged struct {
+	EventID string     `json:"event_id"`
+	From    Status     `json:"from"`
+	Status  Status     `json:"status"`
+	Idem    *IdemStamp `json:"idempotency,omitempty"`
+}
+
+// TicketTypeDetails are a ticket type's editable details.
+type TicketTypeDetails struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Price       Money     `json:"price"`
+	MinPerHold  int       `json:"min_per_hold"`
+	MaxPerHold  int       `json:"max_per_hold"`
+	SalesStart  time.Time `json:"sales_start,omitzero"`
+	SalesEnd    time.Time `json:"sales_end,omitzero"`
+}
+
+// TicketTypeCreated: a new ticket type.
+type TicketTypeCreated struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	TicketTypeDetails
+	Idem *IdemStamp `json:"idempotency,omitempty"`
+}
+
+// TicketTypeUpdated: a ticket type's details changed; it carries all of them.
+type TicketTypeUpdated struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	TicketTypeDetails
+}
+
+// QuotaDetails are a quota's editable details.
+type QuotaDetails struct {
+	Name          string   `json:"name"`
+	Capacity      int      `json:"capacity"`
+	TicketTypeIDs []string `json:"ticket_type_ids"`
+}
+
+// QuotaCreated: a new capacity pool.
+type QuotaCreated struct {
+	QuotaID string `json:"quota_id"`
+	QuotaDetails
+	Idem *IdemStamp `json:"idempotency,omitempty"`
+}
+
+// QuotaUpdated: a quota's details changed; it carries all of them.
+type QuotaUpdated struct {
+	QuotaID string `json:"quota_id"`
+	QuotaDetails
+}
+
+// HoldCreated: capacity set aside for a buyer until ExpiresAt.
+type HoldCreated struct {
+	HoldID    string     `json:"hold_id"`
+	Items     []Item     `json:"items"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	Idem      *IdemStamp `json:"idempotency,omitempty"`
+}
+
+// HoldReleased: the buyer gave the hold back before it expired.
+type HoldReleased struct {
+	HoldID string `json:"hold_id"`
+}
+
+// HoldExpired: the hold's time ran out and its capacity is free again.
+type HoldExpired struct {
+	HoldID string `json:"hold_id"`
+}
+
+func (*EventCreated) Type() string       { return "admit.event.created.v1" }
+func (*EventUpdated) Type() string       { return "admit.event.updated.v1" }
+func (*EventStatusChanged) Type() string { return "admit.event.status_changed.v1" }
+func (*TicketTypeCreated) Type() string  { return "admit.ticket_type.created.v1" }
+func (*TicketTypeUpdated) Type() string  { return "admit.ticket_type.updated.v1" }
+func (*QuotaCreated) Type() string       { return "admit.quota.created.v1" }
+func (*QuotaUpdated) Type() string       { return "admit.quota.updated.v1" }
+func (*HoldCreated) Type() string        { return "admit.hold.created.v1" }
+func (*HoldReleased) Type() string       { return "admit.hold.released.v1" }
+func (*HoldExpired) Type() string        { return "admit.hold.expired.v1" }
+
+func (e *EventCreated) Subject() string       { return "event" }
+func (e *EventUpdated) Subject() string       { return "event" }
+func (e *EventStatusChanged) Subject() string { return "event" }
+func (e *TicketTypeCreated) Subject() string  { return "ticket-types/" + e.TicketTypeID }
+func (e *TicketTypeUpdated) Subject() string  { return "ticket-types/" + e.TicketTypeID }
+func (e *QuotaCreated) Subject() string       { return "quotas/" + e.QuotaID }
+func (e *QuotaUpdated) Subject() string       { return "quotas/" + e.QuotaID }
+func (e *HoldCreated) Subject() string        { return "holds/" + e.HoldID }
+func (e *HoldReleased) Subject() string       { return "holds/" + e.HoldID }
+func (e *HoldExpired) Subject() string        { return "holds/" + e.HoldID }
+
+// EntryTypes lists a new zero value of every entry type, by CloudEvents type.
+var entryTypes = map[string]func() Entry{
+	"admit.event.created.v1":        func() Entry { return new(EventCreated) },
+	"admit.event.updated.v1":        func() Entry { return new(EventUpdated) },
+	"admit.event.status_changed.v1": func() Entry { return new(EventStatusChanged) },
+	"admit.ticket_type.created.v1":  func() Entry { return new(TicketTypeCreated) },
+	"admit.ticket_type.updated.v1":  func() Entry { return new(TicketTypeUpdated) },
+	"admit.quota.created.v1":        func() Entry { return new(QuotaCreated) },
+	"admit.quota.updated.v1":        func() Entry { return new(QuotaUpdated) },
+	"admit.hold.created.v1":         func() Entry { return new(HoldCreated) },
+	"admit.hold.released.v1":        func() Entry { return new(HoldReleased) },
+	"admit.hold.expired.v1":         func() Entry { return new(HoldExpired) },
+}
+
+// EntryTypeNames returns the CloudEvents types of all entries.
+func EntryTypeNames() []string {
+	names := make([]string, 0, len(entryTypes))
+	for name := range entryTypes {
+		names = append(names, name)
+	}
+	return names
+}
+
+// BatchContentType is the media type of a ledger message's data: a
+// CloudEvents 1.0 JSON batch.
+const BatchContentType = "application/cloudevents-batch+json"
+
+// CloudEvent is one entry in its CloudEvents 1.0 structured JSON form.
+type CloudEvent struct {
+	SpecVersion     string          `json:"specversion"`
+	ID              string          `json:"id"`
+	Source          string          `json:"source"`
+	Type            string          `json:"type"`
+	Time            time.Time       `json:"time"`
+	Subject         string          `json:"subject"`
+	DataContentType string          `json:"datacontenttype"`
+	Data            json.RawMessage `json:"data"`
+}
+
+// Timed is a decoded entry with the time it was decided.
+type Timed struct {
+	Entry Entry
+	At    time.Time
+}
+
+// Source is the CloudEvents source of an event's entries.
+func Source(eventID string) string { return "/events/" + eventID }
+
+// EncodeBatch appends to buf the entries decided at the same time as one
+// ledger message, a CloudEvents JSON batch from source (Source(eventID) for
+// an event). after is the sequence the message is fenced on: since only one
+// message can follow it, "<after>.<i>" is a unique entry id within the
+// source.
+func EncodeBatch(buf []byte, source string, after uint64, at time.Time, entries []Entry) ([]byte, error) {
+	buf = append(buf, '[')
+	prefix := strconv.FormatUint(after, 10) + "."
+	for i, e := range entries {
+		data, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("boxoffice: encode %s: %w", e.Type(), err)
+		}
+		ce := CloudEvent{SpecVersion: "1.0", ID: prefix + strconv.Itoa(i), Source: source, Type: e.Type(),
+			Time: at, Subject: e.Subject(), DataContentType: "application/json", Data: data}
+		b, err := json.Marshal(&ce)
+		if err != nil {
+			return nil, fmt.Errorf("boxoffice: encode envelope %s: %w", e.Type(), err)
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
+	}
+	return append(buf, ']'), nil
+}
+
+// DecodeBatch decodes an event's ledger message written by EncodeBatch. An
+// unknown entry type is an error: a node must not skip facts it does not
+// understand.
+func DecodeBatch(data []byte) ([]Timed, error) {
+	return DecodeBatchWith(data, DecodeEntry)
+}
+
+// DecodeBatchWith decodes a CloudEvents JSON batch with the given decoder
+// of entry data by type.
+func DecodeBatchWith(data []byte, decode func(typ string, data []byte) (Entry, error)) ([]Timed, error) {
+	var batch []CloudEvent
+	if err := json.Unmarshal(data, &batch); err != nil {
+		return nil, fmt.Errorf("boxoffice: decode batch: %w", err)
+	}
+	out := make([]Timed, 0, len(batch))
+	for _, ce := range batch {
+		e, err := decode(ce.Type, ce.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Timed{Entry: e, At: ce.Time})
+	}
+	return out, nil
+}
+
+// DecodeEntry decodes one entry's data by its CloudEvents type.
+func DecodeEntry(typ string, data []byte) (Entry, error) {
+	mk, ok := entryTypes[typ]
+	if !ok {
+		return nil, fmt.Errorf("boxoffice: unknown entry type %q", typ)
+	}
+	e := mk()
+	if err := json.Unmarshal(data, e); err != nil {
+		return nil, fmt.Errorf("boxoffice: decode %s: %w", typ, err)
+	}
+	return e, nil
+}

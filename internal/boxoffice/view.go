@@ -1,0 +1,156 @@
+package boxoffice
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// View is an immutable copy of what readers may see of an event: its
+// details, ticket types with their availability, and quotas. The box office
+// publishes a new one after every batch; any goroutine may read it.
+type View struct {
+	Event       Event
+	TicketTypes []TicketTypeView
+	Quotas      []Quota
+}
+
+// TicketTypeView is a ticket type with what is left of it.
+type TicketTypeView struct {
+	TicketType
+	Available int  // tickets that could be held now, capacity-wise
+	Capacity  int  // the smallest capacity among its quotas; 0 when in none
+	InQuota   bool // whether it belongs to any quota (else it cannot be sold)
+}
+
+// Availability states of a ticket type, as buyers see them.
+const (
+	StateOnSale       = "on_sale"
+	StateFewLeft      = "few_left"
+	StateSoldOut      = "sold_out"
+	StateNotYetOnSale = "not_yet_on_sale"
+	StateSalesEnded   = "sales_ended"
+	StateUnavailable  = "unavailable"
+)
+
+// View returns an immutable copy of the readable state, or nil when the
+// event does not exist.
+func (s *State) View() *View {
+	if s.Event == nil {
+		return nil
+	}
+	v := &View{Event: *s.Event, TicketTypes: make([]TicketTypeView, len(s.TicketTypes)),
+		Quotas: make([]Quota, len(s.Quotas))}
+	for i, tt := range s.TicketTypes {
+		c := *tt
+		c.quotas = nil
+		tv := TicketTypeView{TicketType: c, Available: tt.available(), InQuota: len(tt.quotas) > 0}
+		for j, q := range tt.quotas {
+			if j == 0 || q.Capacity < tv.Capacity {
+				tv.Capacity = q.Capacity
+			}
+		}
+		v.TicketTypes[i] = tv
+	}
+	for i, q := range s.Quotas {
+		v.Quotas[i] = *q
+		v.Quotas[i].TicketTypeIDs = slices.Clone(q.TicketTypeIDs)
+	}
+	return v
+}
+
+// State is the availability state of ticket type tv at time now.
+func (v *View) State(tv *TicketTypeView, now time.Time) string {
+	switch {
+	case v.Event.Status != OnSale || !tv.InQuota:
+		return StateUnavailable
+	case !tv.SalesStart.IsZero() && now.Before(tv.SalesStart):
+		return StateNotYetOnSale
+	case !tv.SalesEnd.IsZero() && !now.Before(tv.SalesEnd), !now.Before(v.Event.EndsAt):
+		return StateSalesEnded
+	case tv.Available < tv.MinPerHold:
+		return StateSoldOut
+	case tv.Available*10 <= tv.Capacity:
+		return StateFewLeft
+	}
+	return StateOnSale
+}
+
+// TicketType returns the view of a ticket type, or nil.
+func (v *View) TicketType(id string) *TicketTypeView {
+	for i := range v.TicketTypes {
+		if v.TicketTypes[i].ID == id {
+			return &v.TicketTypes[i]
+		}
+	}
+	return nil
+}
+
+// Quota returns a quota's view, or nil.
+func (v *View) Quota(id string) *Quota {
+	for i := range v.Quotas {
+		if v.Quotas[i].ID == id {
+			return &v.Quotas[i]
+		}
+	}
+	return nil
+}
+
+// snapshot is the serialized form of a State.
+type snapshot struct {
+	Version     int                   `json:"v"`
+	Event       *Event                `json:"event"`
+	TicketTypes []*TicketType         `json:"ticket_types"`
+	Quotas      []*Quota              `json:"quotas"`
+	Holds       []*Hold               `json:"holds"`
+	Idem        map[string]idemRecord `json:"idem"`
+}
+
+// MarshalSnapshot encodes the whole state, for recovery without replaying
+// the event's full history.
+func (s *State) MarshalSnapshot() ([]byte, error) {
+	snap := snapshot{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas,
+		Holds: make([]*Hold, 0, len(s.Holds)), Idem: s.idem}
+	for _, h := range s.Holds {
+		snap.Holds = append(snap.Holds, h)
+	}
+	slices.SortFunc(snap.Holds, func(a, b *Hold) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return json.Marshal(&snap)
+}
+
+// UnmarshalSnapshot decodes a state written by MarshalSnapshot.
+func UnmarshalSnapshot(data []byte) (*State, error) {
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		return nil, fmt.Errorf("boxoffice: decode snapshot: %w", err)
+	}
+	if snap.Version != 1 {
+		return nil, fmt.Errorf("boxoffice: snapshot version %d not understood", snap.Version)
+	}
+	s := NewState()
+	s.Event, s.TicketTypes, s.Quotas = snap.Event, snap.TicketTypes, snap.Quotas
+	for _, tt := range s.TicketTypes {
+		s.ticketTypes[tt.ID] = tt
+	}
+	for _, q := range s.Quotas {
+		s.quotas[q.ID] = q
+	}
+	for _, h := range snap.Holds {
+		s.Holds[h.ID] = h
+		if h.Status == Active {
+			s.activeHolds++
+		}
+	}
+	if snap.Idem != nil {
+		s.idem = snap.Idem
+	}
+	s.reindexQuotas()
+	return s, nil
+}

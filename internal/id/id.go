@@ -1,0 +1,57 @@
+// Package id makes and checks admit's identifiers: a short prefix naming the
+// kind of thing, an underscore, and lowercase base32 characters
+// ("ev_k3n7…"). They are safe in URLs and in NATS subjects.
+package id
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+)
+
+var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// Lengths of the random part, in base32 characters (5 bits each).
+const (
+	Short = 20 // 100 bits: events, ticket types, quotas, organizers, tokens
+	Long  = 26 // 130 bits: holds, whose id is the buyer's capability
+)
+
+// New returns a random id: prefix, "_", n random base32 characters.
+func New(prefix string, n int) string {
+	b := make([]byte, (n*5+7)/8)
+	rand.Read(b)
+	return prefix + "_" + b32.EncodeToString(b)[:n]
+}
+
+// Derived returns an id computed from parts, the same for the same parts:
+// used so a retried create with the same Idempotency-Key reaches the same
+// event.
+func Derived(prefix string, n int, parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return prefix + "_" + b32.EncodeToString(h.Sum(nil))[:n]
+}
+
+// Valid reports whether s is an id with the prefix and n characters.
+func Valid(s, prefix string, n int) bool {
+	if len(s) != len(prefix)+1+n || s[:len(prefix)] != prefix || s[len(prefix)] != '_' {
+		return false
+	}
+	for i := len(prefix) + 1; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// Token returns a random secret of 160 bits in base32, with the prefix.
+func Token(prefix string) string {
+	b := make([]byte, 20)
+	rand.Read(b)
+	return prefix + b32.EncodeToString(b)
+}

@@ -1,0 +1,179 @@
+package office
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/fault"
+)
+
+// Owner decides whether this node may run an event's box office. On a
+// single node it always may; in a cluster it is a lease (DESIGN.md §3).
+// Acquire blocks until ownership is granted or refused; release gives it up.
+type Owner interface {
+	Acquire(ctx context.Context, eventID string) (release func(), err error)
+}
+
+// Local is the Owner of a single node: it owns every event.
+type Local struct{}
+
+// Acquire always grants ownership.
+func (Local) Acquire(context.Context, string) (func(), error) { return func() {}, nil }
+
+// Manager starts box offices on first use and stops them on shutdown.
+// Its methods are safe for concurrent use.
+type Manager struct {
+	led   Ledger
+	clock clock.Clock
+	log   *slog.Logger
+	cfg   Config
+	owner Owner
+
+	ctx  context.Context // set by Run; offices live as long as it
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	live map[string]*entry
+}
+
+// entry is an office being loaded or running. ready is closed once office
+// or err is set.
+type entry struct {
+	ready  chan struct{}
+	office *Office
+	err    error
+}
+
+// NewManager returns a manager; call Run before using it.
+func NewManager(led Ledger, clk clock.Clock, owner Owner, log *slog.Logger, cfg Config) *Manager {
+	return &Manager{led: led, clock: clk, owner: owner, log: log, cfg: cfg.withDefaults(),
+		live: make(map[string]*entry)}
+}
+
+// Run lets offices start, and when ctx ends waits for all of them to finish
+// their current batch and store a snapshot. It always returns nil.
+func (m *Manager) Run(ctx context.Context, started chan<- struct{}) error {
+	m.mu.Lock()
+	m.ctx = ctx
+	m.mu.Unlock()
+	close(started)
+	<-ctx.Done()
+	m.wg.Wait()
+	return nil
+}
+
+// Do runs cmd on the event's box office, starting it if needed.
+// A command other than CreateEvent for an event that does not exist fails
+// with NotFound without keeping an office for it.
+func (m *Manager) Do(ctx context.Context, eventID string, cmd boxoffice.Command, render Render) (Result, error) {
+	_, create := cmd.(*boxoffice.CreateEvent)
+	o, err := m.office(ctx, eventID, create)
+	if err != nil {
+		return Result{}, err
+	}
+	return o.Do(ctx, cmd, render)
+}
+
+// Read runs render on the box office goroutine against the current state,
+// in order with the commands: it sees every change acknowledged before it.
+func (m *Manager) Read(ctx context.Context, eventID string, render Render) (any, error) {
+	o, err := m.office(ctx, eventID, false)
+	if err != nil {
+		return nil, err
+	}
+	r, err := o.Do(ctx, nil, render)
+	return r.Value, err
+}
+
+// View returns the event's latest published view. Errors: NotFound when
+// the event does not exist.
+func (m *Manager) View(ctx context.Context, eventID string) (*boxoffice.View, error) {
+	o, err := m.office(ctx, eventID, false)
+	if err != nil {
+		return nil, err
+	}
+	return o.View(), nil
+}
+
+var errNotFound = fault.New(fault.NotFound, "event not found")
+
+// office returns the running office of an event, loading it on first use.
+func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Office, error) {
+	m.mu.Lock()
+	if m.ctx == nil || m.ctx.Err() != nil {
+		m.mu.Unlock()
+		return nil, fault.New(fault.Unavailable, "shutting down")
+	}
+	e := m.live[eventID]
+	if e == nil {
+		e = &entry{ready: make(chan struct{})}
+		m.live[eventID] = e
+		m.wg.Add(1)
+		go m.start(eventID, e)
+	}
+	m.mu.Unlock()
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	if !create && e.office.View() == nil {
+		m.forget(eventID, e) // do not keep offices for events that do not exist
+		return nil, errNotFound
+	}
+	return e.office, nil
+}
+
+func (m *Manager) forget(eventID string, e *entry) {
+	m.mu.Lock()
+	if m.live[eventID] == e && e.office != nil && e.office.View() == nil {
+		delete(m.live, eventID)
+		e.office.cancel()
+	}
+	m.mu.Unlock()
+}
+
+// start acquires ownership, loads and runs one office until the manager
+// stops or the office fails.
+func (m *Manager) start(eventID string, e *entry) {
+	defer m.wg.Done()
+	ctx, cancel := context.WithCancel(m.ctx)
+	defer cancel()
+	fail := func(err error) {
+		m.log.Error("box office could not start", "event", eventID, "err", err)
+		e.err = fault.Wrap(fault.Unavailable, err, "the box office of this event is unavailable; try again")
+		m.drop(eventID, e)
+		close(e.ready)
+	}
+	release, err := m.owner.Acquire(ctx, eventID)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer release()
+	o := newOffice(eventID, m.led, m.clock, m.log, m.cfg)
+	o.cancel = cancel
+	if err := o.load(ctx); err != nil {
+		fail(err)
+		return
+	}
+	e.office = o
+	close(e.ready)
+	if err := o.run(ctx); err != nil {
+		m.log.Error("box office stopped", "event", eventID, "err", err)
+	}
+	m.drop(eventID, e)
+}
+
+func (m *Manager) drop(eventID string, e *entry) {
+	m.mu.Lock()
+	if m.live[eventID] == e {
+		delete(m.live, eventID)
+	}
+	m.mu.Unlock()
+}

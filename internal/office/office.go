@@ -1,0 +1,385 @@
+package office
+
+import (
+	"container/heap"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/ledger"
+)
+
+// Ledger is what a box office needs of the ledger. *ledger.JetStream and
+// *ledger.Memory implement it.
+type Ledger interface {
+	Append(ctx context.Context, m ledger.Message, expectLastSubjectSeq uint64) (uint64, error)
+	Read(ctx context.Context, filter string, from uint64, fn func(ledger.Record) error) (uint64, error)
+	PutSnapshot(ctx context.Context, key string, data []byte) error
+	GetSnapshot(ctx context.Context, key string) ([]byte, error)
+}
+
+var (
+	_ Ledger = (*ledger.JetStream)(nil)
+	_ Ledger = (*ledger.Memory)(nil)
+)
+
+// Config tunes box offices. Zero fields take the defaults.
+type Config struct {
+	QueueDepth    int // commands waiting per event before callers get Unavailable; default 65,536
+	MaxBatch      int // commands decided per ledger message at most; default 4,096
+	SnapshotEvery int // entries between snapshots; default 50,000
+	AppendTimeout time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.QueueDepth <= 0 {
+		c.QueueDepth = 1 << 16
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 4096
+	}
+	if c.SnapshotEvery <= 0 {
+		c.SnapshotEvery = 50_000
+	}
+	if c.AppendTimeout <= 0 {
+		c.AppendTimeout = 10 * time.Second
+	}
+	return c
+}
+
+// Subject is the ledger subject of an event's entries.
+func Subject(eventID string) string { return "ledger.event." + eventID }
+
+// snapshotKey is where an event's snapshot is kept.
+func snapshotKey(eventID string) string { return "event." + eventID }
+
+// Render turns the state right after a command was decided into the value
+// its caller gets back. It runs on the box office goroutine and must copy
+// what it returns.
+type Render func(s *boxoffice.State, d boxoffice.Decision) any
+
+// Result is the answer to one command.
+type Result struct {
+	boxoffice.Decision
+	Value any    // what Render returned
+	Seq   uint64 // a ledger sequence at which the result is recorded: the batch's own when it changed something
+}
+
+type call struct {
+	cmd    boxoffice.Command // nil: a read
+	render Render
+	reply  chan reply
+	res    reply
+}
+
+type reply struct {
+	Result
+	err error
+}
+
+// Office is the box office of one event. Its methods are safe for
+// concurrent use.
+type Office struct {
+	id      string
+	subject string
+	led     Ledger
+	clock   clock.Clock
+	log     *slog.Logger
+	cfg     Config
+	queue   chan *call
+	view    atomic.Pointer[boxoffice.View]
+	stopped chan struct{} // closed when run returns
+	cancel  func()        // stops run
+	err     error         // why run returned; read after stopped is closed
+
+	// Owned by the run goroutine.
+	state     *boxoffice.State
+	lastSeq   uint64 // stream sequence of the event's last ledger message: the fence
+	expiry    expiryHeap
+	sinceSnap int
+	buf       []byte
+}
+
+func newOffice(id string, led Ledger, clk clock.Clock, log *slog.Logger, cfg Config) *Office {
+	return &Office{id: id, subject: Subject(id), led: led, clock: clk, log: log.With("event", id), cfg: cfg,
+		queue: make(chan *call, cfg.QueueDepth), stopped: make(chan struct{})}
+}
+
+// View returns the latest published view, nil while the event does not exist.
+func (o *Office) View() *boxoffice.View { return o.view.Load() }
+
+// Do decides cmd, waits until its entries are durable, and returns the
+// result. Errors: the kinds Decide returns; Unavailable when the queue is
+// full or the office stopped (retry, possibly on another node); the
+// context's error when ctx ends first — the command may still take effect.
+func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (Result, error) {
+	c := &call{cmd: cmd, render: render, reply: make(chan reply, 1)}
+	select {
+	case o.queue <- c:
+	case <-o.stopped:
+		return Result{}, fault.New(fault.Unavailable, "the box office of this event is restarting; try again")
+	default:
+		return Result{}, fault.New(fault.Unavailable, "too many requests for this event right now; try again")
+	}
+	select {
+	case r := <-c.reply:
+		return r.Result, r.err
+	case <-o.stopped:
+		select {
+		case r := <-c.reply:
+			return r.Result, r.err
+		default:
+		}
+		return Result{}, fault.New(fault.Unavailable, "the box office of this event stopped; try again")
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+}
+
+// Stopped is closed when the office has stopped; Err then says why.
+func (o *Office) Stopped() <-chan struct{} { return o.stopped }
+
+// Err is why the office stopped: nil after a clean shutdown.
+func (o *Office) Err() error {
+	<-o.stopped
+	return o.err
+}
+
+// load rebuilds the state from the latest snapshot and the ledger after it.
+func (o *Office) load(ctx context.Context) error {
+	o.state, o.lastSeq = boxoffice.NewState(), 0
+	snap, err := o.led.GetSnapshot(ctx, snapshotKey(o.id))
+	if err != nil {
+		return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
+	}
+	if len(snap) >= 8 {
+		st, err := boxoffice.UnmarshalSnapshot(snap[8:])
+		if err != nil {
+			return fmt.Errorf("office %s: %w", o.id, err)
+		}
+		o.state, o.lastSeq = st, binary.BigEndian.Uint64(snap)
+	}
+	last, err := o.led.Read(ctx, o.subject, o.lastSeq+1, func(r ledger.Record) error {
+		batch, err := boxoffice.DecodeBatch(r.Data)
+		if err != nil {
+			return fmt.Errorf("seq %d: %w", r.Seq, err)
+		}
+		for _, t := range batch {
+			if err := boxoffice.Apply(o.state, t.Entry, t.At); err != nil {
+				return fmt.Errorf("seq %d: %w", r.Seq, err)
+			}
+		}
+		o.sinceSnap += len(batch)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("office %s: replay: %w", o.id, err)
+	}
+	o.lastSeq = max(o.lastSeq, last)
+	o.expiry = o.expiry[:0]
+	for _, h := range o.state.Holds {
+		if h.Status == boxoffice.Active {
+			o.expiry = append(o.expiry, expiring{h.ExpiresAt, h.ID})
+		}
+	}
+	heap.Init(&o.expiry)
+	o.view.Store(o.state.View())
+	return nil
+}
+
+// run is the box office loop. It returns nil when ctx ends (after a final
+// snapshot), or the error that made the office unusable (fenced by another
+// writer, or a ledger it could not reload from).
+func (o *Office) run(ctx context.Context) (err error) {
+	defer func() {
+		o.err = err
+		close(o.stopped)
+		o.failQueued()
+	}()
+	timer := o.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	batch := make([]*call, 0, o.cfg.MaxBatch)
+	for {
+		o.armExpiry(timer)
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			o.snapshot(context.WithoutCancel(ctx))
+			return nil
+		case c := <-o.queue:
+			batch = append(batch, c)
+		case <-timer.C():
+		}
+	drain:
+		for len(batch) < cap(batch) {
+			select {
+			case c := <-o.queue:
+				batch = append(batch, c)
+			default:
+				break drain
+			}
+		}
+		if err := o.decideBatch(ctx, batch); err != nil {
+			return err
+		}
+	}
+}
+
+// decideBatch decides a batch of calls plus any due expiries, appends their
+// entries as one ledger message, and answers the calls.
+func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
+	now := o.clock.Now()
+	var entries []boxoffice.Entry
+	for len(o.expiry) > 0 && !o.expiry[0].at.After(now) {
+		x := heap.Pop(&o.expiry).(expiring)
+		if e := boxoffice.Expire(o.state, x.holdID, now); e != nil {
+			if err := boxoffice.Apply(o.state, e, now); err != nil {
+				return o.reload(ctx, batch, err)
+			}
+			entries = append(entries, e)
+		}
+	}
+	for _, c := range batch {
+		if c.cmd == nil {
+			c.res = reply{Result: Result{Value: c.render(o.state, boxoffice.Decision{})}}
+			continue
+		}
+		d, err := boxoffice.Decide(o.state, c.cmd, now)
+		if err != nil {
+			c.res = reply{err: err}
+			continue
+		}
+		for _, e := range d.Entries {
+			if err := boxoffice.Apply(o.state, e, now); err != nil {
+				return o.reload(ctx, batch, fmt.Errorf("apply own decision: %w", err))
+			}
+			if h, ok := e.(*boxoffice.HoldCreated); ok {
+				heap.Push(&o.expiry, expiring{h.ExpiresAt, h.HoldID})
+			}
+		}
+		entries = append(entries, d.Entries...)
+		c.res = reply{Result: Result{Decision: d}}
+		if c.render != nil {
+			c.res.Value = c.render(o.state, d)
+		}
+	}
+	if len(entries) > 0 {
+		seq, err := o.append(ctx, now, entries)
+		if err != nil {
+			return o.reload(ctx, batch, err)
+		}
+		o.lastSeq = seq
+		o.view.Store(o.state.View())
+		o.sinceSnap += len(entries)
+		if o.sinceSnap >= o.cfg.SnapshotEvery {
+			o.snapshot(ctx)
+		}
+	}
+	for _, c := range batch {
+		if c.res.err == nil {
+			c.res.Seq = o.lastSeq // the change, or a replay's earlier one, is recorded at or before it
+		}
+		c.reply <- c.res
+	}
+	return nil
+}
+
+func (o *Office) append(ctx context.Context, now time.Time, entries []boxoffice.Entry) (uint64, error) {
+	data, err := boxoffice.EncodeBatch(o.buf[:0], boxoffice.Source(o.id), o.lastSeq, now, entries)
+	if err != nil {
+		return 0, err
+	}
+	o.buf = data[:0]
+	msg := ledger.Message{Subject: o.subject, Data: data, Header: map[string]string{
+		"Ce-Specversion":  "1.0",
+		"Ce-Source":       boxoffice.Source(o.id),
+		"Ce-Time":         now.UTC().Format(time.RFC3339Nano),
+		"Content-Type":    boxoffice.BatchContentType,
+		"Admit-Entries":   fmt.Sprint(len(entries)),
+		"Admit-Appending": "box-office",
+	}}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
+	defer cancel()
+	return o.led.Append(actx, msg, o.lastSeq)
+}
+
+// reload answers every call of a failed batch with Unavailable and rebuilds
+// the state from the ledger, which is the truth: the batch may or may not
+// have been recorded. A fenced append means another writer owns the event;
+// the office then stops.
+func (o *Office) reload(ctx context.Context, batch []*call, cause error) error {
+	for _, c := range batch {
+		c.reply <- reply{err: fault.Wrap(fault.Unavailable, cause, "could not record the change; try again")}
+	}
+	if errors.Is(cause, ledger.ErrFenced) {
+		return fmt.Errorf("office %s: %w", o.id, cause)
+	}
+	o.log.Error("box office append failed; reloading from the ledger", "err", cause)
+	if err := o.load(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("office %s: reload after %v: %w", o.id, cause, err)
+	}
+	return nil
+}
+
+// snapshot stores the state with the sequence it covers. A failure is
+// logged: the ledger still has everything.
+func (o *Office) snapshot(ctx context.Context) {
+	if o.sinceSnap == 0 || o.state.Event == nil {
+		return
+	}
+	data, err := o.state.MarshalSnapshot()
+	if err == nil {
+		buf := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(data)), o.lastSeq)
+		err = o.led.PutSnapshot(ctx, snapshotKey(o.id), append(buf, data...))
+	}
+	if err != nil {
+		o.log.Warn("box office snapshot failed", "err", err)
+		return
+	}
+	o.sinceSnap = 0
+}
+
+func (o *Office) armExpiry(t clock.Timer) {
+	if len(o.expiry) == 0 {
+		t.ResetAt(o.clock.Now().Add(time.Hour))
+		return
+	}
+	t.ResetAt(o.expiry[0].at)
+}
+
+func (o *Office) failQueued() {
+	for {
+		select {
+		case c := <-o.queue:
+			c.reply <- reply{err: fault.New(fault.Unavailable, "the box office of this event stopped; try again")}
+		default:
+			return
+		}
+	}
+}
+
+// expiring is a hold waiting to expire; expiryHeap orders them by time.
+type expiring struct {
+	at     time.Time
+	holdID string
+}
+
+type expiryHeap []expiring
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiring)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,194 @@
+// Package organizer keeps the organizer-level facts: organizers and their
+// API tokens, on the ledger subject "ledger.org.<id>". Changes are rare, so
+// a Desk appends each one directly, fenced on the subject's last sequence,
+// instead of running a box office.
+//
+// API tokens are random, shown once, and stored only as SHA-256 hashes.
+package organizer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/ledger"
+)
+
+// Created: a new organizer (tenant).
+type Created struct {
+	OrganizerID string `json:"organizer_id"`
+	Name        string `json:"name"`
+}
+
+// TokenCreated: a new API token for the organizer. Only its hash is kept.
+type TokenCreated struct {
+	OrganizerID string `json:"organizer_id"`
+	TokenID     string `json:"token_id"`
+	Name        string `json:"name"`
+	Hash        string `json:"hash"` // hex SHA-256 of the token
+}
+
+// TokenRevoked: the token no longer grants access.
+type TokenRevoked struct {
+	OrganizerID string `json:"organizer_id"`
+	TokenID     string `json:"token_id"`
+}
+
+func (*Created) Type() string           { return "admit.organizer.created.v1" }
+func (*TokenCreated) Type() string      { return "admit.api_token.created.v1" }
+func (*TokenRevoked) Type() string      { return "admit.api_token.revoked.v1" }
+func (*Created) Subject() string        { return "organizer" }
+func (e *TokenCreated) Subject() string { return "api-tokens/" + e.TokenID }
+func (e *TokenRevoked) Subject() string { return "api-tokens/" + e.TokenID }
+
+var entryTypes = map[string]func() boxoffice.Entry{
+	"admit.organizer.created.v1": func() boxoffice.Entry { return new(Created) },
+	"admit.api_token.created.v1": func() boxoffice.Entry { return new(TokenCreated) },
+	"admit.api_token.revoked.v1": func() boxoffice.Entry { return new(TokenRevoked) },
+}
+
+// EntryTypeNames returns the CloudEvents types of organizer entries.
+func EntryTypeNames() []string {
+	return []string{"admit.organizer.created.v1", "admit.api_token.created.v1", "admit.api_token.revoked.v1"}
+}
+
+// DecodeBatch decodes an organizer ledger message.
+func DecodeBatch(data []byte) ([]boxoffice.Timed, error) {
+	return boxoffice.DecodeBatchWith(data, func(typ string, data []byte) (boxoffice.Entry, error) {
+		mk, ok := entryTypes[typ]
+		if !ok {
+			return nil, fmt.Errorf("organizer: unknown entry type %q", typ)
+		}
+		e := mk()
+		if err := json.Unmarshal(data, e); err != nil {
+			return nil, fmt.Errorf("organizer: decode %s: %w", typ, err)
+		}
+		return e, nil
+	})
+}
+
+// Subject is the ledger subject of an organizer's entries.
+func Subject(organizerID string) string { return "ledger.org." + organizerID }
+
+// Source is the CloudEvents source of an organizer's entries.
+func Source(organizerID string) string { return "/organizers/" + organizerID }
+
+// TokenPrefix starts every API token, so secret scanners can spot them.
+const TokenPrefix = "admit_"
+
+// NewToken returns a new random API token (160 bits) and its hash.
+func NewToken() (token, hash string) {
+	token = id.Token(TokenPrefix)
+	return token, HashToken(token)
+}
+
+// HashToken returns the hex SHA-256 of a token: what is stored and looked up.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// LooksLikeToken reports whether s has the shape of an API token.
+func LooksLikeToken(s string) bool {
+	rest, ok := strings.CutPrefix(s, TokenPrefix)
+	if !ok || len(rest) != 32 {
+		return false
+	}
+	for _, r := range rest {
+		if (r < 'a' || r > 'z') && (r < '2' || r > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// Ledger is what a Desk needs of the ledger.
+type Ledger interface {
+	Append(ctx context.Context, m ledger.Message, expectLastSubjectSeq uint64) (uint64, error)
+	Read(ctx context.Context, filter string, from uint64, fn func(ledger.Record) error) (uint64, error)
+}
+
+// Desk records organizer changes on the ledger. Safe for concurrent use:
+// concurrent changes to one organizer are serialized by the ledger's fence
+// (one wins; the other gets a Conflict to retry).
+type Desk struct {
+	Ledger Ledger
+	Now    func() time.Time
+}
+
+// Create records a new organizer and a first API token for it, returning the
+// organizer id and the token, which is shown once and never stored.
+func (d *Desk) Create(ctx context.Context, name, tokenName string) (organizerID, token string, err error) {
+	if err := checkName(name); err != nil {
+		return "", "", err
+	}
+	organizerID = id.New("or", id.Short)
+	token, hash := NewToken()
+	entries := []boxoffice.Entry{
+		&Created{OrganizerID: organizerID, Name: name},
+		&TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: tokenName, Hash: hash},
+	}
+	if _, err := d.append(ctx, organizerID, 0, entries); err != nil {
+		return "", "", err
+	}
+	return organizerID, token, nil
+}
+
+// CreateToken records a new API token for an existing organizer and returns
+// it. Errors: NotFound when the organizer does not exist.
+func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (string, error) {
+	if err := checkName(name); err != nil {
+		return "", err
+	}
+	exists := false
+	last, err := d.Ledger.Read(ctx, Subject(organizerID), 0, func(r ledger.Record) error {
+		exists = true
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("organizer: read %s: %w", organizerID, err)
+	}
+	if !exists {
+		return "", fault.New(fault.NotFound, "organizer %s not found", organizerID)
+	}
+	token, hash := NewToken()
+	e := &TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: name, Hash: hash}
+	if _, err := d.append(ctx, organizerID, last, []boxoffice.Entry{e}); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+func (d *Desk) append(ctx context.Context, organizerID string, after uint64, entries []boxoffice.Entry) (uint64, error) {
+	now := d.Now()
+	data, err := boxoffice.EncodeBatch(nil, Source(organizerID), after, now, entries)
+	if err != nil {
+		return 0, err
+	}
+	seq, err := d.Ledger.Append(ctx, ledger.Message{Subject: Subject(organizerID), Data: data, Header: map[string]string{
+		"Ce-Specversion": "1.0", "Ce-Source": Source(organizerID), "Content-Type": boxoffice.BatchContentType,
+	}}, after)
+	if errors.Is(err, ledger.ErrFenced) {
+		return 0, fault.Wrap(fault.Conflict, err, "the organizer changed at the same time; try again")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("organizer: append %s: %w", organizerID, err)
+	}
+	return seq, nil
+}
+
+func checkName(name string) error {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 200 || !utf8.ValidString(name) {
+		return fault.Fields(fault.FieldError{Field: "/name", Message: "must be 1 to 200 characters"})
+	}
+	return nil
+}

@@ -1,0 +1,464 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/organizer"
+)
+
+// The ledger subjects the projection understands.
+const (
+	eventSubjectPrefix     = "ledger.event."
+	organizerSubjectPrefix = "ledger.org."
+)
+
+// maxBatch is how many ledger records Run and Rebuild apply per transaction
+// at most.
+const maxBatch = 2000
+
+// The writer's prepared statements, by index into DB.stmts.
+const (
+	stGetPosition = iota
+	stSetPosition
+	stInsertOrganizer
+	stInsertToken
+	stRevokeToken
+	stInsertEvent
+	stUpdateEvent
+	stUpdateEventStatus
+	stInsertTicketType
+	stUpdateTicketType
+	stInsertQuota
+	stUpdateQuota
+	stClearQuotaTicketTypes
+	stInsertQuotaTicketType
+	stInsertHold
+	stEndHold
+	numStmts
+)
+
+var stmtSQL = [numStmts]string{
+	stGetPosition: `SELECT seq FROM projection WHERE name = ?`,
+	stSetPosition: `INSERT INTO projection (name, seq) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
+	stInsertOrganizer: `INSERT INTO organizers (id, name, created_at) VALUES (?, ?, ?)`,
+	stInsertToken: `INSERT INTO api_tokens (id, organizer_id, name, hash, created_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, NULL)`,
+	// A token revoked twice keeps its first revocation time.
+	stRevokeToken: `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND organizer_id = ?`,
+	stInsertEvent: `INSERT INTO events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status,
+		hold_ttl_seconds, max_tickets_per_hold, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stUpdateEvent: `UPDATE events SET name = ?, venue = ?, timezone = ?, starts_at = ?, ends_at = ?,
+		hold_ttl_seconds = ?, max_tickets_per_hold = ?, updated_at = ? WHERE id = ?`,
+	stUpdateEventStatus: `UPDATE events SET status = ?, updated_at = ? WHERE id = ?`,
+	stInsertTicketType: `INSERT INTO ticket_types (id, event_id, name, description, price_amount, price_currency,
+		min_per_hold, max_per_hold, sales_start, sales_end, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stUpdateTicketType: `UPDATE ticket_types SET name = ?, description = ?, price_amount = ?, price_currency = ?,
+		min_per_hold = ?, max_per_hold = ?, sales_start = ?, sales_end = ?, updated_at = ?
+		WHERE id = ? AND event_id = ?`,
+	stInsertQuota: `INSERT INTO quotas (id, event_id, name, capacity, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+	stUpdateQuota:           `UPDATE quotas SET name = ?, capacity = ?, updated_at = ? WHERE id = ? AND event_id = ?`,
+	stClearQuotaTicketTypes: `DELETE FROM quota_ticket_types WHERE quota_id = ?`,
+	stInsertQuotaTicketType: `INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES (?, ?)`,
+	stInsertHold: `INSERT INTO holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at)
+		VALUES (?, ?, 'active', ?, ?, ?, ?, NULL)`,
+	stEndHold: `UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
+}
+
+// projectedTables are the tables the ledger fills, children before parents
+// (the order they are emptied in).
+var projectedTables = []string{"quota_ticket_types", "holds", "quotas", "ticket_types", "events", "api_tokens", "organizers"}
+
+// Follower is what Run needs of the ledger: every record from a sequence on,
+// until ctx ends. *ledger.Memory and *ledger.JetStream implement it.
+type Follower interface {
+	Follow(ctx context.Context, from uint64, fn func(ledger.Record) error) error
+}
+
+// Reader is what Rebuild needs of the ledger: the records on subjects
+// matching filter from a sequence on, up to the end.
+type Reader interface {
+	Read(ctx context.Context, filter string, from uint64, fn func(ledger.Record) error) (uint64, error)
+}
+
+var (
+	_ Follower = (*ledger.Memory)(nil)
+	_ Follower = (*ledger.JetStream)(nil)
+	_ Reader   = (*ledger.Memory)(nil)
+	_ Reader   = (*ledger.JetStream)(nil)
+)
+
+// Run projects the ledger into the database: it follows the ledger from the
+// record after Position and applies what arrives, as many records per
+// transaction as are queued (up to 2,000), each transaction committing the
+// table changes and the new position together. It returns nil when ctx ends,
+// or the error of a record that cannot be applied (or of the ledger), after
+// which WaitFor reports that error instead of waiting. Records already
+// applied are skipped, so a restart applies nothing twice. At most one Run
+// per DB at a time.
+func (db *DB) Run(ctx context.Context, led Follower) error {
+	err := db.run(ctx, led)
+	if err != nil {
+		db.setStopped(err)
+	}
+	return err
+}
+
+func (db *DB) run(parent context.Context, led Follower) error {
+	db.setStopped(nil)
+	from, err := db.Position(parent)
+	if err != nil {
+		if parent.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+
+	// The follower hands records over; the loop below applies them. The
+	// channel holds a full batch and the next one, so the ledger keeps
+	// delivering while a transaction commits.
+	queue := make(chan ledger.Record, 2*maxBatch)
+	followed := make(chan error, 1)
+	go func() {
+		followed <- led.Follow(ctx, from+1, func(r ledger.Record) error {
+			select {
+			case queue <- r:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	stop := func() { cancel(); <-followed }
+
+	batch := make([]ledger.Record, 0, maxBatch)
+	for {
+		select {
+		case r := <-queue:
+			batch = append(batch[:0], r)
+		drain:
+			for len(batch) < maxBatch {
+				select {
+				case r := <-queue:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			if err := db.Apply(ctx, batch); err != nil {
+				stop()
+				if parent.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			clear(batch) // let the records' data go
+		case err := <-followed:
+			if parent.Err() != nil {
+				return nil
+			}
+			if err == nil {
+				return fmt.Errorf("sqlite: follow the ledger: it stopped without an error")
+			}
+			return fmt.Errorf("sqlite: follow the ledger: %w", err)
+		case <-parent.Done():
+			stop()
+			return nil
+		}
+	}
+}
+
+// Apply applies records in ONE transaction together with the new position.
+// Records at or before the current position are skipped, so applying the
+// same records twice changes nothing; records must come in sequence order.
+// On error nothing of the call is committed. Safe for concurrent use (calls
+// are serialized).
+func (db *DB) Apply(ctx context.Context, recs []ledger.Record) error {
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	return db.apply(ctx, recs)
+}
+
+// apply is Apply with db.applyMu held.
+func (db *DB) apply(ctx context.Context, recs []ledger.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: apply: begin: %w", err)
+	}
+	defer tx.Rollback()
+	p := projector{ctx: ctx, tx: tx, db: db}
+	var pos uint64
+	if err := p.stmt(stGetPosition).QueryRowContext(ctx, positionName).Scan(&pos); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: apply: read position: %w", err)
+	}
+	start := pos
+	for i := range recs {
+		r := &recs[i]
+		if r.Seq <= pos {
+			continue
+		}
+		if err := p.record(r); err != nil {
+			return fmt.Errorf("sqlite: apply ledger record %d on %s: %w", r.Seq, r.Subject, err)
+		}
+		pos = r.Seq
+	}
+	if pos == start {
+		return nil
+	}
+	if _, err := p.stmt(stSetPosition).ExecContext(ctx, positionName, int64(pos)); err != nil {
+		return fmt.Errorf("sqlite: apply: set position %d: %w", pos, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: apply: commit position %d: %w", pos, err)
+	}
+	db.setPos(pos)
+	return nil
+}
+
+// Rebuild empties every projected table and the position, then replays the
+// whole ledger in transactions of up to 2,000 records. It is for an offline
+// `admit reindex`: do not run it while Run projects into the same file.
+// Readers may see the model half rebuilt until it returns.
+func (db *DB) Rebuild(ctx context.Context, led Reader) error {
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	if err := db.reset(ctx); err != nil {
+		return err
+	}
+	batch := make([]ledger.Record, 0, maxBatch)
+	_, err := led.Read(ctx, "ledger.>", 1, func(r ledger.Record) error {
+		batch = append(batch, r)
+		if len(batch) < maxBatch {
+			return nil
+		}
+		err := db.apply(ctx, batch)
+		clear(batch)
+		batch = batch[:0]
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	if err := db.apply(ctx, batch); err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	return nil
+}
+
+// reset empties the projected tables and the position in one transaction.
+func (db *DB) reset(ctx context.Context) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: reset: %w", err)
+	}
+	defer tx.Rollback()
+	for _, t := range projectedTables {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return fmt.Errorf("sqlite: reset %s: %w", t, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM projection WHERE name = ?`, positionName); err != nil {
+		return fmt.Errorf("sqlite: reset position: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: reset: commit: %w", err)
+	}
+	db.setPos(0)
+	return nil
+}
+
+// projector applies entries within one transaction.
+type projector struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	db    *DB
+	stmts [numStmts]*sql.Stmt // the writer's statements bound to tx, made on first use
+}
+
+func (p *projector) stmt(i int) *sql.Stmt {
+	if p.stmts[i] == nil {
+		p.stmts[i] = p.tx.StmtContext(p.ctx, p.db.stmts[i])
+	}
+	return p.stmts[i]
+}
+
+// exec runs statement i and returns how many rows it changed.
+func (p *projector) exec(i int, args ...any) (int64, error) {
+	res, err := p.stmt(i).ExecContext(p.ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// execOne runs statement i, which must change exactly one row; what names
+// the row for the error.
+func (p *projector) execOne(what string, i int, args ...any) error {
+	n, err := p.exec(i, args...)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("%s: no such row", what)
+	}
+	return nil
+}
+
+// record applies one ledger message's entries.
+func (p *projector) record(r *ledger.Record) error {
+	if id, ok := subjectID(r.Subject, eventSubjectPrefix); ok {
+		entries, err := boxoffice.DecodeBatch(r.Data)
+		if err != nil {
+			return err
+		}
+		for _, t := range entries {
+			if err := p.eventEntry(id, t.Entry, t.At); err != nil {
+				return fmt.Errorf("%s: %w", t.Entry.Type(), err)
+			}
+		}
+		return nil
+	}
+	if id, ok := subjectID(r.Subject, organizerSubjectPrefix); ok {
+		entries, err := organizer.DecodeBatch(r.Data)
+		if err != nil {
+			return err
+		}
+		for _, t := range entries {
+			if err := p.organizerEntry(id, t.Entry, t.At); err != nil {
+				return fmt.Errorf("%s: %w", t.Entry.Type(), err)
+			}
+		}
+	}
+	return nil // another subject: not ours to project
+}
+
+// subjectID returns the last token of a subject "<prefix><id>".
+func subjectID(subject, prefix string) (string, bool) {
+	id, ok := strings.CutPrefix(subject, prefix)
+	return id, ok && id != "" && !strings.Contains(id, ".")
+}
+
+func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) error {
+	ts := formatTime(at)
+	switch e := e.(type) {
+	case *boxoffice.HoldCreated:
+		qty := 0
+		for _, it := range e.Items {
+			qty += it.Quantity
+		}
+		items := e.Items
+		if items == nil {
+			items = []boxoffice.Item{}
+		}
+		js, err := json.Marshal(items)
+		if err != nil {
+			return err
+		}
+		_, err = p.exec(stInsertHold, e.HoldID, eventID, qty, string(js), ts, formatTime(e.ExpiresAt))
+		return err
+	case *boxoffice.HoldReleased:
+		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Released), ts, e.HoldID, eventID)
+	case *boxoffice.HoldExpired:
+		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Expired), ts, e.HoldID, eventID)
+	case *boxoffice.EventCreated:
+		if e.EventID != eventID {
+			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
+		}
+		d := &e.EventDetails
+		_, err := p.exec(stInsertEvent, eventID, e.OrganizerID, d.Name, d.Venue, d.TimeZone,
+			formatTime(d.StartsAt), formatTime(d.EndsAt), e.Currency, string(boxoffice.Draft),
+			d.HoldTTLSeconds, d.MaxTicketsPerHold, ts, ts)
+		return err
+	case *boxoffice.EventUpdated:
+		if e.EventID != eventID {
+			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
+		}
+		d := &e.EventDetails
+		return p.execOne("event "+eventID, stUpdateEvent, d.Name, d.Venue, d.TimeZone,
+			formatTime(d.StartsAt), formatTime(d.EndsAt), d.HoldTTLSeconds, d.MaxTicketsPerHold, ts, eventID)
+	case *boxoffice.EventStatusChanged:
+		if e.EventID != eventID {
+			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
+		}
+		return p.execOne("event "+eventID, stUpdateEventStatus, string(e.Status), ts, eventID)
+	case *boxoffice.TicketTypeCreated:
+		d := &e.TicketTypeDetails
+		_, err := p.exec(stInsertTicketType, e.TicketTypeID, eventID, d.Name, d.Description, d.Price.Amount,
+			d.Price.Currency, d.MinPerHold, d.MaxPerHold, nullTime(d.SalesStart), nullTime(d.SalesEnd), ts, ts)
+		return err
+	case *boxoffice.TicketTypeUpdated:
+		d := &e.TicketTypeDetails
+		return p.execOne("ticket type "+e.TicketTypeID, stUpdateTicketType, d.Name, d.Description, d.Price.Amount,
+			d.Price.Currency, d.MinPerHold, d.MaxPerHold, nullTime(d.SalesStart), nullTime(d.SalesEnd), ts,
+			e.TicketTypeID, eventID)
+	case *boxoffice.QuotaCreated:
+		if _, err := p.exec(stInsertQuota, e.QuotaID, eventID, e.Name, e.Capacity, ts, ts); err != nil {
+			return err
+		}
+		return p.quotaTicketTypes(e.QuotaID, e.TicketTypeIDs)
+	case *boxoffice.QuotaUpdated:
+		if err := p.execOne("quota "+e.QuotaID, stUpdateQuota, e.Name, e.Capacity, ts, e.QuotaID, eventID); err != nil {
+			return err
+		}
+		if _, err := p.exec(stClearQuotaTicketTypes, e.QuotaID); err != nil {
+			return err
+		}
+		return p.quotaTicketTypes(e.QuotaID, e.TicketTypeIDs)
+	}
+	return fmt.Errorf("no projection for entry %T", e)
+}
+
+// quotaTicketTypes records the quota's ticket types. A ticket type listed
+// twice is recorded once.
+func (p *projector) quotaTicketTypes(quotaID string, ids []string) error {
+	for i, id := range ids {
+		if slices.Contains(ids[:i], id) {
+			continue
+		}
+		if _, err := p.exec(stInsertQuotaTicketType, quotaID, id); err != nil {
+			return fmt.Errorf("ticket type %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (p *projector) organizerEntry(organizerID string, e boxoffice.Entry, at time.Time) error {
+	ts := formatTime(at)
+	switch e := e.(type) {
+	case *organizer.Created:
+		if e.OrganizerID != organizerID {
+			return fmt.Errorf("organizer %s on the subject of organizer %s", e.OrganizerID, organizerID)
+		}
+		_, err := p.exec(stInsertOrganizer, organizerID, e.Name, ts)
+		return err
+	case *organizer.TokenCreated:
+		if e.OrganizerID != organizerID {
+			return fmt.Errorf("organizer %s on the subject of organizer %s", e.OrganizerID, organizerID)
+		}
+		_, err := p.exec(stInsertToken, e.TokenID, organizerID, e.Name, e.Hash, ts)
+		return err
+	case *organizer.TokenRevoked:
+		if e.OrganizerID != organizerID {
+			return fmt.Errorf("organizer %s on the subject of organizer %s", e.OrganizerID, organizerID)
+		}
+		return p.execOne("api token "+e.TokenID, stRevokeToken, ts, e.TokenID, organizerID)
+	}
+	return fmt.Errorf("no projection for entry %T", e)
+}

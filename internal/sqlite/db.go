@@ -1,0 +1,223 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// positionName is the projection table's row for this read model.
+const positionName = "ledger"
+
+// busyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// ErrClosed is returned by WaitFor once the DB is closed.
+var ErrClosed = errors.New("sqlite: read model closed")
+
+// DB is the read model in one SQLite file. Its methods are safe for
+// concurrent use; writes (Apply, Run, Rebuild) are serialized. Close it once
+// nothing uses it.
+type DB struct {
+	w     *sql.DB // the one writer connection
+	r     *sql.DB // read-only connections
+	stmts [numStmts]*sql.Stmt
+
+	applyMu sync.Mutex // held across each write transaction
+
+	mu      sync.Mutex
+	pos     uint64        // last committed ledger sequence
+	changed chan struct{} // closed and replaced whenever pos changes or stopped is set
+	stopped error         // why the projector stopped, when Run returned an error or the DB closed
+}
+
+// Open opens (creating if needed) the read model at path and brings its
+// schema up to date. The file runs in WAL mode with synchronous=NORMAL
+// (a commit may be lost on power failure, which costs only a replay from the
+// ledger), foreign keys on and a busy timeout.
+func Open(path string) (*DB, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlite: open %q: the path must be non-empty and contain no '?' or '#'", path)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	wq := url.Values{"_pragma": append([]string{"journal_mode(WAL)"}, q["_pragma"]...), "_txlock": {"immediate"}}
+	rq := url.Values{"_pragma": append([]string{"query_only(1)"}, q["_pragma"]...)}
+
+	w, err := sql.Open("sqlite", path+"?"+wq.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{w: w, changed: make(chan struct{})}
+	ctx := context.Background()
+	if err := db.init(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite", path+"?"+rq.Encode())
+	if err != nil {
+		db.closeStmts()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.r = r
+	return db, nil
+}
+
+// init migrates the schema, prepares the writer's statements and loads the
+// position.
+func (db *DB) init(ctx context.Context) error {
+	ms, err := loadMigrations(migrations)
+	if err != nil {
+		return err
+	}
+	if err := migrate(ctx, db.w, ms); err != nil {
+		return err
+	}
+	for i, q := range stmtSQL {
+		s, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			db.closeStmts()
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		db.stmts[i] = s
+	}
+	pos, err := readPosition(ctx, db.w)
+	if err != nil {
+		db.closeStmts()
+		return err
+	}
+	db.pos = pos
+	return nil
+}
+
+func (db *DB) closeStmts() {
+	for i, s := range db.stmts {
+		if s != nil {
+			s.Close()
+			db.stmts[i] = nil
+		}
+	}
+}
+
+// Close closes the database. Waiters in WaitFor return ErrClosed. Stop Run
+// (cancel its context and wait for it) before closing.
+func (db *DB) Close() error {
+	db.setStopped(ErrClosed)
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	db.closeStmts()
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readPosition(ctx context.Context, q queryer) (uint64, error) {
+	var seq int64
+	err := q.QueryRowContext(ctx, `SELECT seq FROM projection WHERE name = ?`, positionName).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: read position: %w", err)
+	}
+	return uint64(seq), nil
+}
+
+// Position returns the last ledger stream sequence applied, 0 if none.
+func (db *DB) Position(ctx context.Context) (uint64, error) {
+	return readPosition(ctx, db.r)
+}
+
+// WaitFor blocks until the read model has applied the ledger up to seq
+// (Position() >= seq). It returns ctx's error (wrapped) when ctx ends first,
+// the projector's error when Run stopped on one before reaching seq, and
+// ErrClosed after Close.
+func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
+	for {
+		db.mu.Lock()
+		pos, changed, stopped := db.pos, db.changed, db.stopped
+		db.mu.Unlock()
+		if pos >= seq {
+			return nil
+		}
+		if stopped != nil {
+			return fmt.Errorf("sqlite: wait for %d: the projection stopped at %d: %w", seq, pos, stopped)
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: wait for %d (at %d): %w", seq, pos, ctx.Err())
+		}
+	}
+}
+
+// setPos records a committed position and wakes the waiters.
+func (db *DB) setPos(pos uint64) {
+	db.mu.Lock()
+	db.pos = pos
+	close(db.changed)
+	db.changed = make(chan struct{})
+	db.mu.Unlock()
+}
+
+// setStopped records why the projector stopped (nil: it runs again) and
+// wakes the waiters.
+func (db *DB) setStopped(err error) {
+	db.mu.Lock()
+	if !errors.Is(db.stopped, ErrClosed) {
+		db.stopped = err
+	}
+	close(db.changed)
+	db.changed = make(chan struct{})
+	db.mu.Unlock()
+}
+
+// timeLayout is RFC 3339 in UTC with exactly nine fractional digits: unlike
+// time.RFC3339Nano it has a fixed width, so the text sorts as the time does.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+// nullTime is NULL for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlite: bad stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+func parseNullTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid {
+		return time.Time{}, nil
+	}
+	return parseTime(s.String)
+}

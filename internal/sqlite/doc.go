@@ -1,0 +1,26 @@
+// Package sqlite is admit's read model: a projection of the ledger into a
+// SQLite file (modernc.org/sqlite, pure Go), queried by the HTTP API for
+// everything that is not hot (organizers, API tokens, event lists, holds).
+//
+// The projector reads every ledger message in order. A message on
+// "ledger.event.<event-id>" is an event's batch of box-office entries, one on
+// "ledger.org.<organizer-id>" an organizer's; each entry changes the tables
+// and the position (the last ledger stream sequence applied) in the SAME
+// transaction, so a restart neither loses nor applies anything twice.
+// Messages on other subjects are skipped (the position still moves past
+// them); a message that does not decode or an entry that cannot follow the
+// tables stops the projector with an error, never silently.
+//
+// The read model is derived: Rebuild empties it and replays the whole ledger,
+// and Dump prints it canonically, so a rebuild can be proved identical to the
+// live projection.
+//
+// # Connections and locks
+//
+// A DB has one writer connection (a *sql.DB limited to one connection) used
+// only by Apply, Run and Rebuild, and a pool of read-only connections for
+// queries; with WAL, readers never wait for the writer. Lock order:
+// DB.applyMu (one writer transaction at a time, held across the
+// transaction) before DB.mu (the in-memory position and its waiters, never
+// held during I/O).
+package sqlite

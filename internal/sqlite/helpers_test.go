@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/organizer"
+)
+
+// openDB opens a read model in a new temporary directory and closes it at
+// the end of the test.
+func openDB(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "read.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// book writes entries to a ledger the way the box offices and organizer
+// desks do: one CloudEvents batch per message, fenced on the subject's last
+// sequence.
+type book struct {
+	t    testing.TB
+	led  *ledger.Memory
+	last map[string]uint64 // subject → its last sequence
+}
+
+func newBook(t testing.TB) *book {
+	return &book{t: t, led: ledger.NewMemory(), last: make(map[string]uint64)}
+}
+
+// event appends one message of the event's entries, decided at at, and
+// returns its sequence.
+func (b *book) event(eventID string, at time.Time, entries ...boxoffice.Entry) uint64 {
+	b.t.Helper()
+	return b.append("ledger.event."+eventID, boxoffice.Source(eventID), at, entries)
+}
+
+// org appends one message of the organizer's entries.
+func (b *book) org(organizerID string, at time.Time, entries ...boxoffice.Entry) uint64 {
+	b.t.Helper()
+	return b.append(organizer.Subject(organizerID), organizer.Source(organizerID), at, entries)
+}
+
+func (b *book) append(subject, source string, at time.Time, entries []boxoffice.Entry) uint64 {
+	b.t.Helper()
+	after := b.last[subject]
+	data, err := boxoffice.EncodeBatch(nil, source, after, at, entries)
+	if err != nil {
+		b.t.Fatalf("EncodeBatch: %v", err)
+	}
+	return b.raw(subject, data)
+}
+
+// raw appends a message with any data.
+func (b *book) raw(subject string, data []byte) uint64 {
+	b.t.Helper()
+	seq, err := b.led.Append(context.Background(), ledger.Message{Subject: subject, Data: data,
+		Header: map[string]string{"Content-Type": boxoffice.BatchContentType}}, b.last[subject])
+	if err != nil {
+		b.t.Fatalf("Append %s: %v", subject, err)
+	}
+	b.last[subject] = seq
+	return seq
+}
+
+// records returns every record in the ledger.
+func (b *book) records() []ledger.Record {
+	b.t.Helper()
+	var recs []ledger.Record
+	if _, err := b.led.Read(context.Background(), "ledger.>", 1, func(r ledger.Record) error {
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		b.t.Fatalf("Read: %v", err)
+	}
+	return recs
+}
+
+// dump returns the read model's Dump.
+func dump(t testing.TB, db *DB) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := db.Dump(context.Background(), &buf); err != nil {
+		t.Fatalf("Dump: %v", err)
+	}
+	return buf.String()
+}
+
+// position returns the read model's position.
+func position(t testing.TB, db *DB) uint64 {
+	t.Helper()
+	pos, err := db.Position(context.Background())
+	if err != nil {
+		t.Fatalf("Position: %v", err)
+	}
+	return pos
+}
+
+// count returns the number of rows of a table.
+func count(t testing.TB, db *DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.r.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// running runs db.Run against led until the test ends, and returns a
+// function that stops it and returns Run's error.
+func running(t testing.TB, db *DB, led Follower) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- db.Run(ctx, led) }()
+	stopped := false
+	var err error
+	stop = func() error {
+		if !stopped {
+			cancel()
+			err = <-done
+			stopped = true
+		}
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// waitFor waits, ten seconds at most, for the read model to reach seq.
+func waitFor(t testing.TB, db *DB, seq uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.WaitFor(ctx, seq); err != nil {
+		t.Fatalf("WaitFor(%d): %v", seq, err)
+	}
+}
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 500_000_000, time.UTC)
+
+// at returns t0 plus n seconds.
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+
+// eventDetails are an event's details for tests.
+func eventDetails(name string) boxoffice.EventDetails {
+	cet := time.FixedZone("CET", 3600)
+	return boxoffice.EventDetails{Name: name, Venue: "Hall", TimeZone: "Europe/Berlin",
+		StartsAt: time.Date(2027, 1, 10, 20, 0, 0, 0, cet), EndsAt: time.Date(2027, 1, 10, 23, 0, 0, 0, cet),
+		HoldTTLSeconds: 600, MaxTicketsPerHold: 10}
+}
+
+// newEvent appends an event of the organizer with a ticket type and a
+// quota: what holds need.
+func (b *book) newEvent(organizerID, eventID string, when time.Time) {
+	b.t.Helper()
+	b.event(eventID, when,
+		&boxoffice.EventCreated{EventID: eventID, OrganizerID: organizerID, Currency: "EUR", EventDetails: eventDetails("Show " + eventID)},
+		&boxoffice.TicketTypeCreated{TicketTypeID: "tt_" + eventID, TicketTypeDetails: boxoffice.TicketTypeDetails{
+			Name: "Standing", Price: boxoffice.Money{Amount: 4500, Currency: "EUR"}, MinPerHold: 1, MaxPerHold: 8}},
+		&boxoffice.QuotaCreated{QuotaID: "qu_" + eventID, QuotaDetails: boxoffice.QuotaDetails{
+			Name: "All", Capacity: 1_000_000, TicketTypeIDs: []string{"tt_" + eventID}}},
+	)
+}
+
+// hold is a hold of n tickets of the ticket type newEvent made.
+func hold(eventID, holdID string, n int, when time.Time) *boxoffice.HoldCreated {
+	return &boxoffice.HoldCreated{HoldID: holdID, ExpiresAt: when.Add(10 * time.Minute),
+		Items: []boxoffice.Item{{TicketTypeID: "tt_" + eventID, Quantity: n}}}
+}

@@ -1,0 +1,222 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+)
+
+// Organizer is a tenant, as the read model knows it.
+type Organizer struct {
+	ID, Name  string
+	CreatedAt time.Time
+}
+
+// OrganizerByTokenHash returns the organizer an API token belongs to, by
+// the token's hash (organizer.HashToken). Errors: NotFound when no token has
+// the hash or it was revoked.
+func (db *DB) OrganizerByTokenHash(ctx context.Context, hash string) (Organizer, error) {
+	return db.organizer(ctx, `SELECT o.id, o.name, o.created_at FROM api_tokens t
+		JOIN organizers o ON o.id = t.organizer_id
+		WHERE t.hash = ? AND t.revoked_at IS NULL`, hash)
+}
+
+// Organizer returns the organizer with the id. Errors: NotFound when there
+// is none.
+func (db *DB) Organizer(ctx context.Context, id string) (Organizer, error) {
+	return db.organizer(ctx, `SELECT id, name, created_at FROM organizers WHERE id = ?`, id)
+}
+
+func (db *DB) organizer(ctx context.Context, query string, arg string) (Organizer, error) {
+	var o Organizer
+	var created string
+	err := db.r.QueryRowContext(ctx, query, arg).Scan(&o.ID, &o.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Organizer{}, fault.New(fault.NotFound, "organizer not found")
+	}
+	if err != nil {
+		return Organizer{}, fmt.Errorf("sqlite: read organizer: %w", err)
+	}
+	if o.CreatedAt, err = parseTime(created); err != nil {
+		return Organizer{}, err
+	}
+	return o, nil
+}
+
+// CountOrganizers returns how many organizers exist.
+func (db *DB) CountOrganizers(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM organizers`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count organizers: %w", err)
+	}
+	return n, nil
+}
+
+// EventRow is an event as the read model lists it.
+type EventRow struct {
+	ID, OrganizerID, Name, Venue, TimeZone, Currency, Status string
+	StartsAt, EndsAt, CreatedAt, UpdatedAt                   time.Time
+}
+
+// MaxListLimit is the most rows a list returns per page.
+const MaxListLimit = 200
+
+// ListEvents lists the organizer's events, newest first (by creation time,
+// then id, both descending), only those with the status unless status is
+// "", at most limit (1 to MaxListLimit) per page. cursor is "" for the first
+// page, else the next cursor of the previous page; next is "" on the last
+// page. A cursor stays valid while events are created (they sort before it).
+// Errors: Invalid (field "limit", "status" or "cursor").
+func (db *DB) ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) (rows []EventRow, next string, err error) {
+	var bad []fault.FieldError
+	if limit < 1 || limit > MaxListLimit {
+		bad = append(bad, fault.FieldError{Field: "limit", Message: fmt.Sprintf("must be between 1 and %d", MaxListLimit)})
+	}
+	switch boxoffice.Status(status) {
+	case "", boxoffice.Draft, boxoffice.OnSale, boxoffice.SalesClosed, boxoffice.Cancelled:
+	default:
+		bad = append(bad, fault.FieldError{Field: "status", Message: "must be one of draft, on_sale, sales_closed, cancelled"})
+	}
+	var after *eventCursor
+	if cursor != "" {
+		c, ok := decodeCursor(cursor)
+		if !ok {
+			bad = append(bad, fault.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
+		}
+		after = &c
+	}
+	if bad != nil {
+		return nil, "", fault.Fields(bad...)
+	}
+
+	var q strings.Builder
+	q.WriteString(`SELECT id, organizer_id, name, venue, timezone, currency, status, starts_at, ends_at, created_at, updated_at
+		FROM events WHERE organizer_id = ?`)
+	args := []any{organizerID}
+	if status != "" {
+		q.WriteString(` AND status = ?`)
+		args = append(args, status)
+	}
+	if after != nil {
+		q.WriteString(` AND (created_at < ? OR created_at = ? AND id < ?)`)
+		args = append(args, after.createdAt, after.createdAt, after.id)
+	}
+	q.WriteString(` ORDER BY created_at DESC, id DESC LIMIT ?`)
+	args = append(args, limit+1)
+
+	rs, err := db.r.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list events: %w", err)
+	}
+	defer rs.Close()
+	var last eventCursor
+	for rs.Next() {
+		if len(rows) == limit {
+			next = last.encode()
+			break
+		}
+		var e EventRow
+		var starts, ends, created, updated string
+		if err := rs.Scan(&e.ID, &e.OrganizerID, &e.Name, &e.Venue, &e.TimeZone, &e.Currency, &e.Status,
+			&starts, &ends, &created, &updated); err != nil {
+			return nil, "", fmt.Errorf("sqlite: list events: %w", err)
+		}
+		if err := parseTimes(storedTime{&e.StartsAt, starts}, storedTime{&e.EndsAt, ends},
+			storedTime{&e.CreatedAt, created}, storedTime{&e.UpdatedAt, updated}); err != nil {
+			return nil, "", err
+		}
+		rows = append(rows, e)
+		last = eventCursor{createdAt: created, id: e.ID}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list events: %w", err)
+	}
+	return rows, next, nil
+}
+
+// eventCursor is the position after which a page of events starts.
+type eventCursor struct {
+	createdAt string // as stored
+	id        string
+}
+
+func (c eventCursor) encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.createdAt + " " + c.id))
+}
+
+func decodeCursor(s string) (eventCursor, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return eventCursor{}, false
+	}
+	created, id, ok := strings.Cut(string(b), " ")
+	if !ok || id == "" {
+		return eventCursor{}, false
+	}
+	if t, err := time.Parse(timeLayout, created); err != nil || formatTime(t) != created {
+		return eventCursor{}, false
+	}
+	return eventCursor{createdAt: created, id: id}, true
+}
+
+// storedTime is a time read as text, and where to put it.
+type storedTime struct {
+	dst  *time.Time
+	text string
+}
+
+// parseTimes parses stored times into their destinations.
+func parseTimes(ts ...storedTime) error {
+	for _, st := range ts {
+		t, err := parseTime(st.text)
+		if err != nil {
+			return err
+		}
+		*st.dst = t
+	}
+	return nil
+}
+
+// HoldRow is a hold as the read model knows it. EndedAt is zero while the
+// hold is active.
+type HoldRow struct {
+	ID, EventID, Status           string
+	Quantity                      int
+	Items                         []boxoffice.Item
+	CreatedAt, ExpiresAt, EndedAt time.Time
+}
+
+// Hold returns the event's hold with the id. Errors: NotFound when the
+// event has no such hold.
+func (db *DB) Hold(ctx context.Context, eventID, holdID string) (HoldRow, error) {
+	var h HoldRow
+	var items, created, expires string
+	var ended sql.NullString
+	err := db.r.QueryRowContext(ctx, `SELECT id, event_id, status, quantity, items, created_at, expires_at, ended_at
+		FROM holds WHERE id = ? AND event_id = ?`, holdID, eventID).
+		Scan(&h.ID, &h.EventID, &h.Status, &h.Quantity, &items, &created, &expires, &ended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return HoldRow{}, fault.New(fault.NotFound, "hold not found")
+	}
+	if err != nil {
+		return HoldRow{}, fmt.Errorf("sqlite: read hold: %w", err)
+	}
+	if err := json.Unmarshal([]byte(items), &h.Items); err != nil {
+		return HoldRow{}, fmt.Errorf("sqlite: hold %s: bad stored items: %w", holdID, err)
+	}
+	if err := parseTimes(storedTime{&h.CreatedAt, created}, storedTime{&h.ExpiresAt, expires}); err != nil {
+		return HoldRow{}, err
+	}
+	if h.EndedAt, err = parseNullTime(ended); err != nil {
+		return HoldRow{}, err
+	}
+	return h, nil
+}

@@ -1,0 +1,289 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/office"
+	"github.com/admit-org/admit/internal/sqlite"
+)
+
+type eventIn struct {
+	Name              opt[string]    `json:"name"`
+	Venue             opt[string]    `json:"venue"`
+	TimeZone          opt[string]    `json:"timezone"`
+	StartsAt          opt[time.Time] `json:"starts_at"`
+	EndsAt            opt[time.Time] `json:"ends_at"`
+	Currency          opt[string]    `json:"currency"`
+	HoldTTLSeconds    opt[int]       `json:"hold_ttl_seconds"`
+	MaxTicketsPerHold opt[int]       `json:"max_tickets_per_hold"`
+}
+
+// checkTimeZone adds a field error unless tz names an IANA time zone.
+func checkTimeZone(f *[]fault.FieldError, o *opt[string]) {
+	if !o.Set || o.Null {
+		return
+	}
+	if _, err := time.LoadLocation(o.V); err != nil || o.V == "" || o.V == "Local" {
+		*f = append(*f, fault.FieldError{Field: "/timezone", Message: "must be an IANA time zone such as Europe/Berlin"})
+	}
+}
+
+func fieldsErr(f []fault.FieldError) error {
+	if len(f) == 0 {
+		return nil
+	}
+	return fault.Fields(f...)
+}
+
+// eventID returns the event id of a path, or NotFound if it cannot be one.
+func eventID(r *http.Request) (string, error) {
+	ev := r.PathValue("event_id")
+	if !id.Valid(ev, "ev", id.Short) {
+		return "", fault.New(fault.NotFound, "event not found")
+	}
+	return ev, nil
+}
+
+func renderEvent(s *boxoffice.State, _ boxoffice.Decision) any { return eventOf(s.View()) }
+
+func (s *Server) getOrganizer(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	return writeJSON(w, http.StatusOK, organizerJSON{ID: org.ID, Name: org.Name, CreatedAt: org.CreatedAt.UTC()})
+}
+
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	idem, err := idempotency(r, org.ID, body)
+	if err != nil {
+		return err
+	}
+	var in eventIn
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	var f []fault.FieldError
+	required(&f, "/name", &in.Name)
+	notNull(&f, "/venue", &in.Venue)
+	required(&f, "/timezone", &in.TimeZone)
+	checkTimeZone(&f, &in.TimeZone)
+	required(&f, "/starts_at", &in.StartsAt)
+	required(&f, "/ends_at", &in.EndsAt)
+	required(&f, "/currency", &in.Currency)
+	notNull(&f, "/hold_ttl_seconds", &in.HoldTTLSeconds)
+	notNull(&f, "/max_tickets_per_hold", &in.MaxTicketsPerHold)
+	if in.HoldTTLSeconds.Set && in.HoldTTLSeconds.V == 0 {
+		f = append(f, fault.FieldError{Field: "/hold_ttl_seconds", Message: "must be between 60 and 3600"})
+	}
+	if in.MaxTicketsPerHold.Set && in.MaxTicketsPerHold.V == 0 {
+		f = append(f, fault.FieldError{Field: "/max_tickets_per_hold", Message: "must be between 1 and 100"})
+	}
+	if err := fieldsErr(f); err != nil {
+		return err
+	}
+	evID := id.New("ev", id.Short)
+	if idem != nil {
+		evID = id.Derived("ev", id.Short, org.ID, idem.Key) // a retry reaches the same event
+	}
+	end, err := s.inFlight.begin(idem)
+	if err != nil {
+		return err
+	}
+	defer end()
+	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, EventID: evID, Currency: in.Currency.V, Idem: idem,
+		Details: boxoffice.EventDetails{Name: in.Name.V, Venue: in.Venue.V, TimeZone: in.TimeZone.V,
+			StartsAt: in.StartsAt.V.UTC(), EndsAt: in.EndsAt.V.UTC(), HoldTTLSeconds: in.HoldTTLSeconds.V,
+			MaxTicketsPerHold: in.MaxTicketsPerHold.V}}
+	res, err := s.offices.Do(r.Context(), evID, cmd, renderEvent)
+	if err != nil {
+		return err
+	}
+	ev := res.Value.(eventJSON)
+	if ev.OrganizerID != org.ID { // a derived id that collides with another organizer's event
+		return fault.New(fault.Conflict, "use another Idempotency-Key")
+	}
+	return s.writeResult(w, http.StatusCreated, res, "/api/v1/events/"+evID, ev)
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	q := r.URL.Query()
+	var f []fault.FieldError
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			f = append(f, fault.FieldError{Field: "limit", Message: "must be an integer between 1 and 200"})
+		}
+		limit = n
+	}
+	status := q.Get("status")
+	switch boxoffice.Status(status) {
+	case "", boxoffice.Draft, boxoffice.OnSale, boxoffice.SalesClosed, boxoffice.Cancelled:
+	default:
+		f = append(f, fault.FieldError{Field: "status", Message: "must be one of draft, on_sale, sales_closed, cancelled"})
+	}
+	if len(f) > 0 {
+		return badQuery(f)
+	}
+	if err := s.waitForOwnWrites(r.Context()); err != nil {
+		return err
+	}
+	rows, next, err := s.read.ListEvents(r.Context(), org.ID, status, limit, q.Get("cursor"))
+	if fe := fault.As(err); fe != nil && fe.Kind == fault.Invalid {
+		return badQuery(fe.Fields)
+	}
+	if err != nil {
+		return err
+	}
+	out := eventListJSON{Items: make([]eventSummaryJSON, len(rows)), NextCursor: next}
+	for i, e := range rows {
+		out.Items[i] = eventSummaryJSON{ID: e.ID, Name: e.Name, Venue: e.Venue, TimeZone: e.TimeZone,
+			StartsAt: e.StartsAt.UTC(), EndsAt: e.EndsAt.UTC(), Currency: e.Currency, Status: e.Status,
+			CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// organizerView returns the event's view if it belongs to the organizer.
+func (s *Server) organizerView(r *http.Request, org sqlite.Organizer) (*boxoffice.View, error) {
+	evID, err := eventID(r)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.offices.View(r.Context(), evID)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || v.Event.OrganizerID != org.ID {
+		return nil, fault.New(fault.NotFound, "event not found")
+	}
+	return v, nil
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	v, err := s.organizerView(r, org)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, eventOf(v))
+}
+
+func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	evID, err := eventID(r)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var in eventIn
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	var f []fault.FieldError
+	if in.Currency.Set {
+		f = append(f, fault.FieldError{Field: "/currency", Message: "cannot be changed after the event is created"})
+	}
+	notNull(&f, "/name", &in.Name)
+	notNull(&f, "/venue", &in.Venue)
+	notNull(&f, "/timezone", &in.TimeZone)
+	checkTimeZone(&f, &in.TimeZone)
+	notNull(&f, "/starts_at", &in.StartsAt)
+	notNull(&f, "/ends_at", &in.EndsAt)
+	notNull(&f, "/hold_ttl_seconds", &in.HoldTTLSeconds)
+	notNull(&f, "/max_tickets_per_hold", &in.MaxTicketsPerHold)
+	if !in.Name.Set && !in.Venue.Set && !in.TimeZone.Set && !in.StartsAt.Set && !in.EndsAt.Set &&
+		!in.HoldTTLSeconds.Set && !in.MaxTicketsPerHold.Set && len(f) == 0 {
+		f = append(f, fault.FieldError{Field: "", Message: "send at least one field to change"})
+	}
+	if err := fieldsErr(f); err != nil {
+		return err
+	}
+	p := boxoffice.EventPatch{Name: in.Name.ptr(), Venue: in.Venue.ptr(), TimeZone: in.TimeZone.ptr(),
+		StartsAt: utcPtr(in.StartsAt.ptr()), EndsAt: utcPtr(in.EndsAt.ptr()),
+		HoldTTLSeconds: in.HoldTTLSeconds.ptr(), MaxTicketsPerHold: in.MaxTicketsPerHold.ptr()}
+	res, err := s.offices.Do(r.Context(), evID, &boxoffice.UpdateEvent{OrganizerID: org.ID, Patch: p}, renderEvent)
+	if err != nil {
+		return err
+	}
+	return s.writeResult(w, http.StatusOK, res, "", res.Value)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (s *Server) changeStatus(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	var in struct {
+		Status opt[string] `json:"status"`
+	}
+	return s.organizerCommand(w, r, org, &in, http.StatusOK, "", func(idem *boxoffice.IdemStamp) (boxoffice.Command, office.Render, error) {
+		var f []fault.FieldError
+		required(&f, "/status", &in.Status)
+		if err := fieldsErr(f); err != nil {
+			return nil, nil, err
+		}
+		return &boxoffice.ChangeStatus{OrganizerID: org.ID, Status: boxoffice.Status(in.Status.V), Idem: idem}, renderEvent, nil
+	})
+}
+
+// organizerCommand is the common shape of an organizer's POST on an event:
+// read the body into in, build the command, run it, answer its result.
+func (s *Server) organizerCommand(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, in any, status int,
+	location string, build func(idem *boxoffice.IdemStamp) (boxoffice.Command, office.Render, error)) error {
+	evID, err := eventID(r)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	idem, err := idempotency(r, org.ID, body)
+	if err != nil {
+		return err
+	}
+	if err := decodeJSON(body, in); err != nil {
+		return err
+	}
+	cmd, render, err := build(idem)
+	if err != nil {
+		return err
+	}
+	end, err := s.inFlight.begin(idem)
+	if err != nil {
+		return err
+	}
+	defer end()
+	res, err := s.offices.Do(r.Context(), evID, cmd, render)
+	if err != nil {
+		return err
+	}
+	if location != "" {
+		location += res.Ref
+	}
+	return s.writeResult(w, status, res, location, res.Value)
+}
+
+// badQuery is the problem for query parameters that cannot be used. The
+// problem's errors point into the body only, so the parameters are named in
+// the detail.
+func badQuery(f []fault.FieldError) error {
+	msg := make([]string, len(f))
+	for i, fe := range f {
+		msg[i] = "query parameter " + fe.Field + " " + fe.Message
+	}
+	return fault.Coded(fault.Invalid, "malformed-request", "%s", strings.Join(msg, "; "))
+}

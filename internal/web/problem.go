@@ -1,0 +1,121 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/admit-org/admit/internal/fault"
+)
+
+// ProblemBase is the URI that problem type codes are appended to.
+const ProblemBase = "https://github.com/admit-org/admit/blob/main/docs/problems.md#"
+
+// problemTypes is the catalogue: every code a client may see, its status and
+// title. docs/problems.md documents the same codes.
+var problemTypes = map[string]struct {
+	status int
+	title  string
+}{
+	"malformed-request":       {http.StatusBadRequest, "The request could not be read"},
+	"validation":              {http.StatusUnprocessableEntity, "The request is not valid"},
+	"body-too-large":          {http.StatusRequestEntityTooLarge, "The request body is too large"},
+	"unsupported-media-type":  {http.StatusUnsupportedMediaType, "The request body must be JSON"},
+	"unauthorized":            {http.StatusUnauthorized, "Authentication is required"},
+	"forbidden":               {http.StatusForbidden, "Not allowed"},
+	"not-found":               {http.StatusNotFound, "Not found"},
+	"method-not-allowed":      {http.StatusMethodNotAllowed, "Method not allowed"},
+	"conflict":                {http.StatusConflict, "The request conflicts with the current state"},
+	"sold-out":                {http.StatusConflict, "Not enough tickets left"},
+	"hold-expired":            {http.StatusConflict, "The hold has expired"},
+	"idempotency-in-flight":   {http.StatusConflict, "A request with this Idempotency-Key is still in progress"},
+	"idempotency-key-reused":  {http.StatusUnprocessableEntity, "The Idempotency-Key was used for another request"},
+	"idempotency-key-invalid": {http.StatusBadRequest, "The Idempotency-Key header is not valid"},
+	"rate-limited":            {http.StatusTooManyRequests, "Too many requests"},
+	"unavailable":             {http.StatusServiceUnavailable, "Temporarily unavailable"},
+	"internal":                {http.StatusInternalServerError, "Internal error"},
+}
+
+var kindCodes = [...]string{
+	fault.Internal:     "internal",
+	fault.Invalid:      "validation",
+	fault.NotFound:     "not-found",
+	fault.Conflict:     "conflict",
+	fault.SoldOut:      "sold-out",
+	fault.HoldExpired:  "hold-expired",
+	fault.Unauthorized: "unauthorized",
+	fault.Forbidden:    "forbidden",
+	fault.RateLimited:  "rate-limited",
+	fault.Unavailable:  "unavailable",
+}
+
+// Problem is an RFC 9457 problem details object with admit's extensions.
+type Problem struct {
+	Type       string             `json:"type"`
+	Title      string             `json:"title"`
+	Status     int                `json:"status"`
+	Detail     string             `json:"detail,omitempty"`
+	Instance   string             `json:"instance,omitempty"`
+	Code       string             `json:"code"`
+	RequestID  string             `json:"request_id,omitempty"`
+	Errors     []fault.FieldError `json:"errors,omitempty"`
+	Available  []fault.Left       `json:"available,omitempty"`
+	RetryAfter int                `json:"retry_after_seconds,omitempty"`
+}
+
+// problemOf maps an error to its problem: the one place where error kinds
+// become HTTP statuses.
+func problemOf(err error) Problem {
+	code, detail := "internal", "internal error"
+	var fe *fault.Error
+	switch {
+	case errors.As(err, &fe):
+		code = kindCodes[fe.Kind]
+		if fe.Code != "" {
+			code = fe.Code
+		}
+		if fe.Kind != fault.Internal {
+			detail = fe.Message
+		}
+	case errors.Is(err, context.DeadlineExceeded):
+		code, detail = "unavailable", "the request took too long; try again"
+	}
+	t, ok := problemTypes[code]
+	if !ok {
+		code, t, detail = "internal", problemTypes["internal"], "internal error"
+	}
+	p := Problem{Type: ProblemBase + code, Title: t.title, Status: t.status, Detail: detail, Code: code}
+	if fe != nil && code != "internal" {
+		p.Errors, p.Available = fe.Fields, fe.Available
+	}
+	if t.status == http.StatusServiceUnavailable || t.status == http.StatusTooManyRequests {
+		p.RetryAfter = 1
+	}
+	return p
+}
+
+// writeProblem answers with err as problem+json. Internal errors are logged
+// with their cause; the client sees only "internal error" and the request id.
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := problemOf(err)
+	p.Instance = r.URL.Path
+	p.RequestID = w.Header().Get("X-Request-Id")
+	if p.Status >= 500 && !errors.Is(err, context.Canceled) {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID,
+			"status", p.Status, "err", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	if p.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
+	if p.Status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Bearer realm="admit"`)
+	}
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(&p)
+}

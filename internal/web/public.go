@@ -1,0 +1,154 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+)
+
+// publicView returns the view of an event buyers may see: not a draft.
+func (s *Server) publicView(r *http.Request) (*boxoffice.View, error) {
+	evID, err := eventID(r)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.offices.View(r.Context(), evID)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || v.Event.Status == boxoffice.Draft {
+		return nil, fault.New(fault.NotFound, "event not found")
+	}
+	return v, nil
+}
+
+func (s *Server) publicEvent(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.publicView(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, publicEventOf(v, s.clock.Now()))
+}
+
+func (s *Server) availability(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.publicView(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, availabilityOf(v, s.clock.Now()))
+}
+
+type holdIn struct {
+	Items opt[[]struct {
+		TicketTypeID opt[string] `json:"ticket_type_id"`
+		Quantity     opt[int]    `json:"quantity"`
+	}] `json:"items"`
+}
+
+func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
+	evID, err := eventID(r)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	idem, err := idempotency(r, "public", body)
+	if err != nil {
+		return err
+	}
+	var in holdIn
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	var f []fault.FieldError
+	required(&f, "/items", &in.Items)
+	if err := fieldsErr(f); err != nil {
+		return err
+	}
+	if len(in.Items.V) == 0 || len(in.Items.V) > boxoffice.MaxHoldItems {
+		return fault.Fields(fault.FieldError{Field: "/items", Message: "must list between 1 and 20 ticket types"})
+	}
+	items := make([]boxoffice.Item, len(in.Items.V))
+	for i, it := range in.Items.V {
+		p := "/items/" + itoa(uint64(i))
+		required(&f, p+"/ticket_type_id", &it.TicketTypeID)
+		required(&f, p+"/quantity", &it.Quantity)
+		if it.TicketTypeID.Set && !id.Valid(it.TicketTypeID.V, "tt", id.Short) {
+			f = append(f, fault.FieldError{Field: p + "/ticket_type_id", Message: "is not a ticket type id"})
+		}
+		if it.Quantity.Set && (it.Quantity.V < 1 || it.Quantity.V > boxoffice.MaxTicketsPerHoldLimit) {
+			f = append(f, fault.FieldError{Field: p + "/quantity", Message: "must be between 1 and 100"})
+		}
+		items[i] = boxoffice.Item{TicketTypeID: it.TicketTypeID.V, Quantity: it.Quantity.V}
+	}
+	if err := fieldsErr(f); err != nil {
+		return err
+	}
+	end, err := s.inFlight.begin(idem)
+	if err != nil {
+		return err
+	}
+	defer end()
+	cmd := &boxoffice.CreateHold{HoldID: id.New("ho", id.Long), Items: items, Idem: idem}
+	res, err := s.offices.Do(r.Context(), evID, cmd, func(st *boxoffice.State, d boxoffice.Decision) any {
+		return holdOf(evID, st.Holds[d.Ref])
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeResult(w, http.StatusCreated, res, "/api/v1/public/events/"+evID+"/holds/"+res.Ref, res.Value)
+}
+
+// holdPath returns the event and hold ids of a hold's path, or NotFound.
+func holdPath(r *http.Request) (evID, holdID string, err error) {
+	evID, err = eventID(r)
+	if err != nil {
+		return "", "", err
+	}
+	holdID = r.PathValue("hold_id")
+	if !id.Valid(holdID, "ho", id.Long) {
+		return "", "", fault.New(fault.NotFound, "hold not found")
+	}
+	return evID, holdID, nil
+}
+
+var errHoldNotFound = fault.New(fault.NotFound, "hold not found")
+
+func (s *Server) getHold(w http.ResponseWriter, r *http.Request) error {
+	evID, holdID, err := holdPath(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
+		if h := st.Holds[holdID]; h != nil {
+			return holdOf(evID, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	h, ok := v.(holdJSON)
+	if !ok {
+		return errHoldNotFound
+	}
+	return writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
+	evID, holdID, err := holdPath(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.offices.Do(r.Context(), evID, &boxoffice.ReleaseHold{HoldID: holdID},
+		func(st *boxoffice.State, d boxoffice.Decision) any { return holdOf(evID, st.Holds[d.Ref]) })
+	if err != nil {
+		return err
+	}
+	res.Replayed = false // releasing twice is not an Idempotency-Key replay
+	return s.writeResult(w, http.StatusOK, res, "", res.Value)
+}

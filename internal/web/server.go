@@ -1,0 +1,232 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/office"
+	"github.com/admit-org/admit/internal/organizer"
+	"github.com/admit-org/admit/internal/sqlite"
+)
+
+// Offices is what the API needs of the box offices (*office.Manager).
+type Offices interface {
+	Do(ctx context.Context, eventID string, cmd boxoffice.Command, render office.Render) (office.Result, error)
+	Read(ctx context.Context, eventID string, render office.Render) (any, error)
+	View(ctx context.Context, eventID string) (*boxoffice.View, error)
+}
+
+// ReadModel is what the API needs of the read model (*sqlite.DB).
+type ReadModel interface {
+	OrganizerByTokenHash(ctx context.Context, hash string) (sqlite.Organizer, error)
+	Organizer(ctx context.Context, id string) (sqlite.Organizer, error)
+	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
+	WaitFor(ctx context.Context, seq uint64) error
+}
+
+var (
+	_ Offices   = (*office.Manager)(nil)
+	_ ReadModel = (*sqlite.DB)(nil)
+)
+
+// Server serves admit's HTTP API. Create it with New; it is an http.Handler
+// safe for concurrent use.
+type Server struct {
+	offices Offices
+	read    ReadModel
+	clock   clock.Clock
+	log     *slog.Logger
+	ready   func(context.Context) error
+	openapi []byte
+
+	mux      *http.ServeMux
+	inFlight inFlight
+	wrote    atomic.Uint64 // highest ledger sequence this node's requests produced
+}
+
+// Config is what New needs.
+type Config struct {
+	Offices Offices
+	Read    ReadModel
+	Clock   clock.Clock
+	Log     *slog.Logger
+	Ready   func(context.Context) error // nil when the node should get traffic, else an Unavailable fault saying why
+	OpenAPI []byte                      // the contract, served at /api/openapi.yaml
+}
+
+// New returns the API handler.
+func New(c Config) *Server {
+	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
+		openapi: c.OpenAPI, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// authedFunc is a handler for an organizer's route.
+type authedFunc func(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error
+
+func (s *Server) routes() {
+	methods := map[string][]string{}
+	handle := func(method, path string, h handlerFunc) {
+		methods[path] = append(methods[path], method)
+		s.mux.HandleFunc(method+" "+path, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(w, r); err != nil {
+				writeProblem(w, r, s.log, err)
+			}
+		})
+	}
+	authed := func(method, path string, h authedFunc) {
+		handle(method, path, func(w http.ResponseWriter, r *http.Request) error {
+			org, err := s.authenticate(r)
+			if err != nil {
+				return err
+			}
+			return h(w, r, org)
+		})
+	}
+	handle("GET", "/livez", s.livez)
+	handle("GET", "/readyz", s.readyz)
+	handle("GET", "/api/openapi.yaml", s.openAPI)
+
+	authed("GET", "/api/v1/organizer", s.getOrganizer)
+	authed("POST", "/api/v1/events", s.createEvent)
+	authed("GET", "/api/v1/events", s.listEvents)
+	authed("GET", "/api/v1/events/{event_id}", s.getEvent)
+	authed("PATCH", "/api/v1/events/{event_id}", s.updateEvent)
+	authed("POST", "/api/v1/events/{event_id}/status", s.changeStatus)
+	authed("POST", "/api/v1/events/{event_id}/ticket-types", s.createTicketType)
+	authed("PATCH", "/api/v1/events/{event_id}/ticket-types/{ticket_type_id}", s.updateTicketType)
+	authed("POST", "/api/v1/events/{event_id}/quotas", s.createQuota)
+	authed("PATCH", "/api/v1/events/{event_id}/quotas/{quota_id}", s.updateQuota)
+
+	handle("GET", "/api/v1/public/events/{event_id}", s.publicEvent)
+	handle("GET", "/api/v1/public/events/{event_id}/availability", s.availability)
+	handle("POST", "/api/v1/public/events/{event_id}/holds", s.createHold)
+	handle("GET", "/api/v1/public/events/{event_id}/holds/{hold_id}", s.getHold)
+	handle("DELETE", "/api/v1/public/events/{event_id}/holds/{hold_id}", s.releaseHold)
+
+	for path, ms := range methods {
+		allow := strings.Join(slices.Sorted(slices.Values(append(ms, "HEAD"))), ", ")
+		if !slices.Contains(ms, "GET") {
+			allow = strings.Join(slices.Sorted(slices.Values(ms)), ", ")
+		}
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeProblem(w, r, s.log, fault.Coded(fault.Invalid, "method-not-allowed",
+				"%s is not allowed here; use %s", r.Method, allow))
+		})
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, s.log, fault.New(fault.NotFound, "no such resource: %s", r.URL.Path))
+	})
+}
+
+// ServeHTTP gives every request an id and a security baseline, then routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Request-Id", newRequestID())
+	h.Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// authenticate checks the bearer API token. Errors: Unauthorized.
+func (s *Server) authenticate(r *http.Request) (sqlite.Organizer, error) {
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(auth, " ")
+	if auth == "" {
+		return sqlite.Organizer{}, fault.New(fault.Unauthorized,
+			"this route needs an organizer API token: Authorization: Bearer admit_…")
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !organizer.LooksLikeToken(strings.TrimSpace(token)) {
+		return sqlite.Organizer{}, fault.New(fault.Unauthorized, "the Authorization header must be Bearer followed by an admit API token")
+	}
+	org, err := s.read.OrganizerByTokenHash(r.Context(), organizer.HashToken(strings.TrimSpace(token)))
+	if fault.Is(err, fault.NotFound) {
+		return sqlite.Organizer{}, fault.New(fault.Unauthorized, "the API token is not valid (unknown or revoked)")
+	}
+	return org, err
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// writeResult answers a command's result, with the headers of a write.
+func (s *Server) writeResult(w http.ResponseWriter, status int, res office.Result, location string, v any) error {
+	h := w.Header()
+	if res.Replayed {
+		h.Set("Idempotent-Replayed", "true")
+	}
+	if res.Seq > 0 {
+		h.Set("Admit-Ledger-Seq", itoa(res.Seq))
+		for {
+			old := s.wrote.Load()
+			if res.Seq <= old || s.wrote.CompareAndSwap(old, res.Seq) {
+				break
+			}
+		}
+	}
+	if location != "" && status == http.StatusCreated {
+		h.Set("Location", location)
+	}
+	return writeJSON(w, status, v)
+}
+
+func (s *Server) livez(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.ready != nil {
+		if err := s.ready(r.Context()); err != nil {
+			return err
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ready\n"))
+	return err
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, err := w.Write(s.openapi)
+	return err
+}
+
+// waitForOwnWrites gives read-your-writes on the read model: it waits, a
+// short while at most, until the projection has caught up with every change
+// this node made.
+func (s *Server) waitForOwnWrites(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.read.WaitFor(ctx, s.wrote.Load()); err != nil {
+		return fault.Wrap(fault.Unavailable, err, "the read model is catching up; try again")
+	}
+	return nil
+}
