@@ -72,6 +72,9 @@ func Apply(s *State, e Entry, at time.Time) error {
 		if s.Event == nil || s.quotas[e.QuotaID] != nil {
 			return fmt.Errorf("boxoffice: apply %s: cannot create %s", e.Type(), e.QuotaID)
 		}
+		if err := s.knownTicketTypes(e.Type(), e.TicketTypeIDs); err != nil {
+			return err
+		}
 		q := &Quota{ID: e.QuotaID, CreatedAt: at}
 		s.Quotas = append(s.Quotas, q)
 		s.quotas[q.ID] = q
@@ -81,6 +84,9 @@ func Apply(s *State, e Entry, at time.Time) error {
 		q := s.quotas[e.QuotaID]
 		if q == nil {
 			return fmt.Errorf("boxoffice: apply %s: no quota %s", e.Type(), e.QuotaID)
+		}
+		if err := s.knownTicketTypes(e.Type(), e.TicketTypeIDs); err != nil {
+			return err
 		}
 		s.setQuota(q, &e.QuotaDetails, at)
 	default:
@@ -132,4 +138,14 @@ func (s *State) setQuota(q *Quota, d *QuotaDetails, at time.Time) {
 	q.UpdatedAt = at
 	q.Held = s.heldOf(q.TicketTypeIDs)
 	s.reindexQuotas()
+}
+
+// knownTicketTypes checks that a quota entry names only existing ticket types.
+func (s *State) knownTicketTypes(typ string, ids []string) error {
+	for _, id := range ids {
+		if s.ticketTypes[id] == nil {
+			return fmt.Errorf("boxoffice: apply %s: no ticket type %s", typ, id)
+		}
+	}
+	return nil
 }

@@ -462,6 +462,7 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 		for _, prev := range c.Items[:i] {
 			if prev.TicketTypeID == it.TicketTypeID {
 				f.add(field+"/ticket_type_id", "is listed twice")
+				break
 			}
 		}
 		if it.Quantity < tt.MinPerHold || it.Quantity > tt.MaxPerHold {

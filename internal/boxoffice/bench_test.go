@@ -1,0 +1,69 @@
+package boxoffice
+
+import (
+	"testing"
+	"time"
+)
+
+// benchEvent is an event on sale with one ticket type in a quota of the
+// largest capacity.
+func benchEvent(b *testing.B) *State {
+	b.Helper()
+	s := draftEvent(b)
+	addTicketType(b, s, "ga", 1, 10, t0)
+	addQuota(b, s, "total", MaxQuotaCapacity, []string{"ga"}, t0)
+	setStatus(b, s, OnSale, t0)
+	return s
+}
+
+// BenchmarkDecideApplyHold decides and applies a one-item hold, the hot path
+// of an on-sale. The state is renewed (untimed) every 100,000 holds so it
+// never sells out and the hold map stays a realistic size.
+func BenchmarkDecideApplyHold(b *testing.B) {
+	const perState = 100_000
+	ids := make([]string, perState)
+	for i := range ids {
+		ids[i] = "ho_" + itoa(i)
+	}
+	s := benchEvent(b)
+	cmd := &CreateHold{Items: []Item{{TicketTypeID: "ga", Quantity: 1}}}
+	now := t0.Add(time.Minute)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == perState {
+			b.StopTimer()
+			s, i = benchEvent(b), 0
+			b.StartTimer()
+		}
+		cmd.HoldID = ids[i]
+		d, err := Decide(s, cmd, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Apply(s, d.Entries[0], now); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkEncodeBatch encodes a ledger message of 1,000 holds.
+func BenchmarkEncodeBatch(b *testing.B) {
+	entries := make([]Entry, 1000)
+	for i := range entries {
+		entries[i] = &HoldCreated{HoldID: "ho_" + itoa(i), Items: []Item{{TicketTypeID: "tt_standing", Quantity: 2}},
+			ExpiresAt: t0.Add(10 * time.Minute), Idem: &IdemStamp{Scope: "public", Key: "key-" + itoa(i),
+				Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}
+	}
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		buf, err = EncodeBatch(buf[:0], Source(evID), 12345, t0, entries)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(len(buf)))
+}
