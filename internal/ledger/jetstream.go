@@ -63,17 +63,6 @@ type JetStream struct {
 	closeErr   error
 }
 
-var _ interface {
-	Append(context.Context, Message, uint64) (uint64, error)
-	LastSubjectSeq(context.Context, string) (uint64, error)
-	LastSeq(context.Context) (uint64, error)
-	Read(context.Context, string, uint64, func(Record) error) (uint64, error)
-	Follow(context.Context, uint64, func(Record) error) error
-	PutSnapshot(context.Context, string, []byte) error
-	GetSnapshot(context.Context, string) ([]byte, error)
-	Close() error
-} = (*JetStream)(nil)
-
 // Ordered consumers buffer up to this many bytes of messages in the client:
 // many small records per pull, and room for several of the largest.
 const pullBufferBytes = 4 * MaxMessageSize
@@ -383,7 +372,9 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 }
 
 // LastSubjectSeq returns the sequence of the last message on subject, 0 if
-// it has none.
+// it has none. It asks the stream leader (no stale replica read); the
+// server sends the whole message, so it is meant for loading a partition,
+// not for a hot path.
 func (l *JetStream) LastSubjectSeq(ctx context.Context, subject string) (uint64, error) {
 	if err := checkSubject(subject); err != nil {
 		return 0, fmt.Errorf("ledger: last sequence of %q: %w", subject, err)
@@ -413,7 +404,8 @@ func (l *JetStream) LastSeq(ctx context.Context) (uint64, error) {
 // last record that existed when Read was called; later appends are not
 // delivered. It streams through an ordered consumer, many records per pull.
 // It returns the sequence of the last record for which fn returned nil (0
-// if none), and fn's error as is if fn fails.
+// if none), and fn's error as is if fn fails; if ctx ends first, an error
+// wrapping ctx.Err().
 func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn func(Record) error) (uint64, error) {
 	filter = normFilter(filter)
 	if err := checkFilter(filter); err != nil {
@@ -430,7 +422,7 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 	}
 
 	var last uint64
-	err = l.consume(ctx, filter, from, true, func(rec Record, pending uint64) (bool, error) {
+	err = l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
 		if rec.Seq > end {
 			return false, nil
 		}
@@ -440,36 +432,38 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 		last = rec.Seq
 		return rec.Seq < end && pending > 0, nil
 	})
-	if err != nil {
-		return last, err
-	}
-	if err := ctx.Err(); err != nil {
+	if err != nil && ctxDone(ctx, err) {
 		return last, fmt.Errorf("ledger: read %s: %w", filter, err)
 	}
-	return last, nil
+	return last, err
 }
 
 // Follow calls fn, in order, for every record with a sequence from from on
 // (0 and 1 both mean the start), then for each new one as it is appended,
 // until ctx is done. It survives lost connections and server restarts (the
 // ordered consumer recreates itself after the last delivered record).
-// It returns nil when ctx is done, fn's error as is, or an error when the
-// ledger is closed under it.
+// It returns nil when ctx is done (also when fn then fails with ctx's
+// error), fn's error as is, or an error when the ledger is closed under it.
 func (l *JetStream) Follow(ctx context.Context, from uint64, fn func(Record) error) error {
-	return l.consume(ctx, streamSubjects, max(from, 1), false, func(rec Record, _ uint64) (bool, error) {
+	err := l.consume(ctx, "follow", streamSubjects, max(from, 1), false, func(rec Record, _ uint64) (bool, error) {
 		if err := fn(rec); err != nil {
 			return false, err
 		}
 		return true, nil
 	})
+	if ctxDone(ctx, err) {
+		return nil
+	}
+	return err
 }
 
 // consume runs an ordered consumer on filter from sequence from and hands
 // each record, with the number of matching records after it, to next until
-// next says stop or fails, or ctx is done (consume then returns nil). With
-// stopWhenEmpty it returns at once when no message matches when the
-// consumer is created. Errors from next are returned as is.
-func (l *JetStream) consume(ctx context.Context, filter string, from uint64, stopWhenEmpty bool, next func(Record, uint64) (bool, error)) error {
+// next says stop or fails, or ctx is done (consume then returns ctx.Err()).
+// With stopWhenEmpty it returns at once when nothing matches when the
+// consumer is created. Errors from next are returned as is; its own are
+// prefixed with "ledger: <op>".
+func (l *JetStream) consume(ctx context.Context, op, filter string, from uint64, stopWhenEmpty bool, next func(Record, uint64) (bool, error)) error {
 	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{filter},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
@@ -477,9 +471,9 @@ func (l *JetStream) consume(ctx context.Context, filter string, from uint64, sto
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil
+			return ctx.Err()
 		}
-		return fmt.Errorf("ledger: read %s: consumer: %w", filter, err)
+		return fmt.Errorf("ledger: %s: consumer: %w", op, err)
 	}
 	defer l.deleteConsumer(ctx, cons)
 	if info := cons.CachedInfo(); stopWhenEmpty && info != nil && info.NumPending == 0 {
@@ -487,7 +481,7 @@ func (l *JetStream) consume(ctx context.Context, filter string, from uint64, sto
 	}
 	it, err := cons.Messages(jetstream.PullMaxBytes(pullBufferBytes))
 	if err != nil {
-		return fmt.Errorf("ledger: read %s: %w", filter, err)
+		return fmt.Errorf("ledger: %s: %w", op, err)
 	}
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop) // also interrupts consumer resets
@@ -497,19 +491,25 @@ func (l *JetStream) consume(ctx context.Context, filter string, from uint64, sto
 		msg, err := it.Next(jetstream.NextContext(ctx))
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return ctx.Err()
 			}
-			return fmt.Errorf("ledger: read %s: %w", filter, err)
+			return fmt.Errorf("ledger: %s: %w", op, err)
 		}
 		rec, pending, err := toRecord(msg)
 		if err != nil {
-			return fmt.Errorf("ledger: read %s: %w", filter, err)
+			return fmt.Errorf("ledger: %s: %w", op, err)
 		}
 		more, err := next(rec, pending)
 		if err != nil || !more {
 			return err
 		}
 	}
+}
+
+// ctxDone reports whether err is ctx's own error: ctx is done and err is,
+// or wraps, its cause.
+func ctxDone(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 }
 
 // deleteConsumer removes a finished ordered consumer from the server right

@@ -85,11 +85,14 @@ func (l *Memory) LastSeq(ctx context.Context) (uint64, error) {
 // with a sequence from from on (0 and 1 both mean the start), up to the
 // last record that existed when Read was called. It returns the sequence of
 // the last record for which fn returned nil (0 if none), and fn's error
-// as is if fn fails.
+// as is if fn fails; if ctx ends first, an error wrapping ctx.Err().
 func (l *Memory) Read(ctx context.Context, filter string, from uint64, fn func(Record) error) (uint64, error) {
 	filter = normFilter(filter)
 	if err := checkFilter(filter); err != nil {
 		return 0, fmt.Errorf("ledger: read %q: %w", filter, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
 	}
 	l.mu.Lock()
 	recs := l.records // appends never change the elements of this slice
@@ -104,6 +107,9 @@ func (l *Memory) Read(ctx context.Context, filter string, from uint64, fn func(R
 			return last, fmt.Errorf("ledger: read %s: %w", filter, err)
 		}
 		if err := fn(copyRecord(&recs[i])); err != nil {
+			if ctxDone(ctx, err) {
+				return last, fmt.Errorf("ledger: read %s: %w", filter, err)
+			}
 			return last, err
 		}
 		last = recs[i].Seq
@@ -113,7 +119,8 @@ func (l *Memory) Read(ctx context.Context, filter string, from uint64, fn func(R
 
 // Follow calls fn, in order, for every record with a sequence from from on
 // (0 and 1 both mean the start), waiting for new appends, until ctx is
-// done. It returns nil when ctx is done, or fn's error as is.
+// done. It returns nil when ctx is done (also when fn then fails with ctx's
+// error), or fn's error as is.
 func (l *Memory) Follow(ctx context.Context, from uint64, fn func(Record) error) error {
 	next := int(max(from, 1)) - 1
 	for {
@@ -126,6 +133,9 @@ func (l *Memory) Follow(ctx context.Context, from uint64, fn func(Record) error)
 				return nil
 			}
 			if err := fn(copyRecord(&recs[next])); err != nil {
+				if ctxDone(ctx, err) {
+					return nil
+				}
 				return err
 			}
 		}
