@@ -217,11 +217,13 @@ func (o *Office) run(ctx context.Context) (err error) {
 			batch = append(batch, c)
 		case <-timer.C():
 		}
+		size := callSize(batch)
 	drain:
-		for len(batch) < cap(batch) {
+		for len(batch) < cap(batch) && size < maxBatchBytes {
 			select {
 			case c := <-o.queue:
 				batch = append(batch, c)
+				size += callSize(batch[len(batch)-1:])
 			default:
 				break drain
 			}
@@ -232,12 +234,30 @@ func (o *Office) run(ctx context.Context) (err error) {
 	}
 }
 
+// maxBatchBytes bounds the estimated size of a batch's ledger message, far
+// below the ledger's message limit even with MaxBatch expiries added.
+const maxBatchBytes = 3 << 20
+
+// callSize estimates the encoded size of the entries the calls may produce.
+func callSize(calls []*call) int {
+	n := 0
+	for _, c := range calls {
+		n += 400
+		if h, ok := c.cmd.(*boxoffice.CreateHold); ok {
+			n += 80 * len(h.Items)
+		}
+	}
+	return n
+}
+
 // decideBatch decides a batch of calls plus any due expiries, appends their
 // entries as one ledger message, and answers the calls.
 func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	now := o.clock.Now()
 	var entries []boxoffice.Entry
-	for len(o.expiry) > 0 && !o.expiry[0].at.After(now) {
+	// At most MaxBatch expiries a batch, so the message stays small; the
+	// timer fires again at once for the rest.
+	for n := 0; n < o.cfg.MaxBatch && len(o.expiry) > 0 && !o.expiry[0].at.After(now); n++ {
 		x := heap.Pop(&o.expiry).(expiring)
 		if e := boxoffice.Expire(o.state, x.holdID, now); e != nil {
 			if err := boxoffice.Apply(o.state, e, now); err != nil {
