@@ -33,11 +33,11 @@ func exitCode(err error) int {
 const usage = `admit is an open-source ticketing platform.
 
 Usage:
-  admit serve [flags]          run the server (API on http://127.0.0.1:8080)
+  admit serve [flags]             run the server (API on http://127.0.0.1:8080)
   admit organizer create [flags]  add an organizer (tenant) and print its API token
-  admit token create [flags]   make another API token for an organizer
-  admit reindex [flags]        rebuild the read model from the ledger
-  admit help [command]         show help for a command
+  admit token create [flags]      make another API token for an organizer
+  admit reindex [flags]           rebuild the read model from the ledger
+  admit help [command]            show help for a command
 
 Every flag can also be set by an environment variable, shown in each
 command's help (flags win). Run "admit serve --help" to start.
