@@ -427,3 +427,5 @@ func dumpReadModel(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

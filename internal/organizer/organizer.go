@@ -131,6 +131,9 @@ func (d *Desk) Create(ctx context.Context, name, tokenName string) (organizerID,
 	if err := checkName(name); err != nil {
 		return "", "", err
 	}
+	if err := checkName(tokenName); err != nil {
+		return "", "", err
+	}
 	organizerID = id.New("or", id.Short)
 	token, hash := NewToken()
 	entries := []boxoffice.Entry{

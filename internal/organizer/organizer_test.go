@@ -1,0 +1,98 @@
+package organizer
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/ledger"
+)
+
+func TestTokens(t *testing.T) {
+	tok, hash := NewToken()
+	if !LooksLikeToken(tok) || !strings.HasPrefix(tok, TokenPrefix) {
+		t.Fatalf("token %q does not look like one", tok)
+	}
+	if HashToken(tok) != hash || len(hash) != 64 || strings.Contains(hash, tok) {
+		t.Fatalf("hash %q of %q", hash, tok)
+	}
+	if other, _ := NewToken(); other == tok {
+		t.Fatal("two tokens alike")
+	}
+	for _, bad := range []string{"", "admit_", tok + "a", "admit_" + strings.Repeat("A", 32), "xdmit_" + tok[6:], "admit_" + strings.Repeat("1", 32)} {
+		if LooksLikeToken(bad) {
+			t.Errorf("LooksLikeToken(%q) = true", bad)
+		}
+	}
+}
+
+func TestDesk(t *testing.T) {
+	led := ledger.NewMemory()
+	d := &Desk{Ledger: led, Now: func() time.Time { return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC) }}
+	ctx := context.Background()
+	org, tok, err := d.Create(ctx, "Hall & Co", "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok2, err := d.CreateToken(ctx, org, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	var hashes []string
+	if _, err := led.Read(ctx, Subject(org), 0, func(r ledger.Record) error {
+		batch, err := DecodeBatch(r.Data)
+		for _, e := range batch {
+			types = append(types, e.Entry.Type())
+			if tc, ok := e.Entry.(*TokenCreated); ok {
+				hashes = append(hashes, tc.Hash)
+			}
+		}
+		if strings.Contains(string(r.Data), tok) || strings.Contains(string(r.Data), tok2) {
+			t.Error("a token is stored in the clear")
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := "admit.organizer.created.v1 admit.api_token.created.v1 admit.api_token.created.v1"
+	if got := strings.Join(types, " "); got != want {
+		t.Fatalf("entries %q, want %q", got, want)
+	}
+	if hashes[0] != HashToken(tok) || hashes[1] != HashToken(tok2) {
+		t.Fatal("stored hashes do not match the tokens")
+	}
+	if _, err := d.CreateToken(ctx, "or_aaaaaaaaaaaaaaaaaaaa", "x"); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("token for an unknown organizer: %v, want NotFound", err)
+	}
+	if _, _, err := d.Create(ctx, "", "x"); !fault.Is(err, fault.Invalid) {
+		t.Fatalf("organizer without a name: %v, want Invalid", err)
+	}
+	if _, err := d.CreateToken(ctx, org, strings.Repeat("n", 201)); !fault.Is(err, fault.Invalid) {
+		t.Fatalf("token name too long: %v, want Invalid", err)
+	}
+}
+
+// fencedLedger lets a test interleave another writer between Read and Append.
+type fencedLedger struct{ *ledger.Memory }
+
+func (f fencedLedger) Append(ctx context.Context, m ledger.Message, after uint64) (uint64, error) {
+	return 0, ledger.ErrFenced
+}
+
+func TestDeskConflictIsRetryable(t *testing.T) {
+	mem := ledger.NewMemory()
+	d := &Desk{Ledger: mem, Now: time.Now}
+	org, _, err := d.Create(context.Background(), "A", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Ledger = fencedLedger{mem}
+	_, err = d.CreateToken(context.Background(), org, "t2")
+	if !fault.Is(err, fault.Conflict) || !errors.Is(err, ledger.ErrFenced) {
+		t.Fatalf("a concurrent change: %v, want Conflict wrapping ErrFenced", err)
+	}
+}
