@@ -32,10 +32,11 @@ type Manager struct {
 	cfg   Config
 	owner Owner
 
-	ctx  context.Context // set by Run; offices live as long as it
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	live map[string]*entry
+	ctx    context.Context // set by Run; offices live as long as it
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards ctx, closed and live
+	closed bool
+	live   map[string]*entry
 }
 
 // entry is an office being loaded or running. ready is closed once office
@@ -60,6 +61,9 @@ func (m *Manager) Run(ctx context.Context, started chan<- struct{}) error {
 	m.mu.Unlock()
 	close(started)
 	<-ctx.Done()
+	m.mu.Lock()
+	m.closed = true // no office starts after this, so wg.Wait below sees them all
+	m.mu.Unlock()
 	m.wg.Wait()
 	return nil
 }
@@ -102,7 +106,7 @@ var errNotFound = fault.New(fault.NotFound, "event not found")
 // office returns the running office of an event, loading it on first use.
 func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Office, error) {
 	m.mu.Lock()
-	if m.ctx == nil || m.ctx.Err() != nil {
+	if m.ctx == nil || m.closed {
 		m.mu.Unlock()
 		return nil, fault.New(fault.Unavailable, "shutting down")
 	}

@@ -211,7 +211,9 @@ func (o *Office) run(ctx context.Context) (err error) {
 		batch = batch[:0]
 		select {
 		case <-ctx.Done():
-			o.snapshot(context.WithoutCancel(ctx))
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
+			o.snapshot(sctx)
+			cancel()
 			return nil
 		case c := <-o.queue:
 			batch = append(batch, c)
