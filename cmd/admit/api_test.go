@@ -165,4 +165,14 @@ func TestIdempotencyKey(t *testing.T) {
 	if len(seen) != 1 {
 		t.Fatalf("concurrent duplicates made %d holds, want 1", len(seen))
 	}
+
+	// Once sold out, a retry of an earlier success still gets its hold back.
+	pub.must(201, "POST", holds, map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 6}}})
+	if r := pub.do("POST", holds, body); r.status != 409 || r.json(t)["code"] != "sold-out" {
+		t.Fatalf("a new hold on a sold-out event: %d %s", r.status, r.body)
+	}
+	late := pub.do("POST", holds, body, "Idempotency-Key", "k-1")
+	if late.status != 201 || late.json(t)["id"] != first.json(t)["id"] {
+		t.Fatalf("a retry after the sell-out must replay the first hold: %d %s", late.status, late.body)
+	}
 }

@@ -516,6 +516,10 @@ func (s *State) soldOut(items []Item) error {
 	for i, it := range items {
 		left[i] = fault.Left{TicketTypeID: it.TicketTypeID, Available: int64(s.ticketTypes[it.TicketTypeID].available())}
 	}
+	return soldOutError(left)
+}
+
+func soldOutError(left []fault.Left) error {
 	return &fault.Error{Kind: fault.SoldOut, Message: "not enough tickets left", Available: left}
 }
 

@@ -209,6 +209,7 @@ func (o *Office) run(ctx context.Context) (err error) {
 	for {
 		o.armExpiry(timer)
 		batch = batch[:0]
+		size := 0 // estimated bytes of the batch's entries
 		select {
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
@@ -217,15 +218,15 @@ func (o *Office) run(ctx context.Context) (err error) {
 			return nil
 		case c := <-o.queue:
 			batch = append(batch, c)
+			size = callSize(c)
 		case <-timer.C():
 		}
-		size := callSize(batch)
 	drain:
 		for len(batch) < cap(batch) && size < maxBatchBytes {
 			select {
 			case c := <-o.queue:
 				batch = append(batch, c)
-				size += callSize(batch[len(batch)-1:])
+				size += callSize(c)
 			default:
 				break drain
 			}
@@ -240,16 +241,12 @@ func (o *Office) run(ctx context.Context) (err error) {
 // below the ledger's message limit even with MaxBatch expiries added.
 const maxBatchBytes = 3 << 20
 
-// callSize estimates the encoded size of the entries the calls may produce.
-func callSize(calls []*call) int {
-	n := 0
-	for _, c := range calls {
-		n += 400
-		if h, ok := c.cmd.(*boxoffice.CreateHold); ok {
-			n += 80 * len(h.Items)
-		}
+// callSize estimates the encoded size of the entries a call may produce.
+func callSize(c *call) int {
+	if h, ok := c.cmd.(*boxoffice.CreateHold); ok {
+		return 400 + 80*len(h.Items)
 	}
-	return n
+	return 400
 }
 
 // decideBatch decides a batch of calls plus any due expiries, appends their

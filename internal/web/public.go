@@ -88,8 +88,15 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 	if err := fieldsErr(f); err != nil {
 		return err
 	}
-	if err := s.soldOutFast(r, evID, items); err != nil {
-		return err
+	// Sold out is answered from the published view, without queueing behind
+	// the box office. Not for a retry with an Idempotency-Key: its first
+	// answer may be a hold that the box office must give back.
+	if idem == nil {
+		if v, err := s.offices.View(r.Context(), evID); err == nil && v != nil {
+			if err := v.SoldOut(items); err != nil {
+				return err
+			}
+		}
 	}
 	end, err := s.inFlight.begin(idem)
 	if err != nil {
@@ -154,30 +161,4 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
 	}
 	res.Replayed = false // releasing twice is not an Idempotency-Key replay
 	return s.writeResult(w, http.StatusOK, res, "", res.Value)
-}
-
-// soldOutFast answers sold out from the published view, without queueing
-// behind the box office, when a requested ticket type has nothing left at
-// all. The view lags the box office by at most one batch; a ticket type
-// that frees up again is decided by the box office as usual once the next
-// view shows it.
-func (s *Server) soldOutFast(r *http.Request, evID string, items []boxoffice.Item) error {
-	v, err := s.offices.View(r.Context(), evID)
-	if err != nil || v == nil || v.Event.Status != boxoffice.OnSale {
-		return nil // the box office gives the precise answer
-	}
-	soldOut := false
-	left := make([]fault.Left, len(items))
-	for i, it := range items {
-		tv := v.TicketType(it.TicketTypeID)
-		if tv == nil || !tv.InQuota {
-			return nil
-		}
-		left[i] = fault.Left{TicketTypeID: tv.ID, Available: int64(tv.Available)}
-		soldOut = soldOut || tv.Available == 0
-	}
-	if !soldOut {
-		return nil
-	}
-	return &fault.Error{Kind: fault.SoldOut, Message: "not enough tickets left", Available: left}
 }
