@@ -58,10 +58,7 @@ func startProcess(t *testing.T, bin, dir string) (cmd *exec.Cmd, url string) {
 // are taking holds, restarts it, and checks that every hold a buyer was told
 // about is still there, and that no quota is exceeded.
 func TestKill9KeepsAcknowledgedHolds(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "admit")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := mustBinary(t)
 	dir := t.TempDir()
 	proc, url := startProcess(t, bin, dir)
 	token, err := os.ReadFile(filepath.Join(dir, "token"))

@@ -37,6 +37,7 @@ Usage:
   admit organizer create [flags]  add an organizer (tenant) and print its API token
   admit token create [flags]      make another API token for an organizer
   admit reindex [flags]           rebuild the read model from the ledger
+  admit bench onsale|chaos        measure an on-sale; kill the server under load and audit
   admit help [command]            show help for a command
 
 Every flag can also be set by an environment variable, shown in each
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return organizerCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, getenv, stdout, stderr)
@@ -99,6 +102,17 @@ func (f *flags) string(name, env, def, help string) *string {
 		def = v
 	}
 	return f.String(name, def, help+" ($"+env+")")
+}
+
+func (f *flags) int(name, env string, def int, help string) *int {
+	if v := f.getenv(env); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.bad = append(f.bad, env+"="+v+" (want a whole number)")
+		}
+		def = n
+	}
+	return f.Int(name, def, help+" ($"+env+")")
 }
 
 func (f *flags) bool(name, env string, def bool, help string) *bool {

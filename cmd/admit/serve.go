@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -97,10 +96,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sf := addStoreFlags(f)
 	tokenFile := f.string("bootstrap-token-file", "ADMIT_BOOTSTRAP_TOKEN_FILE", "",
 		"on the first start, write the organizer API token to this file (mode 0600) instead of printing it")
+	maxConns := f.int("max-conns", "ADMIT_MAX_CONNS", web.DefaultMaxConns,
+		"connections served at once; more wait in the kernel's accept queue")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
 	logLevel := f.string("log-level", "ADMIT_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *maxConns < 1 {
+		return &usageError{"--max-conns must be at least 1"}
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -155,11 +159,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := web.NewHTTPServer(api, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	srvErr := make(chan error, 1)
-	wg.Go(func() { srvErr <- srv.Serve(ln) })
+	wg.Go(func() { srvErr <- srv.Serve(web.LimitListener(ln, *maxConns)) })
 	ready.Store(true)
 
 	url := "http://" + ln.Addr().String()

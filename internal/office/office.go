@@ -32,7 +32,7 @@ var (
 
 // Config tunes box offices. Zero fields take the defaults.
 type Config struct {
-	QueueDepth    int // commands waiting per event before callers get Unavailable; default 65,536
+	QueueDepth    int // commands waiting per event before callers get Unavailable at once (load shedding); default 16,384, four full batches
 	MaxBatch      int // commands decided per ledger message at most; default 4,096
 	SnapshotEvery int // entries between snapshots, at least; default 50,000 (more once the event holds more holds than that)
 	AppendTimeout time.Duration
@@ -40,7 +40,7 @@ type Config struct {
 
 func (c Config) withDefaults() Config {
 	if c.QueueDepth <= 0 {
-		c.QueueDepth = 1 << 16
+		c.QueueDepth = 1 << 14
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 4096

@@ -1,0 +1,442 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/admit-org/admit/internal/bench"
+	"github.com/admit-org/admit/internal/bench/baseline"
+	"github.com/mattn/go-isatty"
+)
+
+const benchUsage = `Usage:
+  admit bench onsale [flags]   sell out an event as fast as buyers can, then audit it
+  admit bench chaos [flags]    kill admit serve with SIGKILL under load, again and again, then audit
+
+Run "admit bench onsale --help" or "admit bench chaos --help" for their flags.
+`
+
+func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, benchUsage)
+		return &usageError{`"admit bench" needs a subcommand: onsale or chaos`}
+	}
+	switch args[0] {
+	case "onsale":
+		return benchOnsale(ctx, args[1:], getenv, stdout, stderr)
+	case "chaos":
+		return benchChaos(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, benchUsage)
+		return errHelp
+	}
+	fmt.Fprint(stderr, benchUsage)
+	return &usageError{fmt.Sprintf("unknown bench subcommand %q: want onsale or chaos", args[0])}
+}
+
+// compareOrder is the order of --compare: the HTTP ceiling first, so the
+// others read as a fraction of it.
+var compareOrder = []string{"hello", "engine", "admit", "postgres", "redis"}
+
+func benchOnsale(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("bench onsale", `Sells out an event: --buyers concurrent buyers each hold 1–4 tickets at a time
+(--mix) until all --seats are gone, then audits that nothing was oversold.
+By default admit runs in-process on a temporary data directory; --url and
+--token aim it at a running server instead. --compare runs hello, engine,
+admit, postgres and redis one after another and prints them side by side.`, getenv, stderr)
+	target := f.String("target", "admit", "what to sell from: engine, hello, admit, postgres or redis")
+	compare := f.Bool("compare", false, "run every target one after another and compare them")
+	url := f.String("url", "", "a running admit server to sell from (target admit), e.g. http://127.0.0.1:8080")
+	token := f.string("token", "ADMIT_TOKEN", "", "an organizer API token of the server at --url")
+	seats := f.Int("seats", 100_000, "tickets on sale")
+	buyers := f.Int("buyers", 2000, "concurrent buyers")
+	mixFlag := f.String("mix", "40,35,15,10", "weights of asking for 1, 2, 3, 4 … tickets at once")
+	soldOut := f.Duration("soldout-duration", 2*time.Second, "after the sell-out, keep asking this long to measure sold-out answers (0 skips)")
+	timeout := f.Duration("timeout", 5*time.Minute, "give up after this long")
+	pg := f.string("pg", "ADMIT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the postgres target")
+	redisAddr := f.string("redis", "ADMIT_BENCH_REDIS", "127.0.0.1:6379", "Redis for the redis target")
+	asJSON := f.Bool("json", false, "print the result as JSON (an array with --compare)")
+	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run (clients and servers) to this file")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	mix, err := bench.ParseMix(*mixFlag)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	switch {
+	case *seats < 1 || *seats > 10_000_000:
+		return &usageError{"--seats must be between 1 and 10000000"}
+	case *buyers < 1 || *buyers > 10_000:
+		return &usageError{"--buyers must be between 1 and 10000"}
+	case *url != "" && *token == "":
+		return &usageError{"--url needs --token (an organizer API token of that server)"}
+	case *url != "" && *compare:
+		return &usageError{"--compare starts its own servers; leave out --url"}
+	case *url != "" && *target != "admit":
+		return &usageError{"--url works with --target admit only"}
+	}
+	targets := []string{*target}
+	if *compare {
+		targets = compareOrder
+	} else if !validTarget(*target) {
+		return &usageError{fmt.Sprintf("unknown --target %q: want engine, hello, admit, postgres or redis", *target)}
+	}
+	var progress io.Writer
+	if fd, ok := stderr.(*os.File); ok && isatty.IsTerminal(fd.Fd()) {
+		progress = stderr
+	}
+	var results []bench.Result
+	failed := false
+	for _, name := range targets {
+		cfg := bench.Config{Target: name, Seats: *seats, Buyers: *buyers, Mix: mix, SoldOut: *soldOut,
+			Timeout: *timeout, Progress: progress}
+		res, err := onsaleTarget(ctx, cfg, *url, *token, *pg, *redisAddr)
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !res.Audit.OK || res.Oversold > 0 || !res.Complete {
+			failed = true
+		}
+		results = append(results, res)
+		if !*asJSON && !*compare {
+			printResult(stdout, res)
+		}
+	}
+	switch {
+	case *asJSON && *compare:
+		writeIndentedJSON(stdout, results)
+	case *asJSON:
+		writeIndentedJSON(stdout, results[0])
+	case *compare:
+		printComparison(stdout, results)
+	}
+	if failed {
+		return errors.New("the audit failed or the run did not sell out: see above")
+	}
+	return nil
+}
+
+func validTarget(name string) bool {
+	for _, t := range compareOrder {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// onsaleTarget sets up one target, runs the on-sale on it and tears it down.
+func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAddr string) (bench.Result, error) {
+	var t bench.Target
+	var cleanup func()
+	switch cfg.Target {
+	case "engine":
+		dir, err := os.MkdirTemp("", "admit-bench-")
+		if err != nil {
+			return bench.Result{}, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		e, err := bench.NewEngine(ctx, dir)
+		if err != nil {
+			cleanup()
+			return bench.Result{}, err
+		}
+		t = e
+	case "admit":
+		if url != "" {
+			t = bench.NewAdmit(url, token, cfg.Buyers)
+			break
+		}
+		srv, err := startInProcess(ctx)
+		if err != nil {
+			return bench.Result{}, err
+		}
+		cleanup = func() { os.RemoveAll(srv.dir) }
+		a := bench.NewAdmit(srv.url, srv.token, cfg.Buyers)
+		a.DataDir, a.Stop = srv.dir, srv.stop
+		t = a
+	default:
+		store, err := newStore(ctx, cfg.Target, pg, redisAddr)
+		if err != nil {
+			return bench.Result{}, err
+		}
+		b, err := bench.NewBaseline(cfg.Target, store, cfg.Buyers)
+		if err != nil {
+			store.Close()
+			return bench.Result{}, err
+		}
+		t = b
+	}
+	defer func() {
+		t.Close()
+		if cleanup != nil {
+			cleanup()
+		}
+	}()
+	return bench.Run(ctx, cfg, t)
+}
+
+func newStore(ctx context.Context, target, pg, redisAddr string) (baseline.Store, error) {
+	switch target {
+	case "hello":
+		return baseline.NewMemory(), nil
+	case "postgres":
+		s, err := baseline.NewPostgres(ctx, pg, 0)
+		if err != nil {
+			return nil, fmt.Errorf("the postgres target needs PostgreSQL at --pg %s: %w", pg, err)
+		}
+		return s, nil
+	case "redis":
+		s, err := baseline.NewRedis(ctx, redisAddr, 0)
+		if err != nil {
+			return nil, fmt.Errorf("the redis target needs Redis at --redis %s: %w", redisAddr, err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w %q", bench.ErrUnknownTarget, target)
+}
+
+// inProcess is an admit server started by the bench on a temporary data
+// directory, exactly as "admit serve" runs.
+type inProcess struct {
+	url, token, dir string
+	stop            func() error
+}
+
+// startInProcess runs serve in this process on 127.0.0.1:0 and waits until
+// it listens.
+func startInProcess(ctx context.Context) (*inProcess, error) {
+	dir, err := os.MkdirTemp("", "admit-bench-")
+	if err != nil {
+		return nil, err
+	}
+	tokenFile := filepath.Join(dir, "token")
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	out := newLineWatch("admit is running at ")
+	done := make(chan error, 1)
+	args := []string{"--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--bootstrap-token-file", tokenFile,
+		"--log-format", "text", "--log-level", "error"}
+	go func() { done <- serve(sctx, args, func(string) string { return "" }, out, os.Stderr) }()
+	var url string
+	select {
+	case url = <-out.found:
+	case err := <-done:
+		cancel()
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start admit: %w", err)
+	}
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		cancel()
+		<-done
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}
+	return &inProcess{url: url, token: strings.TrimSpace(string(token)), dir: filepath.Join(dir, "data"), stop: stop}, nil
+}
+
+// lineWatch is a writer that reports the rest of the first line starting
+// with prefix.
+type lineWatch struct {
+	prefix string
+	found  chan string
+	mu     sync.Mutex
+	buf    []byte
+	done   bool
+}
+
+func newLineWatch(prefix string) *lineWatch {
+	return &lineWatch{prefix: prefix, found: make(chan string, 1)}
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return len(p), nil
+	}
+	w.buf = append(w.buf, p...)
+	sc := bufio.NewScanner(strings.NewReader(string(w.buf)))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), w.prefix); ok {
+			w.done = true
+			w.found <- strings.TrimSpace(rest)
+			break
+		}
+	}
+	return len(p), nil
+}
+
+func writeIndentedJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func printResult(w io.Writer, r bench.Result) {
+	status := "sold out"
+	if !r.Complete {
+		status = "DID NOT SELL OUT before the timeout"
+	}
+	fmt.Fprintf(w, "%s: %s %d of %d seats in %.2f s (%d buyers)\n", r.Target, status, r.Sold, r.Seats, r.DurationS, r.Buyers)
+	fmt.Fprintf(w, "  holds/s      %.0f   tickets/s %.0f   answers/s while selling %.0f\n", r.HoldsPerS, r.TicketsPerS, r.RequestsPerS)
+	if r.SoldOutPerS > 0 {
+		fmt.Fprintf(w, "  sold-out answers/s after the sell-out %.0f\n", r.SoldOutPerS)
+	}
+	fmt.Fprintf(w, "  latency      p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms\n", r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs)
+	fmt.Fprintf(w, "  answers      granted %d   sold out %d   shed %d   failed %d\n", r.Granted, r.SoldOutN, r.ShedN, r.Errors)
+	verdict := "OK"
+	if !r.Audit.OK {
+		verdict = "FAILED"
+	}
+	fmt.Fprintf(w, "  audit        %s: oversold %d; checked against %s\n", verdict, r.Oversold, r.Audit.Source)
+	for _, p := range r.Audit.Problems {
+		fmt.Fprintf(w, "    - %s\n", p)
+	}
+}
+
+// printComparison prints the --compare table, with ratios to hello.
+func printComparison(w io.Writer, rs []bench.Result) {
+	var hello *bench.Result
+	for i := range rs {
+		if rs[i].Target == "hello" {
+			hello = &rs[i]
+		}
+	}
+	ratio := func(v, base float64) string {
+		if base <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f×", v/base)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\tsold\toversold\tsell-out s\tholds/s\t× hello\tsold-out/s\t× hello\tp50 ms\tp99 ms\terrors\taudit\t")
+	for _, r := range rs {
+		audit := "ok"
+		if !r.Audit.OK {
+			audit = "FAILED"
+		}
+		var hh, hs float64
+		if hello != nil {
+			hh, hs = hello.HoldsPerS, hello.SoldOutPerS
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.0f\t%s\t%.0f\t%s\t%.2f\t%.2f\t%d\t%s\t\n", r.Target, r.Sold, r.Oversold,
+			r.DurationS, r.HoldsPerS, ratio(r.HoldsPerS, hh), r.SoldOutPerS, ratio(r.SoldOutPerS, hs), r.P50Ms, r.P99Ms, r.Errors, audit)
+	}
+	tw.Flush()
+	for _, r := range rs {
+		for _, p := range r.Audit.Problems {
+			fmt.Fprintf(w, "%s: %s\n", r.Target, p)
+		}
+	}
+}
+
+func benchChaos(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("bench chaos", `Runs "admit serve" as a child process under on-sale load (holds and
+releases), kills it with SIGKILL at random moments --kills times, restarting
+it each time, then stops it cleanly and audits: every acknowledged hold and
+release is in the ledger, no quota was ever exceeded, and the read model
+equals a rebuild from the ledger. Exits non-zero on any loss.`, getenv, stderr)
+	kills := f.Int("kills", 20, "how many times to kill the server")
+	seats := f.Int("seats", 1_000_000, "tickets on sale")
+	buyers := f.Int("buyers", 200, "concurrent buyers")
+	release := f.Float64("release", 0.2, "share of their holds buyers release again (0 to 1)")
+	maxDelay := f.Duration("max-delay", time.Second, "a kill comes at a random moment up to this long after a restart took load")
+	data := f.String("data", "", "data directory for the child (default: a new temporary directory, removed when the audit passes)")
+	bin := f.String("bin", "", "the admit binary to run (default: this one)")
+	asJSON := f.Bool("json", false, "print the result as JSON")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	switch {
+	case *kills < 1 || *kills > 10_000:
+		return &usageError{"--kills must be between 1 and 10000"}
+	case *seats < 1 || *seats > 10_000_000:
+		return &usageError{"--seats must be between 1 and 10000000"}
+	case *buyers < 1 || *buyers > 10_000:
+		return &usageError{"--buyers must be between 1 and 10000"}
+	case *release < 0 || *release > 1:
+		return &usageError{"--release must be between 0 and 1"}
+	case *maxDelay <= 0:
+		return &usageError{"--max-delay must be above 0"}
+	}
+	if *bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find this binary (give --bin): %w", err)
+		}
+		*bin = exe
+	}
+	dir, temp := *data, *data == ""
+	if temp {
+		d, err := os.MkdirTemp("", "admit-chaos-")
+		if err != nil {
+			return err
+		}
+		dir = d
+	} else if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return &usageError{fmt.Sprintf("--data %s is not empty: chaos needs a fresh data directory", dir)}
+	}
+	var log io.Writer
+	if !*asJSON {
+		log = stdout
+	}
+	res, err := bench.Chaos(ctx, bench.ChaosConfig{Bin: *bin, Dir: dir, Kills: *kills, Seats: *seats, Buyers: *buyers,
+		Release: *release, MaxDelay: *maxDelay, Log: log})
+	if err != nil {
+		return fmt.Errorf("chaos (data kept in %s): %w", dir, err)
+	}
+	if *asJSON {
+		writeIndentedJSON(stdout, res)
+	} else {
+		fmt.Fprintf(stdout, "kills %d; holds acknowledged %d, releases acknowledged %d, answers lost in kills %d\n",
+			res.Kills, res.Acknowledged, res.Released, res.Unknown)
+		fmt.Fprintf(stdout, "ledger: %d holds; lost %d; oversold %d; read model equals rebuild: %t\n",
+			res.InLedger, res.Lost, res.Oversold, res.ReadModelEquals)
+		for _, p := range res.Problems {
+			fmt.Fprintf(stdout, "  - %s\n", p)
+		}
+	}
+	if !res.OK() {
+		return fmt.Errorf("chaos audit FAILED (data kept in %s)", dir)
+	}
+	if temp {
+		os.RemoveAll(dir)
+	}
+	if !*asJSON {
+		fmt.Fprintln(stdout, "audit OK: nothing acknowledged was lost, nothing oversold")
+	}
+	return nil
+}

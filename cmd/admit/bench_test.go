@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/admit-org/admit/internal/bench"
+)
+
+// TestBenchOnsaleAdmit sells out a small event on an in-process server, as
+// "admit bench onsale" does by default, and reads its --json summary.
+func TestBenchOnsaleAdmit(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"bench", "onsale", "--seats", "3000", "--buyers", "64",
+		"--soldout-duration", "100ms", "--json"}, noEnv, &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench onsale: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	var res map[string]any
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out.String())
+	}
+	for _, k := range []string{"target", "seats", "sold", "oversold", "duration_s", "holds_per_s", "p50_ms", "p99_ms", "errors"} {
+		if _, ok := res[k]; !ok {
+			t.Errorf("--json lacks %q: %s", k, out.String())
+		}
+	}
+	if res["target"] != "admit" || res["sold"] != 3000.0 || res["oversold"] != 0.0 || res["errors"] != 0.0 {
+		t.Errorf("want 3000 sold by admit, none oversold, no errors: %s", out.String())
+	}
+	if a := res["audit"].(map[string]any); a["ok"] != true || a["source"] != "ledger replay" {
+		t.Errorf("audit: %v", a)
+	}
+}
+
+// TestBenchCompare runs every target once with a tiny event; the baselines
+// need the machine's PostgreSQL and Redis.
+func TestBenchCompare(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:5432", "127.0.0.1:6379"} {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			t.Skipf("--compare needs PostgreSQL and Redis on this machine: %v", err)
+		}
+		c.Close()
+	}
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"bench", "onsale", "--compare", "--seats", "1000", "--buyers", "32",
+		"--soldout-duration", "50ms", "--json"}, noEnv, &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench onsale --compare: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	var rs []bench.Result
+	if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+		t.Fatalf("--compare --json output: %v\n%s", err, out.String())
+	}
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Target)
+		if r.Sold != 1000 || r.Oversold != 0 || !r.Audit.OK {
+			t.Errorf("%s: %+v", r.Target, r)
+		}
+	}
+	if strings.Join(names, ",") != "hello,engine,admit,postgres,redis" {
+		t.Errorf("targets %v", names)
+	}
+
+	// The table, as the README shows it.
+	out.Reset()
+	printComparison(&out, rs)
+	if !strings.Contains(out.String(), "× hello") || strings.Count(out.String(), "\n") != 6 {
+		t.Errorf("table:\n%s", out.String())
+	}
+}
+
+func TestBenchUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench"},
+		{"bench", "nope"},
+		{"bench", "onsale", "--target", "mysql"},
+		{"bench", "onsale", "--seats", "0"},
+		{"bench", "onsale", "--buyers", "-3"},
+		{"bench", "onsale", "--mix", "1,x"},
+		{"bench", "onsale", "--url", "http://127.0.0.1:1"},
+		{"bench", "onsale", "--url", "http://127.0.0.1:1", "--token", "t", "--compare"},
+		{"bench", "onsale", "--url", "http://127.0.0.1:1", "--token", "t", "--target", "engine"},
+		{"bench", "chaos", "--kills", "0"},
+		{"bench", "chaos", "--release", "2"},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, noEnv, &out, &errOut)
+		if exitCode(err) != 2 {
+			t.Errorf("%v: %v (exit %d), want a usage error", args, err, exitCode(err))
+		}
+	}
+}
+
+// admitBinary builds the admit binary once for the tests that run it as a
+// child process.
+var admitBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "admit-test-bin-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "admit")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", &buildError{err, string(out)}
+	}
+	return bin, nil
+})
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
+
+func mustBinary(t *testing.T) string {
+	t.Helper()
+	bin, err := admitBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// binDir is where admitBinary built, removed after the tests.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// TestBenchChaosShort is the short chaos run: a few SIGKILLs of a real
+// admit serve under load, then the audit. "admit bench chaos" does 20.
+func TestBenchChaosShort(t *testing.T) {
+	bin := mustBinary(t)
+	var log bytes.Buffer
+	res, err := bench.Chaos(context.Background(), bench.ChaosConfig{Bin: bin, Dir: t.TempDir(), Kills: 3,
+		Seats: 1_000_000, Buyers: 24, Release: 0.2, MaxDelay: 300 * time.Millisecond, Log: &log})
+	if err != nil {
+		t.Fatalf("chaos: %v\n%s", err, log.String())
+	}
+	if !res.OK() || res.Kills != 3 || res.Acknowledged == 0 || !res.ReadModelEquals {
+		t.Fatalf("chaos audit: %+v\n%s", res, log.String())
+	}
+	t.Logf("%+v", res)
+}

@@ -1,0 +1,436 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/sqlite"
+)
+
+// ChaosConfig is one chaos run: admit serve as a child process under
+// on-sale load, killed with SIGKILL again and again.
+type ChaosConfig struct {
+	Bin      string        // the admit binary
+	Dir      string        // an empty data directory for the child
+	Kills    int           // SIGKILLs; the child is restarted after each
+	Seats    int           // large enough not to sell out during the run, or not: both are fine
+	Buyers   int           // concurrent buyers
+	Release  float64       // share of granted holds their buyer releases again
+	MaxDelay time.Duration // a kill comes at a random moment up to this long after the restarted server answered a hold
+	Log      io.Writer     // one line per kill when not nil
+}
+
+// ChaosResult is what the audit found.
+type ChaosResult struct {
+	Kills           int      `json:"kills"`
+	Acknowledged    int      `json:"acknowledged_holds"`
+	Released        int      `json:"acknowledged_releases"`
+	Unknown         int      `json:"unknown_outcomes"` // requests whose answer was lost in a kill
+	InLedger        int      `json:"holds_in_ledger"`
+	Lost            int      `json:"lost"`
+	Oversold        int      `json:"oversold"`
+	ReadModelEquals bool     `json:"read_model_equals_rebuild"`
+	Problems        []string `json:"problems,omitempty"`
+}
+
+// OK is true when nothing acknowledged was lost and nothing oversold.
+func (r ChaosResult) OK() bool { return len(r.Problems) == 0 }
+
+type ackedHold struct {
+	id string
+	n  int
+}
+
+// Chaos runs the chaos test and audits the ledger and read model the child
+// left behind.
+func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
+	if cfg.Kills <= 0 {
+		cfg.Kills = 20
+	}
+	if cfg.Seats <= 0 {
+		cfg.Seats = 1_000_000
+	}
+	if cfg.Buyers <= 0 {
+		cfg.Buyers = 200
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = time.Second
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return ChaosResult{}, err
+	}
+	ch := &child{bin: cfg.Bin, dir: cfg.Dir, addr: addr}
+	if err := ch.start(ctx); err != nil {
+		return ChaosResult{}, err
+	}
+	defer ch.kill()
+	token, err := os.ReadFile(filepath.Join(cfg.Dir, "token"))
+	if err != nil {
+		return ChaosResult{}, err
+	}
+	a := NewAdmit("http://"+addr, strings.TrimSpace(string(token)), cfg.Buyers)
+	defer a.c.close()
+	plan := NewPlan(cfg.Seats)
+	if err := a.Setup(ctx, &plan); err != nil {
+		return ChaosResult{}, fmt.Errorf("set up the on-sale: %w", err)
+	}
+
+	// Buyers hold and sometimes release until told to stop; every answer
+	// they get is noted.
+	var (
+		mu       sync.Mutex
+		holds    []ackedHold
+		released = make(map[string]bool) // true: acknowledged; false: outcome unknown
+		unknown  int
+		acks     atomic.Int64
+	)
+	load, stopLoad := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for i := range cfg.Buyers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			var mine []string
+			for load.Err() == nil {
+				if len(mine) > 0 && rng.Float64() < cfg.Release {
+					h := mine[len(mine)-1]
+					mine = mine[:len(mine)-1]
+					ok, err := a.c.release(load, h)
+					if load.Err() != nil && err != nil {
+						ok = false // cut short by the end of the run: unknown
+					}
+					mu.Lock()
+					released[h] = ok
+					if err != nil {
+						unknown++
+					}
+					mu.Unlock()
+					if err != nil {
+						wait(load, 5*time.Millisecond)
+					}
+					continue
+				}
+				n := DefaultMix.pick(rng)
+				ans := a.Hold(load, rng.IntN(len(plan.Types)), n)
+				switch ans.Outcome {
+				case Granted:
+					mu.Lock()
+					holds = append(holds, ackedHold{ans.HoldID, n})
+					mu.Unlock()
+					mine = append(mine, ans.HoldID)
+					acks.Add(1)
+				case Failed:
+					mu.Lock()
+					unknown++
+					mu.Unlock()
+					wait(load, 5*time.Millisecond) // the server is down: come back soon
+				case Shed:
+					wait(load, 5*time.Millisecond)
+				}
+			}
+		})
+	}
+
+	res := ChaosResult{}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	var runErr error
+	for res.Kills < cfg.Kills && runErr == nil {
+		// Wait for the load to reach the server, then kill it at a random moment.
+		if runErr = waitFor(ctx, 30*time.Second, func() bool { return acks.Load() > 0 }); runErr != nil {
+			runErr = fmt.Errorf("no hold was acknowledged within 30 s of a start; see %s", ch.logPath())
+			break
+		}
+		wait(ctx, time.Duration(rng.Int64N(int64(cfg.MaxDelay))))
+		ch.kill()
+		res.Kills++
+		if cfg.Log != nil {
+			mu.Lock()
+			fmt.Fprintf(cfg.Log, "kill %d/%d: %d holds acknowledged so far\n", res.Kills, cfg.Kills, len(holds))
+			mu.Unlock()
+		}
+		acks.Store(0)
+		runErr = ch.start(ctx)
+	}
+	// A little more load on the last start, then a clean stop.
+	if runErr == nil {
+		runErr = waitFor(ctx, 30*time.Second, func() bool { return acks.Load() > 0 })
+	}
+	stopLoad()
+	wg.Wait()
+	if err := ch.stop(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return res, runErr
+	}
+	res.Acknowledged, res.Unknown = len(holds), unknown
+	for _, ok := range released {
+		if ok {
+			res.Released++
+		}
+	}
+	return res, chaosAudit(ctx, cfg.Dir, a.c.eventID, holds, released, &res)
+}
+
+// chaosAudit replays the ledger the child left, checking every quota after
+// every entry and every acknowledged hold and release, then compares the
+// read model with a rebuild.
+func chaosAudit(ctx context.Context, dir, eventID string, holds []ackedHold,
+	released map[string]bool, res *ChaosResult) error {
+	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, Logger: discard})
+	if err != nil {
+		return err
+	}
+	defer led.Close()
+	bad := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
+
+	st := boxoffice.NewState()
+	maxOver := 0
+	_, err = led.Read(ctx, "ledger.event."+eventID, 1, func(r ledger.Record) error {
+		batch, err := boxoffice.DecodeBatch(r.Data)
+		if err != nil {
+			return fmt.Errorf("ledger seq %d: %w", r.Seq, err)
+		}
+		for _, t := range batch {
+			if err := boxoffice.Apply(st, t.Entry, t.At); err != nil {
+				return fmt.Errorf("ledger seq %d: %w", r.Seq, err)
+			}
+			for _, q := range st.Quotas {
+				maxOver = max(maxOver, q.Held+q.Sold-q.Capacity)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	res.Oversold = maxOver
+	if maxOver > 0 {
+		bad("a quota was exceeded by %d tickets at some point in the ledger", maxOver)
+	}
+	res.InLedger = len(st.Holds)
+	wrong := 0
+	for _, h := range holds {
+		got := st.Holds[h.id]
+		if got == nil {
+			res.Lost++
+			continue
+		}
+		rel, tried := released[h.id]
+		switch {
+		case got.Quantity != h.n:
+			wrong++
+		case rel && got.Status != boxoffice.Released:
+			wrong++ // a release was acknowledged
+		case !tried && got.Status == boxoffice.Released:
+			wrong++ // nobody asked for it
+		case got.Status == boxoffice.Expired && got.EndedAt.Before(got.ExpiresAt):
+			wrong++ // expired before its time
+		}
+	}
+	if res.Lost > 0 {
+		bad("%d acknowledged holds are missing from the ledger", res.Lost)
+	}
+	if wrong > 0 {
+		bad("%d acknowledged holds are in the ledger with another quantity or status than their client was told", wrong)
+	}
+	if extra := res.InLedger - (len(holds) - res.Lost); extra > res.Unknown {
+		bad("the ledger has %d holds no client was told of, more than the %d answers lost in kills", extra, res.Unknown)
+	}
+
+	res.ReadModelEquals, err = readModelEqualsRebuild(ctx, dir, led)
+	if err != nil {
+		return err
+	}
+	if !res.ReadModelEquals {
+		bad("the read model differs from a rebuild from the ledger")
+	}
+	return nil
+}
+
+// readModelEqualsRebuild dumps the child's read model and one rebuilt from
+// the ledger into a temporary file, and compares them.
+func readModelEqualsRebuild(ctx context.Context, dir string, led *ledger.JetStream) (bool, error) {
+	dump := func(path string, rebuild bool) ([]byte, error) {
+		db, err := sqlite.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		if rebuild {
+			if err := db.Rebuild(ctx, led); err != nil {
+				return nil, err
+			}
+		}
+		var buf bytes.Buffer
+		err = db.Dump(ctx, &buf)
+		return buf.Bytes(), err
+	}
+	live, err := dump(filepath.Join(dir, "readmodel.db"), false)
+	if err != nil {
+		return false, err
+	}
+	tmp, err := os.MkdirTemp("", "admit-chaos-rebuild-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(tmp)
+	rebuilt, err := dump(filepath.Join(tmp, "readmodel.db"), true)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(live, rebuilt), nil
+}
+
+// release deletes a hold: true when the server acknowledged it.
+func (c *client) release(ctx context.Context, holdID string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.base+"/api/v1/public/events/"+c.eventID+"/holds/"+holdID, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true, nil
+	case http.StatusServiceUnavailable:
+		return false, errors.New(resp.Status) // may or may not have happened
+	}
+	return false, nil
+}
+
+// child is admit serve as a child process on a fixed address.
+type child struct {
+	bin, dir, addr string
+	cmd            *exec.Cmd
+	exited         chan struct{} // closed once cmd is reaped
+	logFile        *os.File
+}
+
+func (c *child) logPath() string { return filepath.Join(c.dir, "chaos-serve.log") }
+
+// start runs the child and waits until it is ready.
+func (c *child) start(ctx context.Context) error {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(c.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	c.logFile = f
+	c.cmd = exec.Command(c.bin, "serve", "--addr", c.addr, "--data", c.dir,
+		"--bootstrap-token-file", filepath.Join(c.dir, "token"), "--log-format", "json", "--log-level", "warn")
+	c.cmd.Stdout, c.cmd.Stderr = f, f
+	if err := c.cmd.Start(); err != nil {
+		f.Close()
+		return fmt.Errorf("start %s serve: %w", c.bin, err)
+	}
+	exited := make(chan struct{})
+	c.exited = exited
+	go func() { c.cmd.Wait(); close(exited) }()
+	hc := &http.Client{Timeout: time.Second}
+	err = waitFor(ctx, 60*time.Second, func() bool {
+		select {
+		case <-exited:
+			return true
+		default:
+		}
+		resp, err := hc.Get("http://" + c.addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	select {
+	case <-exited:
+		return fmt.Errorf("admit serve exited at start; see %s", c.logPath())
+	default:
+	}
+	if err != nil {
+		return fmt.Errorf("admit serve was not ready within 60 s; see %s", c.logPath())
+	}
+	return nil
+}
+
+// kill sends SIGKILL and reaps the child.
+func (c *child) kill() {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	c.cmd.Process.Signal(syscall.SIGKILL)
+	<-c.exited
+	c.logFile.Close()
+	c.cmd = nil
+}
+
+// stop asks the child to shut down cleanly and waits for it.
+func (c *child) stop() error {
+	if c.cmd == nil {
+		return nil
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	t := time.NewTimer(60 * time.Second)
+	defer t.Stop()
+	select {
+	case <-c.exited:
+	case <-t.C:
+		c.kill()
+		return errors.New("admit serve did not stop within 60 s of SIGTERM")
+	}
+	if !c.cmd.ProcessState.Success() {
+		err := fmt.Errorf("admit serve stopped with %s; see %s", c.cmd.ProcessState, c.logPath())
+		c.logFile.Close()
+		c.cmd = nil
+		return err
+	}
+	c.logFile.Close()
+	c.cmd = nil
+	return nil
+}
+
+// waitFor polls cond until it is true, ctx ends or the time is up.
+func waitFor(ctx context.Context, d time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return errors.New("timed out")
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		wait(ctx, 10*time.Millisecond)
+	}
+	return nil
+}
+
+// freeAddr finds a free port on 127.0.0.1 for the child to keep across restarts.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
