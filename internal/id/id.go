@@ -19,9 +19,18 @@ const (
 
 // New returns a random id: prefix, "_", n random base32 characters.
 func New(prefix string, n int) string {
-	b := make([]byte, (n*5+7)/8)
+	if n > 48 {
+		b := make([]byte, (n*5+7)/8)
+		rand.Read(b)
+		return prefix + "_" + b32.EncodeToString(b)[:n]
+	}
+	// On the stack: a hold id is made for every request of an on-sale.
+	var raw [30]byte
+	var enc [48]byte
+	b := raw[:(n*5+7)/8]
 	rand.Read(b)
-	return prefix + "_" + b32.EncodeToString(b)[:n]
+	b32.Encode(enc[:], b)
+	return prefix + "_" + string(enc[:n])
 }
 
 // Derived returns an id computed from parts, the same for the same parts:

@@ -34,7 +34,7 @@ type Manager struct {
 
 	ctx    context.Context // set by Run; offices live as long as it
 	wg     sync.WaitGroup
-	mu     sync.Mutex // guards ctx, closed and live
+	mu     sync.RWMutex // guards ctx, closed and live
 	closed bool
 	live   map[string]*entry
 }
@@ -105,19 +105,17 @@ var errNotFound = fault.New(fault.NotFound, "event not found")
 
 // office returns the running office of an event, loading it on first use.
 func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Office, error) {
-	m.mu.Lock()
-	if m.ctx == nil || m.closed {
-		m.mu.Unlock()
-		return nil, fault.New(fault.Unavailable, "shutting down")
+	// The common case, a running office, takes only the read lock: every
+	// request of an on-sale passes here.
+	m.mu.RLock()
+	e, open := m.live[eventID], m.ctx != nil && !m.closed
+	m.mu.RUnlock()
+	if e == nil || !open {
+		var err error
+		if e, err = m.entry(eventID); err != nil {
+			return nil, err
+		}
 	}
-	e := m.live[eventID]
-	if e == nil {
-		e = &entry{ready: make(chan struct{})}
-		m.live[eventID] = e
-		m.wg.Add(1)
-		go m.start(eventID, e)
-	}
-	m.mu.Unlock()
 	select {
 	case <-e.ready:
 	case <-ctx.Done():
@@ -131,6 +129,23 @@ func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Off
 		return nil, errNotFound
 	}
 	return e.office, nil
+}
+
+// entry returns the event's entry, starting its office when there is none.
+func (m *Manager) entry(eventID string) (*entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ctx == nil || m.closed {
+		return nil, fault.New(fault.Unavailable, "shutting down")
+	}
+	e := m.live[eventID]
+	if e == nil {
+		e = &entry{ready: make(chan struct{})}
+		m.live[eventID] = e
+		m.wg.Add(1)
+		go m.start(eventID, e)
+	}
+	return e, nil
 }
 
 func (m *Manager) forget(eventID string, e *entry) {

@@ -41,10 +41,12 @@ func (s *Server) availability(w http.ResponseWriter, r *http.Request) error {
 }
 
 type holdIn struct {
-	Items opt[[]struct {
-		TicketTypeID opt[string] `json:"ticket_type_id"`
-		Quantity     opt[int]    `json:"quantity"`
-	}] `json:"items"`
+	Items opt[[]holdItemIn] `json:"items"`
+}
+
+type holdItemIn struct {
+	TicketTypeID opt[string] `json:"ticket_type_id"`
+	Quantity     opt[int]    `json:"quantity"`
 }
 
 func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
@@ -60,9 +62,11 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in holdIn
-	if err := decodeJSON(body, &in); err != nil {
-		return err
+	in, ok := parseHoldFast(body)
+	if !ok {
+		if err := decodeJSON(body, &in); err != nil {
+			return err
+		}
 	}
 	var f []fault.FieldError
 	required(&f, "/items", &in.Items)
