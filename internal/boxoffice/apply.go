@@ -11,24 +11,7 @@ import (
 func Apply(s *State, e Entry, at time.Time) error {
 	switch e := e.(type) {
 	case *HoldCreated:
-		if _, dup := s.Holds[e.HoldID]; dup {
-			return fmt.Errorf("boxoffice: apply %s: hold %s exists", e.Type(), e.HoldID)
-		}
-		for _, it := range e.Items {
-			if s.ticketTypes[it.TicketTypeID] == nil {
-				return fmt.Errorf("boxoffice: apply %s: no ticket type %s", e.Type(), it.TicketTypeID)
-			}
-		}
-		h := &Hold{ID: e.HoldID, Items: e.Items, Status: Active, CreatedAt: at, ExpiresAt: e.ExpiresAt}
-		for _, it := range e.Items {
-			h.Quantity += it.Quantity
-			for _, q := range s.ticketTypes[it.TicketTypeID].quotas {
-				q.Held += it.Quantity
-			}
-		}
-		s.Holds[h.ID] = h
-		s.activeHolds++
-		s.remember(e.Idem, h.ID, at)
+		return s.applyHoldCreated(e, at)
 	case *HoldReleased:
 		return s.endHold(e.HoldID, Released, at)
 	case *HoldExpired:
@@ -92,6 +75,48 @@ func Apply(s *State, e Entry, at time.Time) error {
 	default:
 		return fmt.Errorf("boxoffice: apply: unknown entry %T", e)
 	}
+	return nil
+}
+
+// heldHold is a hold with room for its items, so that applying a hold of
+// one item, the most common, takes one allocation.
+type heldHold struct {
+	hold  Hold
+	items [1]Item
+}
+
+func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
+	if _, dup := s.Holds[e.HoldID]; dup {
+		return fmt.Errorf("boxoffice: apply %s: hold %s exists", e.Type(), e.HoldID)
+	}
+	var ttStack [MaxHoldItems]*TicketType
+	tts := ttStack[:0] // of each item
+	for _, it := range e.Items {
+		tt := s.ticketTypes[it.TicketTypeID]
+		if tt == nil {
+			return fmt.Errorf("boxoffice: apply %s: no ticket type %s", e.Type(), it.TicketTypeID)
+		}
+		tts = append(tts, tt)
+	}
+	hh := &heldHold{hold: Hold{ID: e.HoldID, Status: Active, CreatedAt: at, ExpiresAt: e.ExpiresAt}}
+	h := &hh.hold
+	// The hold keeps its own copy of the items: the entry's may be reused.
+	switch {
+	case e.Items == nil:
+	case len(e.Items) <= len(hh.items):
+		h.Items = append(hh.items[:0], e.Items...)
+	default:
+		h.Items = append([]Item(nil), e.Items...)
+	}
+	for i, it := range e.Items {
+		h.Quantity += it.Quantity
+		for _, q := range tts[i].quotas {
+			q.Held += it.Quantity
+		}
+	}
+	s.Holds[h.ID] = h
+	s.activeHolds++
+	s.remember(e.Idem, h.ID, at)
 	return nil
 }
 

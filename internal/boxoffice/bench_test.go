@@ -67,3 +67,54 @@ func BenchmarkEncodeBatch(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+// BenchmarkView builds the view the box office publishes after every batch,
+// of an event with 20 ticket types, 10 quotas and 100,000 active holds: its
+// cost must not grow with the holds.
+func BenchmarkView(b *testing.B) {
+	s := draftEvent(b)
+	var ids []string
+	for i := range 20 {
+		id := "tt" + itoa(i)
+		addTicketType(b, s, id, 1, 10, t0)
+		ids = append(ids, id)
+	}
+	for i := range 10 {
+		addQuota(b, s, "q"+itoa(i), MaxQuotaCapacity, ids[2*i:], t0)
+	}
+	setStatus(b, s, OnSale, t0)
+	now := t0.Add(time.Minute)
+	for i := range 100_000 {
+		must(b, s, hold("ho_"+itoa(i), item(ids[i%len(ids)], 1)), now)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v := s.View(); v == nil {
+			b.Fatal("no view")
+		}
+	}
+}
+
+// BenchmarkMarshalSnapshot encodes the state of an event with 100,000
+// holds, half of them with an Idempotency-Key, created in batches of 1,000.
+func BenchmarkMarshalSnapshot(b *testing.B) {
+	s := benchEvent(b)
+	for i := range 100_000 {
+		c := hold("ho_"+itoa(i), item("ga", 1))
+		if i%2 == 0 {
+			c.Idem = &IdemStamp{Scope: "public", Key: "key-" + itoa(i),
+				Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+		}
+		must(b, s, c, t0.Add(time.Duration(i/1000)*time.Second))
+	}
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		data, err := s.MarshalSnapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(data)
+	}
+	b.SetBytes(int64(n))
+}

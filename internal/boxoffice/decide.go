@@ -64,7 +64,9 @@ func (s *State) replay(idem *IdemStamp, now time.Time) (d Decision, ok bool, err
 	if idem == nil {
 		return Decision{}, false, nil
 	}
-	rec, found := s.idem[idem.Scope+"\x00"+idem.Key]
+	var keyStack [128]byte
+	key := append(append(append(keyStack[:0], idem.Scope...), 0), idem.Key...)
+	rec, found := s.idem[string(key)] // the same key as remember's, without allocating it
 	if !found || now.Sub(rec.At) > IdemRetention {
 		return Decision{}, false, nil
 	}
@@ -425,6 +427,17 @@ type demand struct {
 	n int
 }
 
+// newHold is a hold's entry with the storage its Decision needs, so that
+// deciding a hold of one item, the most common, takes one allocation.
+type newHold struct {
+	entry   HoldCreated
+	entries [1]Entry
+	items   [1]Item
+}
+
+// itemField is the JSON pointer to a field of a hold's i-th item.
+func itemField(i int, name string) string { return "/items/" + strconv.Itoa(i) + "/" + name }
+
 func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error) {
 	ev := s.Event
 	if ev == nil || ev.Status == Draft {
@@ -449,24 +462,26 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 		return Decision{}, fault.New(fault.Conflict, "hold %s already exists", c.HoldID)
 	}
 	var f fieldErrs
-	var stack [8]demand
-	demands := stack[:0]
+	var ttStack [MaxHoldItems]*TicketType
+	tts := ttStack[:0] // of each item, once all are known
+	var demandStack [8]demand
+	demands := demandStack[:0]
 	total := 0
 	for i, it := range c.Items {
-		field := "/items/" + strconv.Itoa(i)
 		tt := s.ticketTypes[it.TicketTypeID]
 		if tt == nil {
-			f.add(field+"/ticket_type_id", "no such ticket type in this event")
+			f.add(itemField(i, "ticket_type_id"), "no such ticket type in this event")
 			continue
 		}
+		tts = append(tts, tt)
 		for _, prev := range c.Items[:i] {
 			if prev.TicketTypeID == it.TicketTypeID {
-				f.add(field+"/ticket_type_id", "is listed twice")
+				f.add(itemField(i, "ticket_type_id"), "is listed twice")
 				break
 			}
 		}
 		if it.Quantity < tt.MinPerHold || it.Quantity > tt.MaxPerHold {
-			f.add(field+"/quantity", "must be between "+strconv.Itoa(tt.MinPerHold)+" and "+
+			f.add(itemField(i, "quantity"), "must be between "+strconv.Itoa(tt.MinPerHold)+" and "+
 				strconv.Itoa(tt.MaxPerHold)+" for "+tt.Name)
 			continue
 		}
@@ -490,8 +505,7 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	for _, it := range c.Items {
-		tt := s.ticketTypes[it.TicketTypeID]
+	for _, tt := range tts {
 		switch {
 		case !tt.SalesStart.IsZero() && now.Before(tt.SalesStart):
 			return Decision{}, fault.New(fault.Conflict, "sales for %s have not started yet", tt.Name)
@@ -506,9 +520,15 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 			return Decision{}, s.soldOut(c.Items)
 		}
 	}
-	items := append([]Item(nil), c.Items...)
-	expires := now.Add(time.Duration(ev.HoldTTLSeconds) * time.Second)
-	return one(&HoldCreated{HoldID: c.HoldID, Items: items, ExpiresAt: expires, Idem: c.Idem}, c.HoldID)
+	nh := &newHold{entry: HoldCreated{HoldID: c.HoldID, ExpiresAt: now.Add(time.Duration(ev.HoldTTLSeconds) * time.Second),
+		Idem: c.Idem}}
+	if len(c.Items) <= len(nh.items) {
+		nh.entry.Items = append(nh.items[:0], c.Items...)
+	} else {
+		nh.entry.Items = append([]Item(nil), c.Items...)
+	}
+	nh.entries[0] = &nh.entry
+	return Decision{Entries: nh.entries[:], Ref: c.HoldID}, nil
 }
 
 func (s *State) soldOut(items []Item) error {

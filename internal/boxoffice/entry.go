@@ -3,7 +3,6 @@ package boxoffice
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -130,9 +129,16 @@ func (*TicketTypeCreated) Type() string  { return "admit.ticket_type.created.v1"
 func (*TicketTypeUpdated) Type() string  { return "admit.ticket_type.updated.v1" }
 func (*QuotaCreated) Type() string       { return "admit.quota.created.v1" }
 func (*QuotaUpdated) Type() string       { return "admit.quota.updated.v1" }
-func (*HoldCreated) Type() string        { return "admit.hold.created.v1" }
-func (*HoldReleased) Type() string       { return "admit.hold.released.v1" }
-func (*HoldExpired) Type() string        { return "admit.hold.expired.v1" }
+func (*HoldCreated) Type() string        { return typeHoldCreated }
+func (*HoldReleased) Type() string       { return typeHoldReleased }
+func (*HoldExpired) Type() string        { return typeHoldExpired }
+
+// The types of the entries EncodeBatch writes without encoding/json.
+const (
+	typeHoldCreated  = "admit.hold.created.v1"
+	typeHoldReleased = "admit.hold.released.v1"
+	typeHoldExpired  = "admit.hold.expired.v1"
+)
 
 func (e *EventCreated) Subject() string       { return "event" }
 func (e *EventUpdated) Subject() string       { return "event" }
@@ -154,9 +160,9 @@ var entryTypes = map[string]func() Entry{
 	"admit.ticket_type.updated.v1":  func() Entry { return new(TicketTypeUpdated) },
 	"admit.quota.created.v1":        func() Entry { return new(QuotaCreated) },
 	"admit.quota.updated.v1":        func() Entry { return new(QuotaUpdated) },
-	"admit.hold.created.v1":         func() Entry { return new(HoldCreated) },
-	"admit.hold.released.v1":        func() Entry { return new(HoldReleased) },
-	"admit.hold.expired.v1":         func() Entry { return new(HoldExpired) },
+	typeHoldCreated:                 func() Entry { return new(HoldCreated) },
+	typeHoldReleased:                func() Entry { return new(HoldReleased) },
+	typeHoldExpired:                 func() Entry { return new(HoldExpired) },
 }
 
 // EntryTypeNames returns the CloudEvents types of all entries.
@@ -197,25 +203,25 @@ func Source(eventID string) string { return "/events/" + eventID }
 // ledger message, a CloudEvents JSON batch from source (Source(eventID) for
 // an event). after is the sequence the message is fenced on: since only one
 // message can follow it, "<after>.<i>" is a unique entry id within the
-// source.
+// source. Hold entries are encoded without allocating beyond growing buf.
 func EncodeBatch(buf []byte, source string, after uint64, at time.Time, entries []Entry) ([]byte, error) {
+	// Room on the stack for the usual lengths.
+	var sourceBuf [64]byte
+	var atBuf [len(`""`) + len(time.RFC3339Nano)]byte
+	h := newBatchHead(sourceBuf[:0], atBuf[:0], source, after, at)
 	buf = append(buf, '[')
-	prefix := strconv.FormatUint(after, 10) + "."
 	for i, e := range entries {
-		data, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("boxoffice: encode %s: %w", e.Type(), err)
-		}
-		ce := CloudEvent{SpecVersion: "1.0", ID: prefix + strconv.Itoa(i), Source: source, Type: e.Type(),
-			Time: at, Subject: e.Subject(), DataContentType: "application/json", Data: data}
-		b, err := json.Marshal(&ce)
-		if err != nil {
-			return nil, fmt.Errorf("boxoffice: encode envelope %s: %w", e.Type(), err)
-		}
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, b...)
+		n := len(buf)
+		var ok bool
+		if buf, ok = h.appendEntryFast(buf, i, e); !ok {
+			var err error
+			if buf, err = appendEntryJSON(buf[:n], source, after, i, at, e); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return append(buf, ']'), nil
 }

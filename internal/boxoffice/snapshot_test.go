@@ -2,6 +2,8 @@ package boxoffice
 
 import (
 	"bytes"
+	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -77,6 +79,61 @@ func TestUnmarshalSnapshotRefuses(t *testing.T) {
 	} {
 		if _, err := UnmarshalSnapshot(data); err == nil {
 			t.Errorf("%s: UnmarshalSnapshot = nil error", name)
+		}
+	}
+}
+
+// TestSnapshotMatchesJSON compares MarshalSnapshot, which writes holds and
+// Idempotency-Key records by hand, with encoding/json over random states.
+func TestSnapshotMatchesJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 500 {
+		s := onSaleEvent(t)
+		// A few times, so that holds share them as the holds of a batch do,
+		// the same instants in other locations, and now and then a time
+		// encoding/json cannot encode.
+		var times []time.Time
+		for range 1 + r.IntN(4) {
+			tm := randTime(r)
+			times = append(times, tm, tm.In(zones[r.IntN(len(zones))]))
+		}
+		someTime := func() time.Time { return times[r.IntN(len(times))] }
+		for i := range r.IntN(30) {
+			e := &HoldCreated{HoldID: randString(r) + itoa(i), ExpiresAt: someTime()}
+			switch r.IntN(4) {
+			case 0:
+			case 1:
+				e.Items = []Item{}
+			default:
+				e.Items = []Item{item("ga", r.IntN(5))}
+				if r.IntN(2) == 0 {
+					e.Items = append(e.Items, item("vip", r.IntN(5)))
+				}
+			}
+			if r.IntN(3) == 0 {
+				e.Idem = &IdemStamp{Scope: randString(r), Key: randString(r), Hash: randString(r)}
+			}
+			mustApply(t, s, e, someTime())
+			switch r.IntN(4) {
+			case 0:
+				mustApply(t, s, &HoldReleased{HoldID: e.HoldID}, someTime())
+			case 1:
+				mustApply(t, s, &HoldExpired{HoldID: e.HoldID}, someTime())
+			}
+		}
+		want, wantErr := json.Marshal(s.snapshot())
+		got, err := s.MarshalSnapshot()
+		if (err != nil) != (wantErr != nil) || err != nil && err.Error() != wantErr.Error() {
+			t.Fatalf("MarshalSnapshot error = %v, want %v", err, wantErr)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("MarshalSnapshot differs from encoding/json\n got %s\nwant %s", got, want)
+		}
+	}
+	for _, s := range []*State{NewState(), {}} {
+		want, _ := json.Marshal(s.snapshot())
+		if got, err := s.MarshalSnapshot(); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("MarshalSnapshot of an empty state = %s, %v; want %s", got, err, want)
 		}
 	}
 }

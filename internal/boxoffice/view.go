@@ -56,9 +56,20 @@ func (s *State) View() *View {
 		}
 		v.TicketTypes[i] = tv
 	}
+	// The quotas' ticket type ids are copied into one array, each quota's
+	// capped so that appending to it cannot overwrite the next one's.
+	n := 0
+	for _, q := range s.Quotas {
+		n += len(q.TicketTypeIDs)
+	}
+	ids := make([]string, 0, n)
 	for i, q := range s.Quotas {
 		v.Quotas[i] = *q
-		v.Quotas[i].TicketTypeIDs = slices.Clone(q.TicketTypeIDs)
+		if q.TicketTypeIDs != nil {
+			start := len(ids)
+			ids = append(ids, q.TicketTypeIDs...)
+			v.Quotas[i].TicketTypeIDs = ids[start:len(ids):len(ids)]
+		}
 	}
 	return v
 }
@@ -127,18 +138,23 @@ func (v *View) Quota(id string) *Quota {
 
 // snapshot is the serialized form of a State.
 type snapshot struct {
-	Version     int                   `json:"v"`
-	Event       *Event                `json:"event"`
-	TicketTypes []*TicketType         `json:"ticket_types"`
-	Quotas      []*Quota              `json:"quotas"`
-	Holds       []*Hold               `json:"holds"`
-	Idem        map[string]idemRecord `json:"idem"`
+	snapshotHead
+	Holds []*Hold               `json:"holds"`
+	Idem  map[string]idemRecord `json:"idem"`
 }
 
-// MarshalSnapshot encodes the whole state, for recovery without replaying
-// the event's full history.
-func (s *State) MarshalSnapshot() ([]byte, error) {
-	snap := snapshot{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas,
+// snapshotHead is the part of a snapshot that does not grow with the holds.
+type snapshotHead struct {
+	Version     int           `json:"v"`
+	Event       *Event        `json:"event"`
+	TicketTypes []*TicketType `json:"ticket_types"`
+	Quotas      []*Quota      `json:"quotas"`
+}
+
+// snapshot returns s in its serialized form, the holds in a deterministic
+// order.
+func (s *State) snapshot() *snapshot {
+	snap := &snapshot{snapshotHead: snapshotHead{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas},
 		Holds: make([]*Hold, 0, len(s.Holds)), Idem: s.idem}
 	for _, h := range s.Holds {
 		snap.Holds = append(snap.Holds, h)
@@ -149,7 +165,17 @@ func (s *State) MarshalSnapshot() ([]byte, error) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return json.Marshal(&snap)
+	return snap
+}
+
+// MarshalSnapshot encodes the whole state, for recovery without replaying
+// the event's full history.
+func (s *State) MarshalSnapshot() ([]byte, error) {
+	snap := s.snapshot()
+	if b, ok := snap.marshal(); ok {
+		return b, nil
+	}
+	return json.Marshal(snap) // for its error
 }
 
 // UnmarshalSnapshot decodes a state written by MarshalSnapshot.
