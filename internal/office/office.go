@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -120,27 +121,43 @@ func (o *Office) View() *boxoffice.View { return o.view.Load() }
 // full or the office stopped (retry, possibly on another node); the
 // context's error when ctx ends first — the command may still take effect.
 func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (Result, error) {
-	c := &call{cmd: cmd, render: render, reply: make(chan reply, 1)}
+	c := calls.Get().(*call)
+	c.cmd, c.render = cmd, render
 	select {
 	case o.queue <- c:
 	case <-o.stopped:
+		c.done()
 		return Result{}, fault.New(fault.Unavailable, "the box office of this event is restarting; try again")
 	default:
+		c.done()
 		return Result{}, fault.New(fault.Unavailable, "too many requests for this event right now; try again")
 	}
 	select {
 	case r := <-c.reply:
+		c.done()
 		return r.Result, r.err
 	case <-o.stopped:
 		select {
 		case r := <-c.reply:
+			c.done()
 			return r.Result, r.err
 		default:
 		}
 		return Result{}, fault.New(fault.Unavailable, "the box office of this event stopped; try again")
 	case <-ctx.Done():
+		// The office may still answer c, so it is not reused.
 		return Result{}, ctx.Err()
 	}
+}
+
+// calls recycles calls and their reply channels: one of each per request of
+// an on-sale is garbage the collector need not see. A call goes back only
+// once its reply was received, after which the office never touches it.
+var calls = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1)} }}
+
+func (c *call) done() {
+	*c = call{reply: c.reply}
+	calls.Put(c)
 }
 
 // Stopped is closed when the office has stopped; Err then says why.
