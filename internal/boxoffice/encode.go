@@ -175,12 +175,13 @@ const (
 // Idempotency-Key records, whose number grows without bound: a box office
 // stores a snapshot every so many entries. It reports false where
 // json.Marshal fails.
-func (snap *snapshot) marshal() ([]byte, bool) {
+func (snap *snapshot) marshal(prefix []byte) ([]byte, bool) {
 	head, err := json.Marshal(&snap.snapshotHead)
 	if err != nil {
 		return nil, false
 	}
-	buf := make([]byte, 0, len(head)+len(snap.Holds)*holdJSONSize+len(snap.Idem)*idemJSONSize)
+	buf := make([]byte, 0, len(prefix)+len(head)+len(snap.Holds)*holdJSONSize+len(snap.Idem)*idemJSONSize)
+	buf = append(buf, prefix...)
 	buf = append(buf, head[:len(head)-1]...) // all but the closing brace
 	buf = append(buf, `,"holds":`...)
 	if snap.Holds == nil {

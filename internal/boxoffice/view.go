@@ -170,12 +170,20 @@ func (s *State) snapshot() *snapshot {
 
 // MarshalSnapshot encodes the whole state, for recovery without replaying
 // the event's full history.
-func (s *State) MarshalSnapshot() ([]byte, error) {
+func (s *State) MarshalSnapshot() ([]byte, error) { return s.AppendSnapshot(nil) }
+
+// AppendSnapshot appends MarshalSnapshot's encoding to prefix, in one
+// allocation: a snapshot can be tens of megabytes.
+func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 	snap := s.snapshot()
-	if b, ok := snap.marshal(); ok {
+	if b, ok := snap.marshal(prefix); ok {
 		return b, nil
 	}
-	return json.Marshal(snap) // for its error
+	b, err := json.Marshal(snap) // for its error: the fast path refuses only what it refuses
+	if err != nil {
+		return nil, err
+	}
+	return append(prefix, b...), nil
 }
 
 // UnmarshalSnapshot decodes a state written by MarshalSnapshot.

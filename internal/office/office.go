@@ -1,7 +1,6 @@
 package office
 
 import (
-	"container/heap"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -206,7 +205,7 @@ func (o *Office) load(ctx context.Context) error {
 			o.expiry = append(o.expiry, expiring{h.ExpiresAt, h.ID})
 		}
 	}
-	heap.Init(&o.expiry)
+	o.expiry.init()
 	o.view.Store(o.state.View())
 	return nil
 }
@@ -274,7 +273,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	// At most MaxBatch expiries a batch, so the message stays small; the
 	// timer fires again at once for the rest.
 	for n := 0; n < o.cfg.MaxBatch && len(o.expiry) > 0 && !o.expiry[0].at.After(now); n++ {
-		x := heap.Pop(&o.expiry).(expiring)
+		x := o.expiry.pop()
 		if e := boxoffice.Expire(o.state, x.holdID, now); e != nil {
 			if err := boxoffice.Apply(o.state, e, now); err != nil {
 				return o.reload(ctx, batch, err)
@@ -297,7 +296,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 				return o.reload(ctx, batch, fmt.Errorf("apply own decision: %w", err))
 			}
 			if h, ok := e.(*boxoffice.HoldCreated); ok {
-				heap.Push(&o.expiry, expiring{h.ExpiresAt, h.HoldID})
+				o.expiry.push(expiring{h.ExpiresAt, h.HoldID})
 			}
 		}
 		entries = append(entries, d.Entries...)
@@ -372,10 +371,9 @@ func (o *Office) snapshot(ctx context.Context) {
 	if o.sinceSnap == 0 || o.state.Event == nil {
 		return
 	}
-	data, err := o.state.MarshalSnapshot()
+	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
 	if err == nil {
-		buf := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(data)), o.lastSeq)
-		err = o.led.PutSnapshot(ctx, snapshotKey(o.id), append(buf, data...))
+		err = o.led.PutSnapshot(ctx, snapshotKey(o.id), data)
 	}
 	if err != nil {
 		o.log.Warn("box office snapshot failed", "err", err)
@@ -409,15 +407,56 @@ type expiring struct {
 	holdID string
 }
 
+// expiryHeap is a binary min-heap by time. It is typed rather than
+// container/heap's, so that pushing a hold, done for every hold of an
+// on-sale, does not box it.
 type expiryHeap []expiring
 
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiring)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
+func (h *expiryHeap) push(x expiring) {
+	*h = append(*h, x)
+	a, i := *h, len(*h)-1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !a[i].at.Before(a[p].at) {
+			break
+		}
+		a[i], a[p] = a[p], a[i]
+		i = p
+	}
+}
+
+func (h *expiryHeap) pop() expiring {
+	a := *h
+	x := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	*h = a
+	h.down(0)
 	return x
+}
+
+func (h expiryHeap) down(i int) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && h[r].at.Before(h[l].at) {
+			m = r
+		}
+		if !h[m].at.Before(h[i].at) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// init orders an unordered slice into a heap.
+func (h expiryHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
 }

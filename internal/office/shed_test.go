@@ -2,8 +2,11 @@ package office
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
@@ -69,5 +72,33 @@ func TestFullQueueSheds(t *testing.T) {
 	}
 	if got := held(t, m, evID); got != 5 {
 		t.Errorf("held %d, want the 5 queued holds", got)
+	}
+}
+
+func TestExpiryHeap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var h expiryHeap
+	var want []time.Time
+	for range 2000 {
+		if len(h) > 0 && rng.IntN(3) == 0 {
+			slices.SortFunc(want, time.Time.Compare)
+			if got := h.pop().at; !got.Equal(want[0]) {
+				t.Fatalf("pop %v, want %v", got, want[0])
+			}
+			want = want[1:]
+			continue
+		}
+		at := t0.Add(time.Duration(rng.IntN(1000)) * time.Second)
+		h.push(expiring{at: at})
+		want = append(want, at)
+	}
+	h2 := slices.Clone(h)
+	rng.Shuffle(len(h2), func(i, j int) { h2[i], h2[j] = h2[j], h2[i] })
+	h2.init()
+	slices.SortFunc(want, time.Time.Compare)
+	for _, w := range want {
+		if got := h2.pop().at; !got.Equal(w) {
+			t.Fatalf("after init: pop %v, want %v", got, w)
+		}
 	}
 }
