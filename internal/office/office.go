@@ -34,7 +34,7 @@ var (
 type Config struct {
 	QueueDepth    int // commands waiting per event before callers get Unavailable at once (load shedding); default 16,384, four full batches
 	MaxBatch      int // commands decided per ledger message at most; default 4,096
-	SnapshotEvery int // entries between snapshots, at least; default 50,000 (more once the event holds more holds than that)
+	SnapshotEvery int // entries between snapshots, at least; default 200,000 (more once the event holds more holds than that); see docs/ledger.md
 	AppendTimeout time.Duration
 }
 
@@ -46,7 +46,7 @@ func (c Config) withDefaults() Config {
 		c.MaxBatch = 4096
 	}
 	if c.SnapshotEvery <= 0 {
-		c.SnapshotEvery = 50_000
+		c.SnapshotEvery = 200_000
 	}
 	if c.AppendTimeout <= 0 {
 		c.AppendTimeout = 10 * time.Second
