@@ -421,8 +421,8 @@ equals a rebuild from the ledger. Exits non-zero on any loss.`, getenv, stderr)
 	if *asJSON {
 		writeIndentedJSON(stdout, res)
 	} else {
-		fmt.Fprintf(stdout, "kills %d; holds acknowledged %d, releases acknowledged %d, answers lost in kills %d\n",
-			res.Kills, res.Acknowledged, res.Released, res.Unknown)
+		fmt.Fprintf(stdout, "kills %d; holds acknowledged %d, releases acknowledged %d, answers lost in kills %d, refused while down %d\n",
+			res.Kills, res.Acknowledged, res.Released, res.Unknown, res.Refused)
 		fmt.Fprintf(stdout, "ledger: %d holds; lost %d; oversold %d; read model equals rebuild: %t\n",
 			res.InLedger, res.Lost, res.Oversold, res.ReadModelEquals)
 		for _, p := range res.Problems {

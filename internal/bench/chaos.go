@@ -42,6 +42,7 @@ type ChaosResult struct {
 	Acknowledged    int      `json:"acknowledged_holds"`
 	Released        int      `json:"acknowledged_releases"`
 	Unknown         int      `json:"unknown_outcomes"` // requests whose answer was lost in a kill
+	Refused         int      `json:"refused"`          // requests that found the server down
 	InLedger        int      `json:"holds_in_ledger"`
 	Lost            int      `json:"lost"`
 	Oversold        int      `json:"oversold"`
@@ -98,7 +99,8 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
 		mu       sync.Mutex
 		holds    []ackedHold
 		released = make(map[string]bool) // true: acknowledged; false: outcome unknown
-		unknown  int
+		unknown  int // answers lost: the request may or may not have taken effect
+		refused  int // requests that found no server: they did not
 		acks     atomic.Int64
 	)
 	load, stopLoad := context.WithCancel(ctx)
@@ -116,9 +118,15 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
 						ok = false // cut short by the end of the run: unknown
 					}
 					mu.Lock()
-					released[h] = ok
-					if err != nil {
-						unknown++
+					switch {
+					case errors.Is(err, errNotSent):
+						refused++
+						mine = append(mine, h) // still held; try again later
+					default:
+						released[h] = ok
+						if err != nil {
+							unknown++
+						}
 					}
 					mu.Unlock()
 					if err != nil {
@@ -137,7 +145,11 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
 					acks.Add(1)
 				case Failed:
 					mu.Lock()
-					unknown++
+					if ans.NotSent {
+						refused++
+					} else {
+						unknown++
+					}
 					mu.Unlock()
 					wait(load, 5*time.Millisecond) // the server is down: come back soon
 				case Shed:
@@ -179,7 +191,7 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
 	if runErr != nil {
 		return res, runErr
 	}
-	res.Acknowledged, res.Unknown = len(holds), unknown
+	res.Acknowledged, res.Unknown, res.Refused = len(holds), unknown, refused
 	for _, ok := range released {
 		if ok {
 			res.Released++
@@ -306,6 +318,9 @@ func (c *client) release(ctx context.Context, holdID string) (bool, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if notSent(err) {
+			return false, errNotSent
+		}
 		return false, err
 	}
 	io.Copy(io.Discard, resp.Body)
@@ -318,6 +333,9 @@ func (c *client) release(ctx context.Context, holdID string) (bool, error) {
 	}
 	return false, nil
 }
+
+// errNotSent: the request never reached the server.
+var errNotSent = errors.New("no connection")
 
 // child is admit serve as a child process on a fixed address.
 type child struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -58,7 +59,7 @@ func (c *client) hold(ctx context.Context, t, n int) Answer {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return Answer{Outcome: Failed, Err: err}
+		return Answer{Outcome: Failed, Err: err, NotSent: notSent(err)}
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -84,6 +85,13 @@ func (c *client) hold(ctx context.Context, t, n int) Answer {
 }
 
 func (c *client) close() { c.http.CloseIdleConnections() }
+
+// notSent reports whether err says the request never left: no connection
+// could be made, so the server cannot have acted on it.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
 
 // Admit is admit over HTTP, through its public API, with the event set up
 // through the organizer API.

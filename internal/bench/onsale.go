@@ -147,6 +147,7 @@ type Answer struct {
 	HoldID     string
 	RetryAfter time.Duration
 	Err        error // for Failed
+	NotSent    bool  // for Failed: the request never reached the target (no connection)
 }
 
 // Target is a system that sells holds.
