@@ -99,8 +99,8 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
 		mu       sync.Mutex
 		holds    []ackedHold
 		released = make(map[string]bool) // true: acknowledged; false: outcome unknown
-		unknown  int // answers lost: the request may or may not have taken effect
-		refused  int // requests that found no server: they did not
+		unknown  int                     // answers lost: the request may or may not have taken effect
+		refused  int                     // requests that found no server: they did not
 		acks     atomic.Int64
 	)
 	load, stopLoad := context.WithCancel(ctx)
