@@ -160,3 +160,28 @@ func TestBenchChaosShort(t *testing.T) {
 	}
 	t.Logf("%+v", res)
 }
+
+// TestBenchOnsaleURL aims the bench at a running server with --url and
+// --token; the audit then reads the quotas through the organizer API.
+func TestBenchOnsaleURL(t *testing.T) {
+	inst := startAdmit(t, t.TempDir())
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"bench", "onsale", "--url", inst.url, "--token", inst.token,
+		"--seats", "800", "--buyers", "16", "--soldout-duration", "0"}, noEnv, &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench onsale --url: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	for _, want := range []string{"admit: sold out 800 of 800 seats", "audit        OK: oversold 0; checked against organizer API"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	// A wrong token is a clear error, not a hang.
+	out.Reset()
+	err = run(context.Background(), []string{"bench", "onsale", "--url", inst.url, "--token", "admit_wrong",
+		"--seats", "10", "--buyers", "2"}, noEnv, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("wrong token: %v", err)
+	}
+}
