@@ -227,16 +227,16 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
-	var sold, answers, errs atomic.Int64
+	var sold, grants, errs atomic.Int64
 	buyers := make([]*buyer, cfg.Buyers)
-	stopProgress := progress(cfg, &sold, &answers, &errs)
+	stopProgress := progress(cfg, &sold, &grants, &errs)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range buyers {
 		b := &buyer{rng: rand.New(rand.NewPCG(uint64(i), 42)), holds: make(map[string]int),
 			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types))}
 		buyers[i] = b
-		wg.Go(func() { b.buy(ctx, cfg, &plan, t, &sold, &answers, &errs) })
+		wg.Go(func() { b.buy(ctx, cfg, &plan, t, &sold, &grants, &errs) })
 	}
 	wg.Wait()
 	sellEnd := time.Now()
@@ -295,7 +295,7 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 }
 
 // buy asks for tickets until every ticket type is sold out for this buyer.
-func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, answers, errs *atomic.Int64) {
+func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, granted, errs *atomic.Int64) {
 	open := make([]int, 0, len(p.Types))
 	for ctx.Err() == nil {
 		open = open[:0]
@@ -315,7 +315,6 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, an
 		began := time.Now()
 		a := t.Hold(ctx, tt, n)
 		b.lat = append(b.lat, time.Since(began))
-		answers.Add(1)
 		switch a.Outcome {
 		case Granted:
 			b.holds[a.HoldID] = n
@@ -324,6 +323,7 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, an
 			}
 			b.lastGrant = time.Now()
 			sold.Add(int64(n))
+			granted.Add(1)
 		case SoldOut:
 			b.soldOut++
 			if n == 1 {
@@ -422,7 +422,7 @@ func audit(ctx context.Context, t Target, p *Plan, perQuota []int, granted map[s
 }
 
 // progress prints a live line until the returned func is called.
-func progress(cfg Config, sold, answers, errs *atomic.Int64) func() {
+func progress(cfg Config, sold, granted, errs *atomic.Int64) func() {
 	if cfg.Progress == nil {
 		return func() {}
 	}
@@ -438,10 +438,10 @@ func progress(cfg Config, sold, answers, errs *atomic.Int64) func() {
 				fmt.Fprint(cfg.Progress, "\r\033[K")
 				return
 			case now := <-tick.C:
-				a := answers.Load()
+				a := granted.Load()
 				rate := float64(a-last) / now.Sub(lastT).Seconds()
 				last, lastT = a, now
-				fmt.Fprintf(cfg.Progress, "\r\033[K%s  sold %d / %d  %.0f answers/s  errors %d  %.1fs",
+				fmt.Fprintf(cfg.Progress, "\r\033[K%s  sold %d / %d  %.0f holds/s  errors %d  %.1fs",
 					cfg.Target, sold.Load(), cfg.Seats, rate, errs.Load(), now.Sub(start).Seconds())
 			}
 		}
