@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,6 +291,25 @@ type projector struct {
 	tx    *sql.Tx
 	db    *DB
 	stmts [numStmts]*sql.Stmt // the writer's statements bound to tx, made on first use
+	times [2]formatted        // recent formatTime results: a batch's entries share their times
+}
+
+type formatted struct {
+	t time.Time
+	s string
+}
+
+// formatTime is formatTime, remembering the last two times it formatted:
+// every hold of a batch has the batch's time and most share an expiry.
+func (p *projector) formatTime(t time.Time) string {
+	for _, f := range p.times {
+		if f.s != "" && f.t.Equal(t) { // formatTime writes UTC: the location does not matter
+			return f.s
+		}
+	}
+	s := formatTime(t)
+	p.times[1], p.times[0] = p.times[0], formatted{t, s}
+	return s
 }
 
 func (p *projector) stmt(i int) *sql.Stmt {
@@ -356,22 +376,18 @@ func subjectID(subject, prefix string) (string, bool) {
 }
 
 func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) error {
-	ts := formatTime(at)
+	ts := p.formatTime(at)
 	switch e := e.(type) {
 	case *boxoffice.HoldCreated:
 		qty := 0
 		for _, it := range e.Items {
 			qty += it.Quantity
 		}
-		items := e.Items
-		if items == nil {
-			items = []boxoffice.Item{}
-		}
-		js, err := json.Marshal(items)
+		js, err := itemsJSON(e.Items)
 		if err != nil {
 			return err
 		}
-		_, err = p.exec(stInsertHold, e.HoldID, eventID, qty, string(js), ts, formatTime(e.ExpiresAt))
+		_, err = p.exec(stInsertHold, e.HoldID, eventID, qty, js, ts, p.formatTime(e.ExpiresAt))
 		return err
 	case *boxoffice.HoldReleased:
 		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Released), ts, e.HoldID, eventID)
@@ -423,6 +439,39 @@ func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) 
 		return p.quotaTicketTypes(e.QuotaID, e.TicketTypeIDs)
 	}
 	return fmt.Errorf("no projection for entry %T", e)
+}
+
+// itemsJSON is json.Marshal of the items, written by hand for the usual
+// ids that need no escaping: it runs for every hold.
+func itemsJSON(items []boxoffice.Item) (string, error) {
+	b := make([]byte, 0, 64*len(items)+2)
+	b = append(b, '[')
+	for i, it := range items {
+		if !plainID(it.TicketTypeID) {
+			js, err := json.Marshal(items)
+			return string(js), err
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"ticket_type_id":"`...)
+		b = append(b, it.TicketTypeID...)
+		b = append(b, `","quantity":`...)
+		b = strconv.AppendInt(b, int64(it.Quantity), 10)
+		b = append(b, '}')
+	}
+	return string(append(b, ']')), nil
+}
+
+// plainID reports whether s needs no escaping in JSON: letters, digits, _.
+func plainID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // quotaTicketTypes records the quota's ticket types. A ticket type listed

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"testing"
 
@@ -55,5 +56,21 @@ func BenchmarkApplyHolds(b *testing.B) {
 			b.ReportMetric(float64(entries*b.N)/b.Elapsed().Seconds(), "entries/s")
 			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(batches*b.N), "ms/txn")
 		})
+	}
+}
+
+func TestItemsJSON(t *testing.T) {
+	for _, items := range [][]boxoffice.Item{nil, {}, {{TicketTypeID: "tt_abc", Quantity: 3}},
+		{{TicketTypeID: "tt_a", Quantity: 1}, {TicketTypeID: "Tt_9", Quantity: 100}},
+		{{TicketTypeID: `tt"<&>`, Quantity: 1}}, {{TicketTypeID: "", Quantity: 0}}} {
+		want := items
+		if want == nil {
+			want = []boxoffice.Item{}
+		}
+		js, err := json.Marshal(want)
+		got, err2 := itemsJSON(items)
+		if err != nil || err2 != nil || got != string(js) {
+			t.Errorf("itemsJSON(%v) = %s, %v; want %s", items, got, err2, js)
+		}
 	}
 }
