@@ -1,7 +1,3 @@
-// Package bench measures an on-sale: many buyers racing to hold tickets
-// until everything is sold, against admit or against the designs a team
-// would otherwise pick (PostgreSQL, Redis), and audits that nothing was
-// oversold. `admit bench onsale` and `admit bench chaos` are its commands.
 package bench
 
 import (
