@@ -87,17 +87,18 @@ type reply struct {
 // Office is the box office of one event. Its methods are safe for
 // concurrent use.
 type Office struct {
-	id      string
-	subject string
-	led     Ledger
-	clock   clock.Clock
-	log     *slog.Logger
-	cfg     Config
-	queue   chan *call
-	view    atomic.Pointer[boxoffice.View]
-	stopped chan struct{} // closed when run returns
-	cancel  func()        // stops run
-	err     error         // why run returned; read after stopped is closed
+	id       string
+	subject  string
+	led      Ledger
+	clock    clock.Clock
+	log      *slog.Logger
+	cfg      Config
+	queue    chan *call
+	view     atomic.Pointer[boxoffice.View]
+	stopped  chan struct{} // closed when run returns
+	stopping atomic.Bool   // set just before stopped is closed
+	cancel   func()        // stops run
+	err      error         // why run returned; read after stopped is closed
 
 	// Owned by the run goroutine.
 	state     *boxoffice.State
@@ -130,6 +131,18 @@ func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (
 	default:
 		c.done()
 		return Result{}, fault.New(fault.Unavailable, "too many requests for this event right now; try again")
+	}
+	if !o.stopping.Load() {
+		// The office answers every call queued before it began to stop
+		// (failQueued), so a caller that saw it running waits for its reply
+		// alone: no select on the stopped channel that every caller shares.
+		select {
+		case r := <-c.reply:
+			c.done()
+			return r.Result, r.err
+		case <-ctx.Done():
+			return Result{}, ctx.Err() // the office may still answer c, so it is not reused
+		}
 	}
 	select {
 	case r := <-c.reply:
@@ -216,6 +229,9 @@ func (o *Office) load(ctx context.Context) error {
 func (o *Office) run(ctx context.Context) (err error) {
 	defer func() {
 		o.err = err
+		// stopping is set before the queue is drained: a caller that saw it
+		// unset had queued its call before, so failQueued answers it.
+		o.stopping.Store(true)
 		close(o.stopped)
 		o.failQueued()
 	}()
