@@ -117,9 +117,13 @@ func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Off
 		}
 	}
 	select {
-	case <-e.ready:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	case <-e.ready: // the common case, checked without locking the channel
+	default:
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	if e.err != nil {
 		return nil, e.err
