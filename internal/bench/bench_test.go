@@ -64,6 +64,7 @@ type liar struct {
 	holds    map[string]int
 	overSell int  // grant this many tickets beyond each ticket type's capacity
 	forget   bool // leave granted holds out of the audit's records
+	sameID   bool // give every hold the same id
 }
 
 func (l *liar) Name() string { return "liar" }
@@ -81,6 +82,9 @@ func (l *liar) Hold(_ context.Context, t, n int) Answer {
 	}
 	l.sold[t] += n
 	id := fmt.Sprint("h", len(l.holds))
+	if l.sameID {
+		id = "h"
+	}
 	l.holds[id] = n
 	return Answer{Outcome: Granted, HoldID: id}
 }
@@ -118,6 +122,14 @@ func TestAuditCatchesOversellAndLoss(t *testing.T) {
 	}
 	if res.Audit.OK || !strings.Contains(strings.Join(res.Audit.Problems, "\n"), "missing") {
 		t.Fatalf("holds missing from the records passed the audit: %+v", res.Audit)
+	}
+
+	res, err = Run(context.Background(), Config{Seats: 400, Buyers: 8}, &liar{sameID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Audit.OK || !strings.Contains(strings.Join(res.Audit.Problems, "\n"), "granted twice") {
+		t.Fatalf("one hold id granted again and again passed the audit: %+v", res.Audit)
 	}
 }
 

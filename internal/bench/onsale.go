@@ -198,11 +198,17 @@ type Audit struct {
 	Problems []string `json:"problems,omitempty"`
 }
 
+// grant is a hold a buyer was granted.
+type grant struct {
+	id string
+	n  int
+}
+
 // buyer is one client's record.
 type buyer struct {
 	rng       *rand.Rand
 	lat       []time.Duration
-	holds     map[string]int // granted hold → tickets
+	holds     []grant // in the order granted; merged into a map after the run, off the clock
 	perQuota  []int
 	gone      []bool // ticket types this buyer saw sold out at quantity 1
 	small     []bool // ticket types where asking for more than one failed
@@ -229,7 +235,7 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range buyers {
-		b := &buyer{rng: rand.New(rand.NewPCG(uint64(i), 42)), holds: make(map[string]int),
+		b := &buyer{rng: rand.New(rand.NewPCG(uint64(i), 42)),
 			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types))}
 		buyers[i] = b
 		wg.Go(func() { b.buy(ctx, cfg, &plan, t, &sold, &grants, &errs) })
@@ -242,12 +248,16 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	var lat []time.Duration
 	perQuota := make([]int, len(plan.Quotas))
 	granted := make(map[string]int)
+	dups := 0 // hold ids granted twice: a target's bug
 	lastGrant := start
 	for _, b := range buyers {
 		lat = append(lat, b.lat...)
-		for id, n := range b.holds {
-			granted[id] = n
-			res.Sold += n
+		for _, g := range b.holds {
+			if _, dup := granted[g.id]; dup {
+				dups++
+			}
+			granted[g.id] = g.n
+			res.Sold += g.n
 		}
 		for q, n := range b.perQuota {
 			perQuota[q] += n
@@ -259,7 +269,7 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 			lastGrant = b.lastGrant
 		}
 	}
-	res.Granted = len(granted)
+	res.Granted = len(granted) + dups
 	d := lastGrant.Sub(start).Seconds()
 	res.DurationS = d
 	if d > 0 {
@@ -281,6 +291,10 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 		res.SoldOutPerS = soldOutStorm(ctx, cfg, &plan, t)
 	}
 	res.Audit = audit(ctx, t, &plan, perQuota, granted, res.Errors)
+	if dups > 0 {
+		res.Audit.OK = false
+		res.Audit.Problems = append(res.Audit.Problems, fmt.Sprintf("%d hold ids were granted twice", dups))
+	}
 	for _, b := range buyers {
 		if b.lastErr != nil && res.Errors > 0 {
 			res.Audit.Problems = append(res.Audit.Problems, fmt.Sprintf("%d requests failed; one said: %v", res.Errors, b.lastErr))
@@ -313,7 +327,7 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 		b.lat = append(b.lat, time.Since(began))
 		switch a.Outcome {
 		case Granted:
-			b.holds[a.HoldID] = n
+			b.holds = append(b.holds, grant{a.HoldID, n})
 			for _, q := range p.Types[tt].Quotas {
 				b.perQuota[q] += n
 			}
