@@ -115,6 +115,7 @@ func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
 		}
 	}
 	s.Holds[h.ID] = h
+	s.created = append(s.created, h)
 	s.activeHolds++
 	s.remember(e.Idem, h.ID, at)
 	return nil

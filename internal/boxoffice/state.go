@@ -115,6 +115,7 @@ type State struct {
 	quotas      map[string]*Quota
 	idem        map[string]idemRecord // scope + "\x00" + key
 	activeHolds int
+	created     []*Hold // every hold, in the order applied: snapshots need no full sort
 }
 
 // NewState returns the state of an event that has not been created yet.

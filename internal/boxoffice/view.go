@@ -155,17 +155,44 @@ type snapshotHead struct {
 // order.
 func (s *State) snapshot() *snapshot {
 	snap := &snapshot{snapshotHead: snapshotHead{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas},
-		Holds: make([]*Hold, 0, len(s.Holds)), Idem: s.idem}
-	for _, h := range s.Holds {
-		snap.Holds = append(snap.Holds, h)
-	}
-	slices.SortFunc(snap.Holds, func(a, b *Hold) int {
+		Idem: s.idem}
+	snap.Holds = s.holdsByCreation()
+	return snap
+}
+
+// holdsByCreation returns every hold ordered by creation time, then id.
+// Holds are applied in that order but for the ids within a batch, so it
+// sorts each batch's run by id; only when the clock went backwards, or
+// Holds was changed behind Apply's back, does it sort them all.
+func (s *State) holdsByCreation() []*Hold {
+	byTime := func(a, b *Hold) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
-	})
-	return snap
+	}
+	if len(s.created) == len(s.Holds) {
+		holds := slices.Clone(s.created)
+		inOrder := true
+		for i := 0; i < len(holds) && inOrder; {
+			j := i + 1
+			for j < len(holds) && holds[j].CreatedAt.Equal(holds[i].CreatedAt) {
+				j++
+			}
+			slices.SortFunc(holds[i:j], func(a, b *Hold) int { return strings.Compare(a.ID, b.ID) })
+			inOrder = i == 0 || holds[i-1].CreatedAt.Before(holds[i].CreatedAt)
+			i = j
+		}
+		if inOrder {
+			return holds
+		}
+	}
+	holds := make([]*Hold, 0, len(s.Holds))
+	for _, h := range s.Holds {
+		holds = append(holds, h)
+	}
+	slices.SortFunc(holds, byTime)
+	return holds
 }
 
 // MarshalSnapshot encodes the whole state, for recovery without replaying
@@ -205,6 +232,7 @@ func UnmarshalSnapshot(data []byte) (*State, error) {
 	}
 	for _, h := range snap.Holds {
 		s.Holds[h.ID] = h
+		s.created = append(s.created, h)
 		if h.Status == Active {
 			s.activeHolds++
 		}
