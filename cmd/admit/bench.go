@@ -194,9 +194,9 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 		if err != nil {
 			return bench.Result{}, err
 		}
-		cleanup = func() { os.RemoveAll(srv.dir) }
+		cleanup = func() { os.RemoveAll(srv.root) }
 		a := bench.NewAdmit(srv.url, srv.token, cfg.Buyers)
-		a.DataDir, a.Stop = srv.dir, srv.stop
+		a.DataDir, a.Stop = srv.data, srv.stop
 		t = a
 	default:
 		store, err := newStore(ctx, cfg.Target, pg, redisAddr)
@@ -242,8 +242,9 @@ func newStore(ctx context.Context, target, pg, redisAddr string) (baseline.Store
 // inProcess is an admit server started by the bench on a temporary data
 // directory, exactly as "admit serve" runs.
 type inProcess struct {
-	url, token, dir string
-	stop            func() error
+	url, token string
+	root, data string // the temporary directory, and the data directory in it
+	stop       func() error
 }
 
 // startInProcess runs serve in this process on 127.0.0.1:0 and waits until
@@ -281,7 +282,7 @@ func startInProcess(ctx context.Context) (*inProcess, error) {
 		once.Do(func() { cancel(); stopErr = <-done })
 		return stopErr
 	}
-	return &inProcess{url: url, token: strings.TrimSpace(string(token)), dir: filepath.Join(dir, "data"), stop: stop}, nil
+	return &inProcess{url: url, token: strings.TrimSpace(string(token)), root: dir, data: filepath.Join(dir, "data"), stop: stop}, nil
 }
 
 // lineWatch is a writer that reports the rest of the first line starting

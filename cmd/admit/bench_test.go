@@ -19,6 +19,8 @@ import (
 // TestBenchOnsaleAdmit sells out a small event on an in-process server, as
 // "admit bench onsale" does by default, and reads its --json summary.
 func TestBenchOnsaleAdmit(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // to see that the bench leaves nothing behind
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"bench", "onsale", "--seats", "3000", "--buyers", "64",
 		"--soldout-duration", "100ms", "--json"}, noEnv, &out, &errOut)
@@ -39,6 +41,9 @@ func TestBenchOnsaleAdmit(t *testing.T) {
 	}
 	if a := res["audit"].(map[string]any); a["ok"] != true || a["source"] != "ledger replay" {
 		t.Errorf("audit: %v", a)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		t.Errorf("the bench left %s in the temporary directory", left[0].Name())
 	}
 }
 
