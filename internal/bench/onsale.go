@@ -306,6 +306,10 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 
 // buy asks for tickets until every ticket type is sold out for this buyer.
 func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, granted, errs *atomic.Int64) {
+	// A context of its own, as each request to a server has: thousands of
+	// buyers waiting on one shared Done channel would contend for its lock.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	open := make([]int, 0, len(p.Types))
 	for ctx.Err() == nil {
 		open = open[:0]
