@@ -66,6 +66,7 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 	timeout := f.Duration("timeout", 5*time.Minute, "give up after this long")
 	pg := f.string("pg", "ADMIT_BENCH_PG", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL for the postgres target")
 	redisAddr := f.string("redis", "ADMIT_BENCH_REDIS", "127.0.0.1:6379", "Redis for the redis target")
+	pool := f.Int("pool", 0, "connections of the postgres and redis targets' pools (0: their defaults, 4×cores and 10×cores)")
 	asJSON := f.Bool("json", false, "print the result as JSON (an array with --compare)")
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run (clients and servers) to this file")
 	if err := f.parse(args); err != nil {
@@ -97,6 +98,8 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 		return &usageError{"--compare starts its own servers; leave out --url"}
 	case *url != "" && *target != "admit":
 		return &usageError{"--url works with --target admit only"}
+	case *pool < 0 || *pool > 1000:
+		return &usageError{"--pool must be between 0 and 1000"}
 	}
 	targets := []string{*target}
 	if *compare {
@@ -114,7 +117,7 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 	for _, name := range targets {
 		cfg := bench.Config{Target: name, Seats: *seats, Buyers: *buyers, Mix: mix, SoldOut: *soldOut,
 			Timeout: *timeout, Progress: progress}
-		res, err := onsaleTarget(ctx, cfg, *url, *token, *pg, *redisAddr)
+		res, err := onsaleTarget(ctx, cfg, *url, *token, *pg, *redisAddr, *pool)
 		var unreachable *storeError
 		if *compare && errors.As(err, &unreachable) {
 			// The others still run; the comparison says what is missing.
@@ -169,7 +172,7 @@ func validTarget(name string) bool {
 }
 
 // onsaleTarget sets up one target, runs the on-sale on it and tears it down.
-func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAddr string) (bench.Result, error) {
+func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAddr string, pool int) (bench.Result, error) {
 	var t bench.Target
 	var cleanup func()
 	switch cfg.Target {
@@ -199,7 +202,7 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 		a.DataDir, a.Stop = srv.data, srv.stop
 		t = a
 	default:
-		store, err := newStore(ctx, cfg.Target, pg, redisAddr)
+		store, err := newStore(ctx, cfg.Target, pg, redisAddr, pool)
 		if err != nil {
 			return bench.Result{}, err
 		}
@@ -219,18 +222,18 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 	return bench.Run(ctx, cfg, t)
 }
 
-func newStore(ctx context.Context, target, pg, redisAddr string) (baseline.Store, error) {
+func newStore(ctx context.Context, target, pg, redisAddr string, pool int) (baseline.Store, error) {
 	switch target {
 	case "hello":
 		return baseline.NewMemory(), nil
 	case "postgres":
-		s, err := baseline.NewPostgres(ctx, pg, 0)
+		s, err := baseline.NewPostgres(ctx, pg, pool)
 		if err != nil {
 			return nil, &storeError{fmt.Errorf("the postgres target needs PostgreSQL at --pg %s: %w", pg, err)}
 		}
 		return s, nil
 	case "redis":
-		s, err := baseline.NewRedis(ctx, redisAddr, 0)
+		s, err := baseline.NewRedis(ctx, redisAddr, pool)
 		if err != nil {
 			return nil, &storeError{fmt.Errorf("the redis target needs Redis at --redis %s: %w", redisAddr, err)}
 		}

@@ -97,6 +97,7 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bench", "onsale", "--url", "http://127.0.0.1:1"},
 		{"bench", "onsale", "--url", "http://127.0.0.1:1", "--token", "t", "--compare"},
 		{"bench", "onsale", "--url", "http://127.0.0.1:1", "--token", "t", "--target", "engine"},
+		{"bench", "onsale", "--pool", "-1"},
 		{"bench", "chaos", "--kills", "0"},
 		{"bench", "chaos", "--release", "2"},
 	} {
