@@ -38,6 +38,7 @@ Usage:
   admit token create [flags]      make another API token for an organizer
   admit reindex [flags]           rebuild the read model from the ledger
   admit bench onsale|chaos        measure an on-sale; kill the server under load and audit
+  admit ticket verify [flags] S   check a ticket secret offline with the event's public key
   admit help [command]            show help for a command
 
 Every flag can also be set by an environment variable, shown in each
@@ -69,6 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return reindex(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, getenv, stdout, stderr)
+	case "ticket":
+		if len(rest) == 0 || rest[0] != "verify" {
+			return &usageError{`"admit ticket" needs a subcommand: admit ticket verify --public-key KEY 'AT1:…'`}
+		}
+		return ticketVerify(ctx, rest[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, getenv, stdout, stderr)
@@ -141,6 +147,24 @@ func (f *flags) parse(args []string) error {
 		return &usageError{fmt.Sprintf("unexpected argument %q", f.Arg(0))}
 	}
 	return nil
+}
+
+// parseArgs is parse for a command that takes exactly n arguments after its
+// flags.
+func (f *flags) parseArgs(args []string, n int) ([]string, error) {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, &usageError{err.Error()}
+	}
+	if len(f.bad) > 0 {
+		return nil, &usageError{"bad environment variable: " + strings.Join(f.bad, ", ")}
+	}
+	if f.NArg() != n {
+		return nil, &usageError{fmt.Sprintf("want %d argument(s) after the flags, got %d", n, f.NArg())}
+	}
+	return f.Args(), nil
 }
 
 // newLogger logs text on a terminal and JSON otherwise.
