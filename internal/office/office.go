@@ -87,18 +87,17 @@ type reply struct {
 // Office is the box office of one event. Its methods are safe for
 // concurrent use.
 type Office struct {
-	id       string
-	subject  string
-	led      Ledger
-	clock    clock.Clock
-	log      *slog.Logger
-	cfg      Config
-	queue    chan *call
-	view     atomic.Pointer[boxoffice.View]
-	stopped  chan struct{} // closed when run returns
-	stopping atomic.Bool   // set just before stopped is closed
-	cancel   func()        // stops run
-	err      error         // why run returned; read after stopped is closed
+	id      string
+	subject string
+	led     Ledger
+	clock   clock.Clock
+	log     *slog.Logger
+	cfg     Config
+	queue   chan *call
+	view    atomic.Pointer[boxoffice.View]
+	stopped chan struct{} // closed when run returns
+	cancel  func()        // stops run
+	err     error         // why run returned; read after stopped is closed
 
 	// Owned by the run goroutine.
 	state     *boxoffice.State
@@ -132,10 +131,10 @@ func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (
 		c.done()
 		return Result{}, fault.New(fault.Unavailable, "too many requests for this event right now; try again")
 	}
-	if !o.stopping.Load() {
-		// The office answers every call queued before it began to stop
-		// (failQueued), so a caller that saw it running waits for its reply
-		// alone: no select on the stopped channel that every caller shares.
+	if !o.isStopped() {
+		// The office answers every call queued before stopped was closed
+		// (failQueued runs after), so a caller that saw it open waits for its
+		// reply alone: no select on the stopped channel every caller shares.
 		select {
 		case r := <-c.reply:
 			c.done()
@@ -170,6 +169,17 @@ var calls = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1)}
 func (c *call) done() {
 	*c = call{reply: c.reply}
 	calls.Put(c)
+}
+
+// isStopped reports whether stopped is closed, without locking it (a
+// receive that cannot block on a channel does not take its lock).
+func (o *Office) isStopped() bool {
+	select {
+	case <-o.stopped:
+		return true
+	default:
+		return false
+	}
 }
 
 // Stopped is closed when the office has stopped; Err then says why.
@@ -229,10 +239,7 @@ func (o *Office) load(ctx context.Context) error {
 func (o *Office) run(ctx context.Context) (err error) {
 	defer func() {
 		o.err = err
-		// stopping is set before the queue is drained: a caller that saw it
-		// unset had queued its call before, so failQueued answers it.
-		o.stopping.Store(true)
-		close(o.stopped)
+		close(o.stopped) // before the queue is drained: see Do
 		o.failQueued()
 	}()
 	timer := o.clock.NewTimer(time.Hour)
