@@ -212,22 +212,11 @@ func chaosAudit(ctx context.Context, dir, eventID string, holds []ackedHold,
 	defer led.Close()
 	bad := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
 
-	st := boxoffice.NewState()
 	maxOver := 0
-	_, err = led.Read(ctx, "ledger.event."+eventID, 1, func(r ledger.Record) error {
-		batch, err := boxoffice.DecodeBatch(r.Data)
-		if err != nil {
-			return fmt.Errorf("ledger seq %d: %w", r.Seq, err)
+	st, err := Replay(ctx, led, eventID, func(st *boxoffice.State) {
+		for _, q := range st.Quotas {
+			maxOver = max(maxOver, q.Held+q.Sold-q.Capacity)
 		}
-		for _, t := range batch {
-			if err := boxoffice.Apply(st, t.Entry, t.At); err != nil {
-				return fmt.Errorf("ledger seq %d: %w", r.Seq, err)
-			}
-			for _, q := range st.Quotas {
-				maxOver = max(maxOver, q.Held+q.Sold-q.Capacity)
-			}
-		}
-		return nil
 	})
 	if err != nil {
 		return err

@@ -132,7 +132,7 @@ func answerOf(err error) Answer {
 func (e *Engine) Audit(ctx context.Context) (Recorded, error) {
 	e.stop()
 	e.stop = func() {}
-	st, err := Replay(ctx, e.led, e.eventID)
+	st, err := Replay(ctx, e.led, e.eventID, nil)
 	if err != nil {
 		return Recorded{}, err
 	}
@@ -147,8 +147,8 @@ func (e *Engine) Close() error {
 }
 
 // Replay rebuilds an event's state from every ledger entry on its subject,
-// ignoring snapshots.
-func Replay(ctx context.Context, led office.Ledger, eventID string) (*boxoffice.State, error) {
+// ignoring snapshots. each, when not nil, sees the state after every entry.
+func Replay(ctx context.Context, led office.Ledger, eventID string, each func(*boxoffice.State)) (*boxoffice.State, error) {
 	st := boxoffice.NewState()
 	_, err := led.Read(ctx, office.Subject(eventID), 1, func(r ledger.Record) error {
 		batch, err := boxoffice.DecodeBatch(r.Data)
@@ -158,6 +158,9 @@ func Replay(ctx context.Context, led office.Ledger, eventID string) (*boxoffice.
 		for _, t := range batch {
 			if err := boxoffice.Apply(st, t.Entry, t.At); err != nil {
 				return fmt.Errorf("ledger seq %d: %w", r.Seq, err)
+			}
+			if each != nil {
+				each(st)
 			}
 		}
 		return nil

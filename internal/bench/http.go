@@ -209,7 +209,7 @@ func (a *Admit) Audit(ctx context.Context) (Recorded, error) {
 		return Recorded{}, err
 	}
 	defer led.Close()
-	st, err := Replay(ctx, led, a.c.eventID)
+	st, err := Replay(ctx, led, a.c.eventID, nil)
 	if err != nil {
 		return Recorded{}, err
 	}
