@@ -18,7 +18,6 @@ type Baseline struct {
 	c     *client
 	store baseline.Store
 	srv   *http.Server
-	done  chan error
 	plan  *Plan
 }
 
@@ -28,9 +27,9 @@ func NewBaseline(name string, store baseline.Store, buyers int) (*Baseline, erro
 	if err != nil {
 		return nil, err
 	}
-	b := &Baseline{name: name, store: store, done: make(chan error, 1), c: newClient("http://"+ln.Addr().String(), buyers)}
+	b := &Baseline{name: name, store: store, c: newClient("http://"+ln.Addr().String(), buyers)}
 	b.srv = web.NewHTTPServer(baseline.Handler(store, time.Hour), nil)
-	go func() { b.done <- b.srv.Serve(web.LimitListener(ln, web.DefaultMaxConns)) }()
+	go b.srv.Serve(web.LimitListener(ln, web.DefaultMaxConns)) // ends with Close's Shutdown
 	return b, nil
 }
 

@@ -39,6 +39,13 @@ var problemTypes = map[string]struct {
 	"internal":                {http.StatusInternalServerError, "Internal error"},
 }
 
+// ProblemType returns the status and title of a problem code of the
+// catalogue; ok is false for a code it does not have.
+func ProblemType(code string) (status int, title string, ok bool) {
+	t, ok := problemTypes[code]
+	return t.status, t.title, ok
+}
+
 var kindCodes = [...]string{
 	fault.Internal:     "internal",
 	fault.Invalid:      "validation",

@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/web"
 )
 
 // storeCase opens one kind of store for a test, and checks that a closed
@@ -437,7 +438,7 @@ func checkProblem(t *testing.T, w *httptest.ResponseRecorder, status int, code s
 	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
 		t.Fatalf("body %s: %v", w.Body, err)
 	}
-	if p.Code != code || p.Status != status || p.Type != problemBase+code || p.Title == "" {
+	if p.Code != code || p.Status != status || p.Type != web.ProblemBase+code || p.Title == "" {
 		t.Errorf("problem %+v; want code %q, status %d", p, code, status)
 	}
 	return p

@@ -11,34 +11,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/web"
 )
 
-// Limits of a hold request, the same as admit's.
+// Limits of a hold request: admit's.
 const (
-	maxBodyBytes   = 64 << 10
-	maxHoldItems   = 20
-	maxPerHoldItem = 100
+	maxBodyBytes   = web.MaxBodyBytes
+	maxHoldItems   = boxoffice.MaxHoldItems
+	maxPerHoldItem = boxoffice.MaxTicketsPerHoldLimit
 )
-
-// problemBase is the URI that problem codes are appended to, as in admit.
-const problemBase = "https://github.com/admit-org/admit/blob/main/docs/problems.md#"
-
-// problems are the codes the handler answers with, their statuses and
-// titles: a subset of admit's catalogue, with the same words.
-var problems = map[string]struct {
-	status int
-	title  string
-}{
-	"malformed-request":      {http.StatusBadRequest, "The request could not be read"},
-	"validation":             {http.StatusUnprocessableEntity, "The request is not valid"},
-	"body-too-large":         {http.StatusRequestEntityTooLarge, "The request body is too large"},
-	"unsupported-media-type": {http.StatusUnsupportedMediaType, "The request body must be JSON"},
-	"not-found":              {http.StatusNotFound, "Not found"},
-	"method-not-allowed":     {http.StatusMethodNotAllowed, "Method not allowed"},
-	"sold-out":               {http.StatusConflict, "Not enough tickets left"},
-	"unavailable":            {http.StatusServiceUnavailable, "Temporarily unavailable"},
-}
 
 type problem struct {
 	Type       string       `json:"type"`
@@ -194,16 +177,16 @@ func listed(items []Item, ticketTypeID string) bool {
 
 // writeProblem answers with the problem of code, as admit does.
 func writeProblem(w http.ResponseWriter, r *http.Request, code, detail string, fields []fieldError) {
-	t := problems[code]
-	p := problem{Type: problemBase + code, Title: t.title, Status: t.status, Detail: detail, Instance: r.URL.Path,
+	status, title, _ := web.ProblemType(code) // admit's catalogue, admit's words
+	p := problem{Type: web.ProblemBase + code, Title: title, Status: status, Detail: detail, Instance: r.URL.Path,
 		Code: code, Errors: fields}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/problem+json")
 	hdr.Set("Cache-Control", "no-store")
-	if t.status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable {
 		p.RetryAfter = 1
 		hdr.Set("Retry-After", "1")
 	}
-	w.WriteHeader(t.status)
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(&p)
 }
