@@ -103,31 +103,14 @@ func randHoldEntry(r *rand.Rand) Entry {
 // RFC 3339 cannot express).
 func randBatch(r *rand.Rand, holdsOnly bool) []byte {
 	entries := make([]Entry, r.IntN(6))
-	var prev *HoldCreated
 	for i := range entries {
-		var e Entry
 		if holdsOnly {
-			e = randHoldEntry(r)
+			entries[i] = randHoldEntry(r)
 		} else {
-			e = randEntry(r)
+			entries[i] = randEntry(r)
 		}
-		if hc, ok := e.(*HoldCreated); ok {
-			// Holds of a batch often expire at the same time, or at the
-			// same instant in another location.
-			switch r.IntN(4) {
-			case 0, 1:
-				if prev != nil {
-					hc.ExpiresAt = prev.ExpiresAt
-				}
-			case 2:
-				if prev != nil {
-					hc.ExpiresAt = prev.ExpiresAt.In(zones[r.IntN(len(zones))])
-				}
-			}
-			prev = hc
-		}
-		entries[i] = e
 	}
+	shareExpiries(r, entries)
 	after := []uint64{0, 1, 12345, math.MaxUint64, r.Uint64()}[r.IntN(5)]
 	data, err := EncodeBatch(nil, Source(randString(r)), after, randTime(r), entries)
 	if err != nil {
