@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -104,7 +104,7 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 	targets := []string{*target}
 	if *compare {
 		targets = compareOrder
-	} else if !validTarget(*target) {
+	} else if !slices.Contains(compareOrder, *target) {
 		return &usageError{fmt.Sprintf("unknown --target %q: want engine, hello, admit, postgres or redis", *target)}
 	}
 	var progress io.Writer
@@ -161,15 +161,6 @@ type storeError struct{ err error }
 
 func (e *storeError) Error() string { return e.err.Error() }
 func (e *storeError) Unwrap() error { return e.err }
-
-func validTarget(name string) bool {
-	for _, t := range compareOrder {
-		if t == name {
-			return true
-		}
-	}
-	return false
-}
 
 // onsaleTarget sets up one target, runs the on-sale on it and tears it down.
 func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAddr string, pool int) (bench.Result, error) {
@@ -309,15 +300,21 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	w.buf = append(w.buf, p...)
-	sc := bufio.NewScanner(strings.NewReader(string(w.buf)))
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), w.prefix); ok {
-			w.done = true
-			w.found <- strings.TrimSpace(rest)
-			break
-		}
+	if url, ok := lineAfter(string(w.buf), w.prefix); ok {
+		w.done = true
+		w.found <- strings.TrimSpace(url)
 	}
 	return len(p), nil
+}
+
+// lineAfter returns the rest of the complete line that follows prefix in s.
+func lineAfter(s, prefix string) (string, bool) {
+	_, rest, ok := strings.Cut(s, prefix)
+	if !ok {
+		return "", false
+	}
+	line, _, ok := strings.Cut(rest, "\n")
+	return line, ok
 }
 
 func writeIndentedJSON(w io.Writer, v any) {

@@ -85,19 +85,6 @@ func startAdmit(t *testing.T, dir string, extra ...string) *instance {
 	}
 }
 
-func lineAfter(s, prefix string) (string, bool) {
-	i := strings.Index(s, prefix)
-	if i < 0 {
-		return "", false
-	}
-	rest := s[i+len(prefix):]
-	j := strings.IndexByte(rest, '\n')
-	if j < 0 {
-		return "", false
-	}
-	return rest[:j], true
-}
-
 // client talks to an instance, validating every exchange against the
 // OpenAPI contract.
 type client struct {
