@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -73,7 +74,7 @@ func Apply(s *State, e Entry, at time.Time) error {
 		}
 		s.setQuota(q, &e.QuotaDetails, at)
 	default:
-		return fmt.Errorf("boxoffice: apply: unknown entry %T", e)
+		return s.applyOrderEntry(e, at)
 	}
 	return nil
 }
@@ -147,6 +148,9 @@ func (ev *Event) setDetails(d *EventDetails, at time.Time) {
 	ev.Name, ev.Venue, ev.TimeZone = d.Name, d.Venue, d.TimeZone
 	ev.StartsAt, ev.EndsAt = d.StartsAt, d.EndsAt
 	ev.HoldTTLSeconds, ev.MaxTicketsPerHold = d.HoldTTLSeconds, d.MaxTicketsPerHold
+	ev.PaymentSettings = d.PaymentSettings
+	ev.PaymentProviders = slices.Clone(d.PaymentProviders)
+	ev.PaymentSettings.withDefaults()
 	ev.UpdatedAt = at
 }
 
@@ -154,6 +158,7 @@ func (tt *TicketType) setDetails(d *TicketTypeDetails, at time.Time) {
 	tt.Name, tt.Description, tt.Price = d.Name, d.Description, d.Price
 	tt.MinPerHold, tt.MaxPerHold = d.MinPerHold, d.MaxPerHold
 	tt.SalesStart, tt.SalesEnd = d.SalesStart, d.SalesEnd
+	tt.AttendeeNames = d.AttendeeNames
 	tt.UpdatedAt = at
 }
 
@@ -163,6 +168,7 @@ func (s *State) setQuota(q *Quota, d *QuotaDetails, at time.Time) {
 	q.TicketTypeIDs = append([]string(nil), d.TicketTypeIDs...)
 	q.UpdatedAt = at
 	q.Held = s.heldOf(q.TicketTypeIDs)
+	q.Sold = s.soldOf(q.TicketTypeIDs)
 	s.reindexQuotas()
 }
 

@@ -37,6 +37,10 @@ type EventPatch struct {
 	Name, Venue, TimeZone             *string
 	StartsAt, EndsAt                  *time.Time
 	HoldTTLSeconds, MaxTicketsPerHold *int
+
+	PaymentProviders                                 []string // nil: unchanged
+	PaymentWindowSeconds, ManualPaymentWindowSeconds *int
+	ManualPaymentInstructions                        *string
 }
 
 // UpdateEvent changes some of the event's details.
@@ -67,6 +71,7 @@ type TicketTypePatch struct {
 	Price                  *Money
 	MinPerHold, MaxPerHold *int
 	SalesStart, SalesEnd   *time.Time
+	AttendeeNames          *bool
 }
 
 // UpdateTicketType changes some of a ticket type's details.

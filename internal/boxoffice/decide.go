@@ -1,6 +1,7 @@
 package boxoffice
 
 import (
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -39,18 +40,49 @@ func Decide(s *State, cmd Command, now time.Time) (Decision, error) {
 		return s.decideCreateQuota(c, now)
 	case *UpdateQuota:
 		return s.decideUpdateQuota(c)
+	case *PlaceOrder:
+		return s.decidePlaceOrder(c, now)
+	case *RecordPayment:
+		return s.decideRecordPayment(c, now)
+	case *StartPayment:
+		return s.decideStartPayment(c)
+	case *CancelOrder:
+		return s.decideCancelOrder(c, now)
+	case *RefundOrder:
+		return s.decideRefundOrder(c, now)
+	case *SettleRefund:
+		return s.decideSettleRefund(c)
+	case *AddSigningKey:
+		return s.decideAddSigningKey(c, now)
+	case *RetireSigningKey:
+		return s.decideRetireSigningKey(c)
 	}
 	return Decision{}, fault.New(fault.Internal, "boxoffice: unknown command %T", cmd)
 }
 
 // Expire returns the entry that expires hold id if it is active and due at
-// now, or nil.
+// now, or nil. A hold that became an order awaiting payment expires with
+// its order (OrderExpired).
 func Expire(s *State, id string, now time.Time) Entry {
 	h := s.Holds[id]
 	if h == nil || h.Status != Active || now.Before(h.ExpiresAt) {
 		return nil
 	}
+	if h.OrderID != "" {
+		return expireEntry(s, h)
+	}
 	return &HoldExpired{HoldID: id}
+}
+
+// Expiry returns the hold whose expiry time entry e sets, and that time.
+func Expiry(e Entry) (holdID string, at time.Time, ok bool) {
+	switch e := e.(type) {
+	case *HoldCreated:
+		return e.HoldID, e.ExpiresAt, true
+	case *OrderPlaced:
+		return e.HoldID, e.PayBy, true
+	}
+	return "", time.Time{}, false
 }
 
 func one(e Entry, ref string) (Decision, error) {
@@ -135,6 +167,7 @@ func (f *fieldErrs) eventDetails(d *EventDetails) {
 	}
 	f.between("/hold_ttl_seconds", d.HoldTTLSeconds, MinHoldTTLSeconds, MaxHoldTTLSeconds)
 	f.between("/max_tickets_per_hold", d.MaxTicketsPerHold, 1, MaxTicketsPerHoldLimit)
+	f.paymentSettings(&d.PaymentSettings)
 }
 
 func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, error) {
@@ -151,6 +184,7 @@ func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, erro
 	if d.MaxTicketsPerHold == 0 {
 		d.MaxTicketsPerHold = DefaultMaxTicketsPerHold
 	}
+	d.PaymentSettings.withDefaults()
 	var f fieldErrs
 	f.eventDetails(&d)
 	if _, ok := CurrencyDigits(c.Currency); !ok {
@@ -172,7 +206,8 @@ func (s *State) decideUpdateEvent(c *UpdateEvent) (Decision, error) {
 		return Decision{}, fault.New(fault.Conflict, "the event is cancelled and can no longer be changed")
 	}
 	d := EventDetails{Name: ev.Name, Venue: ev.Venue, TimeZone: ev.TimeZone, StartsAt: ev.StartsAt,
-		EndsAt: ev.EndsAt, HoldTTLSeconds: ev.HoldTTLSeconds, MaxTicketsPerHold: ev.MaxTicketsPerHold}
+		EndsAt: ev.EndsAt, HoldTTLSeconds: ev.HoldTTLSeconds, MaxTicketsPerHold: ev.MaxTicketsPerHold,
+		PaymentSettings: ev.PaymentSettings}
 	p := c.Patch
 	set(&d.Name, p.Name)
 	set(&d.Venue, p.Venue)
@@ -181,6 +216,12 @@ func (s *State) decideUpdateEvent(c *UpdateEvent) (Decision, error) {
 	set(&d.EndsAt, p.EndsAt)
 	set(&d.HoldTTLSeconds, p.HoldTTLSeconds)
 	set(&d.MaxTicketsPerHold, p.MaxTicketsPerHold)
+	set(&d.PaymentWindowSeconds, p.PaymentWindowSeconds)
+	set(&d.ManualPaymentWindowSeconds, p.ManualPaymentWindowSeconds)
+	set(&d.ManualPaymentInstructions, p.ManualPaymentInstructions)
+	if p.PaymentProviders != nil {
+		d.PaymentProviders = slices.Clone(p.PaymentProviders)
+	}
 	var f fieldErrs
 	f.eventDetails(&d)
 	if err := f.err(); err != nil {
@@ -307,8 +348,9 @@ func (s *State) decideUpdateTicketType(c *UpdateTicketType) (Decision, error) {
 		return Decision{}, fault.New(fault.Conflict, "the event is cancelled and can no longer be changed")
 	}
 	d := TicketTypeDetails{Name: tt.Name, Description: tt.Description, Price: tt.Price, MinPerHold: tt.MinPerHold,
-		MaxPerHold: tt.MaxPerHold, SalesStart: tt.SalesStart, SalesEnd: tt.SalesEnd}
+		MaxPerHold: tt.MaxPerHold, SalesStart: tt.SalesStart, SalesEnd: tt.SalesEnd, AttendeeNames: tt.AttendeeNames}
 	p := c.Patch
+	set(&d.AttendeeNames, p.AttendeeNames)
 	set(&d.Name, p.Name)
 	set(&d.Description, p.Description)
 	set(&d.Price, p.Price)
@@ -348,7 +390,7 @@ func (s *State) checkQuota(d *QuotaDetails) error {
 	if err := f.err(); err != nil {
 		return err
 	}
-	if held := s.heldOf(d.TicketTypeIDs); held > d.Capacity {
+	if held := s.heldOf(d.TicketTypeIDs) + s.soldOf(d.TicketTypeIDs); held > d.Capacity {
 		return fault.New(fault.Conflict,
 			"capacity %d is below the %d tickets of these ticket types already held or sold", d.Capacity, held)
 	}
@@ -368,6 +410,17 @@ func (s *State) heldOf(ids []string) int {
 					n += it.Quantity
 				}
 			}
+		}
+	}
+	return n
+}
+
+// soldOf counts the valid tickets of the given ticket types.
+func (s *State) soldOf(ids []string) int {
+	n := 0
+	for _, t := range s.tickets {
+		if t.Status == TicketValid && slices.Contains(ids, t.TicketTypeID) {
+			n++
 		}
 	}
 	return n
@@ -549,8 +602,11 @@ func (s *State) decideReleaseHold(c *ReleaseHold, now time.Time) (Decision, erro
 		return Decision{}, fault.New(fault.NotFound, "hold not found")
 	}
 	switch {
-	case h.Status == Released:
+	case h.Status == Released && h.OrderID == "":
 		return Decision{Ref: h.ID, Replayed: true}, nil // releasing twice is the same as once
+	case h.OrderID != "":
+		return Decision{}, fault.Coded(fault.Conflict, "hold-ordered",
+			"this hold became order %s; the organizer can cancel the order", h.OrderID)
 	case h.Status == Expired || !now.Before(h.ExpiresAt):
 		return Decision{}, fault.New(fault.HoldExpired, "the hold expired at %s", h.ExpiresAt.UTC().Format(time.RFC3339))
 	}

@@ -160,6 +160,7 @@ func TestDecideUnknownCommand(t *testing.T) {
 func eventCreated(mod func(*EventCreated)) []Entry {
 	e := &EventCreated{EventID: evID, OrganizerID: org, Currency: "EUR", EventDetails: eventDetails()}
 	e.HoldTTLSeconds, e.MaxTicketsPerHold = DefaultHoldTTLSeconds, DefaultMaxTicketsPerHold
+	e.PaymentSettings = defaultPayments()
 	if mod != nil {
 		mod(e)
 	}
@@ -254,6 +255,7 @@ func TestDecideUpdateEvent(t *testing.T) {
 	updated := func(mod func(*EventDetails)) []Entry {
 		d := eventDetails()
 		d.HoldTTLSeconds, d.MaxTicketsPerHold = DefaultHoldTTLSeconds, DefaultMaxTicketsPerHold
+		d.PaymentSettings = defaultPayments()
 		if mod != nil {
 			mod(&d)
 		}
@@ -267,7 +269,7 @@ func TestDecideUpdateEvent(t *testing.T) {
 			HoldTTLSeconds: ptr(60), MaxTicketsPerHold: ptr(4)}),
 			want: updated(func(d *EventDetails) {
 				*d = EventDetails{Name: "Gig", TimeZone: "UTC", StartsAt: later, EndsAt: later.Add(time.Hour),
-					HoldTTLSeconds: 60, MaxTicketsPerHold: 4}
+					HoldTTLSeconds: 60, MaxTicketsPerHold: 4, PaymentSettings: defaultPayments()}
 			}), ref: evID},
 		{name: "on sale", state: onSale, cmd: update(EventPatch{Name: ptr("Gig")}),
 			want: updated(func(d *EventDetails) { d.Name = "Gig" }), ref: evID},

@@ -218,6 +218,10 @@ func (snap *snapshot) marshal(prefix []byte) ([]byte, bool) {
 					return nil, false
 				}
 			}
+			if h.OrderID != "" {
+				buf = append(buf, `,"order_id":`...)
+				buf = appendJSONString(buf, h.OrderID)
+			}
 			buf = append(buf, '}')
 		}
 		buf = append(buf, ']')

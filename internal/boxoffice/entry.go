@@ -35,6 +35,16 @@ type EventDetails struct {
 	EndsAt            time.Time `json:"ends_at"`
 	HoldTTLSeconds    int       `json:"hold_ttl_seconds"`
 	MaxTicketsPerHold int       `json:"max_tickets_per_hold"`
+	PaymentSettings
+}
+
+// PaymentSettings say how an event's buyers pay. Entries written before
+// they existed leave them out; they then take the defaults.
+type PaymentSettings struct {
+	PaymentProviders           []string `json:"payment_providers,omitempty"`             // manual, stripe; default manual
+	PaymentWindowSeconds       int      `json:"payment_window_seconds,omitempty"`        // how long an order waits for an online payment; default 900
+	ManualPaymentWindowSeconds int      `json:"manual_payment_window_seconds,omitempty"` // and for a manual one; default 3 days
+	ManualPaymentInstructions  string   `json:"manual_payment_instructions,omitempty"`   // bank details, "pay at the door"…
 }
 
 // EventCreated: the event exists, as a draft.
@@ -69,6 +79,8 @@ type TicketTypeDetails struct {
 	MaxPerHold  int       `json:"max_per_hold"`
 	SalesStart  time.Time `json:"sales_start,omitzero"`
 	SalesEnd    time.Time `json:"sales_end,omitzero"`
+	// AttendeeNames: an order must name the person each ticket admits.
+	AttendeeNames bool `json:"attendee_names,omitempty"`
 }
 
 // TicketTypeCreated: a new ticket type.
@@ -163,6 +175,17 @@ var entryTypes = map[string]func() Entry{
 	typeHoldCreated:                 func() Entry { return new(HoldCreated) },
 	typeHoldReleased:                func() Entry { return new(HoldReleased) },
 	typeHoldExpired:                 func() Entry { return new(HoldExpired) },
+
+	"admit.order.placed.v1":           func() Entry { return new(OrderPlaced) },
+	"admit.order.paid.v1":             func() Entry { return new(OrderPaid) },
+	"admit.order.payment_rejected.v1": func() Entry { return new(PaymentRejected) },
+	"admit.order.payment_started.v1":  func() Entry { return new(PaymentStarted) },
+	"admit.order.expired.v1":          func() Entry { return new(OrderExpired) },
+	"admit.order.cancelled.v1":        func() Entry { return new(OrderCancelled) },
+	"admit.order.refunded.v1":         func() Entry { return new(OrderRefunded) },
+	"admit.order.refund_settled.v1":   func() Entry { return new(RefundSettled) },
+	"admit.signing_key.added.v1":      func() Entry { return new(SigningKeyAdded) },
+	"admit.signing_key.retired.v1":    func() Entry { return new(SigningKeyRetired) },
 }
 
 // EntryTypeNames returns the CloudEvents types of all entries.

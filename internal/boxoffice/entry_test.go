@@ -31,7 +31,28 @@ func sampleEntries() []Entry {
 		&HoldCreated{HoldID: "h1", Items: []Item{item("ga", 2), item("vip", 1)}, ExpiresAt: t0.Add(10 * time.Minute), Idem: idem},
 		&HoldReleased{HoldID: "h1"},
 		&HoldExpired{HoldID: "h2"},
+		&OrderPlaced{OrderID: "o1", HoldID: "h1", Token: "tok", Buyer: Buyer{Name: "Zoë", Email: "zoe@example.com"},
+			Attendees: []string{"Zoë", "Ada", "Bo"}, Lines: []OrderLine{{TicketTypeID: "ga", Name: "Standing", Quantity: 2,
+				UnitPrice: Money{2500, "EUR"}, Amount: Money{5000, "EUR"}}}, Total: Money{5000, "EUR"},
+			Provider: ProviderStripe, PayBy: t0.Add(15 * time.Minute), Idem: idem},
+		&OrderPaid{OrderID: "o1", Payment: Payment{Provider: ProviderStripe, Ref: "pi_1", Amount: Money{5000, "EUR"},
+			ReceivedAt: t0, Kept: true}, EventRef: "evt_1", Retaken: true, Tickets: []IssuedTicket{{TicketID: "tk_1",
+			TicketTypeID: "ga", Attendee: "Zoë", Price: Money{2500, "EUR"}}}},
+		&PaymentRejected{OrderID: "o1", Payment: Payment{Provider: ProviderStripe, Ref: "pi_2", Amount: Money{5000, "EUR"},
+			ReceivedAt: t0}, EventRef: "evt_2", Reason: "late", Refund: sampleRefund()},
+		&PaymentStarted{OrderID: "o1", PaymentIntentID: "pi_1"},
+		&OrderExpired{OrderID: "o2", HoldID: "h2"},
+		&OrderCancelled{OrderID: "o1", Reason: "duplicate", Revoked: []string{"tk_1"}, Refund: ptr(sampleRefund()), Idem: idem},
+		&OrderRefunded{OrderID: "o1", Refund: sampleRefund(), Idem: idem},
+		&RefundSettled{OrderID: "o1", RefundID: "rf_1", ProviderRef: "re_1", Failed: true, Message: "card closed"},
+		&SigningKeyAdded{KeyID: "0a1b2c3d", PublicKey: make([]byte, 32), Idem: idem},
+		&SigningKeyRetired{KeyID: "0a1b2c3d"},
 	}
+}
+
+func sampleRefund() Refund {
+	return Refund{ID: "rf_1", Amount: Money{2500, "EUR"}, TicketIDs: []string{"tk_1"}, Reason: "ill", Provider: ProviderStripe,
+		PaymentRef: "pi_1", Status: RefundSucceeded, ProviderRef: "re_1", Message: "ok", CreatedAt: t0, SettledAt: t0}
 }
 
 var wantSubjects = map[string]string{
@@ -45,6 +66,17 @@ var wantSubjects = map[string]string{
 	"admit.hold.created.v1":         "holds/h1",
 	"admit.hold.released.v1":        "holds/h1",
 	"admit.hold.expired.v1":         "holds/h2",
+
+	"admit.order.placed.v1":           "orders/o1",
+	"admit.order.paid.v1":             "orders/o1",
+	"admit.order.payment_rejected.v1": "orders/o1",
+	"admit.order.payment_started.v1":  "orders/o1",
+	"admit.order.expired.v1":          "orders/o2",
+	"admit.order.cancelled.v1":        "orders/o1",
+	"admit.order.refunded.v1":         "orders/o1",
+	"admit.order.refund_settled.v1":   "orders/o1",
+	"admit.signing_key.added.v1":      "signing-keys/0a1b2c3d",
+	"admit.signing_key.retired.v1":    "signing-keys/0a1b2c3d",
 }
 
 // TestEntryTypes: the samples cover every registered type, and every

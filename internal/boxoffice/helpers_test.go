@@ -28,6 +28,12 @@ func eventDetails() EventDetails {
 	return EventDetails{Name: "Concert", Venue: "Hall", TimeZone: "Europe/Berlin", StartsAt: startsAt, EndsAt: endsAt}
 }
 
+// defaultPayments is what an event's payment settings are when left out.
+func defaultPayments() PaymentSettings {
+	return PaymentSettings{PaymentProviders: []string{ProviderManual}, PaymentWindowSeconds: DefaultPaymentWindowSeconds,
+		ManualPaymentWindowSeconds: DefaultManualPaymentWindowSeconds}
+}
+
 func ttDetails(name string) TicketTypeDetails {
 	return TicketTypeDetails{Name: name, Price: Money{Amount: 2500, Currency: "EUR"}}
 }

@@ -21,6 +21,8 @@ const (
 	Active   HoldStatus = "active"
 	Released HoldStatus = "released"
 	Expired  HoldStatus = "expired"
+	// Converted: its order was paid; the capacity it held is sold.
+	Converted HoldStatus = "converted"
 )
 
 // Money is an amount in the currency's minor units (cents for EUR).
@@ -42,8 +44,9 @@ type Event struct {
 	Status            Status    `json:"status"`
 	HoldTTLSeconds    int       `json:"hold_ttl_seconds"`
 	MaxTicketsPerHold int       `json:"max_tickets_per_hold"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
+	PaymentSettings
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // TicketType is something a buyer can hold: a price and per-hold limits,
@@ -57,8 +60,10 @@ type TicketType struct {
 	MaxPerHold  int       `json:"max_per_hold"`
 	SalesStart  time.Time `json:"sales_start,omitzero"`
 	SalesEnd    time.Time `json:"sales_end,omitzero"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	// AttendeeNames: an order must name the person each ticket admits.
+	AttendeeNames bool      `json:"attendee_names,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 
 	quotas []*Quota // the quotas this ticket type belongs to, derived
 }
@@ -93,7 +98,8 @@ type Hold struct {
 	Status    HoldStatus `json:"status"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt time.Time  `json:"expires_at"`
-	EndedAt   time.Time  `json:"ended_at,omitzero"` // when released or expired
+	EndedAt   time.Time  `json:"ended_at,omitzero"`  // when released, expired or converted
+	OrderID   string     `json:"order_id,omitempty"` // the order placed from it; it then lasts until the payment deadline
 }
 
 // idemRecord remembers the outcome of a request made with an Idempotency-Key.
@@ -110,12 +116,20 @@ type State struct {
 	TicketTypes []*TicketType // in creation order
 	Quotas      []*Quota      // in creation order
 	Holds       map[string]*Hold
+	Orders      []*Order      // in creation order
+	Keys        []*SigningKey // in creation order; the last one not retired signs new tickets
+	Revoked     []string      // ids of revoked tickets, in order of revocation
 
 	ticketTypes map[string]*TicketType
 	quotas      map[string]*Quota
 	idem        map[string]idemRecord // scope + "\x00" + key
 	activeHolds int
 	created     []*Hold // every hold, in the order applied: snapshots need no full sort
+
+	orders        map[string]*Order
+	tokens        map[string]string // order link token → order id
+	tickets       map[string]*Ticket
+	paymentEvents map[string]bool // provider notifications already acted on
 }
 
 // NewState returns the state of an event that has not been created yet.
@@ -125,6 +139,11 @@ func NewState() *State {
 		ticketTypes: make(map[string]*TicketType),
 		quotas:      make(map[string]*Quota),
 		idem:        make(map[string]idemRecord),
+
+		orders:        make(map[string]*Order),
+		tokens:        make(map[string]string),
+		tickets:       make(map[string]*Ticket),
+		paymentEvents: make(map[string]bool),
 	}
 }
 

@@ -149,13 +149,29 @@ type snapshotHead struct {
 	Event       *Event        `json:"event"`
 	TicketTypes []*TicketType `json:"ticket_types"`
 	Quotas      []*Quota      `json:"quotas"`
+	// Orders and what hangs off them. Encoded with encoding/json: they
+	// grow far slower than holds.
+	Orders        []*Order      `json:"orders,omitempty"`
+	Tickets       []*Ticket     `json:"tickets,omitempty"` // in their orders' order
+	Keys          []*SigningKey `json:"keys,omitempty"`
+	Revoked       []string      `json:"revoked,omitempty"`
+	PaymentEvents []string      `json:"payment_events,omitempty"` // sorted
 }
 
 // snapshot returns s in its serialized form, the holds in a deterministic
 // order.
 func (s *State) snapshot() *snapshot {
-	snap := &snapshot{snapshotHead: snapshotHead{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas},
-		Idem: s.idem}
+	snap := &snapshot{snapshotHead: snapshotHead{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas,
+		Orders: s.Orders, Keys: s.Keys, Revoked: s.Revoked}, Idem: s.idem}
+	for _, o := range s.Orders {
+		for _, id := range o.TicketIDs {
+			snap.Tickets = append(snap.Tickets, s.tickets[id])
+		}
+	}
+	for ref := range s.paymentEvents {
+		snap.PaymentEvents = append(snap.PaymentEvents, ref)
+	}
+	slices.Sort(snap.PaymentEvents)
 	snap.Holds = s.holdsByCreation()
 	return snap
 }
@@ -239,6 +255,19 @@ func UnmarshalSnapshot(data []byte) (*State, error) {
 	}
 	if snap.Idem != nil {
 		s.idem = snap.Idem
+	}
+	s.Orders, s.Keys, s.Revoked = snap.Orders, snap.Keys, snap.Revoked
+	for _, o := range s.Orders {
+		s.orders[o.ID] = o
+		if o.Token != "" {
+			s.tokens[o.Token] = o.ID
+		}
+	}
+	for _, t := range snap.Tickets {
+		s.tickets[t.ID] = t
+	}
+	for _, ref := range snap.PaymentEvents {
+		s.paymentEvents[ref] = true
 	}
 	s.reindexQuotas()
 	return s, nil

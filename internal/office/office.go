@@ -320,6 +320,8 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 			}
 			if h, ok := e.(*boxoffice.HoldCreated); ok {
 				o.expiry.push(expiring{h.ExpiresAt, h.HoldID})
+			} else if holdID, at, ok := boxoffice.Expiry(e); ok {
+				o.expiry.push(expiring{at, holdID}) // the earlier expiry, now stale, finds the hold not yet due
 			}
 		}
 		entries = append(entries, d.Entries...)
