@@ -200,8 +200,9 @@ type RecordPayment struct {
 	Provider    string
 	Ref         string // the provider's payment id; required but for manual
 	EventRef    string // the provider's notification id (a Stripe event), remembered to drop duplicates
-	Amount      Money
-	RefundID    string
+	Amount      Money  // for a manual payment, the zero Money means the order's total
+
+	RefundID string
 }
 
 // StartPayment records the provider's payment object made for the order
@@ -608,6 +609,10 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 			return Decision{Ref: o.ID, Replayed: true}, nil // the same payment, told again
 		}
 	}
+	amount := c.Amount
+	if c.Provider == ProviderManual && amount == (Money{}) {
+		amount = o.Total
+	}
 	switch {
 	case c.Provider != o.Provider:
 		return Decision{}, fault.New(fault.Conflict, "order %s is paid with %s, not %s", o.ID, o.Provider, c.Provider)
@@ -615,13 +620,13 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 		return Decision{}, fault.New(fault.Forbidden, "only the organizer can mark a manual payment as received")
 	case c.Provider != ProviderManual && c.Ref == "":
 		return Decision{}, fault.New(fault.Invalid, "a %s payment needs the provider's payment id", c.Provider)
-	case c.Amount != o.Total:
+	case amount != o.Total:
 		return Decision{}, fault.New(fault.Conflict, "the payment of %d %s does not match the order's total of %d %s",
-			c.Amount.Amount, c.Amount.Currency, o.Total.Amount, o.Total.Currency)
+			amount.Amount, amount.Currency, o.Total.Amount, o.Total.Currency)
 	case len(o.Payments) >= MaxPaymentsPerOrder:
 		return Decision{}, fault.New(fault.Conflict, "order %s has recorded too many payments", o.ID)
 	}
-	pay := Payment{Provider: c.Provider, Ref: c.Ref, Amount: c.Amount, ReceivedAt: now}
+	pay := Payment{Provider: c.Provider, Ref: c.Ref, Amount: amount, ReceivedAt: now}
 	if o.Status == StatusPaid || o.Status == StatusRefunded {
 		if c.Provider == ProviderManual {
 			return Decision{Ref: o.ID, Replayed: true}, nil // marking paid twice is the same as once
