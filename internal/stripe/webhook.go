@@ -1,0 +1,75 @@
+package stripe
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/stripe/stripe-go/v86/webhook"
+
+	"github.com/admit-org/admit/internal/fault"
+)
+
+// WebhookTolerance is how old a webhook's signature may be.
+const WebhookTolerance = 5 * time.Minute
+
+// WebhookEvent is what admit needs of a Stripe event delivered by webhook.
+// (A Stripe "event" is a notification, not one of admit's events.)
+type WebhookEvent struct {
+	ID   string // "evt_…": deliveries may repeat; deduplicate by it
+	Type string // "payment_intent.succeeded", …
+	// PaymentIntentID is the PaymentIntent the event is about, for
+	// payment_intent.* events only.
+	PaymentIntentID string
+	Created         time.Time
+}
+
+// ParseWebhook verifies the Stripe-Signature header of a webhook delivery
+// over its raw body, signed within the last WebhookTolerance with the
+// configured webhook secret, and returns the event. It accepts events of any
+// API version: admit reads only ids and types, which do not change between
+// versions.
+//
+// Errors: Unauthorized coded "webhook-signature-invalid" for a missing,
+// malformed, wrong or expired signature; Invalid for a body that is not a
+// Stripe event; Internal when no webhook secret is configured. It makes no
+// request and is safe for concurrent use.
+func (c *Client) ParseWebhook(body []byte, signature string) (WebhookEvent, error) {
+	if c.webhookSecret == "" {
+		return WebhookEvent{}, fault.New(fault.Internal, "stripe: no webhook secret configured")
+	}
+	e, err := webhook.ConstructEventWithOptions(body, signature, c.webhookSecret, webhook.ConstructEventOptions{
+		Tolerance:                WebhookTolerance,
+		IgnoreAPIVersionMismatch: true,
+	})
+	switch {
+	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
+		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
+		return WebhookEvent{}, &fault.Error{Kind: fault.Unauthorized, Code: "webhook-signature-invalid",
+			Message: "the webhook signature is missing, wrong or too old", Cause: err}
+	case err != nil:
+		// Signed by Stripe, yet not an event (stripe-go's other errors).
+		return WebhookEvent{}, fault.Wrap(fault.Invalid, err, "the webhook body is not a Stripe event")
+	case e.ID == "" || e.Type == "" || e.Created <= 0:
+		return WebhookEvent{}, fault.New(fault.Invalid, "the webhook event lacks an id, a type or a creation time")
+	}
+
+	ev := WebhookEvent{ID: e.ID, Type: string(e.Type), Created: time.Unix(e.Created, 0).UTC()}
+	if strings.HasPrefix(ev.Type, "payment_intent.") {
+		var obj struct {
+			ID     string `json:"id"`
+			Object string `json:"object"`
+		}
+		if e.Data != nil {
+			if err := json.Unmarshal(e.Data.Raw, &obj); err != nil {
+				return WebhookEvent{}, fault.Wrap(fault.Invalid, err, "the webhook event's object is malformed")
+			}
+		}
+		if obj.Object != "payment_intent" || obj.ID == "" {
+			return WebhookEvent{}, fault.New(fault.Invalid, "the %s event carries no payment intent", ev.Type)
+		}
+		ev.PaymentIntentID = obj.ID
+	}
+	return ev, nil
+}
