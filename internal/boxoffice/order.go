@@ -391,6 +391,13 @@ func (s *State) OrderByToken(token string) *Order {
 	return nil
 }
 
+// Remembers reports whether a request with this Idempotency-Key was
+// answered (and is still remembered).
+func (s *State) Remembers(idem *IdemStamp) bool {
+	_, ok := s.idem[idem.Scope+"\x00"+idem.Key]
+	return ok
+}
+
 // CurrentKey returns the key new tickets are signed with, or nil when the
 // event has none.
 func (s *State) CurrentKey() *SigningKey {

@@ -17,6 +17,7 @@ type View struct {
 	Event       Event
 	TicketTypes []TicketTypeView
 	Quotas      []Quota
+	Keys        []SigningKey // the ticket signing keys, the current one last among those not retired
 }
 
 // TicketTypeView is a ticket type with what is left of it.
@@ -55,6 +56,9 @@ func (s *State) View() *View {
 			}
 		}
 		v.TicketTypes[i] = tv
+	}
+	for _, k := range s.Keys {
+		v.Keys = append(v.Keys, *k)
 	}
 	// The quotas' ticket type ids are copied into one array, each quota's
 	// capped so that appending to it cannot overwrite the next one's.
@@ -114,6 +118,16 @@ func (v *View) SoldOut(items []Item) error {
 		return nil
 	}
 	return soldOutError(left)
+}
+
+// CurrentKey returns the key new tickets are signed with, or nil.
+func (v *View) CurrentKey() *SigningKey {
+	for i := len(v.Keys) - 1; i >= 0; i-- {
+		if v.Keys[i].RetiredAt.IsZero() {
+			return &v.Keys[i]
+		}
+	}
+	return nil
 }
 
 // TicketType returns the view of a ticket type, or nil.

@@ -584,6 +584,10 @@ func (l *JetStream) GetSnapshot(ctx context.Context, key string) ([]byte, error)
 	return data, nil
 }
 
+// Replicas is how many copies the ledger stream keeps, for the buckets
+// that sit next to it.
+func (l *JetStream) Replicas() int { return max(1, l.stream.CachedInfo().Config.Replicas) }
+
 // Conn is the ledger's NATS connection, for KV buckets and request-reply.
 // It belongs to the ledger: do not close or drain it.
 func (l *JetStream) Conn() *nats.Conn { return l.nc }
