@@ -266,3 +266,41 @@ func BenchmarkHolds(b *testing.B) {
 		}
 	})
 }
+
+// TestOrderExpiresAtItsDeadline: placing an order moves its hold's expiry
+// to the payment deadline; the box office expires the order (and the hold)
+// then, not at the hold's first expiry, and after a restart too.
+func TestOrderExpiresAtItsDeadline(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, stop := startManager(t, led, clk, Config{})
+	evID, ttID := onSale(t, m, 10)
+	res, err := hold(m, evID, ttID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := m.Do(ctx, evID, &boxoffice.PlaceOrder{OrderID: "od_1", HoldID: res.Ref, Token: "tok",
+		Buyer: boxoffice.Buyer{Name: "Ada", Email: "ada@example.com"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	status := func(m *Manager) boxoffice.OrderStatus {
+		v, err := m.Read(ctx, evID, func(s *boxoffice.State, _ boxoffice.Decision) any { return s.Order("od_1").Status })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(boxoffice.OrderStatus)
+	}
+	clk.Advance(2 * time.Minute) // past the hold's own 60 s
+	if _, err := hold(m, evID, ttID, 1); err != nil { // a batch runs: nothing of the order's is due
+		t.Fatal(err)
+	}
+	if got := status(m); got != boxoffice.StatusPendingPayment {
+		t.Fatalf("order after the hold's first TTL: %s", got)
+	}
+	stop()
+	m2, _ := startManager(t, led, clk, Config{})
+	clk.Advance(boxoffice.DefaultManualPaymentWindowSeconds * time.Second)
+	eventually(t, "the order to expire", func() bool { return status(m2) == boxoffice.StatusExpired })
+	eventually(t, "its seats to be free", func() bool { return held(t, m2, evID) == 0 })
+}
