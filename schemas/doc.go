@@ -14,7 +14,7 @@
 //   - batch.json: the body of one ledger message, the entries decided
 //     together.
 //   - common.json: definitions the others refer to (identifiers, times,
-//     money, the Idempotency-Key record).
+//     money, the Idempotency-Key record, the parts of orders).
 //
 // Each schema's $id is https://github.com/admit-org/admit/schemas/<file>;
 // references between them are relative, so a validator can load them all
@@ -25,8 +25,9 @@
 // schema would not accept is a new type version (….v2) with a file of its
 // own; the old file stays for the entries that have it. The tests
 // check that every entry type of internal/boxoffice and internal/organizer
-// has exactly one schema, that the schema lists the Go struct's JSON fields,
-// and that the entries admit encodes validate against it.
+// has exactly one schema, that the schema (and each object of common.json)
+// lists the Go struct's JSON fields, and that the entries admit encodes
+// validate against it.
 //
 // FS holds the files, for code that serves or validates against them.
 package schemas

@@ -2,7 +2,9 @@ package schemas_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -99,7 +101,7 @@ func readSchema(t *testing.T, name string) map[string]any {
 
 func TestEveryEntryTypeHasOneSchema(t *testing.T) {
 	types := entryTypes()
-	if got, want := len(types), 13; got < want {
+	if got, want := len(types), 23; got < want {
 		t.Fatalf("got %d entry types, want at least %d: %v", got, want, types)
 	}
 	files, err := fs.Glob(schemas.FS, "*.json")
@@ -214,28 +216,83 @@ func jsonFields(t reflect.Type, all, always map[string]bool) {
 	}
 }
 
+// matchStruct checks the object schema m, named where in messages, against
+// the Go struct type typ: a property per JSON field, required exactly when
+// always emitted, nothing else allowed.
+func matchStruct(t *testing.T, where string, m map[string]any, typ reflect.Type) {
+	t.Helper()
+	all, always := map[string]bool{}, map[string]bool{}
+	jsonFields(typ, all, always)
+	props := slices.Sorted(maps.Keys(m["properties"].(map[string]any)))
+	if want := slices.Sorted(maps.Keys(all)); !slices.Equal(props, want) {
+		t.Errorf("%s: properties %v, want the Go fields %v", where, props, want)
+	}
+	var required []string
+	for _, r := range m["required"].([]any) {
+		required = append(required, r.(string))
+	}
+	slices.Sort(required)
+	if want := slices.Sorted(maps.Keys(always)); !slices.Equal(required, want) {
+		t.Errorf("%s: required %v, want the fields Go always emits %v", where, required, want)
+	}
+	if m["additionalProperties"] != false {
+		t.Errorf("%s: additionalProperties is %v, want false", where, m["additionalProperties"])
+	}
+}
+
 // TestSchemasMatchGoStructs checks each type schema's top level against the
-// Go struct: a property per JSON field, required exactly when always
-// emitted, nothing else allowed.
+// Go struct.
 func TestSchemasMatchGoStructs(t *testing.T) {
 	for _, typ := range entryTypes() {
-		all, always := map[string]bool{}, map[string]bool{}
-		jsonFields(reflect.TypeOf(zeroEntry(t, typ)).Elem(), all, always)
-		m := readSchema(t, typ+".json")
-		props := slices.Sorted(maps.Keys(m["properties"].(map[string]any)))
-		if want := slices.Sorted(maps.Keys(all)); !slices.Equal(props, want) {
-			t.Errorf("%s: properties %v, want the Go fields %v", typ, props, want)
+		matchStruct(t, typ, readSchema(t, typ+".json"), reflect.TypeOf(zeroEntry(t, typ)).Elem())
+	}
+}
+
+// TestSharedDefsMatchGoStructs checks the objects in common.json against
+// the Go structs they describe, and that a value of each with every field
+// set validates. The samples of the entries do not set every field of
+// these: a refund in an entry is never settled yet.
+func TestSharedDefsMatchGoStructs(t *testing.T) {
+	eur := func(n int64) boxoffice.Money { return boxoffice.Money{Amount: n, Currency: "EUR"} }
+	orderID := id.New("or", id.Short)
+	tickets := []string{boxoffice.TicketID(orderID, 0), boxoffice.TicketID(orderID, 1)}
+	defs := map[string]any{
+		"money":       eur(12900),
+		"money_sum":   eur(25800),
+		"item":        boxoffice.Item{TicketTypeID: id.New("tt", id.Short), Quantity: 2},
+		"idempotency": boxoffice.IdemStamp{Scope: "public", Key: "order:9b1d.1", Hash: hash("POST /api/holds")},
+		"buyer":       boxoffice.Buyer{Name: "Ada Lovelace", Email: "ada.lovelace@example.org"},
+		"order_line": boxoffice.OrderLine{TicketTypeID: id.New("tt", id.Short), Name: "VIP", Quantity: 2,
+			UnitPrice: eur(12900), Amount: eur(25800)},
+		"payment": boxoffice.Payment{Provider: boxoffice.ProviderStripe, Ref: "pi_3PkZ8r2eZvKYlo2C1Qx7mTnB",
+			Amount: eur(25800), ReceivedAt: at, Kept: true},
+		"refund": boxoffice.Refund{ID: id.New("rf", id.Short), Amount: eur(25800), TicketIDs: tickets,
+			Reason: "The headliner cancelled.", Provider: boxoffice.ProviderStripe,
+			PaymentRef: "pi_3PkZ8r2eZvKYlo2C1Qx7mTnB", Status: boxoffice.RefundFailed,
+			ProviderRef: "re_3PkZ8r2eZvKYlo2C1b8QwXyZ", Message: "The card has been closed.", CreatedAt: at,
+			SettledAt: at.Add(2 * time.Hour)},
+		"issued_ticket": boxoffice.IssuedTicket{TicketID: tickets[0], TicketTypeID: id.New("tt", id.Short),
+			Attendee: "Charles Babbage", Price: eur(12900)},
+	}
+	common := readSchema(t, "common.json")["$defs"].(map[string]any)
+	c := compiler()
+	for name, v := range defs {
+		m := common[name].(map[string]any)
+		matchStruct(t, "common.json "+name, m, reflect.TypeOf(v))
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
 		}
-		var required []string
-		for _, r := range m["required"].([]any) {
-			required = append(required, r.(string))
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(b, &fields); err != nil {
+			t.Fatal(err)
 		}
-		slices.Sort(required)
-		if want := slices.Sorted(maps.Keys(always)); !slices.Equal(required, want) {
-			t.Errorf("%s: required %v, want the fields Go always emits %v", typ, required, want)
+		got, want := slices.Sorted(maps.Keys(fields)), slices.Sorted(maps.Keys(m["properties"].(map[string]any)))
+		if !slices.Equal(got, want) {
+			t.Errorf("the sample %s %s sets %v, want every field %v", name, b, got, want)
 		}
-		if m["additionalProperties"] != false {
-			t.Errorf("%s: additionalProperties is %v, want false", typ, m["additionalProperties"])
+		if err := compile(t, c, "common.json#/$defs/"+name).Validate(instance(t, b)); err != nil {
+			t.Errorf("%s %s:\n%v", name, b, err)
 		}
 	}
 }
@@ -276,8 +333,16 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 	var idem func(method, path, body string) *boxoffice.IdemStamp
 	var publicIdem *boxoffice.IdemStamp
 	if full {
+		details.PaymentSettings = boxoffice.PaymentSettings{
+			PaymentProviders:           []string{boxoffice.ProviderStripe, boxoffice.ProviderManual},
+			PaymentWindowSeconds:       900,
+			ManualPaymentWindowSeconds: 3 * 24 * 3600,
+			ManualPaymentInstructions: "Transfer the total to IBAN FR76 3000 6000 0112 3456 7890 189 (Ateliers Sonores), " +
+				"with your order number as the reference.",
+		}
 		tt.SalesStart = time.Date(2026, 3, 20, 10, 0, 0, 0, paris)
 		tt.SalesEnd = time.Date(2026, 7, 4, 18, 0, 0, 0, paris)
+		tt.AttendeeNames = true
 		idem = func(method, path, body string) *boxoffice.IdemStamp {
 			return &boxoffice.IdemStamp{Scope: organizerID, Key: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
 				Hash: hash(method + " " + path + "\n" + body)}
@@ -292,7 +357,7 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 	updated.Venue, updated.HoldTTLSeconds = "", 900
 	ttUpdated := tt
 	ttUpdated.Price.Amount = 0
-	return []boxoffice.Entry{
+	entries := []boxoffice.Entry{
 		&boxoffice.EventCreated{EventID: eventID, OrganizerID: organizerID, Currency: "EUR", EventDetails: details,
 			Idem: idem("POST", "/api/events", `{"name":"Les Nuits Électriques"}`)},
 		&boxoffice.TicketTypeCreated{TicketTypeID: general, TicketTypeDetails: tt,
@@ -308,13 +373,161 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 			ExpiresAt: at.Add(10 * time.Minute)},
 		&boxoffice.HoldReleased{HoldID: released},
 		&boxoffice.HoldExpired{HoldID: expired},
+	}
+	entries = append(entries, salesEntries(organizerID, general, vip, tt.Price, full)...)
+	return append(entries,
 		&boxoffice.EventUpdated{EventID: eventID, EventDetails: updated},
 		&boxoffice.TicketTypeUpdated{TicketTypeID: general, TicketTypeDetails: ttUpdated},
 		&boxoffice.QuotaUpdated{QuotaID: venue, QuotaDetails: boxoffice.QuotaDetails{Name: "Venue (seated)",
 			Capacity: 0, TicketTypeIDs: []string{vip}}},
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.OnSale, Status: boxoffice.SalesClosed},
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.SalesClosed, Status: boxoffice.Cancelled},
+	)
+}
+
+// salesEntries returns the entries of an event's sales once it is on sale:
+// signing keys, and orders placed, paid, refunded, cancelled and expired,
+// with every optional field set when full is true and none set when it is
+// false. Tickets of type general cost price (and need attendee names when
+// full); those of type companion are free. The entries are those the box
+// office decides, not all of them in an order it would accept.
+func salesEntries(organizerID, general, companion string, price boxoffice.Money, full bool) []boxoffice.Entry {
+	free := boxoffice.Money{Currency: price.Currency}
+	times := func(m boxoffice.Money, n int64) boxoffice.Money {
+		return boxoffice.Money{Amount: m.Amount * n, Currency: m.Currency}
 	}
+	organizerIdem := func(key, method, path, body string) *boxoffice.IdemStamp {
+		if !full {
+			return nil
+		}
+		return &boxoffice.IdemStamp{Scope: organizerID, Key: key, Hash: hash(method + " " + path + "\n" + body)}
+	}
+	provider, event := boxoffice.ProviderManual, func(string) string { return "" } // an event from before online payments
+	if full {
+		provider, event = boxoffice.ProviderStripe, func(ref string) string { return ref }
+	}
+	paymentRef := func(ref string) string {
+		if provider == boxoffice.ProviderManual {
+			return ""
+		}
+		return ref
+	}
+	buyer := boxoffice.Buyer{Name: "Ada Lovelace", Email: "ada.lovelace@example.org"}
+
+	var keys []boxoffice.Entry
+	pub := func(seed string) []byte {
+		s := sha256.Sum256([]byte(seed))
+		return ed25519.NewKeyFromSeed(s[:]).Public().(ed25519.PublicKey)
+	}
+	first, second := pub("first key"), pub("second key")
+	keys = append(keys, &boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(first), PublicKey: first,
+		Idem: organizerIdem("keys-2026-03", "POST", "/api/events/…/signing-keys", `{}`)})
+	if full {
+		keys = append(keys,
+			&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(second), PublicKey: second},
+			&boxoffice.SigningKeyRetired{KeyID: boxoffice.KeyID(first)})
+	}
+
+	// Order a: two tickets and a companion, paid (late, when full), one
+	// ticket refunded, then cancelled.
+	a, holdA := id.New("or", id.Short), id.New("ho", id.Long)
+	linesA := []boxoffice.OrderLine{
+		{TicketTypeID: general, Name: "VIP", Quantity: 2, UnitPrice: price, Amount: times(price, 2)},
+		{TicketTypeID: companion, Name: "Companion", Quantity: 1, UnitPrice: free, Amount: free},
+	}
+	totalA := times(price, 2)
+	placedA := &boxoffice.OrderPlaced{OrderID: a, HoldID: holdA, Token: id.Token("ot_"), Buyer: buyer, Lines: linesA,
+		Total: totalA, Provider: provider, PayBy: at.Add(15 * time.Minute)}
+	ticketsA := []boxoffice.IssuedTicket{
+		{TicketID: boxoffice.TicketID(a, 0), TicketTypeID: general, Price: price},
+		{TicketID: boxoffice.TicketID(a, 1), TicketTypeID: general, Price: price},
+		{TicketID: boxoffice.TicketID(a, 2), TicketTypeID: companion, Price: free},
+	}
+	if full {
+		placedA.Attendees = []string{"Ada Lovelace", "Charles Babbage", ""}
+		placedA.Idem = &boxoffice.IdemStamp{Scope: "public", Key: "order:9b1d.1",
+			Hash: hash("POST /api/holds/" + holdA + "/order\n" + `{"buyer":{"name":"Ada Lovelace"}}`)}
+		ticketsA[0].Attendee, ticketsA[1].Attendee = "Ada Lovelace", "Charles Babbage"
+	}
+	piA := "pi_3PkZ8r2eZvKYlo2C1Qx7mTnB"
+	paidA := &boxoffice.OrderPaid{OrderID: a, Payment: boxoffice.Payment{Provider: provider, Ref: paymentRef(piA),
+		Amount: totalA, ReceivedAt: at, Kept: true}, EventRef: event("evt_3PkZ8r2eZvKYlo2C0v4Hc9aD"), Retaken: full,
+		Tickets: ticketsA}
+	refundA := boxoffice.Refund{ID: id.New("rf", id.Short), Amount: price, TicketIDs: []string{ticketsA[0].TicketID},
+		Provider: provider, PaymentRef: paymentRef(piA), Status: boxoffice.RefundPending, CreatedAt: at}
+	if full {
+		refundA.Reason = "Charles cannot come after all."
+	}
+	sales := []boxoffice.Entry{
+		&boxoffice.HoldCreated{HoldID: holdA, Items: []boxoffice.Item{{TicketTypeID: general, Quantity: 2},
+			{TicketTypeID: companion, Quantity: 1}}, ExpiresAt: at.Add(10 * time.Minute)},
+		placedA,
+	}
+	if full {
+		sales = append(sales,
+			&boxoffice.PaymentStarted{OrderID: a, PaymentIntentID: piA},
+			&boxoffice.OrderExpired{OrderID: a, HoldID: holdA})
+	}
+	sales = append(sales, paidA,
+		&boxoffice.OrderRefunded{OrderID: a, Refund: refundA,
+			Idem: organizerIdem("refund-charles", "POST", "/api/orders/"+a+"/refunds", `{"ticket_ids":["…"]}`)})
+	if full {
+		sales = append(sales,
+			&boxoffice.RefundSettled{OrderID: a, RefundID: refundA.ID, ProviderRef: "re_3PkZ8r2eZvKYlo2C1b8QwXyZ",
+				Failed: true, Message: "The card the payment was made with has been closed."},
+			&boxoffice.OrderCancelled{OrderID: a, Reason: "The headliner cancelled; the evening is off.",
+				Revoked: []string{ticketsA[1].TicketID, ticketsA[2].TicketID},
+				Refund: &boxoffice.Refund{ID: id.New("rf", id.Short), Amount: totalA,
+					TicketIDs: []string{ticketsA[1].TicketID, ticketsA[2].TicketID},
+					Reason:    "The headliner cancelled; the evening is off.", Provider: provider, PaymentRef: piA,
+					Status: boxoffice.RefundPending, CreatedAt: at},
+				Idem: organizerIdem("cancel-"+a, "POST", "/api/orders/"+a+"/cancel", `{"reason":"…"}`)})
+	}
+
+	// Order b: cancelled while awaiting payment; the payment that still
+	// arrives is refunded.
+	b, holdB := id.New("or", id.Short), id.New("ho", id.Long)
+	piB := "pi_3PkZ9a2eZvKYlo2C0mR5sLkP"
+	rejected := "the order had been cancelled"
+	cancelB := &boxoffice.OrderCancelled{OrderID: b}
+	if full {
+		cancelB.Reason = "Placed twice by mistake."
+		cancelB.Idem = organizerIdem("cancel-"+b, "POST", "/api/orders/"+b+"/cancel", `{}`)
+	}
+	sales = append(sales,
+		&boxoffice.HoldCreated{HoldID: holdB, Items: []boxoffice.Item{{TicketTypeID: general, Quantity: 1}},
+			ExpiresAt: at.Add(10 * time.Minute)},
+		&boxoffice.OrderPlaced{OrderID: b, HoldID: holdB, Token: id.Token("ot_"),
+			Buyer: boxoffice.Buyer{Name: "Grace Hopper", Email: "grace@navy.example"},
+			Lines: []boxoffice.OrderLine{{TicketTypeID: general, Name: "VIP", Quantity: 1, UnitPrice: price, Amount: price}},
+			Total: price, Provider: provider, PayBy: at.Add(3 * 24 * time.Hour)},
+		cancelB,
+		&boxoffice.PaymentRejected{OrderID: b, Payment: boxoffice.Payment{Provider: provider, Ref: paymentRef(piB),
+			Amount: price, ReceivedAt: at}, EventRef: event("evt_3PkZ9a2eZvKYlo2C1n2Jd7Qe"), Reason: rejected,
+			Refund: boxoffice.Refund{ID: id.New("rf", id.Short), Amount: price, Reason: rejected, Provider: provider,
+				PaymentRef: paymentRef(piB), Status: boxoffice.RefundPending, CreatedAt: at}},
+	)
+	if !full {
+		// The organizer paid the manual payment back.
+		rejectedRefund := sales[len(sales)-1].(*boxoffice.PaymentRejected).Refund.ID
+		sales = append(sales, &boxoffice.RefundSettled{OrderID: b, RefundID: rejectedRefund})
+	}
+
+	// Order c: free, so paid as it is placed.
+	c, holdC := id.New("or", id.Short), id.New("ho", id.Long)
+	sales = append(sales,
+		&boxoffice.HoldCreated{HoldID: holdC, Items: []boxoffice.Item{{TicketTypeID: companion, Quantity: 1}},
+			ExpiresAt: at.Add(10 * time.Minute)},
+		&boxoffice.OrderPlaced{OrderID: c, HoldID: holdC, Token: id.Token("ot_"),
+			Buyer: boxoffice.Buyer{Name: "Élodie Marchand", Email: "élodie@exemple.fr"},
+			Lines: []boxoffice.OrderLine{{TicketTypeID: companion, Name: "Companion", Quantity: 1, UnitPrice: free,
+				Amount: free}},
+			Total: free, Provider: boxoffice.ProviderFree, PayBy: at.Add(15 * time.Minute)},
+		&boxoffice.OrderPaid{OrderID: c, Payment: boxoffice.Payment{Provider: boxoffice.ProviderFree, Amount: free,
+			ReceivedAt: at, Kept: true},
+			Tickets: []boxoffice.IssuedTicket{{TicketID: boxoffice.TicketID(c, 0), TicketTypeID: companion, Price: free}}},
+	)
+	return append(keys, sales...)
 }
 
 // organizerEntries returns the entries of one organizer's life.
@@ -463,6 +676,21 @@ func sampleData(t *testing.T, typ string) map[string]any {
 	return nil
 }
 
+// dig returns the object at path in m: a string steps into an object, an
+// int into an array.
+func dig(m map[string]any, path ...any) map[string]any {
+	var v any = m
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			v = v.(map[string]any)[p]
+		case int:
+			v = v.([]any)[p]
+		}
+	}
+	return v.(map[string]any)
+}
+
 // TestWrongDataRejected checks that the type schemas refuse data that
 // breaks their promises, and for the intended reason.
 func TestWrongDataRejected(t *testing.T) {
@@ -550,6 +778,141 @@ func TestWrongDataRejected(t *testing.T) {
 			func(m map[string]any) { m["token"] = "admit_" + strings.Repeat("a", 32) }, failure{"", "additionalProperties"}},
 		{"revoked token id of an organizer", "admit.api_token.revoked.v1",
 			func(m map[string]any) { m["token_id"] = m["organizer_id"] }, failure{"/token_id", "pattern"}},
+
+		{"paid for with free", "admit.event.created.v1",
+			func(m map[string]any) { m["payment_providers"] = []any{"free"} }, failure{"/payment_providers/0", "enum"}},
+		{"no payment provider", "admit.event.created.v1",
+			func(m map[string]any) { m["payment_providers"] = []any{} }, failure{"/payment_providers", "minItems"}},
+		{"payment provider listed twice", "admit.event.created.v1",
+			func(m map[string]any) { m["payment_providers"] = []any{"stripe", "stripe"} },
+			failure{"/payment_providers", "uniqueItems"}},
+		{"payment window of 30 seconds", "admit.event.created.v1",
+			func(m map[string]any) { m["payment_window_seconds"] = 30 }, failure{"/payment_window_seconds", "minimum"}},
+		{"payment window over a day", "admit.event.updated.v1",
+			func(m map[string]any) { m["payment_window_seconds"] = 86401 }, failure{"/payment_window_seconds", "maximum"}},
+		{"manual payment window over 60 days", "admit.event.updated.v1",
+			func(m map[string]any) { m["manual_payment_window_seconds"] = 60*24*3600 + 1 },
+			failure{"/manual_payment_window_seconds", "maximum"}},
+		{"empty manual payment instructions", "admit.event.created.v1",
+			func(m map[string]any) { m["manual_payment_instructions"] = "" }, failure{"/manual_payment_instructions", "minLength"}},
+		{"manual payment instructions too long", "admit.event.updated.v1",
+			func(m map[string]any) { m["manual_payment_instructions"] = strings.Repeat("é", 2001) },
+			failure{"/manual_payment_instructions", "maxLength"}},
+		{"attendee names false", "admit.ticket_type.created.v1",
+			func(m map[string]any) { m["attendee_names"] = false }, failure{"/attendee_names", "const"}},
+		{"attendee names in words", "admit.ticket_type.updated.v1",
+			func(m map[string]any) { m["attendee_names"] = "yes" }, failure{"/attendee_names", "type"}},
+
+		{"order id of a hold", "admit.order.placed.v1",
+			func(m map[string]any) { m["order_id"] = m["hold_id"] }, failure{"/order_id", "pattern"}},
+		{"token in uppercase", "admit.order.placed.v1",
+			func(m map[string]any) { m["token"] = strings.ToUpper(m["token"].(string)) }, failure{"/token", "pattern"}},
+		{"token too short", "admit.order.placed.v1",
+			func(m map[string]any) { m["token"] = "ot_abc" }, failure{"/token", "pattern"}},
+		{"buyer without e-mail", "admit.order.placed.v1",
+			func(m map[string]any) { delete(dig(m, "buyer"), "email") }, failure{"/buyer", "required"}},
+		{"buyer e-mail with a display name", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "buyer")["email"] = "Ada <ada@example.org>" }, failure{"/buyer/email", "pattern"}},
+		{"buyer e-mail without a domain", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "buyer")["email"] = "ada" }, failure{"/buyer/email", "pattern"}},
+		{"buyer without name", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "buyer")["name"] = "" }, failure{"/buyer/name", "minLength"}},
+		{"unknown provider", "admit.order.placed.v1",
+			func(m map[string]any) { m["provider"] = "paypal" }, failure{"/provider", "enum"}},
+		{"negative total", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "total")["amount"] = -1 }, failure{"/total/amount", "minimum"}},
+		{"total beyond 100 tickets at the highest price", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "total")["amount"] = 100_000_000_000_001 }, failure{"/total/amount", "maximum"}},
+		{"order of no lines", "admit.order.placed.v1",
+			func(m map[string]any) { m["lines"] = []any{} }, failure{"/lines", "minItems"}},
+		{"line of no tickets", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "lines", 0)["quantity"] = 0 }, failure{"/lines/0/quantity", "minimum"}},
+		{"unit price above a price's limit", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "lines", 0, "unit_price")["amount"] = 1_000_000_000_001 },
+			failure{"/lines/0/unit_price/amount", "maximum"}},
+		{"line without its ticket type's name", "admit.order.placed.v1",
+			func(m map[string]any) { delete(dig(m, "lines", 0), "name") }, failure{"/lines/0", "required"}},
+		{"attendee name too long", "admit.order.placed.v1",
+			func(m map[string]any) { m["attendees"].([]any)[0] = strings.Repeat("a", 201) },
+			failure{"/attendees/0", "maxLength"}},
+		{"no attendees listed", "admit.order.placed.v1",
+			func(m map[string]any) { m["attendees"] = []any{} }, failure{"/attendees", "minItems"}},
+		{"pay by not a date-time", "admit.order.placed.v1",
+			func(m map[string]any) { m["pay_by"] = "tomorrow" }, failure{"/pay_by", "format"}},
+
+		{"paid but not kept", "admit.order.paid.v1",
+			func(m map[string]any) { dig(m, "payment")["kept"] = false }, failure{"/payment/kept", "const"}},
+		{"payment without kept", "admit.order.paid.v1",
+			func(m map[string]any) { delete(dig(m, "payment"), "kept") }, failure{"/payment", "required"}},
+		{"negative payment", "admit.order.paid.v1",
+			func(m map[string]any) { dig(m, "payment", "amount")["amount"] = -2500 },
+			failure{"/payment/amount/amount", "minimum"}},
+		{"payment by an unknown provider", "admit.order.paid.v1",
+			func(m map[string]any) { dig(m, "payment")["provider"] = "paypal" }, failure{"/payment/provider", "enum"}},
+		{"empty payment ref", "admit.order.paid.v1",
+			func(m map[string]any) { dig(m, "payment")["ref"] = "" }, failure{"/payment/ref", "minLength"}},
+		{"retaken false", "admit.order.paid.v1",
+			func(m map[string]any) { m["retaken"] = false }, failure{"/retaken", "const"}},
+		{"paid without tickets", "admit.order.paid.v1",
+			func(m map[string]any) { m["tickets"] = []any{} }, failure{"/tickets", "minItems"}},
+		{"ticket id of a refund", "admit.order.paid.v1",
+			func(m map[string]any) { dig(m, "tickets", 0)["ticket_id"] = id.New("rf", id.Short) },
+			failure{"/tickets/0/ticket_id", "pattern"}},
+		{"ticket without price", "admit.order.paid.v1",
+			func(m map[string]any) { delete(dig(m, "tickets", 0), "price") }, failure{"/tickets/0", "required"}},
+
+		{"rejected payment kept", "admit.order.payment_rejected.v1",
+			func(m map[string]any) { dig(m, "payment")["kept"] = true }, failure{"/payment/kept", "const"}},
+		{"refund written as succeeded", "admit.order.payment_rejected.v1",
+			func(m map[string]any) { dig(m, "refund")["status"] = "succeeded" }, failure{"/refund/status", "const"}},
+		{"unknown refund status", "admit.order.payment_rejected.v1",
+			func(m map[string]any) { dig(m, "refund")["status"] = "refused" }, failure{"/refund/status", "enum"}},
+		{"refund without id", "admit.order.payment_rejected.v1",
+			func(m map[string]any) { delete(dig(m, "refund"), "id") }, failure{"/refund", "required"}},
+		{"refund id of the provider", "admit.order.payment_rejected.v1",
+			func(m map[string]any) { dig(m, "refund")["id"] = "re_3PkZ8r2eZvKYlo2C1b8QwXyZ" }, failure{"/refund/id", "pattern"}},
+		{"rejected without reason", "admit.order.payment_rejected.v1",
+			func(m map[string]any) { delete(m, "reason") }, failure{"", "required"}},
+
+		{"empty payment intent", "admit.order.payment_started.v1",
+			func(m map[string]any) { m["payment_intent_id"] = "" }, failure{"/payment_intent_id", "minLength"}},
+		{"expired order without its hold", "admit.order.expired.v1",
+			func(m map[string]any) { delete(m, "hold_id") }, failure{"", "required"}},
+
+		{"revoked ticket listed twice", "admit.order.cancelled.v1",
+			func(m map[string]any) { m["revoked"] = append(m["revoked"].([]any), m["revoked"].([]any)[0]) },
+			failure{"/revoked", "uniqueItems"}},
+		{"refund of a negative amount", "admit.order.cancelled.v1",
+			func(m map[string]any) { dig(m, "refund", "amount")["amount"] = -1 }, failure{"/refund/amount/amount", "minimum"}},
+		{"reason of 501 characters", "admit.order.cancelled.v1",
+			func(m map[string]any) { m["reason"] = strings.Repeat("x", 501) }, failure{"/reason", "maxLength"}},
+
+		{"refund by an unknown provider", "admit.order.refunded.v1",
+			func(m map[string]any) { dig(m, "refund")["provider"] = "paypal" }, failure{"/refund/provider", "enum"}},
+		{"refund listing no tickets", "admit.order.refunded.v1",
+			func(m map[string]any) { dig(m, "refund")["ticket_ids"] = []any{} }, failure{"/refund/ticket_ids", "minItems"}},
+		{"refund created at no time", "admit.order.refunded.v1",
+			func(m map[string]any) { dig(m, "refund")["created_at"] = "" }, failure{"/refund/created_at", "format"}},
+
+		{"refund id of an order", "admit.order.refund_settled.v1",
+			func(m map[string]any) { m["refund_id"] = m["order_id"] }, failure{"/refund_id", "pattern"}},
+		{"failed false", "admit.order.refund_settled.v1",
+			func(m map[string]any) { m["failed"] = false }, failure{"/failed", "const"}},
+		{"empty failure message", "admit.order.refund_settled.v1",
+			func(m map[string]any) { m["message"] = "" }, failure{"/message", "minLength"}},
+
+		{"public key of 16 bytes", "admit.signing_key.added.v1",
+			func(m map[string]any) { m["public_key"] = base64.StdEncoding.EncodeToString(make([]byte, 16)) },
+			failure{"/public_key", "pattern"}},
+		{"public key in hex", "admit.signing_key.added.v1",
+			func(m map[string]any) { m["public_key"] = hex.EncodeToString(make([]byte, 32)) }, failure{"/public_key", "pattern"}},
+		{"private key", "admit.signing_key.added.v1",
+			func(m map[string]any) { m["private_key"] = base64.StdEncoding.EncodeToString(make([]byte, 64)) },
+			failure{"", "additionalProperties"}},
+		{"key id in uppercase", "admit.signing_key.added.v1",
+			func(m map[string]any) { m["key_id"] = strings.ToUpper(m["key_id"].(string)) }, failure{"/key_id", "pattern"}},
+		{"key id of 6 characters", "admit.signing_key.retired.v1",
+			func(m map[string]any) { m["key_id"] = m["key_id"].(string)[:6] }, failure{"/key_id", "pattern"}},
 	}
 	c := compiler()
 	for _, tt := range tests {
@@ -566,6 +929,56 @@ func TestWrongDataRejected(t *testing.T) {
 			}
 			if got := failures(err); !slices.Contains(got, tt.want) {
 				t.Errorf("got failures %v, want %v\n%v", got, tt.want, err)
+			}
+		})
+	}
+}
+
+// TestEdgeDataAccepted checks that the type schemas accept data at the
+// limits of what admit writes.
+func TestEdgeDataAccepted(t *testing.T) {
+	tests := []struct {
+		name   string
+		typ    string
+		change func(m map[string]any)
+	}{
+		{"100 tickets at the highest price", "admit.order.placed.v1",
+			func(m map[string]any) {
+				m["lines"] = m["lines"].([]any)[:1]
+				line := dig(m, "lines", 0)
+				line["quantity"] = 100
+				dig(line, "unit_price")["amount"] = 1_000_000_000_000
+				dig(line, "amount")["amount"] = 100_000_000_000_000
+				dig(m, "total")["amount"] = 100_000_000_000_000
+				delete(m, "attendees")
+			}},
+		{"attendees named nothing", "admit.order.placed.v1",
+			func(m map[string]any) { m["attendees"] = []any{"", "", ""} }},
+		{"e-mail at an IP address", "admit.order.placed.v1",
+			func(m map[string]any) { dig(m, "buyer")["email"] = "ada@[192.0.2.1]" }},
+		{"a refund of nothing", "admit.order.refunded.v1",
+			func(m map[string]any) {
+				r := dig(m, "refund")
+				dig(r, "amount")["amount"] = 0
+				r["provider"] = "free"
+				delete(r, "payment_ref")
+			}},
+		{"instructions of 2,000 accented letters", "admit.event.created.v1",
+			func(m map[string]any) { m["manual_payment_instructions"] = strings.Repeat("é", 2000) }},
+		{"manual payment within the minute", "admit.event.updated.v1",
+			func(m map[string]any) { m["manual_payment_window_seconds"] = 60 }},
+	}
+	c := compiler()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := sampleData(t, tt.typ)
+			tt.change(m)
+			b, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := compile(t, c, tt.typ+".json").Validate(instance(t, b)); err != nil {
+				t.Errorf("%s refused %s:\n%v", tt.typ, b, err)
 			}
 		})
 	}
@@ -632,6 +1045,17 @@ func TestWrongEnvelopeRejected(t *testing.T) {
 			}, failure{"/0/data/items/0/quantity", "minimum"}},
 		{"data of another type", "admit.hold.released.v1",
 			func(b []map[string]any) any { b[0]["type"] = "admit.hold.created.v1"; return b },
+			failure{"/0/data", "required"}},
+		{"order about the event", "admit.order.placed.v1",
+			func(b []map[string]any) any { b[0]["subject"] = "event"; return b }, failure{"/0/subject", "pattern"}},
+		{"order in an organizer's ledger", "admit.order.paid.v1",
+			func(b []map[string]any) any { b[0]["source"] = "/organizers/" + id.New("or", id.Short); return b },
+			failure{"/0/source", "pattern"}},
+		{"signing key about an order", "admit.signing_key.added.v1",
+			func(b []map[string]any) any { b[0]["subject"] = "orders/" + id.New("or", id.Short); return b },
+			failure{"/0/subject", "pattern"}},
+		{"expiry read as a payment", "admit.order.expired.v1",
+			func(b []map[string]any) any { b[0]["type"] = "admit.order.paid.v1"; return b },
 			failure{"/0/data", "required"}},
 	}
 	batch := compile(t, compiler(), "batch.json")
