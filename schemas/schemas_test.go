@@ -254,7 +254,7 @@ func TestSchemasMatchGoStructs(t *testing.T) {
 // these: a refund in an entry is never settled yet.
 func TestSharedDefsMatchGoStructs(t *testing.T) {
 	eur := func(n int64) boxoffice.Money { return boxoffice.Money{Amount: n, Currency: "EUR"} }
-	orderID := id.New("or", id.Short)
+	orderID := id.New("od", id.Short)
 	tickets := []string{boxoffice.TicketID(orderID, 0), boxoffice.TicketID(orderID, 1)}
 	defs := map[string]any{
 		"money":       eur(12900),
@@ -430,7 +430,7 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 
 	// Order a: two tickets and a companion, paid (late, when full), one
 	// ticket refunded, then cancelled.
-	a, holdA := id.New("or", id.Short), id.New("ho", id.Long)
+	a, holdA := id.New("od", id.Short), id.New("ho", id.Long)
 	linesA := []boxoffice.OrderLine{
 		{TicketTypeID: general, Name: "VIP", Quantity: 2, UnitPrice: price, Amount: times(price, 2)},
 		{TicketTypeID: companion, Name: "Companion", Quantity: 1, UnitPrice: free, Amount: free},
@@ -486,7 +486,7 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 
 	// Order b: cancelled while awaiting payment; the payment that still
 	// arrives is refunded.
-	b, holdB := id.New("or", id.Short), id.New("ho", id.Long)
+	b, holdB := id.New("od", id.Short), id.New("ho", id.Long)
 	piB := "pi_3PkZ9a2eZvKYlo2C0mR5sLkP"
 	rejected := "the order had been cancelled"
 	cancelB := &boxoffice.OrderCancelled{OrderID: b}
@@ -514,7 +514,7 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 	}
 
 	// Order c: free, so paid as it is placed.
-	c, holdC := id.New("or", id.Short), id.New("ho", id.Long)
+	c, holdC := id.New("od", id.Short), id.New("ho", id.Long)
 	sales = append(sales,
 		&boxoffice.HoldCreated{HoldID: holdC, Items: []boxoffice.Item{{TicketTypeID: companion, Quantity: 1}},
 			ExpiresAt: at.Add(10 * time.Minute)},
@@ -805,6 +805,8 @@ func TestWrongDataRejected(t *testing.T) {
 
 		{"order id of a hold", "admit.order.placed.v1",
 			func(m map[string]any) { m["order_id"] = m["hold_id"] }, failure{"/order_id", "pattern"}},
+		{"order id of an organizer", "admit.order.placed.v1",
+			func(m map[string]any) { m["order_id"] = id.New("or", id.Short) }, failure{"/order_id", "pattern"}},
 		{"token in uppercase", "admit.order.placed.v1",
 			func(m map[string]any) { m["token"] = strings.ToUpper(m["token"].(string)) }, failure{"/token", "pattern"}},
 		{"token too short", "admit.order.placed.v1",
@@ -1052,7 +1054,7 @@ func TestWrongEnvelopeRejected(t *testing.T) {
 			func(b []map[string]any) any { b[0]["source"] = "/organizers/" + id.New("or", id.Short); return b },
 			failure{"/0/source", "pattern"}},
 		{"signing key about an order", "admit.signing_key.added.v1",
-			func(b []map[string]any) any { b[0]["subject"] = "orders/" + id.New("or", id.Short); return b },
+			func(b []map[string]any) any { b[0]["subject"] = "orders/" + id.New("od", id.Short); return b },
 			failure{"/0/subject", "pattern"}},
 		{"expiry read as a payment", "admit.order.expired.v1",
 			func(b []map[string]any) any { b[0]["type"] = "admit.order.paid.v1"; return b },
