@@ -800,6 +800,9 @@ func (s *State) decideRefundOrder(c *RefundOrder, now time.Time) (Decision, erro
 	if len(o.Refunds) >= MaxPaymentsPerOrder {
 		return Decision{}, fault.New(fault.Conflict, "order %s has too many refunds", o.ID)
 	}
+	if c.RefundID == "" {
+		return Decision{}, fault.New(fault.Internal, "boxoffice: a refund needs a refund id")
+	}
 	kept, ref := o.keptPayments()
 	amount.Amount = min(amount.Amount, kept.Amount)
 	provider := o.Provider
@@ -961,7 +964,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			return errApply(e, "no order %s", e.OrderID)
 		}
 		o.Payments = append(o.Payments, e.Payment)
-		o.Refunds = append(o.Refunds, e.Refund)
+		o.Refunds = append(o.Refunds, settledOutside(e.Refund, at))
 		o.UpdatedAt = at
 		if e.EventRef != "" {
 			s.paymentEvents[e.EventRef] = true
@@ -996,7 +999,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			return err
 		}
 		if e.Refund != nil {
-			o.Refunds = append(o.Refunds, *e.Refund)
+			o.Refunds = append(o.Refunds, settledOutside(*e.Refund, at))
 		}
 		o.Status, o.EndedAt, o.Reason, o.UpdatedAt = StatusCancelled, at, e.Reason, at
 		s.remember(e.Idem, o.ID, at)
@@ -1008,11 +1011,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 		if err := s.revoke(e.Refund.TicketIDs, at); err != nil {
 			return err
 		}
-		r := e.Refund
-		if r.Amount.Amount == 0 || r.Provider == ProviderManual || r.Provider == ProviderFree {
-			r.Status, r.SettledAt = RefundSucceeded, at // paid back outside admit, or nothing to pay
-		}
-		o.Refunds = append(o.Refunds, r)
+		o.Refunds = append(o.Refunds, settledOutside(e.Refund, at))
 		o.UpdatedAt = at
 		valid := false
 		for _, id := range o.TicketIDs {
@@ -1053,6 +1052,16 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 		return errApplyf("unknown entry %T", e)
 	}
 	return nil
+}
+
+// settledOutside returns r as it stands once applied: a refund of nothing,
+// or one the organizer pays back by hand (manual), is settled at once; only
+// a provider's refund waits for RefundSettled.
+func settledOutside(r Refund, at time.Time) Refund {
+	if r.Amount.Amount == 0 || r.Provider == ProviderManual || r.Provider == ProviderFree {
+		r.Status, r.SettledAt = RefundSucceeded, at
+	}
+	return r
 }
 
 func errApply(e Entry, format string, args ...any) error {
