@@ -17,6 +17,7 @@ import (
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
@@ -98,6 +99,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"on the first start, write the organizer API token to this file (mode 0600) instead of printing it")
 	maxConns := f.int("max-conns", "ADMIT_MAX_CONNS", web.DefaultMaxConns,
 		"connections served at once; more wait in the kernel's accept queue")
+	masterKey := f.string("master-key", "ADMIT_MASTER_KEY", "",
+		"64 hex digits sealing ticket signing keys; default: <data>/master.key, made on the first start (a cluster must give every node the same key)")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
 	logLevel := f.string("log-level", "ADMIT_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	if err := f.parse(args); err != nil {
@@ -138,6 +141,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	keys, err := openKeyring(ctx, st, *sf.nats, *masterKey)
+	if err != nil {
+		return err
+	}
 
 	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
@@ -148,7 +155,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopOffices(); officesDone.Wait() }()
 
 	var ready atomic.Bool
-	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI,
+	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -197,6 +204,38 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	officesDone.Wait()
 	stopBG()
 	return runErr
+}
+
+// openKeyring opens the ticket signing keys' store with the master key:
+// given, or the data directory's (made on the first start). A node of a
+// cluster must be given the key: nodes making their own would not open each
+// other's keys.
+func openKeyring(ctx context.Context, st *store, natsURL, masterHex string) (*keyring.Keyring, error) {
+	var master []byte
+	var err error
+	switch {
+	case masterHex != "":
+		master, err = keyring.ParseMasterKey(masterHex)
+		if err != nil {
+			err = &usageError{"--master-key: " + err.Error()}
+		}
+	case natsURL != "":
+		master, err = keyring.LoadMasterKeyFile(filepath.Join(st.dir, "master.key"), false)
+		if errors.Is(err, os.ErrNotExist) {
+			err = &usageError{"with --nats, give every node the same --master-key (ADMIT_MASTER_KEY): " +
+				"64 hex digits, e.g. from openssl rand -hex 32"}
+		}
+	default:
+		master, err = keyring.LoadMasterKeyFile(filepath.Join(st.dir, "master.key"), true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	kv, err := keyring.OpenKV(ctx, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return nil, err
+	}
+	return keyring.New(master, kv)
 }
 
 // catchUp waits until the read model has applied everything already in the

@@ -24,6 +24,8 @@ type ticketTypeIn struct {
 	MaxPerHold  opt[int]       `json:"max_per_hold"`
 	SalesStart  opt[time.Time] `json:"sales_start"`
 	SalesEnd    opt[time.Time] `json:"sales_end"`
+	// AttendeeNames: orders must name the person each ticket admits.
+	AttendeeNames opt[bool] `json:"attendee_names"`
 }
 
 // price checks a price object and returns it, or nil when absent.
@@ -71,8 +73,12 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, org sq
 		if err := fieldsErr(f); err != nil {
 			return nil, nil, err
 		}
+		notNull(&f, "/attendee_names", &in.AttendeeNames)
+		if err := fieldsErr(f); err != nil {
+			return nil, nil, err
+		}
 		d := boxoffice.TicketTypeDetails{Name: in.Name.V, Description: in.Description.V, Price: *price,
-			MinPerHold: in.MinPerHold.V, MaxPerHold: in.MaxPerHold.V}
+			MinPerHold: in.MinPerHold.V, MaxPerHold: in.MaxPerHold.V, AttendeeNames: in.AttendeeNames.V}
 		if b := bound(&in.SalesStart); b != nil {
 			d.SalesStart = *b
 		}
@@ -108,8 +114,9 @@ func (s *Server) updateTicketType(w http.ResponseWriter, r *http.Request, org sq
 		notNull(&f, "/max_per_hold", &in.MaxPerHold)
 		positive(&f, "/min_per_hold", &in.MinPerHold)
 		positive(&f, "/max_per_hold", &in.MaxPerHold)
+		notNull(&f, "/attendee_names", &in.AttendeeNames)
 		if !in.Name.Set && !in.Description.Set && !in.Price.Set && !in.MinPerHold.Set && !in.MaxPerHold.Set &&
-			!in.SalesStart.Set && !in.SalesEnd.Set && len(f) == 0 {
+			!in.SalesStart.Set && !in.SalesEnd.Set && !in.AttendeeNames.Set && len(f) == 0 {
 			f = append(f, fault.FieldError{Field: "", Message: "send at least one field to change"})
 		}
 		if err := fieldsErr(f); err != nil {
@@ -117,7 +124,7 @@ func (s *Server) updateTicketType(w http.ResponseWriter, r *http.Request, org sq
 		}
 		p := boxoffice.TicketTypePatch{Name: in.Name.ptr(), Description: in.Description.ptr(), Price: price,
 			MinPerHold: in.MinPerHold.ptr(), MaxPerHold: in.MaxPerHold.ptr(),
-			SalesStart: bound(&in.SalesStart), SalesEnd: bound(&in.SalesEnd)}
+			SalesStart: bound(&in.SalesStart), SalesEnd: bound(&in.SalesEnd), AttendeeNames: in.AttendeeNames.ptr()}
 		return &boxoffice.UpdateTicketType{OrganizerID: org.ID, TicketTypeID: ttID, Patch: p}, renderTicketType, nil
 	})
 }

@@ -22,6 +22,30 @@ type eventIn struct {
 	Currency          opt[string]    `json:"currency"`
 	HoldTTLSeconds    opt[int]       `json:"hold_ttl_seconds"`
 	MaxTicketsPerHold opt[int]       `json:"max_tickets_per_hold"`
+
+	PaymentProviders           opt[[]string] `json:"payment_providers"`
+	PaymentWindowSeconds       opt[int]      `json:"payment_window_seconds"`
+	ManualPaymentWindowSeconds opt[int]      `json:"manual_payment_window_seconds"`
+	ManualPaymentInstructions  opt[string]   `json:"manual_payment_instructions"`
+}
+
+// payments checks the payment settings of an event's body. An explicit 0
+// would read as "the default" in the domain, so it is refused here.
+func (in *eventIn) payments(f *[]fault.FieldError) {
+	notNull(f, "/payment_providers", &in.PaymentProviders)
+	notNull(f, "/payment_window_seconds", &in.PaymentWindowSeconds)
+	notNull(f, "/manual_payment_window_seconds", &in.ManualPaymentWindowSeconds)
+	notNull(f, "/manual_payment_instructions", &in.ManualPaymentInstructions)
+	positive(f, "/payment_window_seconds", &in.PaymentWindowSeconds)
+	positive(f, "/manual_payment_window_seconds", &in.ManualPaymentWindowSeconds)
+	if in.PaymentProviders.Set && !in.PaymentProviders.Null && in.PaymentProviders.V == nil {
+		in.PaymentProviders.V = []string{} // an empty list is refused by the domain, not taken for "unchanged"
+	}
+}
+
+func (in *eventIn) anyPayments() bool {
+	return in.PaymentProviders.Set || in.PaymentWindowSeconds.Set || in.ManualPaymentWindowSeconds.Set ||
+		in.ManualPaymentInstructions.Set
 }
 
 // checkTimeZone adds a field error unless tz names an IANA time zone.
@@ -85,6 +109,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	if in.MaxTicketsPerHold.Set && in.MaxTicketsPerHold.V == 0 {
 		f = append(f, fault.FieldError{Field: "/max_tickets_per_hold", Message: "must be between 1 and 100"})
 	}
+	in.payments(&f)
 	if err := fieldsErr(f); err != nil {
 		return err
 	}
@@ -100,7 +125,10 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, EventID: evID, Currency: in.Currency.V, Idem: idem,
 		Details: boxoffice.EventDetails{Name: in.Name.V, Venue: in.Venue.V, TimeZone: in.TimeZone.V,
 			StartsAt: in.StartsAt.V.UTC(), EndsAt: in.EndsAt.V.UTC(), HoldTTLSeconds: in.HoldTTLSeconds.V,
-			MaxTicketsPerHold: in.MaxTicketsPerHold.V}}
+			MaxTicketsPerHold: in.MaxTicketsPerHold.V, PaymentSettings: boxoffice.PaymentSettings{
+				PaymentProviders: in.PaymentProviders.V, PaymentWindowSeconds: in.PaymentWindowSeconds.V,
+				ManualPaymentWindowSeconds: in.ManualPaymentWindowSeconds.V,
+				ManualPaymentInstructions:  in.ManualPaymentInstructions.V}}}
 	res, err := s.offices.Do(r.Context(), evID, cmd, renderEvent)
 	if err != nil {
 		return err
@@ -200,8 +228,9 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	notNull(&f, "/ends_at", &in.EndsAt)
 	notNull(&f, "/hold_ttl_seconds", &in.HoldTTLSeconds)
 	notNull(&f, "/max_tickets_per_hold", &in.MaxTicketsPerHold)
+	in.payments(&f)
 	if !in.Name.Set && !in.Venue.Set && !in.TimeZone.Set && !in.StartsAt.Set && !in.EndsAt.Set &&
-		!in.HoldTTLSeconds.Set && !in.MaxTicketsPerHold.Set && len(f) == 0 {
+		!in.HoldTTLSeconds.Set && !in.MaxTicketsPerHold.Set && !in.anyPayments() && len(f) == 0 {
 		f = append(f, fault.FieldError{Field: "", Message: "send at least one field to change"})
 	}
 	if err := fieldsErr(f); err != nil {
@@ -209,7 +238,10 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	}
 	p := boxoffice.EventPatch{Name: in.Name.ptr(), Venue: in.Venue.ptr(), TimeZone: in.TimeZone.ptr(),
 		StartsAt: utcPtr(in.StartsAt.ptr()), EndsAt: utcPtr(in.EndsAt.ptr()),
-		HoldTTLSeconds: in.HoldTTLSeconds.ptr(), MaxTicketsPerHold: in.MaxTicketsPerHold.ptr()}
+		HoldTTLSeconds: in.HoldTTLSeconds.ptr(), MaxTicketsPerHold: in.MaxTicketsPerHold.ptr(),
+		PaymentProviders: in.PaymentProviders.V, PaymentWindowSeconds: in.PaymentWindowSeconds.ptr(),
+		ManualPaymentWindowSeconds: in.ManualPaymentWindowSeconds.ptr(),
+		ManualPaymentInstructions:  in.ManualPaymentInstructions.ptr()}
 	res, err := s.offices.Do(r.Context(), evID, &boxoffice.UpdateEvent{OrganizerID: org.ID, Patch: p}, renderEvent)
 	if err != nil {
 		return err

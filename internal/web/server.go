@@ -32,6 +32,7 @@ type ReadModel interface {
 	OrganizerByTokenHash(ctx context.Context, hash string) (sqlite.Organizer, error)
 	Organizer(ctx context.Context, id string) (sqlite.Organizer, error)
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
+	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
 	WaitFor(ctx context.Context, seq uint64) error
 }
 
@@ -49,6 +50,8 @@ type Server struct {
 	log     *slog.Logger
 	ready   func(context.Context) error
 	openapi []byte
+	stripe  PaymentGateway // nil: card payments are not set up
+	keys    Keyring        // nil: tickets cannot be signed
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -63,12 +66,14 @@ type Config struct {
 	Log     *slog.Logger
 	Ready   func(context.Context) error // nil when the node should get traffic, else an Unavailable fault saying why
 	OpenAPI []byte                      // the contract, served at /api/openapi.yaml
+	Stripe  PaymentGateway              // nil when Stripe is not configured
+	Keys    Keyring                     // the ticket signing keys; nil: tickets cannot be rendered
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
-		openapi: c.OpenAPI, mux: http.NewServeMux()}
+		openapi: c.OpenAPI, stripe: c.Stripe, keys: c.Keys, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -111,12 +116,26 @@ func (s *Server) routes() {
 	authed("PATCH", "/api/v1/events/{event_id}/ticket-types/{ticket_type_id}", s.updateTicketType)
 	authed("POST", "/api/v1/events/{event_id}/quotas", s.createQuota)
 	authed("PATCH", "/api/v1/events/{event_id}/quotas/{quota_id}", s.updateQuota)
+	authed("GET", "/api/v1/events/{event_id}/orders", s.listOrders)
+	authed("GET", "/api/v1/events/{event_id}/orders/{order_id}", s.getOrder)
+	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/mark-paid", s.markPaid)
+	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/cancel", s.cancelOrder)
+	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/refunds", s.refundOrder)
+	authed("POST", "/api/v1/events/{event_id}/signing-keys", s.rotateSigningKey)
+	authed("POST", "/api/v1/events/{event_id}/signing-keys/{key_id}/retire", s.retireSigningKey)
+	authed("GET", "/api/v1/events/{event_id}/revocations", s.revocations)
 
 	handle("GET", "/api/v1/public/events/{event_id}", s.publicEvent)
 	handle("GET", "/api/v1/public/events/{event_id}/availability", s.availability)
 	handle("POST", "/api/v1/public/events/{event_id}/holds", s.createHold)
 	handle("GET", "/api/v1/public/events/{event_id}/holds/{hold_id}", s.getHold)
 	handle("DELETE", "/api/v1/public/events/{event_id}/holds/{hold_id}", s.releaseHold)
+	handle("POST", "/api/v1/public/events/{event_id}/orders", s.createOrder)
+	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}", s.publicOrder)
+	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}/tickets.pdf", s.ticketsPDF)
+	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}/tickets/{ticket_id}/qr.png", s.ticketPNG)
+	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}/tickets/{ticket_id}/qr.svg", s.ticketSVG)
+	handle("GET", "/api/v1/public/events/{event_id}/signing-keys", s.publicSigningKeys)
 
 	for path, ms := range methods {
 		allow := strings.Join(slices.Sorted(slices.Values(append(ms, "HEAD"))), ", ")

@@ -15,16 +15,17 @@ type moneyJSON struct {
 }
 
 type ticketTypeJSON struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Description string     `json:"description"`
-	Price       moneyJSON  `json:"price"`
-	MinPerHold  int        `json:"min_per_hold"`
-	MaxPerHold  int        `json:"max_per_hold"`
-	SalesStart  *time.Time `json:"sales_start,omitempty"`
-	SalesEnd    *time.Time `json:"sales_end,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Description   string     `json:"description"`
+	Price         moneyJSON  `json:"price"`
+	MinPerHold    int        `json:"min_per_hold"`
+	MaxPerHold    int        `json:"max_per_hold"`
+	SalesStart    *time.Time `json:"sales_start,omitempty"`
+	SalesEnd      *time.Time `json:"sales_end,omitempty"`
+	AttendeeNames bool       `json:"attendee_names"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 type quotaJSON struct {
@@ -40,21 +41,25 @@ type quotaJSON struct {
 }
 
 type eventJSON struct {
-	ID                string           `json:"id"`
-	OrganizerID       string           `json:"organizer_id"`
-	Name              string           `json:"name"`
-	Venue             string           `json:"venue"`
-	TimeZone          string           `json:"timezone"`
-	StartsAt          time.Time        `json:"starts_at"`
-	EndsAt            time.Time        `json:"ends_at"`
-	Currency          string           `json:"currency"`
-	Status            string           `json:"status"`
-	HoldTTLSeconds    int              `json:"hold_ttl_seconds"`
-	MaxTicketsPerHold int              `json:"max_tickets_per_hold"`
-	CreatedAt         time.Time        `json:"created_at"`
-	UpdatedAt         time.Time        `json:"updated_at"`
-	TicketTypes       []ticketTypeJSON `json:"ticket_types"`
-	Quotas            []quotaJSON      `json:"quotas"`
+	ID                         string           `json:"id"`
+	OrganizerID                string           `json:"organizer_id"`
+	Name                       string           `json:"name"`
+	Venue                      string           `json:"venue"`
+	TimeZone                   string           `json:"timezone"`
+	StartsAt                   time.Time        `json:"starts_at"`
+	EndsAt                     time.Time        `json:"ends_at"`
+	Currency                   string           `json:"currency"`
+	Status                     string           `json:"status"`
+	HoldTTLSeconds             int              `json:"hold_ttl_seconds"`
+	MaxTicketsPerHold          int              `json:"max_tickets_per_hold"`
+	PaymentProviders           []string         `json:"payment_providers"`
+	PaymentWindowSeconds       int              `json:"payment_window_seconds"`
+	ManualPaymentWindowSeconds int              `json:"manual_payment_window_seconds"`
+	ManualPaymentInstructions  string           `json:"manual_payment_instructions"`
+	CreatedAt                  time.Time        `json:"created_at"`
+	UpdatedAt                  time.Time        `json:"updated_at"`
+	TicketTypes                []ticketTypeJSON `json:"ticket_types"`
+	Quotas                     []quotaJSON      `json:"quotas"`
 }
 
 type eventSummaryJSON struct {
@@ -76,16 +81,17 @@ type eventListJSON struct {
 }
 
 type publicTicketTypeJSON struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Description string     `json:"description"`
-	Price       moneyJSON  `json:"price"`
-	MinPerHold  int        `json:"min_per_hold"`
-	MaxPerHold  int        `json:"max_per_hold"`
-	SalesStart  *time.Time `json:"sales_start,omitempty"`
-	SalesEnd    *time.Time `json:"sales_end,omitempty"`
-	Available   int        `json:"available"`
-	State       string     `json:"state"`
+	ID            string     `json:"id"`
+	Name          string     `json:"name"`
+	Description   string     `json:"description"`
+	Price         moneyJSON  `json:"price"`
+	MinPerHold    int        `json:"min_per_hold"`
+	MaxPerHold    int        `json:"max_per_hold"`
+	SalesStart    *time.Time `json:"sales_start,omitempty"`
+	SalesEnd      *time.Time `json:"sales_end,omitempty"`
+	AttendeeNames bool       `json:"attendee_names"`
+	Available     int        `json:"available"`
+	State         string     `json:"state"`
 }
 
 type publicEventJSON struct {
@@ -98,6 +104,7 @@ type publicEventJSON struct {
 	Currency          string                 `json:"currency"`
 	Status            string                 `json:"status"`
 	MaxTicketsPerHold int                    `json:"max_tickets_per_hold"`
+	PaymentProviders  []string               `json:"payment_providers"`
 	TicketTypes       []publicTicketTypeJSON `json:"ticket_types"`
 }
 
@@ -134,6 +141,9 @@ type holdJSON struct {
 	ExpiresAt  time.Time  `json:"expires_at"`
 	ReleasedAt *time.Time `json:"released_at,omitempty"`
 	ExpiredAt  *time.Time `json:"expired_at,omitempty"`
+	// ConvertedAt: when its order was paid and the held tickets sold.
+	ConvertedAt *time.Time `json:"converted_at,omitempty"`
+	OrderID     string     `json:"order_id,omitempty"`
 }
 
 type organizerJSON struct {
@@ -157,7 +167,8 @@ func money(m boxoffice.Money) moneyJSON { return moneyJSON{Amount: m.Amount, Cur
 func ticketTypeOf(tt *boxoffice.TicketType) ticketTypeJSON {
 	return ticketTypeJSON{ID: tt.ID, Name: tt.Name, Description: tt.Description, Price: money(tt.Price),
 		MinPerHold: tt.MinPerHold, MaxPerHold: tt.MaxPerHold, SalesStart: optTime(tt.SalesStart),
-		SalesEnd: optTime(tt.SalesEnd), CreatedAt: utc(tt.CreatedAt), UpdatedAt: utc(tt.UpdatedAt)}
+		SalesEnd: optTime(tt.SalesEnd), AttendeeNames: tt.AttendeeNames, CreatedAt: utc(tt.CreatedAt),
+		UpdatedAt: utc(tt.UpdatedAt)}
 }
 
 func quotaOf(q *boxoffice.Quota) quotaJSON {
@@ -173,7 +184,10 @@ func eventOf(v *boxoffice.View) eventJSON {
 	ev := &v.Event
 	out := eventJSON{ID: ev.ID, OrganizerID: ev.OrganizerID, Name: ev.Name, Venue: ev.Venue, TimeZone: ev.TimeZone,
 		StartsAt: utc(ev.StartsAt), EndsAt: utc(ev.EndsAt), Currency: ev.Currency, Status: string(ev.Status),
-		HoldTTLSeconds: ev.HoldTTLSeconds, MaxTicketsPerHold: ev.MaxTicketsPerHold, CreatedAt: utc(ev.CreatedAt),
+		HoldTTLSeconds: ev.HoldTTLSeconds, MaxTicketsPerHold: ev.MaxTicketsPerHold,
+		PaymentProviders: ev.PaymentProviders, PaymentWindowSeconds: ev.PaymentWindowSeconds,
+		ManualPaymentWindowSeconds: ev.ManualPaymentWindowSeconds, ManualPaymentInstructions: ev.ManualPaymentInstructions,
+		CreatedAt: utc(ev.CreatedAt),
 		UpdatedAt: utc(ev.UpdatedAt), TicketTypes: make([]ticketTypeJSON, len(v.TicketTypes)),
 		Quotas: make([]quotaJSON, len(v.Quotas))}
 	for i := range v.TicketTypes {
@@ -189,14 +203,16 @@ func publicEventOf(v *boxoffice.View, now time.Time) publicEventJSON {
 	ev := &v.Event
 	out := publicEventJSON{ID: ev.ID, Name: ev.Name, Venue: ev.Venue, TimeZone: ev.TimeZone,
 		StartsAt: utc(ev.StartsAt), EndsAt: utc(ev.EndsAt), Currency: ev.Currency, Status: string(ev.Status),
-		MaxTicketsPerHold: ev.MaxTicketsPerHold, TicketTypes: make([]publicTicketTypeJSON, len(v.TicketTypes))}
+		MaxTicketsPerHold: ev.MaxTicketsPerHold, PaymentProviders: ev.PaymentProviders,
+		TicketTypes: make([]publicTicketTypeJSON, len(v.TicketTypes))}
 	for i := range v.TicketTypes {
 		tv := &v.TicketTypes[i]
 		state := v.State(tv, now)
 		out.TicketTypes[i] = publicTicketTypeJSON{ID: tv.ID, Name: tv.Name, Description: tv.Description,
 			Price: money(tv.Price), MinPerHold: tv.MinPerHold, MaxPerHold: tv.MaxPerHold,
-			SalesStart: optTime(tv.SalesStart), SalesEnd: optTime(tv.SalesEnd), Available: shown(tv, state),
-			State: state}
+			SalesStart: optTime(tv.SalesStart), SalesEnd: optTime(tv.SalesEnd), AttendeeNames: tv.AttendeeNames,
+			Available: shown(tv, state),
+			State:     state}
 	}
 	return out
 }
@@ -235,7 +251,10 @@ func holdOf(eventID string, h *boxoffice.Hold) holdJSON {
 		out.ReleasedAt = optTime(h.EndedAt)
 	case boxoffice.Expired:
 		out.ExpiredAt = optTime(h.EndedAt)
+	case boxoffice.Converted:
+		out.ConvertedAt = optTime(h.EndedAt)
 	}
+	out.OrderID = h.OrderID
 	return out
 }
 
