@@ -291,7 +291,7 @@ func TestOrderExpiresAtItsDeadline(t *testing.T) {
 		}
 		return v.(boxoffice.OrderStatus)
 	}
-	clk.Advance(2 * time.Minute) // past the hold's own 60 s
+	clk.Advance(2 * time.Minute)                      // past the hold's own 60 s
 	if _, err := hold(m, evID, ttID, 1); err != nil { // a batch runs: nothing of the order's is due
 		t.Fatal(err)
 	}
