@@ -94,7 +94,9 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 
 	// go-mail bounds each SMTP command with its timeout, not the whole
 	// exchange, and only looks at ctx while dialing. Closing the connection
-	// when ctx ends bounds all of it.
+	// when ctx ends bounds all of it. go-mail's own deadline is set a second
+	// past ours, so that running out of time always ends this way and the
+	// error wraps context.DeadlineExceeded.
 	var stop func() bool
 	defer func() {
 		if stop != nil {
@@ -119,7 +121,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 
 	opts := []gomail.Option{
 		gomail.WithPort(s.cfg.Port),
-		gomail.WithTimeout(s.cfg.Timeout),
+		gomail.WithTimeout(s.cfg.Timeout + time.Second),
 		gomail.WithTLSConfig(s.tls),
 		gomail.WithDialContextFunc(dial),
 	}
