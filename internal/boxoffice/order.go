@@ -392,10 +392,10 @@ func (s *State) OrderByToken(token string) *Order {
 }
 
 // Remembers reports whether a request with this Idempotency-Key was
-// answered (and is still remembered).
-func (s *State) Remembers(idem *IdemStamp) bool {
-	_, ok := s.idem[idem.Scope+"\x00"+idem.Key]
-	return ok
+// answered and is still remembered at now.
+func (s *State) Remembers(idem *IdemStamp, now time.Time) bool {
+	rec, ok := s.idem[idem.Scope+"\x00"+idem.Key]
+	return ok && now.Sub(rec.At) <= IdemRetention
 }
 
 // CurrentKey returns the key new tickets are signed with, or nil when the

@@ -35,7 +35,7 @@ const (
 		`"detail":"not enough tickets left","instance":"` + holdsPath + `","code":"sold-out",` +
 		`"request_id":"5f0c9a7e21b4d3c8","available":[{"ticket_type_id":"tt_a4m2zq7xk3wb5nrd6hfe","available":1}]}`
 	ticketType = `{"id":"tt_a4m2zq7xk3wb5nrd6hfe","name":"Standing","description":"","price":{"amount":4900,"currency":"EUR"},` +
-		`"min_per_hold":1,"max_per_hold":4,"created_at":"2027-02-01T10:05:00Z","updated_at":"2027-02-01T10:05:00Z"}`
+		`"min_per_hold":1,"max_per_hold":4,"attendee_names":false,"created_at":"2027-02-01T10:05:00Z","updated_at":"2027-02-01T10:05:00Z"}`
 )
 
 // problem returns a problem+json body.

@@ -314,7 +314,7 @@ func (s *Server) rotateSigningKey(w http.ResponseWriter, r *http.Request, org sq
 // request with this Idempotency-Key, so a retry makes no new key.
 func (s *Server) idemSeen(ctx context.Context, eventID string, idem *boxoffice.IdemStamp) bool {
 	v, err := s.offices.Read(ctx, eventID, func(st *boxoffice.State, _ boxoffice.Decision) any {
-		return st.Remembers(idem)
+		return st.Remembers(idem, s.clock.Now())
 	})
 	seen, _ := v.(bool)
 	return err == nil && seen
