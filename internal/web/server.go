@@ -17,6 +17,7 @@ import (
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
+	"github.com/admit-org/admit/internal/printer"
 	"github.com/admit-org/admit/internal/sqlite"
 )
 
@@ -51,7 +52,7 @@ type Server struct {
 	ready   func(context.Context) error
 	openapi []byte
 	stripe  PaymentGateway // nil: card payments are not set up
-	keys    Keyring        // nil: tickets cannot be signed
+	printer *printer.Printer
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -67,13 +68,13 @@ type Config struct {
 	Ready   func(context.Context) error // nil when the node should get traffic, else an Unavailable fault saying why
 	OpenAPI []byte                      // the contract, served at /api/openapi.yaml
 	Stripe  PaymentGateway              // nil when Stripe is not configured
-	Keys    Keyring                     // the ticket signing keys; nil: tickets cannot be rendered
+	Keys    printer.Keyring             // the ticket signing keys; nil: tickets cannot be rendered
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
-		openapi: c.OpenAPI, stripe: c.Stripe, keys: c.Keys, mux: http.NewServeMux()}
+		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
