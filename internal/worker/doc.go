@@ -1,0 +1,13 @@
+// Package worker runs side effects driven by the ledger: e-mails, payment
+// calls, refunds. DESIGN.md §1: never inline in a request; each worker
+// follows the ledger from its last position, hands every entry of an
+// event's ledger message to its handler, retries a failing entry with
+// backoff, and records its position after each message.
+//
+// Delivery is at least once: a crash between an effect and the position's
+// update replays the entry, so handlers must be idempotent (a Stripe
+// idempotency key, a box office command that is a replay the second time,
+// a sent-mail marker). A position is one value per worker name in the NATS
+// KV bucket ADMIT_WORKERS, shared by every node. Run a worker on one node
+// at a time.
+package worker
