@@ -44,6 +44,23 @@ const (
 	stInsertQuotaTicketType
 	stInsertHold
 	stEndHold
+	stOrderHold
+	stInsertOrder
+	stOrderStatus
+	stPayOrder
+	stEndOrderHold
+	stInsertPayment
+	stInsertTicket
+	stRecountOrder
+	stStartPayment
+	stExpireOrder
+	stCancelOrder
+	stRevokeTicket
+	stInsertRefund
+	stMarkRefunded
+	stSettleRefund
+	stInsertKey
+	stRetireKey
 	numStmts
 )
 
@@ -57,16 +74,18 @@ var stmtSQL = [numStmts]string{
 	// A token revoked twice keeps its first revocation time.
 	stRevokeToken: `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND organizer_id = ?`,
 	stInsertEvent: `INSERT INTO events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status,
-		hold_ttl_seconds, max_tickets_per_hold, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds,
+		manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	stUpdateEvent: `UPDATE events SET name = ?, venue = ?, timezone = ?, starts_at = ?, ends_at = ?,
-		hold_ttl_seconds = ?, max_tickets_per_hold = ?, updated_at = ? WHERE id = ?`,
+		hold_ttl_seconds = ?, max_tickets_per_hold = ?, payment_providers = ?, payment_window_seconds = ?,
+		manual_payment_window_seconds = ?, manual_payment_instructions = ?, updated_at = ? WHERE id = ?`,
 	stUpdateEventStatus: `UPDATE events SET status = ?, updated_at = ? WHERE id = ?`,
 	stInsertTicketType: `INSERT INTO ticket_types (id, event_id, name, description, price_amount, price_currency,
-		min_per_hold, max_per_hold, sales_start, sales_end, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	stUpdateTicketType: `UPDATE ticket_types SET name = ?, description = ?, price_amount = ?, price_currency = ?,
-		min_per_hold = ?, max_per_hold = ?, sales_start = ?, sales_end = ?, updated_at = ?
+		min_per_hold = ?, max_per_hold = ?, sales_start = ?, sales_end = ?, attendee_names = ?, updated_at = ?
 		WHERE id = ? AND event_id = ?`,
 	stInsertQuota: `INSERT INTO quotas (id, event_id, name, capacity, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
@@ -76,11 +95,53 @@ var stmtSQL = [numStmts]string{
 	stInsertHold: `INSERT INTO holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at)
 		VALUES (?, ?, 'active', ?, ?, ?, ?, NULL)`,
 	stEndHold: `UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
+
+	// A hold becomes one order at most, and lasts until its payment deadline.
+	stOrderHold: `UPDATE holds SET expires_at = ?, order_id = ?
+		WHERE id = ? AND event_id = ? AND status = 'active' AND order_id IS NULL`,
+	stInsertOrder: `INSERT INTO orders (id, event_id, hold_id, token, status, provider, buyer_name, buyer_email,
+		attendees, lines, total_amount, currency, refunded_amount, quantity, payment_intent_id,
+		created_at, pay_by, paid_at, ended_at, reason, updated_at)
+		VALUES (?, ?, ?, ?, 'pending_payment', ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?, ?, NULL, NULL, '', ?)`,
+	stOrderStatus: `SELECT status FROM orders WHERE id = ? AND event_id = ?`,
+	// An order is paid while it awaits payment or, retaking its capacity,
+	// once it expired. The last argument is 1 for a retaken order.
+	stPayOrder: `UPDATE orders SET status = 'paid', paid_at = ?, ended_at = NULL, reason = '', updated_at = ?
+		WHERE id = ? AND event_id = ? AND (status = 'pending_payment' OR status = 'expired' AND ? = 1)`,
+	stEndOrderHold: `UPDATE holds SET status = ?, ended_at = ?
+		WHERE id = (SELECT hold_id FROM orders WHERE id = ?) AND event_id = ? AND status = 'active'`,
+	// The order id comes twice: the payment's, and for its number.
+	stInsertPayment: `INSERT INTO payments (order_id, seq, provider, ref, amount, currency, received_at, kept)
+		VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM payments WHERE order_id = ?), ?, ?, ?, ?, ?, ?)`,
+	stInsertTicket: `INSERT INTO tickets (id, order_id, position, event_id, ticket_type_id, attendee, price_amount,
+		currency, status, issued_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?, NULL)`,
+	// After a change of its refunds: what the order refunded, as
+	// boxoffice.Order.Refunded counts it.
+	stRecountOrder: `UPDATE orders SET updated_at = ?,
+		refunded_amount = (SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = orders.id AND status != 'failed')
+		WHERE id = ? AND event_id = ?`,
+	stStartPayment: `UPDATE orders SET payment_intent_id = ?, updated_at = ? WHERE id = ? AND event_id = ?`,
+	stExpireOrder: `UPDATE orders SET status = 'expired', ended_at = ?, reason = ?, updated_at = ?
+		WHERE id = ? AND event_id = ? AND status = 'pending_payment' AND hold_id = ?`,
+	stCancelOrder: `UPDATE orders SET status = 'cancelled', ended_at = ?, reason = ?, updated_at = ?,
+		refunded_amount = (SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = orders.id AND status != 'failed')
+		WHERE id = ? AND event_id = ?`,
+	stRevokeTicket: `UPDATE tickets SET status = 'revoked', revoked_at = ? WHERE id = ? AND event_id = ? AND status = 'valid'`,
+	stInsertRefund: `INSERT INTO refunds (order_id, id, amount, currency, ticket_ids, reason, provider, payment_ref,
+		status, provider_ref, message, created_at, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// A paid order none of whose tickets is valid any more is refunded.
+	stMarkRefunded: `UPDATE orders SET status = 'refunded', ended_at = ?, reason = ?
+		WHERE id = ? AND status = 'paid' AND NOT EXISTS (SELECT 1 FROM tickets WHERE order_id = orders.id AND status = 'valid')`,
+	stSettleRefund: `UPDATE refunds SET status = ?, provider_ref = ?, message = ?, settled_at = ?
+		WHERE order_id = ? AND id = ? AND status = 'pending'`,
+	stInsertKey: `INSERT INTO signing_keys (event_id, id, public_key, added_at, retired_at) VALUES (?, ?, ?, ?, NULL)`,
+	stRetireKey: `UPDATE signing_keys SET retired_at = ? WHERE event_id = ? AND id = ? AND retired_at IS NULL`,
 }
 
 // projectedTables are the tables the ledger fills, children before parents
 // (the order they are emptied in).
-var projectedTables = []string{"quota_ticket_types", "holds", "quotas", "ticket_types", "events", "api_tokens", "organizers"}
+var projectedTables = []string{"payments", "refunds", "tickets", "orders", "signing_keys",
+	"quota_ticket_types", "holds", "quotas", "ticket_types", "events", "api_tokens", "organizers"}
 
 // Follower is what Run needs of the ledger: every record from a sequence on,
 // until ctx ends. *ledger.Memory and *ledger.JetStream implement it.
@@ -398,17 +459,26 @@ func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) 
 			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
 		}
 		d := &e.EventDetails
-		_, err := p.exec(stInsertEvent, eventID, e.OrganizerID, d.Name, d.Venue, d.TimeZone,
+		ps, err := paymentSettings(d.PaymentSettings)
+		if err != nil {
+			return err
+		}
+		_, err = p.exec(stInsertEvent, eventID, e.OrganizerID, d.Name, d.Venue, d.TimeZone,
 			formatTime(d.StartsAt), formatTime(d.EndsAt), e.Currency, string(boxoffice.Draft),
-			d.HoldTTLSeconds, d.MaxTicketsPerHold, ts, ts)
+			d.HoldTTLSeconds, d.MaxTicketsPerHold, ps.providers, ps.window, ps.manualWindow, ps.instructions, ts, ts)
 		return err
 	case *boxoffice.EventUpdated:
 		if e.EventID != eventID {
 			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
 		}
 		d := &e.EventDetails
+		ps, err := paymentSettings(d.PaymentSettings)
+		if err != nil {
+			return err
+		}
 		return p.execOne("event "+eventID, stUpdateEvent, d.Name, d.Venue, d.TimeZone,
-			formatTime(d.StartsAt), formatTime(d.EndsAt), d.HoldTTLSeconds, d.MaxTicketsPerHold, ts, eventID)
+			formatTime(d.StartsAt), formatTime(d.EndsAt), d.HoldTTLSeconds, d.MaxTicketsPerHold,
+			ps.providers, ps.window, ps.manualWindow, ps.instructions, ts, eventID)
 	case *boxoffice.EventStatusChanged:
 		if e.EventID != eventID {
 			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
@@ -417,13 +487,14 @@ func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) 
 	case *boxoffice.TicketTypeCreated:
 		d := &e.TicketTypeDetails
 		_, err := p.exec(stInsertTicketType, e.TicketTypeID, eventID, d.Name, d.Description, d.Price.Amount,
-			d.Price.Currency, d.MinPerHold, d.MaxPerHold, nullTime(d.SalesStart), nullTime(d.SalesEnd), ts, ts)
+			d.Price.Currency, d.MinPerHold, d.MaxPerHold, nullTime(d.SalesStart), nullTime(d.SalesEnd),
+			sqlBool(d.AttendeeNames), ts, ts)
 		return err
 	case *boxoffice.TicketTypeUpdated:
 		d := &e.TicketTypeDetails
 		return p.execOne("ticket type "+e.TicketTypeID, stUpdateTicketType, d.Name, d.Description, d.Price.Amount,
-			d.Price.Currency, d.MinPerHold, d.MaxPerHold, nullTime(d.SalesStart), nullTime(d.SalesEnd), ts,
-			e.TicketTypeID, eventID)
+			d.Price.Currency, d.MinPerHold, d.MaxPerHold, nullTime(d.SalesStart), nullTime(d.SalesEnd),
+			sqlBool(d.AttendeeNames), ts, e.TicketTypeID, eventID)
 	case *boxoffice.QuotaCreated:
 		if _, err := p.exec(stInsertQuota, e.QuotaID, eventID, e.Name, e.Capacity, ts, ts); err != nil {
 			return err
@@ -438,7 +509,48 @@ func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) 
 		}
 		return p.quotaTicketTypes(e.QuotaID, e.TicketTypeIDs)
 	}
-	return fmt.Errorf("no projection for entry %T", e)
+	return p.orderEntry(eventID, e, at, ts)
+}
+
+// storedPayment is an event's payment settings as the events table keeps
+// them.
+type storedPayment struct {
+	providers            string // JSON array
+	window, manualWindow int
+	instructions         string
+}
+
+// paymentSettings returns d as stored, with boxoffice's defaults filled in
+// (entries written before payment settings existed leave them out). It
+// mirrors boxoffice's unexported PaymentSettings.withDefaults (no provider
+// list: manual; no window: the default windows) and must change with it.
+func paymentSettings(d boxoffice.PaymentSettings) (storedPayment, error) {
+	ps := storedPayment{window: d.PaymentWindowSeconds, manualWindow: d.ManualPaymentWindowSeconds,
+		instructions: d.ManualPaymentInstructions}
+	if ps.window == 0 {
+		ps.window = boxoffice.DefaultPaymentWindowSeconds
+	}
+	if ps.manualWindow == 0 {
+		ps.manualWindow = boxoffice.DefaultManualPaymentWindowSeconds
+	}
+	providers := d.PaymentProviders
+	if providers == nil {
+		providers = []string{boxoffice.ProviderManual}
+	}
+	js, err := json.Marshal(providers)
+	if err != nil {
+		return storedPayment{}, err
+	}
+	ps.providers = string(js)
+	return ps, nil
+}
+
+// sqlBool is b as SQLite stores a boolean.
+func sqlBool(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // itemsJSON is json.Marshal of the items, written by hand for the usual

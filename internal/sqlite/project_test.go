@@ -1,9 +1,14 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,7 +54,90 @@ func everyEntry(b *book) uint64 {
 		&boxoffice.HoldCreated{HoldID: "ho_2", ExpiresAt: at(606), Items: []boxoffice.Item{{TicketTypeID: "tt_b", Quantity: 3}}},
 		&boxoffice.HoldCreated{HoldID: "ho_3", ExpiresAt: at(606), Items: []boxoffice.Item{{TicketTypeID: "tt_a", Quantity: 1}}})
 	b.event("ev_1", at(7), &boxoffice.HoldReleased{HoldID: "ho_1"}, &boxoffice.HoldExpired{HoldID: "ho_2"})
+	everyOrderEntry(b)
 	return b.raw("ledger.other.x", []byte("not for the read model"))
+}
+
+// The ids of everyOrderEntry's orders, holds, refunds and signing keys,
+// realistic ones.
+const (
+	order1  = "or_qauhrakcae4erq4wz47t" // paid, then one ticket refunded (settled)
+	order2  = "or_grj5s3lalto2exjxgxbl" // manual, cancelled while awaiting payment
+	order3  = "or_r3o4ilpt2bh37jh34d5r" // expired, then paid too late (rejected)
+	hold1   = "ho_r2aracwo22jaq5rhedstm3erxv"
+	hold2   = "ho_222dynlcqsgvfy7wadkwzbwmls"
+	hold3   = "ho_mewsjcwfwfy5rrj5x4tsdr5kmw"
+	token1  = "hw42bfsfv3wlvqggmyknvq7rkuw6o7ty"
+	token2  = "hotxbgwdkoyp7puzejh5dtc2pqxloetx"
+	token3  = "2fble74xv4pasrlak7juk5r7hno6mdoq"
+	refund1 = "rf_sdrrolpzloo7zqpotytz"
+	refund2 = "rf_4xy3gm7ws5efdden7cc2"
+)
+
+// publicKey returns an Ed25519 public key made from a seed of n's.
+func publicKey(n byte) ed25519.PublicKey {
+	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{n}, ed25519.SeedSize)).Public().(ed25519.PublicKey)
+}
+
+// everyOrderEntry appends one of every entry about orders and signing keys
+// to ev_1 of everyEntry, with the payment settings and attendee names that
+// the event and ticket type entries carry.
+func everyOrderEntry(b *book) {
+	b.t.Helper()
+	b.event("ev_1", at(8),
+		&boxoffice.EventUpdated{EventID: "ev_1", EventDetails: withPayments(eventDetails("Late Night"))},
+		&boxoffice.TicketTypeUpdated{TicketTypeID: "tt_b", TicketTypeDetails: boxoffice.TicketTypeDetails{
+			Name: "Seated", Price: boxoffice.Money{Amount: 6500, Currency: "EUR"}, MinPerHold: 1, MaxPerHold: 4,
+			SalesStart: at(100), SalesEnd: at(200), AttendeeNames: true}},
+		&boxoffice.HoldCreated{HoldID: hold1, ExpiresAt: at(608), Items: []boxoffice.Item{{TicketTypeID: "tt_b", Quantity: 2}}},
+		&boxoffice.HoldCreated{HoldID: hold2, ExpiresAt: at(608), Items: []boxoffice.Item{{TicketTypeID: "tt_a", Quantity: 1}}},
+		&boxoffice.HoldCreated{HoldID: hold3, ExpiresAt: at(608), Items: []boxoffice.Item{{TicketTypeID: "tt_a", Quantity: 1}}})
+	seated := boxoffice.Money{Amount: 6500, Currency: "EUR"}
+	standing := boxoffice.Money{Amount: 5000, Currency: "EUR"}
+	b.event("ev_1", at(9),
+		&boxoffice.OrderPlaced{OrderID: order1, HoldID: hold1, Token: token1,
+			Buyer: boxoffice.Buyer{Name: "Zoë Łukasiewicz", Email: "zoe@example.com"}, Attendees: []string{"Zoë", "Ada"},
+			Lines: []boxoffice.OrderLine{{TicketTypeID: "tt_b", Name: "Seated", Quantity: 2, UnitPrice: seated,
+				Amount: boxoffice.Money{Amount: 13000, Currency: "EUR"}}},
+			Total: boxoffice.Money{Amount: 13000, Currency: "EUR"}, Provider: boxoffice.ProviderStripe, PayBy: at(1209)},
+		&boxoffice.OrderPlaced{OrderID: order2, HoldID: hold2, Token: token2,
+			Buyer: boxoffice.Buyer{Name: "Grace", Email: "grace@example.com"},
+			Lines: []boxoffice.OrderLine{{TicketTypeID: "tt_a", Name: "Standing", Quantity: 1, UnitPrice: standing, Amount: standing}},
+			Total: standing, Provider: boxoffice.ProviderManual, PayBy: at(86409)},
+		&boxoffice.OrderPlaced{OrderID: order3, HoldID: hold3, Token: token3,
+			Buyer: boxoffice.Buyer{Name: "Alan", Email: "alan@example.com"},
+			Lines: []boxoffice.OrderLine{{TicketTypeID: "tt_a", Name: "Standing", Quantity: 1, UnitPrice: standing, Amount: standing}},
+			Total: standing, Provider: boxoffice.ProviderStripe, PayBy: at(1209)})
+	b.event("ev_1", at(10),
+		&boxoffice.PaymentStarted{OrderID: order1, PaymentIntentID: "pi_1"},
+		&boxoffice.OrderPaid{OrderID: order1, EventRef: "evt_1",
+			Payment: boxoffice.Payment{Provider: boxoffice.ProviderStripe, Ref: "pi_1",
+				Amount: boxoffice.Money{Amount: 13000, Currency: "EUR"}, ReceivedAt: at(10), Kept: true},
+			Tickets: []boxoffice.IssuedTicket{
+				{TicketID: boxoffice.TicketID(order1, 0), TicketTypeID: "tt_b", Attendee: "Zoë", Price: seated},
+				{TicketID: boxoffice.TicketID(order1, 1), TicketTypeID: "tt_b", Attendee: "Ada", Price: seated}}},
+		&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(publicKey(1)), PublicKey: publicKey(1)},
+		&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(publicKey(2)), PublicKey: publicKey(2)})
+	b.event("ev_1", at(11),
+		&boxoffice.OrderRefunded{OrderID: order1, Refund: boxoffice.Refund{ID: refund1, Amount: seated,
+			TicketIDs: []string{boxoffice.TicketID(order1, 1)}, Reason: "ill", Provider: boxoffice.ProviderStripe,
+			PaymentRef: "pi_1", Status: boxoffice.RefundPending, CreatedAt: at(11)}},
+		&boxoffice.OrderCancelled{OrderID: order2, Reason: "duplicate"},
+		&boxoffice.OrderExpired{OrderID: order3, HoldID: hold3})
+	b.event("ev_1", at(12),
+		&boxoffice.RefundSettled{OrderID: order1, RefundID: refund1, ProviderRef: "re_1"},
+		&boxoffice.PaymentRejected{OrderID: order3, EventRef: "evt_3", Reason: "too late",
+			Payment: boxoffice.Payment{Provider: boxoffice.ProviderStripe, Ref: "pi_3", Amount: standing, ReceivedAt: at(12)},
+			Refund: boxoffice.Refund{ID: refund2, Amount: standing, Reason: "too late", Provider: boxoffice.ProviderStripe,
+				PaymentRef: "pi_3", Status: boxoffice.RefundPending, CreatedAt: at(12)}},
+		&boxoffice.SigningKeyRetired{KeyID: boxoffice.KeyID(publicKey(1))})
+}
+
+// withPayments returns d with payment settings other than the defaults.
+func withPayments(d boxoffice.EventDetails) boxoffice.EventDetails {
+	d.PaymentSettings = boxoffice.PaymentSettings{PaymentProviders: []string{"stripe", "manual"},
+		PaymentWindowSeconds: 1200, ManualPaymentWindowSeconds: 86400, ManualPaymentInstructions: "IBAN DE00 1234"}
+	return d
 }
 
 // everyEntryDump is the Dump after everyEntry, columns separated by " | ".
@@ -58,30 +146,54 @@ const everyEntryDump = `table organizers (id, name, created_at)
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at)
 "tk_1" | "or_a" | "ci" | "hash1" | "2026-11-22T10:00:00.500000000Z" | NULL
 "tk_2" | "or_a" | "old" | "hash2" | "2026-11-22T10:00:00.500000000Z" | "2026-11-22T10:00:01.500000000Z"
-table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, created_at, updated_at)
-"ev_1" | "or_a" | "Late Night" | "Hall" | "Europe/Berlin" | "2027-01-10T19:00:00.000000000Z" | "2027-01-10T22:00:00.000000000Z" | "EUR" | "on_sale" | 600 | 10 | "2026-11-22T10:00:02.500000000Z" | "2026-11-22T10:00:03.500000000Z"
-table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, created_at, updated_at)
-"tt_a" | "ev_1" | "Standing" | "GA" | 5000 | "EUR" | 2 | 6 | NULL | NULL | "2026-11-22T10:00:04.500000000Z" | "2026-11-22T10:00:05.500000000Z"
-"tt_b" | "ev_1" | "Seated" | "" | 6500 | "EUR" | 1 | 4 | "2026-11-22T10:01:40.500000000Z" | "2026-11-22T10:03:20.500000000Z" | "2026-11-22T10:00:04.500000000Z" | "2026-11-22T10:00:04.500000000Z"
+table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
+"ev_1" | "or_a" | "Late Night" | "Hall" | "Europe/Berlin" | "2027-01-10T19:00:00.000000000Z" | "2027-01-10T22:00:00.000000000Z" | "EUR" | "on_sale" | 600 | 10 | "[\"stripe\",\"manual\"]" | 1200 | 86400 | "IBAN DE00 1234" | "2026-11-22T10:00:02.500000000Z" | "2026-11-22T10:00:08.500000000Z"
+table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
+"tt_a" | "ev_1" | "Standing" | "GA" | 5000 | "EUR" | 2 | 6 | NULL | NULL | 0 | "2026-11-22T10:00:04.500000000Z" | "2026-11-22T10:00:05.500000000Z"
+"tt_b" | "ev_1" | "Seated" | "" | 6500 | "EUR" | 1 | 4 | "2026-11-22T10:01:40.500000000Z" | "2026-11-22T10:03:20.500000000Z" | 1 | "2026-11-22T10:00:04.500000000Z" | "2026-11-22T10:00:08.500000000Z"
 table quotas (id, event_id, name, capacity, created_at, updated_at)
 "qu_1" | "ev_1" | "Everyone" | 120 | "2026-11-22T10:00:05.500000000Z" | "2026-11-22T10:00:06.500000000Z"
 "qu_2" | "ev_1" | "Seats" | 40 | "2026-11-22T10:00:05.500000000Z" | "2026-11-22T10:00:05.500000000Z"
 table quota_ticket_types (quota_id, ticket_type_id)
 "qu_1" | "tt_b"
 "qu_2" | "tt_b"
-table holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at)
-"ho_1" | "ev_1" | "released" | 3 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":2},{\"ticket_type_id\":\"tt_b\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | "2026-11-22T10:00:07.500000000Z"
-"ho_2" | "ev_1" | "expired" | 3 | "[{\"ticket_type_id\":\"tt_b\",\"quantity\":3}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | "2026-11-22T10:00:07.500000000Z"
-"ho_3" | "ev_1" | "active" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | NULL
+table holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at, order_id)
+"ho_1" | "ev_1" | "released" | 3 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":2},{\"ticket_type_id\":\"tt_b\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | "2026-11-22T10:00:07.500000000Z" | NULL
+"ho_2" | "ev_1" | "expired" | 3 | "[{\"ticket_type_id\":\"tt_b\",\"quantity\":3}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | "2026-11-22T10:00:07.500000000Z" | NULL
+"ho_222dynlcqsgvfy7wadkwzbwmls" | "ev_1" | "released" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:08.500000000Z" | "2026-11-23T10:00:09.500000000Z" | "2026-11-22T10:00:11.500000000Z" | "or_grj5s3lalto2exjxgxbl"
+"ho_3" | "ev_1" | "active" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | NULL | NULL
+"ho_mewsjcwfwfy5rrj5x4tsdr5kmw" | "ev_1" | "expired" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:08.500000000Z" | "2026-11-22T10:20:09.500000000Z" | "2026-11-22T10:00:11.500000000Z" | "or_r3o4ilpt2bh37jh34d5r"
+"ho_r2aracwo22jaq5rhedstm3erxv" | "ev_1" | "converted" | 2 | "[{\"ticket_type_id\":\"tt_b\",\"quantity\":2}]" | "2026-11-22T10:00:08.500000000Z" | "2026-11-22T10:20:09.500000000Z" | "2026-11-22T10:00:10.500000000Z" | "or_qauhrakcae4erq4wz47t"
+table orders (id, event_id, hold_id, token, status, provider, buyer_name, buyer_email, attendees, lines, total_amount, currency, refunded_amount, quantity, payment_intent_id, created_at, pay_by, paid_at, ended_at, reason, updated_at)
+"or_grj5s3lalto2exjxgxbl" | "ev_1" | "ho_222dynlcqsgvfy7wadkwzbwmls" | "hotxbgwdkoyp7puzejh5dtc2pqxloetx" | "cancelled" | "manual" | "Grace" | "grace@example.com" | "[]" | "[{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"quantity\":1,\"unit_price\":{\"amount\":5000,\"currency\":\"EUR\"},\"amount\":{\"amount\":5000,\"currency\":\"EUR\"}}]" | 5000 | "EUR" | 0 | 1 | "" | "2026-11-22T10:00:09.500000000Z" | "2026-11-23T10:00:09.500000000Z" | NULL | "2026-11-22T10:00:11.500000000Z" | "duplicate" | "2026-11-22T10:00:11.500000000Z"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "ho_r2aracwo22jaq5rhedstm3erxv" | "hw42bfsfv3wlvqggmyknvq7rkuw6o7ty" | "paid" | "stripe" | "Zoë Łukasiewicz" | "zoe@example.com" | "[\"Zoë\",\"Ada\"]" | "[{\"ticket_type_id\":\"tt_b\",\"name\":\"Seated\",\"quantity\":2,\"unit_price\":{\"amount\":6500,\"currency\":\"EUR\"},\"amount\":{\"amount\":13000,\"currency\":\"EUR\"}}]" | 13000 | "EUR" | 6500 | 2 | "pi_1" | "2026-11-22T10:00:09.500000000Z" | "2026-11-22T10:20:09.500000000Z" | "2026-11-22T10:00:10.500000000Z" | NULL | "" | "2026-11-22T10:00:12.500000000Z"
+"or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "ho_mewsjcwfwfy5rrj5x4tsdr5kmw" | "2fble74xv4pasrlak7juk5r7hno6mdoq" | "expired" | "stripe" | "Alan" | "alan@example.com" | "[]" | "[{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"quantity\":1,\"unit_price\":{\"amount\":5000,\"currency\":\"EUR\"},\"amount\":{\"amount\":5000,\"currency\":\"EUR\"}}]" | 5000 | "EUR" | 5000 | 1 | "" | "2026-11-22T10:00:09.500000000Z" | "2026-11-22T10:20:09.500000000Z" | NULL | "2026-11-22T10:00:11.500000000Z" | "not paid in time" | "2026-11-22T10:00:12.500000000Z"
+table tickets (id, order_id, position, event_id, ticket_type_id, attendee, price_amount, currency, status, issued_at, revoked_at)
+"tk_6zume2ob333to6jduaa7" | "or_qauhrakcae4erq4wz47t" | 0 | "ev_1" | "tt_b" | "Zoë" | 6500 | "EUR" | "valid" | "2026-11-22T10:00:10.500000000Z" | NULL
+"tk_74bqjjx6p4ssixu5bcp4" | "or_qauhrakcae4erq4wz47t" | 1 | "ev_1" | "tt_b" | "Ada" | 6500 | "EUR" | "revoked" | "2026-11-22T10:00:10.500000000Z" | "2026-11-22T10:00:11.500000000Z"
+table payments (order_id, seq, provider, ref, amount, currency, received_at, kept)
+"or_qauhrakcae4erq4wz47t" | 1 | "stripe" | "pi_1" | 13000 | "EUR" | "2026-11-22T10:00:10.500000000Z" | 1
+"or_r3o4ilpt2bh37jh34d5r" | 1 | "stripe" | "pi_3" | 5000 | "EUR" | "2026-11-22T10:00:12.500000000Z" | 0
+table refunds (order_id, id, amount, currency, ticket_ids, reason, provider, payment_ref, status, provider_ref, message, created_at, settled_at)
+"or_qauhrakcae4erq4wz47t" | "rf_sdrrolpzloo7zqpotytz" | 6500 | "EUR" | "[\"tk_74bqjjx6p4ssixu5bcp4\"]" | "ill" | "stripe" | "pi_1" | "succeeded" | "re_1" | "" | "2026-11-22T10:00:11.500000000Z" | "2026-11-22T10:00:12.500000000Z"
+"or_r3o4ilpt2bh37jh34d5r" | "rf_4xy3gm7ws5efdden7cc2" | 5000 | "EUR" | "[]" | "too late" | "stripe" | "pi_3" | "pending" | "" | "" | "2026-11-22T10:00:12.500000000Z" | NULL
+table signing_keys (event_id, id, public_key, added_at, retired_at)
+"ev_1" | "34750f98" | "iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=" | "2026-11-22T10:00:10.500000000Z" | "2026-11-22T10:00:12.500000000Z"
+"ev_1" | "6a3803d5" | "gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q=" | "2026-11-22T10:00:10.500000000Z" | NULL
 `
 
 const emptyDump = `table organizers (id, name, created_at)
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at)
-table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, created_at, updated_at)
-table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, created_at, updated_at)
+table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
+table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
 table quotas (id, event_id, name, capacity, created_at, updated_at)
 table quota_ticket_types (quota_id, ticket_type_id)
-table holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at)
+table holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at, order_id)
+table orders (id, event_id, hold_id, token, status, provider, buyer_name, buyer_email, attendees, lines, total_amount, currency, refunded_amount, quantity, payment_intent_id, created_at, pay_by, paid_at, ended_at, reason, updated_at)
+table tickets (id, order_id, position, event_id, ticket_type_id, attendee, price_amount, currency, status, issued_at, revoked_at)
+table payments (order_id, seq, provider, ref, amount, currency, received_at, kept)
+table refunds (order_id, id, amount, currency, ticket_ids, reason, provider, payment_ref, status, provider_ref, message, created_at, settled_at)
+table signing_keys (event_id, id, public_key, added_at, retired_at)
 `
 
 func TestApplyEveryEntry(t *testing.T) {
@@ -107,11 +219,11 @@ func TestApplyEveryEntry(t *testing.T) {
 		t.Errorf("CountOrganizers = %d, %v; want 1", n, err)
 	}
 	h, err := db.Hold(ctx, "ev_1", "ho_1")
-	want := HoldRow{ID: "ho_1", EventID: "ev_1", Status: "released", Quantity: 3,
+	wantHold := HoldRow{ID: "ho_1", EventID: "ev_1", Status: "released", Quantity: 3,
 		Items:     []boxoffice.Item{{TicketTypeID: "tt_a", Quantity: 2}, {TicketTypeID: "tt_b", Quantity: 1}},
 		CreatedAt: at(6), ExpiresAt: at(606), EndedAt: at(7)}
-	if err != nil || !reflect.DeepEqual(h, want) {
-		t.Errorf("Hold = %+v, %v;\nwant %+v", h, err, want)
+	if err != nil || !reflect.DeepEqual(h, wantHold) {
+		t.Errorf("Hold = %+v, %v;\nwant %+v", h, err, wantHold)
 	}
 	if h, err := db.Hold(ctx, "ev_1", "ho_3"); err != nil || !h.EndedAt.IsZero() || h.Status != "active" {
 		t.Errorf("active Hold = %+v, %v; want active with no end", h, err)
@@ -125,9 +237,30 @@ func TestApplyEveryEntry(t *testing.T) {
 	rows, next, err := db.ListEvents(ctx, "or_a", "", 10, "")
 	wantRow := EventRow{ID: "ev_1", OrganizerID: "or_a", Name: "Late Night", Venue: "Hall", TimeZone: "Europe/Berlin",
 		Currency: "EUR", Status: "on_sale", StartsAt: time.Date(2027, 1, 10, 19, 0, 0, 0, time.UTC),
-		EndsAt: time.Date(2027, 1, 10, 22, 0, 0, 0, time.UTC), CreatedAt: at(2), UpdatedAt: at(3)}
+		EndsAt: time.Date(2027, 1, 10, 22, 0, 0, 0, time.UTC), CreatedAt: at(2), UpdatedAt: at(8)}
 	if err != nil || next != "" || len(rows) != 1 || rows[0] != wantRow {
 		t.Errorf("ListEvents = %+v, %q, %v;\nwant [%+v]", rows, next, err, wantRow)
+	}
+
+	// everyEntry has every type of entry there is: a new type fails here
+	// until it is projected and added.
+	var got []string
+	for _, r := range b.records() {
+		var batch []struct{ Type string }
+		if json.Unmarshal(r.Data, &batch) != nil {
+			continue // the record of another subject
+		}
+		for _, e := range batch {
+			if !slices.Contains(got, e.Type) {
+				got = append(got, e.Type)
+			}
+		}
+	}
+	want := append(boxoffice.EntryTypeNames(), organizer.EntryTypeNames()...)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("everyEntry has the entry types\n%v\nwant\n%v", got, want)
 	}
 
 	// Applying the same records again changes nothing.
@@ -184,6 +317,58 @@ func TestApplyAtomic(t *testing.T) {
 				Name: "X", Capacity: 1, TicketTypeIDs: []string{"tt_none"}}})
 		}},
 		{"revocation of an unknown token", func(b *book) { b.org("or_a", at(9), &organizer.TokenRevoked{OrganizerID: "or_a", TokenID: "tk_none"}) }},
+		{"order on an ended hold", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderPlaced{OrderID: "or_new", HoldID: hold3, PayBy: at(900)})
+		}},
+		{"two orders on one hold", func(b *book) {
+			b.event("ev_1", at(20), hold("ev_1", "ho_new", 1, at(20)),
+				&boxoffice.OrderPlaced{OrderID: "or_new1", HoldID: "ho_new", PayBy: at(900)},
+				&boxoffice.OrderPlaced{OrderID: "or_new2", HoldID: "ho_new", PayBy: at(900)})
+		}},
+		{"an order placed twice", func(b *book) {
+			b.event("ev_1", at(20), hold("ev_1", "ho_new", 1, at(20)),
+				&boxoffice.OrderPlaced{OrderID: order1, HoldID: "ho_new", PayBy: at(900)})
+		}},
+		{"payment of an unknown order", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderPaid{OrderID: "or_none"})
+		}},
+		{"an order paid twice", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderPaid{OrderID: order1})
+		}},
+		{"an expired order paid without retaking", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderPaid{OrderID: order3})
+		}},
+		{"an order of another event", func(b *book) {
+			b.event("ev_2", at(20), &boxoffice.PaymentStarted{OrderID: order1, PaymentIntentID: "pi_x"})
+		}},
+		{"expiry of a cancelled order", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderExpired{OrderID: order2, HoldID: hold2})
+		}},
+		{"cancellation of an expired order", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderCancelled{OrderID: order3})
+		}},
+		{"refund of an order not paid", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderRefunded{OrderID: order3})
+		}},
+		{"refund of a revoked ticket", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.OrderRefunded{OrderID: order1, Refund: boxoffice.Refund{ID: "rf_new",
+				TicketIDs: []string{boxoffice.TicketID(order1, 1)}}})
+		}},
+		{"settlement of a settled refund", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.RefundSettled{OrderID: order1, RefundID: refund1})
+		}},
+		{"settlement of an unknown refund", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.RefundSettled{OrderID: order3, RefundID: refund1})
+		}},
+		{"a key added twice", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(publicKey(2)), PublicKey: publicKey(2)})
+		}},
+		{"a key of an unknown event", func(b *book) {
+			b.event("ev_none", at(20), &boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(publicKey(3)), PublicKey: publicKey(3)})
+		}},
+		{"retirement of a retired key", func(b *book) {
+			b.event("ev_1", at(20), &boxoffice.SigningKeyRetired{KeyID: boxoffice.KeyID(publicKey(1))})
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBook(t)
@@ -417,3 +602,56 @@ func TestOpenAgain(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestMigrationReplays: a read model of schema 2 (before orders) is emptied
+// by migration 3, position and all, so that the projector replays the
+// ledger into the new columns and tables.
+func TestMigrationReplays(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/read.db"
+	old, err := sql.Open("sqlite", path+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(migrations)
+	if err != nil || len(ms) < 3 || ms[2].version != 3 {
+		t.Fatalf("migrations %v, %v", ms, err)
+	}
+	if err := migrate(ctx, old, ms[:2]); err != nil {
+		t.Fatalf("migrate to 2: %v", err)
+	}
+	ts := formatTime(at(0))
+	for _, q := range []string{
+		`INSERT INTO organizers VALUES ('or_a', 'A', '` + ts + `')`,
+		`INSERT INTO events VALUES ('ev_1', 'or_a', 'N', 'V', 'UTC', '` + ts + `', '` + ts + `', 'EUR', 'on_sale', 600, 10, '` + ts + `', '` + ts + `')`,
+		`INSERT INTO holds VALUES ('ho_1', 'ev_1', 'active', 1, '[]', '` + ts + `', '` + ts + `', NULL)`,
+		`INSERT INTO projection VALUES ('ledger', 7)`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	if got := position(t, db); got != 0 {
+		t.Errorf("Position after migration 3 = %d, want 0", got)
+	}
+	if got := dump(t, db); got != emptyDump {
+		t.Errorf("Dump after migration 3:\n%s\nwant\n%s", got, emptyDump)
+	}
+	b := newBook(t)
+	everyEntry(b)
+	if err := db.Apply(ctx, b.records()); err != nil {
+		t.Fatalf("Apply after migration 3: %v", err)
+	}
+	if got, want := dump(t, db), strings.ReplaceAll(everyEntryDump, " | ", "\t"); got != want {
+		t.Errorf("Dump after migration 3 and a replay:\n%s\nwant:\n%s", got, want)
+	}
+}
