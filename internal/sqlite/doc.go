@@ -1,6 +1,7 @@
 // Package sqlite is admit's read model: a projection of the ledger into a
 // SQLite file (modernc.org/sqlite, pure Go), queried by the HTTP API for
-// everything that is not hot (organizers, API tokens, event lists, holds).
+// everything that is not hot (organizers, API tokens, event lists, holds,
+// orders and their tickets, payments and refunds, signing keys).
 //
 // The projector reads every ledger message in order. A message on
 // "ledger.event.<event-id>" is an event's batch of box-office entries, one on

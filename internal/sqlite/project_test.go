@@ -16,6 +16,7 @@ import (
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/organizer"
 )
 
@@ -541,12 +542,17 @@ func TestRebuildIdentical(t *testing.T) {
 		}
 		last = b.event("ev_2", at(22), e...)
 	}
+	// Orders in every status, partial refunds, late payments, signing keys.
+	o := newOffice(b, "or_b", id.Derived("ev", id.Short, "rebuild"))
+	last = o.sellOrders(at(30))
 	waitFor(t, live, last)
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+	checkOffice(t, live, o.s)
 	want := dump(t, live)
-	for _, row := range []string{"\"released\"", "\"expired\"", "\"active\"", "\"hash2\"\t\"2026", "\"hash1\"\t\"2026-11-22T10:00:00.500000000Z\"\tNULL"} {
+	for _, row := range []string{"\"released\"", "\"expired\"", "\"active\"", "\"hash2\"\t\"2026", "\"hash1\"\t\"2026-11-22T10:00:00.500000000Z\"\tNULL",
+		"\"converted\"", "\"refunded\"", "\"failed\"", "\"revoked\""} {
 		if !strings.Contains(want, row) {
 			t.Fatalf("the live dump lacks %s:\n%.3000s", row, want)
 		}

@@ -85,9 +85,9 @@ func (db *DB) ListEvents(ctx context.Context, organizerID, status string, limit 
 	default:
 		bad = append(bad, fault.FieldError{Field: "status", Message: "must be one of draft, on_sale, sales_closed, cancelled"})
 	}
-	var after *eventCursor
+	var after *pageCursor
 	if cursor != "" {
-		c, ok := decodeCursor(cursor)
+		c, ok := decodeCursor(eventCursorKind, cursor)
 		if !ok {
 			bad = append(bad, fault.FieldError{Field: "cursor", Message: "is not a cursor from a previous page"})
 		}
@@ -117,10 +117,10 @@ func (db *DB) ListEvents(ctx context.Context, organizerID, status string, limit 
 		return nil, "", fmt.Errorf("sqlite: list events: %w", err)
 	}
 	defer rs.Close()
-	var last eventCursor
+	var last pageCursor
 	for rs.Next() {
 		if len(rows) == limit {
-			next = last.encode()
+			next = last.encode(eventCursorKind)
 			break
 		}
 		var e EventRow
@@ -134,7 +134,7 @@ func (db *DB) ListEvents(ctx context.Context, organizerID, status string, limit 
 			return nil, "", err
 		}
 		rows = append(rows, e)
-		last = eventCursor{createdAt: created, id: e.ID}
+		last = pageCursor{createdAt: created, id: e.ID}
 	}
 	if err := rs.Err(); err != nil {
 		return nil, "", fmt.Errorf("sqlite: list events: %w", err)
@@ -142,29 +142,44 @@ func (db *DB) ListEvents(ctx context.Context, organizerID, status string, limit 
 	return rows, next, nil
 }
 
-// eventCursor is the position after which a page of events starts.
-type eventCursor struct {
+// pageCursor is the position after which a page of a list starts: the
+// last row's creation time and id.
+type pageCursor struct {
 	createdAt string // as stored
 	id        string
 }
 
-func (c eventCursor) encode() string {
-	return base64.RawURLEncoding.EncodeToString([]byte(c.createdAt + " " + c.id))
+// The kinds of cursors: each list's cursor starts with its own, so that a
+// cursor of one list is not one of another's. Event cursors have none (they
+// came first).
+const (
+	eventCursorKind = ""
+	orderCursorKind = "order "
+)
+
+// encode returns the cursor of a list of the kind.
+func (c pageCursor) encode(kind string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + c.createdAt + " " + c.id))
 }
 
-func decodeCursor(s string) (eventCursor, bool) {
+// decodeCursor decodes a cursor that encode wrote for a list of the kind.
+func decodeCursor(kind, s string) (pageCursor, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return eventCursor{}, false
+		return pageCursor{}, false
 	}
-	created, id, ok := strings.Cut(string(b), " ")
+	rest, ok := strings.CutPrefix(string(b), kind)
+	if !ok {
+		return pageCursor{}, false
+	}
+	created, id, ok := strings.Cut(rest, " ")
 	if !ok || id == "" {
-		return eventCursor{}, false
+		return pageCursor{}, false
 	}
 	if t, err := time.Parse(timeLayout, created); err != nil || formatTime(t) != created {
-		return eventCursor{}, false
+		return pageCursor{}, false
 	}
-	return eventCursor{createdAt: created, id: id}, true
+	return pageCursor{createdAt: created, id: id}, true
 }
 
 // storedTime is a time read as text, and where to put it.
