@@ -884,6 +884,11 @@ func (s *State) applyOrderPlaced(e *OrderPlaced, at time.Time) error {
 	if h == nil || h.Status != Active || h.OrderID != "" || s.orders[e.OrderID] != nil {
 		return errApply(e, "hold %s cannot become order %s", e.HoldID, e.OrderID)
 	}
+	for _, l := range e.Lines {
+		if s.ticketTypes[l.TicketTypeID] == nil {
+			return errApply(e, "no ticket type %s", l.TicketTypeID)
+		}
+	}
 	h.OrderID = e.OrderID
 	h.ExpiresAt = e.PayBy
 	o := &Order{ID: e.OrderID, HoldID: e.HoldID, Token: e.Token, Buyer: e.Buyer, Attendees: e.Attendees,
@@ -900,8 +905,8 @@ func (s *State) applyOrderPlaced(e *OrderPlaced, at time.Time) error {
 
 func (s *State) applyOrderPaid(e *OrderPaid, at time.Time) error {
 	o := s.orders[e.OrderID]
-	if o == nil || (o.Status != StatusPendingPayment && !(e.Retaken && o.Status == StatusExpired)) {
-		return errApply(e, "order %s cannot be paid", e.OrderID)
+	if o == nil || (!e.Retaken && o.Status != StatusPendingPayment) || (e.Retaken && o.Status != StatusExpired) {
+		return errApply(e, "order %s cannot be paid (retaken: %t)", e.OrderID, e.Retaken)
 	}
 	if e.Retaken {
 		s.addSold(o.Lines, 1)

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,11 +14,15 @@ import (
 	"github.com/admit-org/admit/internal/sqlite"
 )
 
-// PaymentGateway is what the API needs to know of an online payment
-// provider before taking an order for it (*stripe.Client).
+// PaymentGateway is what the API needs of the card payment provider
+// (*payments.Payments).
 type PaymentGateway interface {
 	// BreakerOpen reports whether calls to the provider are failing fast.
 	BreakerOpen() bool
+	// ClientSecret returns what the buyer's browser confirms a payment with.
+	ClientSecret(ctx context.Context, paymentIntentID string) (string, error)
+	// Webhook handles one signed notification from the provider.
+	Webhook(ctx context.Context, body []byte, signature string) error
 }
 
 // The JSON shapes of orders.
@@ -86,8 +92,10 @@ type orderJSON struct {
 	Tickets             []orderTicketJSON `json:"tickets"`
 	Payments            []paymentJSON     `json:"payments"`
 	Refunds             []refundJSON      `json:"refunds"`
-	OrderURL            string            `json:"order_url"`                 // the buyer's secret link
-	TicketsPDF          string            `json:"tickets_pdf_url,omitempty"` // while some ticket is valid
+	PaymentIntentID     string            `json:"payment_intent_id,omitempty"` // stripe: made shortly after the order
+	ClientSecret        string            `json:"client_secret,omitempty"`     // stripe, pending, buyer's link only: for Stripe.js
+	OrderURL            string            `json:"order_url"`                   // the buyer's secret link
+	TicketsPDF          string            `json:"tickets_pdf_url,omitempty"`   // while some ticket is valid
 	UpdatedAt           time.Time         `json:"updated_at"`
 }
 
@@ -125,7 +133,7 @@ func orderOf(s *boxoffice.State, o *boxoffice.Order) orderJSON {
 		PayBy: utc(o.PayBy), PaidAt: optTime(o.PaidAt), EndedAt: optTime(o.EndedAt), Reason: o.Reason,
 		Lines: make([]orderLineJSON, len(o.Lines)), Tickets: make([]orderTicketJSON, len(o.TicketIDs)),
 		Payments: make([]paymentJSON, len(o.Payments)), Refunds: make([]refundJSON, len(o.Refunds)),
-		OrderURL: OrderPath(s.Event.ID, o.Token), UpdatedAt: utc(o.UpdatedAt)}
+		OrderURL: OrderPath(s.Event.ID, o.Token), PaymentIntentID: o.PaymentIntentID, UpdatedAt: utc(o.UpdatedAt)}
 	if o.Provider == boxoffice.ProviderManual && o.Status == boxoffice.StatusPendingPayment {
 		out.PaymentInstructions = s.Event.ManualPaymentInstructions
 	}
@@ -275,8 +283,34 @@ func (s *Server) publicOrder(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errOrderNotFound
 	}
+	if o.Status == string(boxoffice.StatusPendingPayment) && o.PaymentIntentID != "" && s.stripe != nil {
+		secret, err := s.stripe.ClientSecret(r.Context(), o.PaymentIntentID)
+		if err != nil {
+			return err
+		}
+		o.ClientSecret = secret
+	}
 	return writeJSON(w, http.StatusOK, o)
 }
+
+// stripeWebhook takes Stripe's notifications. The signature is checked on
+// the raw body; 2xx tells Stripe not to deliver again.
+func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
+	if s.stripe == nil {
+		return fault.New(fault.NotFound, "card payments are not set up on this server")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBytes))
+	if err != nil {
+		return fault.Coded(fault.Invalid, "body-too-large", "the body must be at most %d bytes", MaxWebhookBytes)
+	}
+	if err := s.stripe.Webhook(r.Context(), body, r.Header.Get("Stripe-Signature")); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]bool{"received": true})
+}
+
+// MaxWebhookBytes bounds a webhook delivery's body.
+const MaxWebhookBytes = 256 << 10
 
 // orderID returns the order id of an organizer's order path, or NotFound.
 func orderID(r *http.Request) (string, error) {

@@ -124,7 +124,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	if p.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
-	if p.Status == http.StatusUnauthorized {
+	if p.Status == http.StatusUnauthorized && p.Code == "unauthorized" { // a webhook signature is not a bearer token
 		h.Set("WWW-Authenticate", `Bearer realm="admit"`)
 	}
 	w.WriteHeader(p.Status)

@@ -137,6 +137,7 @@ func (s *Server) routes() {
 	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}/tickets/{ticket_id}/qr.png", s.ticketPNG)
 	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}/tickets/{ticket_id}/qr.svg", s.ticketSVG)
 	handle("GET", "/api/v1/public/events/{event_id}/signing-keys", s.publicSigningKeys)
+	handle("POST", "/api/v1/webhooks/stripe", s.stripeWebhook)
 
 	for path, ms := range methods {
 		allow := strings.Join(slices.Sorted(slices.Values(append(ms, "HEAD"))), ", ")
