@@ -21,8 +21,11 @@ import (
 	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
+	"github.com/admit-org/admit/internal/payments"
 	"github.com/admit-org/admit/internal/sqlite"
+	"github.com/admit-org/admit/internal/stripe"
 	"github.com/admit-org/admit/internal/web"
+	"github.com/admit-org/admit/internal/worker"
 )
 
 // storeFlags are the flags that say where the ledger and read model live.
@@ -101,6 +104,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"connections served at once; more wait in the kernel's accept queue")
 	masterKey := f.string("master-key", "ADMIT_MASTER_KEY", "",
 		"64 hex digits sealing ticket signing keys; default: <data>/master.key, made on the first start (a cluster must give every node the same key)")
+	stripeKey := f.string("stripe-secret-key", "ADMIT_STRIPE_SECRET_KEY", "",
+		"Stripe secret key (sk_test_… or sk_live_…): turns on card payments")
+	stripeWebhook := f.string("stripe-webhook-secret", "ADMIT_STRIPE_WEBHOOK_SECRET", "",
+		"Stripe webhook signing secret (whsec_…) of the endpoint /api/v1/webhooks/stripe")
+	stripeBase := f.string("stripe-api-base", "ADMIT_STRIPE_API_BASE", "",
+		"Stripe API URL; empty for Stripe's own (set it to a stripe-mock to try card payments offline)")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
 	logLevel := f.string("log-level", "ADMIT_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	if err := f.parse(args); err != nil {
@@ -154,8 +163,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	<-started
 	defer func() { stopOffices(); officesDone.Wait() }()
 
+	var gateway web.PaymentGateway
+	if *stripeKey != "" {
+		p, err := startPayments(bg, &wg, st, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
+		if err != nil {
+			return err
+		}
+		gateway = p
+	}
+
 	var ready atomic.Bool
-	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys,
+	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -236,6 +254,32 @@ func openKeyring(ctx context.Context, st *store, natsURL, masterHex string) (*ke
 		return nil, err
 	}
 	return keyring.New(master, kv)
+}
+
+// startPayments starts the payments worker (PaymentIntents, refunds) on the
+// ledger and returns what the API needs for card payments.
+func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, offices *office.Manager, log *slog.Logger,
+	key, webhookSecret, apiBase string) (*payments.Payments, error) {
+	if webhookSecret == "" {
+		return nil, &usageError{"--stripe-secret-key needs --stripe-webhook-secret (ADMIT_STRIPE_WEBHOOK_SECRET) too: " +
+			"payments are only recorded from signed webhooks"}
+	}
+	client, err := stripe.New(stripe.Config{SecretKey: key, WebhookSecret: webhookSecret, APIBase: apiBase})
+	if err != nil {
+		return nil, &usageError{"stripe: " + err.Error()}
+	}
+	positions, err := worker.OpenKV(bg, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return nil, err
+	}
+	p := &payments.Payments{Stripe: client, Offices: offices, Log: log}
+	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Handle: p.Handle, Log: log}
+	wg.Go(func() {
+		if err := run.Run(bg); err != nil {
+			log.Error("payments worker stopped", "err", err)
+		}
+	})
+	return p, nil
 }
 
 // catchUp waits until the read model has applied everything already in the

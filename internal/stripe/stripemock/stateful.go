@@ -158,6 +158,11 @@ func (s *Stateful) patch(r *http.Request, body, answer []byte) []byte {
 		return answer
 	}
 	obj["id"], obj["status"], obj["currency"], obj["amount"], obj["metadata"] = id, in.status, in.currency, in.amount, in.metadata
+	if cs, ok := obj["client_secret"].(string); ok {
+		if _, rest, found := strings.Cut(cs, "_secret_"); found {
+			obj["client_secret"] = id + "_secret_" + rest // as Stripe's are: the PaymentIntent's own
+		}
+	}
 	out, err := json.Marshal(obj)
 	if err != nil {
 		return answer

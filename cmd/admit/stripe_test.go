@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v86/webhook"
+
+	"github.com/admit-org/admit/internal/stripe/stripemock"
+)
+
+// TestCardPayment: with Stripe configured (a real stripe-mock behind the
+// stateful proxy), a card order gets its PaymentIntent from the worker, the
+// buyer's link shows its client secret, and a signed webhook pays it.
+func TestCardPayment(t *testing.T) {
+	shim := stripemock.NewStateful(t, stripemock.Start(t))
+	const secret = "whsec_admit_e2e"
+	a := startAdmit(t, t.TempDir(), "--stripe-secret-key", "sk_test_admit", "--stripe-webhook-secret", secret,
+		"--stripe-api-base", shim.URL)
+	c := newClient(t, a.url, a.token)
+	pub := newClient(t, a.url, "")
+	evID, ttID := setupEvent(c, 10)
+	c.must(200, "PATCH", "/api/v1/events/"+evID, map[string]any{"payment_providers": []string{"stripe", "manual"}})
+	base := "/api/v1/public/events/" + evID
+	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 2}}})
+	o := pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"], "payment_provider": "stripe",
+		"buyer": map[string]any{"name": "Ada", "email": "ada@example.com"}})
+	link := o["order_url"].(string)
+	var pi string
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		o = pub.must(200, "GET", link, nil)
+		if o["client_secret"] != nil {
+			pi = o["payment_intent_id"].(string)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no PaymentIntent for the order: %v", o)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.HasPrefix(o["client_secret"].(string), pi) {
+		t.Fatalf("client secret %q of %s", o["client_secret"], pi)
+	}
+	shim.Succeed(pi)
+	deliver := func(sig string) response {
+		payload := fmt.Sprintf(`{"id":"evt_e2e","object":"event","type":"payment_intent.succeeded","created":%d,
+			"data":{"object":{"id":%q,"object":"payment_intent"}}}`, time.Now().Unix(), pi)
+		signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: []byte(payload), Secret: secret,
+			Timestamp: time.Now()})
+		if sig == "" {
+			sig = signed.Header
+		}
+		return pub.do("POST", "/api/v1/webhooks/stripe", string(signed.Payload), "Stripe-Signature", sig)
+	}
+	if r := deliver("t=1,v1=deadbeef"); r.status != 401 || r.json(t)["code"] != "webhook-signature-invalid" {
+		t.Fatalf("forged webhook: %d %s", r.status, r.body)
+	}
+	for range 3 {
+		if r := deliver(""); r.status != 200 {
+			t.Fatalf("webhook: %d %s", r.status, r.body)
+		}
+	}
+	o = pub.must(200, "GET", link, nil)
+	if o["status"] != "paid" || len(o["tickets"].([]any)) != 2 || len(o["payments"].([]any)) != 1 || o["client_secret"] != nil {
+		t.Fatalf("order after the webhooks: %v", o)
+	}
+}
