@@ -473,6 +473,15 @@ func (f *fieldErrs) paymentSettings(d *PaymentSettings) {
 	}
 }
 
+// name checks a person's name: up to 200 characters on one line, no
+// control characters (they would break e-mail headers and printed tickets).
+func (f *fieldErrs) name(field, v string, minLen int) {
+	f.text(field, v, minLen, 200)
+	if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) >= 0 {
+		f.add(field, "must be on one line, without control characters")
+	}
+}
+
 // email adds a field error unless v is a plain e-mail address.
 func (f *fieldErrs) email(field, v string) {
 	a, err := mail.ParseAddress(v)
@@ -507,7 +516,7 @@ func (s *State) decidePlaceOrder(c *PlaceOrder, now time.Time) (Decision, error)
 		return Decision{}, fault.New(fault.Conflict, "order %s already exists", c.OrderID)
 	}
 	var f fieldErrs
-	f.text("/buyer/name", c.Buyer.Name, 1, 200)
+	f.name("/buyer/name", c.Buyer.Name, 1)
 	f.email("/buyer/email", c.Buyer.Email)
 	lines := make([]OrderLine, len(h.Items))
 	total := Money{Currency: ev.Currency}
@@ -532,7 +541,7 @@ func (s *State) decidePlaceOrder(c *PlaceOrder, now time.Time) (Decision, error)
 				minLen = 1
 			}
 			for range it.Quantity {
-				f.text("/attendees/"+strconv.Itoa(k), c.Attendees[k], minLen, 200)
+				f.name("/attendees/"+strconv.Itoa(k), c.Attendees[k], minLen)
 				k++
 			}
 		}
@@ -703,21 +712,24 @@ func (s *State) decideStartPayment(c *StartPayment) (Decision, error) {
 	return one(&PaymentStarted{OrderID: o.ID, PaymentIntentID: c.PaymentIntentID}, o.ID)
 }
 
-// keptPayments is what the order received and kept, net of refunds.
+// keptPayments is what the order holds of the buyer's money: every payment
+// received less every refund that did not fail (a rejected payment and its
+// refund cancel out), and the provider's id of the payment kept last.
 func (o *Order) keptPayments() (Money, string) {
 	m := Money{Currency: o.Total.Currency}
 	ref := ""
 	for _, p := range o.Payments {
+		m.Amount += p.Amount.Amount
 		if p.Kept {
-			m.Amount += p.Amount.Amount
 			ref = p.Ref
 		}
 	}
 	for _, r := range o.Refunds {
-		if r.Status != RefundFailed && r.PaymentRef == ref {
+		if r.Status != RefundFailed {
 			m.Amount -= r.Amount.Amount
 		}
 	}
+	m.Amount = max(0, m.Amount)
 	return m, ref
 }
 

@@ -86,6 +86,8 @@ func TestPlaceOrderRefusals(t *testing.T) {
 		{name: "no hold", mod: func(_ *State, c *PlaceOrder) { c.HoldID = "h9" }, kind: fault.NotFound},
 		{name: "bad e-mail", mod: func(_ *State, c *PlaceOrder) { c.Buyer.Email = "Zoë <zoe@example.com>" },
 			fields: []string{"/buyer/email"}},
+		{name: "a line break in the name", mod: func(_ *State, c *PlaceOrder) { c.Buyer.Name = "Ada\r\nBcc: x@example.com" },
+			fields: []string{"/buyer/name"}},
 		{name: "no name, no e-mail", mod: func(_ *State, c *PlaceOrder) { c.Buyer = Buyer{} },
 			fields: []string{"/buyer/name", "/buyer/email"}},
 		{name: "unknown provider", mod: func(_ *State, c *PlaceOrder) { c.Provider = "paypal" },
@@ -410,4 +412,31 @@ func TestOrdersSurviveSnapshots(t *testing.T) {
 		must(t, st, &RecordPayment{OrderID: "o2", OrganizerID: org, Provider: ProviderManual, Amount: Money{2500, "EUR"}}, t0)
 	}
 	sameState(t, "after the same commands", c, s)
+}
+
+// TestRefundAfterRejectedPayment: a payment rejected (and refunded) earlier
+// does not lower what a later refund of the kept payment pays back.
+func TestRefundAfterRejectedPayment(t *testing.T) {
+	s := held(t)
+	must(t, s, &UpdateQuota{OrganizerID: org, QuotaID: "vipq", Patch: QuotaPatch{Capacity: ptr(1)}}, t0)
+	must(t, s, place(ProviderManual), t0)
+	payBy := s.Order("o1").PayBy
+	mustApply(t, s, Expire(s, "h1", payBy), payBy)
+	must(t, s, hold("h2", item("vip", 1)), payBy) // the vip seat is gone
+	manual := &RecordPayment{OrderID: "o1", OrganizerID: org, Provider: ProviderManual, RefundID: "rf_rejected"}
+	must(t, s, manual, payBy)
+	if o := s.Order("o1"); o.Status != StatusExpired || len(o.Refunds) != 1 || o.Refunds[0].Status != RefundSucceeded {
+		t.Fatalf("a manual payment for an expired order whose seat is gone: %+v", o)
+	}
+	must(t, s, &ReleaseHold{HoldID: "h2"}, payBy)
+	manual.RefundID = "rf_unused"
+	must(t, s, manual, payBy) // the seat is free again: this one is kept
+	if o := s.Order("o1"); o.Status != StatusPaid {
+		t.Fatalf("order: %+v", o)
+	}
+	must(t, s, &CancelOrder{OrganizerID: org, OrderID: "o1", RefundID: "rf_cancel"}, payBy)
+	o := s.Order("o1")
+	if r := o.Refunds[len(o.Refunds)-1]; r.ID != "rf_cancel" || r.Amount.Amount != 7500 {
+		t.Fatalf("the cancellation's refund: %+v", r)
+	}
 }

@@ -20,8 +20,6 @@ import (
 // holdOnly is a box office that holds and reads, and fails the test if an
 // order reaches it.
 type holdOnly struct {
-	t     *testing.T
-	held  atomic.Bool
 	order atomic.Bool
 }
 
@@ -51,7 +49,7 @@ func (g *gateway) Webhook(context.Context, []byte, string) error { return nil }
 // is kept for the buyer to try again; once the breaker closes it goes
 // through.
 func TestOpenBreakerRefusesCardOrders(t *testing.T) {
-	offices := &holdOnly{t: t}
+	offices := &holdOnly{}
 	g := &gateway{}
 	g.open.Store(true)
 	s := New(Config{Offices: offices, Clock: clock.NewFake(time.Now()), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
