@@ -29,7 +29,9 @@ type Entry struct {
 
 // ID is the entry's CloudEvents id, unique in the event: a key for
 // idempotent effects.
-func (e Entry) ID() string { return e.EventID + "/" + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index) }
+func (e Entry) ID() string {
+	return e.EventID + "/" + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index)
+}
 
 // Handler acts on one entry. It must be idempotent. An error of kind
 // Invalid is permanent: it is logged and the entry skipped. Any other error
