@@ -1,0 +1,62 @@
+package notify
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+)
+
+// money formats an amount in minor units as a decimal with the currency's
+// digits and its code: "90.00 EUR", "1500 JPY", "-0.05 EUR". An unknown
+// currency code prints the minor units as they are.
+func money(m boxoffice.Money) string {
+	digits, _ := boxoffice.CurrencyDigits(m.Currency)
+	neg := m.Amount < 0
+	u := uint64(m.Amount) // two's complement: the magnitude of MinInt64 too
+	if neg {
+		u = -u
+	}
+	s := strconv.FormatUint(u, 10)
+	if digits > 0 {
+		if len(s) <= digits {
+			s = strings.Repeat("0", digits-len(s)+1) + s
+		}
+		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s + " " + m.Currency
+}
+
+// when formats t in the time zone tz (UTC when tz is unknown) like
+// printer.EventWhen does the event's start: "Thu 4 Mar 2027, 13:00
+// (Europe/Berlin)".
+func when(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " (" + loc.String() + ")"
+}
+
+// messageID is the Message-ID of the e-mail with the mark id: the id made
+// a dot-atom ("ev_x/12.0" → "ev_x.12.0") at "admit".
+func messageID(id string) string { return dotAtom(id) + "@admit" }
+
+// dotAtom turns an id into dot-separated tokens of letters, digits, "_"
+// and "-": every other character becomes a dot, and empty tokens are
+// dropped. It is both a Message-ID's left part and a NATS KV key. Entry ids
+// ("<event id>/<seq>.<index>", ids being letters, digits and "_") map one to
+// one.
+func dotAtom(id string) string {
+	tokens := strings.FieldsFunc(id, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
+	})
+	if len(tokens) == 0 {
+		return "_"
+	}
+	return strings.Join(tokens, ".")
+}
