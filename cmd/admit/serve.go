@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,9 +20,12 @@ import (
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/mail"
+	"github.com/admit-org/admit/internal/notify"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/payments"
+	"github.com/admit-org/admit/internal/printer"
 	"github.com/admit-org/admit/internal/sqlite"
 	"github.com/admit-org/admit/internal/stripe"
 	"github.com/admit-org/admit/internal/web"
@@ -112,13 +116,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"Stripe API URL; empty for Stripe's own (set it to a stripe-mock to try card payments offline)")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
 	logLevel := f.string("log-level", "ADMIT_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	smtpURL := f.string("smtp", "ADMIT_SMTP_URL", "",
+		"SMTP server for buyers' e-mails, e.g. smtp://user:password@mail.example.com:587?from=tickets@example.com; empty: log the e-mails instead of sending them")
+	publicURL := f.string("public-url", "ADMIT_PUBLIC_URL", "",
+		"the URL buyers reach admit at, for the links in e-mails; default: http:// and the listen address")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if *maxConns < 1 {
 		return &usageError{"--max-conns must be at least 1"}
 	}
+	if err := checkPublicURL(*publicURL); err != nil {
+		return err
+	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	sender, err := mailSender(*smtpURL, log)
 	if err != nil {
 		return err
 	}
@@ -180,6 +195,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return nil
 		}})
+	startMail, err := mailWorker(bg, &wg, st, offices, keys, log, sender)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -190,6 +209,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ready.Store(true)
 
 	url := "http://" + ln.Addr().String()
+	base := *publicURL
+	if base == "" {
+		base = url
+	}
+	startMail(base)
+
 	fmt.Fprintf(stdout, "admit is running at %s\n", url)
 	fmt.Fprintf(stdout, "data directory: %s\n", st.dir)
 	switch {
@@ -280,6 +305,64 @@ func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, offices *o
 		}
 	})
 	return p, nil
+}
+
+// mailSender returns the sender of buyers' e-mails: the SMTP server the URL
+// names (mail.ParseURL), or without one a sender that logs the e-mails it
+// would send.
+func mailSender(smtpURL string, log *slog.Logger) (mail.Sender, error) {
+	if smtpURL == "" {
+		log.Info("no SMTP server configured (--smtp, ADMIT_SMTP_URL): e-mails to buyers are logged, not sent")
+		return &mail.Log{Log: log}, nil
+	}
+	c, err := mail.ParseURL(smtpURL)
+	if err != nil {
+		return nil, &usageError{"--smtp: " + err.Error()}
+	}
+	s, err := mail.NewSMTP(c)
+	if err != nil {
+		return nil, &usageError{"--smtp: " + err.Error()}
+	}
+	return s, nil
+}
+
+// checkPublicURL accepts "" or an absolute http(s) URL without a query or
+// fragment.
+func checkPublicURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return &usageError{fmt.Sprintf("--public-url %q is not an http(s) URL such as https://tickets.example.com", raw)}
+	}
+	return nil
+}
+
+// mailWorker opens what the e-mail worker keeps in NATS and returns the
+// function that starts it, once the public URL is known, on the ledger
+// until bg ends: it tells buyers about their orders, with links under
+// baseURL.
+func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, offices *office.Manager, keys *keyring.Keyring,
+	log *slog.Logger, sender mail.Sender) (start func(baseURL string), err error) {
+	positions, err := worker.OpenKV(bg, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return nil, err
+	}
+	marks, err := notify.OpenKVMarks(bg, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return nil, err
+	}
+	return func(baseURL string) {
+		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
+			BaseURL: baseURL, Sent: marks, Log: log})
+		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Handle: n.Handle, Log: log}
+		wg.Go(func() {
+			if err := run.Run(bg); err != nil {
+				log.Error("mail worker stopped", "err", err)
+			}
+		})
+	}, nil
 }
 
 // catchUp waits until the read model has applied everything already in the

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admit-org/admit/internal/mail/mailpittest"
+)
+
+// TestServeSendsMail: admit serve with --smtp sends a buyer's free order's
+// confirmation, with the tickets' PDF and the order's link under
+// --public-url, to the SMTP server.
+func TestServeSendsMail(t *testing.T) {
+	mp := mailpittest.Start(t)
+	dir := t.TempDir()
+	a := startAdmit(t, dir,
+		"--smtp", fmt.Sprintf("smtp://%s:%d?from=Admit%%20%%3Ctickets@example.org%%3E", mp.SMTPHost, mp.SMTPPort),
+		"--public-url", "https://tickets.example.org/")
+	c := newClient(t, a.url, a.token)
+	pub := newClient(t, a.url, "")
+	ev := c.must(201, "POST", "/api/v1/events", map[string]any{
+		"name": "Open Rehearsal", "venue": "Stadthalle", "timezone": "Europe/Vienna",
+		"starts_at": "2030-06-01T19:30:00+02:00", "ends_at": "2030-06-01T23:00:00+02:00", "currency": "EUR"})
+	evID := ev["id"].(string)
+	tt := c.must(201, "POST", "/api/v1/events/"+evID+"/ticket-types", map[string]any{
+		"name": "Guest list", "price": map[string]any{"amount": 0, "currency": "EUR"}})
+	c.must(201, "POST", "/api/v1/events/"+evID+"/quotas", map[string]any{
+		"name": "Hall", "capacity": 10, "ticket_type_ids": []string{tt["id"].(string)}})
+	c.must(200, "POST", "/api/v1/events/"+evID+"/status", map[string]any{"status": "on_sale"})
+	base := "/api/v1/public/events/" + evID
+	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 2}}})
+	o := pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
+		"buyer": map[string]any{"name": "Zoë Łukasiewicz", "email": "zoe@example.com"}})
+	orderID := o["id"].(string)
+
+	msgs := mp.WaitMessages(t, 1, 20*time.Second)
+	d := mp.Message(t, msgs[0].ID)
+	if want := "Your tickets for Open Rehearsal (order " + orderID + ")"; d.Subject != want {
+		t.Errorf("subject %q, want %q", d.Subject, want)
+	}
+	if len(d.To) != 1 || d.To[0].Address != "zoe@example.com" || d.To[0].Name != "Zoë Łukasiewicz" ||
+		d.From.Address != "tickets@example.org" || d.From.Name != "Admit" {
+		t.Errorf("from %v to %v", d.From, d.To)
+	}
+	for _, want := range []string{"2 x Guest list: 0.00 EUR", "https://tickets.example.org" + o["order_url"].(string) + "\r\n",
+		"Sat 1 Jun 2030, 19:30 (Europe/Vienna)"} {
+		if !strings.Contains(d.Text, want) {
+			t.Errorf("the text lacks %q:\n%s", want, d.Text)
+		}
+	}
+	if len(d.Attachments) != 1 || d.Attachments[0].FileName != "tickets-"+orderID+".pdf" ||
+		d.Attachments[0].ContentType != "application/pdf" {
+		t.Fatalf("attachments %+v", d.Attachments)
+	}
+	if pdf := mp.Attachment(t, d.ID, d.Attachments[0].PartID); !bytes.HasPrefix(pdf, []byte("%PDF")) {
+		t.Errorf("the attachment is not a PDF: %.20q", pdf)
+	}
+
+	// A restart resumes after what was sent: the e-mail is not sent again.
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	b := startAdmit(t, dir, "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
+	pub = newClient(t, b.url, "")
+	h = pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 1}}})
+	pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
+		"buyer": map[string]any{"name": "Ada", "email": "ada@example.com"}})
+	msgs = mp.WaitMessages(t, 2, 20*time.Second)
+	if len(msgs) != 2 || msgs[0].To[0].Address != "ada@example.com" || msgs[1].MessageID != d.MessageID {
+		t.Fatalf("after the restart: %+v", msgs)
+	}
+}
+
+// TestServeMailFlags: a malformed --smtp or --public-url is a usage error,
+// before anything starts; the environment sets them too.
+func TestServeMailFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{args: []string{"--smtp", "http://mail.example.com"}, want: "--smtp: mail: SMTP URL: scheme"},
+		{args: []string{"--smtp", "smtp://mail.example.com"}, want: "the From address is missing"},
+		{env: map[string]string{"ADMIT_SMTP_URL": "smtp://:secret@"}, want: "--smtp:"},
+		{args: []string{"--public-url", "ftp://tickets.example.org"}, want: "--public-url"},
+		{args: []string{"--public-url", "tickets.example.org"}, want: "--public-url"},
+		{env: map[string]string{"ADMIT_PUBLIC_URL": "https://tickets.example.org/?a=b"}, want: "--public-url"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"serve", "--data", t.TempDir()}, tt.args...)
+		getenv := func(k string) string { return tt.env[k] }
+		err := run(t.Context(), args, getenv, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("serve %v with %v: %v, want a usage error saying %q", tt.args, tt.env, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}
