@@ -178,9 +178,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	<-started
 	defer func() { stopOffices(); officesDone.Wait() }()
 
+	// Workers (payments, e-mail) use the box offices: they stop first.
+	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	defer func() { stopWorkers(); workers.Wait() }()
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		p, err := startPayments(bg, &wg, st, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
+		p, err := startPayments(workCtx, &workers, st, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
 		}
@@ -195,7 +199,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return nil
 		}})
-	startMail, err := mailWorker(bg, &wg, st, offices, keys, log, sender)
+	startMail, err := mailWorker(workCtx, &workers, st, offices, keys, log, sender)
 	if err != nil {
 		return err
 	}
@@ -234,8 +238,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		runErr = fmt.Errorf("read model projection stopped: %w", err)
 	}
 
-	// Shutdown: readiness off, HTTP drained, box offices flushed, then the
-	// read model and the ledger close through the defers above.
+	// Shutdown: readiness off, HTTP drained, workers stopped, box offices
+	// flushed, then the read model and the ledger close through the defers
+	// above.
 	log.Info("shutting down")
 	ready.Store(false)
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
@@ -243,6 +248,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	stopWorkers()
+	workers.Wait()
 	stopOffices()
 	officesDone.Wait()
 	stopBG()
