@@ -39,6 +39,7 @@ Usage:
   admit reindex [flags]           rebuild the read model from the ledger
   admit bench onsale|chaos        measure an on-sale; kill the server under load and audit
   admit ticket verify [flags] S   check a ticket secret offline with the event's public key
+  admit sandbox stripe [flags]    a Stripe API on a local stripe-mock, to try card payments
   admit help [command]            show help for a command
 
 Every flag can also be set by an environment variable, shown in each
@@ -75,6 +76,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return &usageError{`"admit ticket" needs a subcommand: admit ticket verify --public-key KEY 'AT1:…'`}
 		}
 		return ticketVerify(ctx, rest[1:], getenv, stdout, stderr)
+	case "sandbox":
+		if len(rest) == 0 || rest[0] != "stripe" {
+			return &usageError{`"admit sandbox" needs a subcommand: admit sandbox stripe`}
+		}
+		return sandboxStripe(ctx, rest[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, getenv, stdout, stderr)

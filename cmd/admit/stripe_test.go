@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +46,20 @@ func TestCardPayment(t *testing.T) {
 	if !strings.HasPrefix(o["client_secret"].(string), pi) {
 		t.Fatalf("client secret %q of %s", o["client_secret"], pi)
 	}
-	shim.Succeed(pi)
+	// The buyer pays, as the sandbox plays it: the PaymentIntent succeeds and
+	// Stripe's signed webhook reaches admit.
+	shim.Webhook, shim.WebhookSecret = a.url+"/api/v1/webhooks/stripe", secret
+	paid, err := http.Post(shim.URL+"/sandbox/payment_intents/"+pi+"/succeed", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid.Body.Close()
+	if paid.StatusCode != 200 {
+		t.Fatalf("sandbox succeed: %d", paid.StatusCode)
+	}
+	if o = pub.must(200, "GET", link, nil); o["status"] != "paid" {
+		t.Fatalf("order after the sandbox's webhook: %v", o)
+	}
 	deliver := func(sig string) response {
 		payload := fmt.Sprintf(`{"id":"evt_e2e","object":"event","type":"payment_intent.succeeded","created":%d,
 			"data":{"object":{"id":%q,"object":"payment_intent"}}}`, time.Now().Unix(), pi)
@@ -58,7 +73,7 @@ func TestCardPayment(t *testing.T) {
 	if r := deliver("t=1,v1=deadbeef"); r.status != 401 || r.json(t)["code"] != "webhook-signature-invalid" {
 		t.Fatalf("forged webhook: %d %s", r.status, r.body)
 	}
-	for range 3 {
+	for range 3 { // Stripe delivering again
 		if r := deliver(""); r.status != 200 {
 			t.Fatalf("webhook: %d %s", r.status, r.body)
 		}
@@ -66,5 +81,15 @@ func TestCardPayment(t *testing.T) {
 	o = pub.must(200, "GET", link, nil)
 	if o["status"] != "paid" || len(o["tickets"].([]any)) != 2 || len(o["payments"].([]any)) != 1 || o["client_secret"] != nil {
 		t.Fatalf("order after the webhooks: %v", o)
+	}
+}
+
+func TestSandboxUsage(t *testing.T) {
+	for _, args := range [][]string{{"sandbox"}, {"sandbox", "paypal"}, {"sandbox", "stripe", "--stripe-mock", "ftp://x"},
+		{"sandbox", "stripe", "--webhook", "not a url"}} {
+		err := run(t.Context(), args, noEnv, io.Discard, io.Discard)
+		if exitCode(err) != 2 {
+			t.Errorf("admit %q: %v, want a usage error", args, err)
+		}
 	}
 }
