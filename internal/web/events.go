@@ -143,14 +143,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
 	q := r.URL.Query()
 	var f []fault.FieldError
-	limit := 50
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			f = append(f, fault.FieldError{Field: "limit", Message: "must be an integer between 1 and 200"})
-		}
-		limit = n
-	}
+	limit := limitParam(&f, q.Get("limit"), 200)
 	status := q.Get("status")
 	switch boxoffice.Status(status) {
 	case "", boxoffice.Draft, boxoffice.OnSale, boxoffice.SalesClosed, boxoffice.Cancelled:
@@ -310,6 +303,19 @@ func (s *Server) organizerCommand(w http.ResponseWriter, r *http.Request, org sq
 		location += res.Ref
 	}
 	return s.writeResult(w, status, res, location, res.Value)
+}
+
+// limitParam reads a list's limit query parameter: 50 when absent, else a
+// whole number from 1 to most.
+func limitParam(f *[]fault.FieldError, v string, most int) int {
+	if v == "" {
+		return 50
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		*f = append(*f, fault.FieldError{Field: "limit", Message: "must be an integer between 1 and " + strconv.Itoa(most)})
+	}
+	return n
 }
 
 // badQuery is the problem for query parameters that cannot be used. The

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
@@ -270,18 +269,9 @@ func (s *Server) publicOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
-		if o := st.OrderByToken(token); o != nil {
-			return orderOf(st, o)
-		}
-		return nil
-	})
+	o, err := s.readOrder(r, evID, errOrderNotFound, func(st *boxoffice.State) *boxoffice.Order { return st.OrderByToken(token) })
 	if err != nil {
 		return err
-	}
-	o, ok := v.(orderJSON)
-	if !ok {
-		return errOrderNotFound
 	}
 	if o.Status == string(boxoffice.StatusPendingPayment) && o.PaymentIntentID != "" && s.stripe != nil {
 		secret, err := s.stripe.ClientSecret(r.Context(), o.PaymentIntentID)
@@ -312,6 +302,28 @@ func (s *Server) stripeWebhook(w http.ResponseWriter, r *http.Request) error {
 // MaxWebhookBytes bounds a webhook delivery's body.
 const MaxWebhookBytes = 256 << 10
 
+// readOrder renders the order that find picks from the event's state, or
+// answers notFound.
+func (s *Server) readOrder(r *http.Request, evID string, notFound error, find func(*boxoffice.State) *boxoffice.Order) (orderJSON, error) {
+	v, err := s.offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
+		if st.Event == nil {
+			return nil
+		}
+		if o := find(st); o != nil {
+			return orderOf(st, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return orderJSON{}, err
+	}
+	o, ok := v.(orderJSON)
+	if !ok {
+		return orderJSON{}, notFound
+	}
+	return o, nil
+}
+
 // orderID returns the order id of an organizer's order path, or NotFound.
 func orderID(r *http.Request) (string, error) {
 	oid := r.PathValue("order_id")
@@ -330,21 +342,14 @@ func (s *Server) getOrder(w http.ResponseWriter, r *http.Request, org sqlite.Org
 	if err != nil {
 		return err
 	}
-	v, err := s.offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
-		if st.Event == nil || st.Event.OrganizerID != org.ID {
+	o, err := s.readOrder(r, evID, fault.New(fault.NotFound, "order not found"), func(st *boxoffice.State) *boxoffice.Order {
+		if st.Event.OrganizerID != org.ID {
 			return nil
 		}
-		if o := st.Order(oid); o != nil {
-			return orderOf(st, o)
-		}
-		return nil
+		return st.Order(oid)
 	})
 	if err != nil {
 		return err
-	}
-	o, ok := v.(orderJSON)
-	if !ok {
-		return fault.New(fault.NotFound, "order not found")
 	}
 	return writeJSON(w, http.StatusOK, o)
 }
@@ -356,14 +361,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, org sqlite.O
 	}
 	q := r.URL.Query()
 	var f []fault.FieldError
-	limit := 50
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			f = append(f, fault.FieldError{Field: "limit", Message: "must be an integer between 1 and 100"})
-		}
-		limit = n
-	}
+	limit := limitParam(&f, q.Get("limit"), 100)
 	status := q.Get("status")
 	switch boxoffice.OrderStatus(status) {
 	case "", boxoffice.StatusPendingPayment, boxoffice.StatusPaid, boxoffice.StatusExpired, boxoffice.StatusCancelled,
