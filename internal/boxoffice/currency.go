@@ -1,5 +1,10 @@
 package boxoffice
 
+import (
+	"strconv"
+	"strings"
+)
+
 // currencyDigits maps the active ISO 4217 currency codes to their number of
 // minor-unit digits (2 for EUR: amounts are in cents).
 var currencyDigits = map[string]int{
@@ -31,4 +36,27 @@ var currencyDigits = map[string]int{
 func CurrencyDigits(code string) (int, bool) {
 	n, ok := currencyDigits[code]
 	return n, ok
+}
+
+// String formats an amount in minor units as a decimal with the currency's
+// digits and its code: "90.00 EUR", "1500 JPY", "-0.05 EUR". An unknown
+// currency code prints the minor units as they are.
+func (m Money) String() string {
+	digits, _ := CurrencyDigits(m.Currency)
+	neg := m.Amount < 0
+	u := uint64(m.Amount) // two's complement: the magnitude of MinInt64 too
+	if neg {
+		u = -u
+	}
+	s := strconv.FormatUint(u, 10)
+	if digits > 0 {
+		if len(s) <= digits {
+			s = strings.Repeat("0", digits-len(s)+1) + s
+		}
+		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s + " " + m.Currency
 }

@@ -1,35 +1,14 @@
 package notify
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 )
 
-// money formats an amount in minor units as a decimal with the currency's
-// digits and its code: "90.00 EUR", "1500 JPY", "-0.05 EUR". An unknown
-// currency code prints the minor units as they are.
-func money(m boxoffice.Money) string {
-	digits, _ := boxoffice.CurrencyDigits(m.Currency)
-	neg := m.Amount < 0
-	u := uint64(m.Amount) // two's complement: the magnitude of MinInt64 too
-	if neg {
-		u = -u
-	}
-	s := strconv.FormatUint(u, 10)
-	if digits > 0 {
-		if len(s) <= digits {
-			s = strings.Repeat("0", digits-len(s)+1) + s
-		}
-		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s + " " + m.Currency
-}
+// money formats an amount as boxoffice.Money.String does: "90.00 EUR".
+func money(m boxoffice.Money) string { return m.String() }
 
 // when formats t in the time zone tz (UTC when tz is unknown) like
 // printer.EventWhen does the event's start: "Thu 4 Mar 2027, 13:00
