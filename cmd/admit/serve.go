@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -26,6 +27,7 @@ import (
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/payments"
 	"github.com/admit-org/admit/internal/printer"
+	"github.com/admit-org/admit/internal/shop"
 	"github.com/admit-org/admit/internal/sqlite"
 	"github.com/admit-org/admit/internal/stripe"
 	"github.com/admit-org/admit/internal/web"
@@ -118,6 +120,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	logLevel := f.string("log-level", "ADMIT_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	smtpURL := f.string("smtp", "ADMIT_SMTP_URL", "",
 		"SMTP server for buyers' e-mails, e.g. smtp://user:password@mail.example.com:587?from=tickets@example.com; empty: log the e-mails instead of sending them")
+	demo := f.bool("demo", "ADMIT_DEMO", false, "seed a demo event on sale (once per data directory) and print its shop page")
 	publicURL := f.string("public-url", "ADMIT_PUBLIC_URL", "",
 		"the URL buyers reach admit at, for the links in e-mails; default: http:// and the listen address")
 	if err := f.parse(args); err != nil {
@@ -192,7 +195,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	var ready atomic.Bool
+	buyers := shop.New(shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, PublicURL: *publicURL,
+		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }})
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
+		Shop: buyers, ShopPatterns: shop.Patterns,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -202,6 +208,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	startMail, err := mailWorker(workCtx, &workers, st, offices, keys, log, sender)
 	if err != nil {
 		return err
+	}
+	demoEvent := ""
+	if *demo {
+		if demoEvent, err = seedDemo(ctx, st.led, offices, gateway != nil); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -220,6 +232,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	startMail(base)
 
 	fmt.Fprintf(stdout, "admit is running at %s\n", url)
+	if demoEvent != "" {
+		fmt.Fprintf(stdout, "demo shop: %s/events/%s\n", strings.TrimRight(base, "/"), demoEvent)
+	}
 	fmt.Fprintf(stdout, "data directory: %s\n", st.dir)
 	switch {
 	case token != "" && *tokenFile == "":

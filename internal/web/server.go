@@ -45,14 +45,16 @@ var (
 // Server serves admit's HTTP API. Create it with New; it is an http.Handler
 // safe for concurrent use.
 type Server struct {
-	offices Offices
-	read    ReadModel
-	clock   clock.Clock
-	log     *slog.Logger
-	ready   func(context.Context) error
-	openapi []byte
-	stripe  PaymentGateway // nil: card payments are not set up
-	printer *printer.Printer
+	offices      Offices
+	read         ReadModel
+	clock        clock.Clock
+	log          *slog.Logger
+	ready        func(context.Context) error
+	openapi      []byte
+	stripe       PaymentGateway // nil: card payments are not set up
+	printer      *printer.Printer
+	shop         http.Handler
+	shopPatterns []string
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -61,20 +63,23 @@ type Server struct {
 
 // Config is what New needs.
 type Config struct {
-	Offices Offices
-	Read    ReadModel
-	Clock   clock.Clock
-	Log     *slog.Logger
-	Ready   func(context.Context) error // nil when the node should get traffic, else an Unavailable fault saying why
-	OpenAPI []byte                      // the contract, served at /api/openapi.yaml
-	Stripe  PaymentGateway              // nil when Stripe is not configured
-	Keys    printer.Keyring             // the ticket signing keys; nil: tickets cannot be rendered
+	Offices      Offices
+	Read         ReadModel
+	Clock        clock.Clock
+	Log          *slog.Logger
+	Ready        func(context.Context) error // nil when the node should get traffic, else an Unavailable fault saying why
+	OpenAPI      []byte                      // the contract, served at /api/openapi.yaml
+	Stripe       PaymentGateway              // nil when Stripe is not configured
+	Keys         printer.Keyring             // the ticket signing keys; nil: tickets cannot be rendered
+	Shop         http.Handler                // the buyer's web shop, served on shop.Patterns; nil: none
+	ShopPatterns []string
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
-		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, mux: http.NewServeMux()}
+		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
+		mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -150,9 +155,16 @@ func (s *Server) routes() {
 				"%s is not allowed here; use %s", r.Method, allow))
 		})
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, fault.New(fault.NotFound, "no such resource: %s", r.URL.Path))
-	})
+	}
+	s.mux.HandleFunc("/", notFound)
+	if s.shop != nil {
+		s.mux.HandleFunc("/api/", notFound)
+		for _, p := range s.shopPatterns {
+			s.mux.Handle(p, s.shop)
+		}
+	}
 }
 
 // ServeHTTP gives every request an id and a security baseline, then routes it.

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/office"
+	"github.com/admit-org/admit/internal/organizer"
+)
+
+// demoEventID is the demo event's id: the same on every start, so --demo
+// seeds it once per data directory.
+var demoEventID = id.Derived("ev", id.Short, "admit demo event")
+
+// seedDemo makes the demo organizer and its event on sale, unless the data
+// directory has them, and returns the event's id.
+func seedDemo(ctx context.Context, led *ledger.JetStream, offices *office.Manager, card bool) (string, error) {
+	v, err := offices.View(ctx, demoEventID)
+	if err != nil && !fault.Is(err, fault.NotFound) {
+		return "", err
+	}
+	if v != nil {
+		return demoEventID, nil
+	}
+	orgID, _, err := (&organizer.Desk{Ledger: led, Now: time.Now}).Create(ctx, "Demo organizer", "demo")
+	if err != nil {
+		return "", fmt.Errorf("demo organizer: %w", err)
+	}
+	y, m, d := time.Now().AddDate(0, 0, 30).Date()
+	starts := time.Date(y, m, d, 18, 0, 0, 0, time.UTC) // 19:00 or 20:00 in Vienna
+	providers := []string{boxoffice.ProviderManual}
+	if card {
+		providers = append([]string{boxoffice.ProviderStripe}, providers...)
+	}
+	standing, seated, guest := id.New("tt", id.Short), id.New("tt", id.Short), id.New("tt", id.Short)
+	eur := func(cents int64) boxoffice.Money { return boxoffice.Money{Amount: cents, Currency: "EUR"} }
+	cmds := []boxoffice.Command{
+		&boxoffice.CreateEvent{OrganizerID: orgID, EventID: demoEventID, Currency: "EUR", Details: boxoffice.EventDetails{
+			Name: "Open Air Night (demo)", Venue: "Riverside Park, Vienna", TimeZone: "Europe/Vienna",
+			StartsAt: starts, EndsAt: starts.Add(4 * time.Hour), HoldTTLSeconds: 600, MaxTicketsPerHold: 8,
+			PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers,
+				ManualPaymentInstructions: "Transfer the total to IBAN AT61 1904 3002 3457 3201 (Demo Organizer), quoting your order number."}}},
+		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: standing, Details: boxoffice.TicketTypeDetails{
+			Name: "Standing", Description: "Anywhere on the lawn.", Price: eur(3500), MaxPerHold: 8}},
+		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: seated, Details: boxoffice.TicketTypeDetails{
+			Name: "Seated", Description: "A numbered seat on the terrace; one name per ticket.", Price: eur(5900),
+			MaxPerHold: 4, AttendeeNames: true}},
+		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: guest, Details: boxoffice.TicketTypeDetails{
+			Name: "Guest list", Description: "Free, for friends of the band.", Price: eur(0), MaxPerHold: 2}},
+		&boxoffice.CreateQuota{OrganizerID: orgID, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+			Name: "Park", Capacity: 500, TicketTypeIDs: []string{standing, seated, guest}}},
+		&boxoffice.CreateQuota{OrganizerID: orgID, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+			Name: "Terrace", Capacity: 40, TicketTypeIDs: []string{seated}}},
+		&boxoffice.ChangeStatus{OrganizerID: orgID, Status: boxoffice.OnSale},
+	}
+	for _, c := range cmds {
+		if _, err := offices.Do(ctx, demoEventID, c, nil); err != nil {
+			return "", fmt.Errorf("demo event: %T: %w", c, err)
+		}
+	}
+	return demoEventID, nil
+}

@@ -1,0 +1,136 @@
+package shop
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/id"
+)
+
+// orderPage is the view model of the buyer's order: what happens next,
+// and the tickets once it is paid.
+type orderPage struct {
+	page
+	EventID, EventName, When, Venue string
+	OrderID, Status                 string
+	Lines                           []line
+	Total, Refunded                 string
+	BuyerName, BuyerEmail           string
+	Instructions, PayBy             string // a manual order awaiting payment
+	CardPending                     bool   // a card order awaiting payment
+	Reason                          string
+	Tickets                         []ticketRow
+	PDF                             string
+	Link                            string // this page's path: the secret link
+}
+
+// ticketRow is one ticket with its QR code.
+type ticketRow struct {
+	N                      int
+	ID, TypeName, Attendee string
+	Valid                  bool
+	QR, QRAlt, StatusText  string
+}
+
+func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
+	evID, token := r.PathValue("event_id"), r.PathValue("token")
+	notFound := func() {
+		s.problem(w, r, http.StatusNotFound, "Order not found",
+			"This order link is not right: it may be cut short or mistyped. Use the whole link from your e-mail.")
+	}
+	if !id.Valid(evID, "ev", id.Short) || !id.Valid(token, "ot", 32) {
+		notFound()
+		return
+	}
+	v, err := s.cfg.Offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
+		if st.Event == nil {
+			return nil
+		}
+		o := st.OrderByToken(token)
+		if o == nil {
+			return nil
+		}
+		return s.orderView(st, o)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, ok := v.(orderPage)
+	if !ok {
+		notFound()
+		return
+	}
+	base := strings.TrimRight(s.cfg.PublicURL, "/")
+	if base == "" {
+		base = "http://" + r.Host
+		if r.TLS != nil {
+			base = "https://" + r.Host
+		}
+	}
+	p.Link = base + p.Link
+	s.render(w, r, "order", http.StatusOK, p)
+}
+
+var statusText = map[boxoffice.OrderStatus]string{
+	boxoffice.StatusPendingPayment: "Waiting for payment",
+	boxoffice.StatusPaid:           "Paid",
+	boxoffice.StatusExpired:        "Expired: not paid in time",
+	boxoffice.StatusCancelled:      "Cancelled",
+	boxoffice.StatusRefunded:       "Refunded",
+}
+
+// orderView runs on the box office goroutine: everything is copied.
+func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
+	ev := st.Event
+	link := "/events/" + ev.ID + "/orders/" + o.Token
+	api := "/api/v1/public/events/" + ev.ID + "/orders/" + o.Token
+	p := orderPage{page: page{Title: "Order " + o.ID}, EventID: ev.ID, EventName: ev.Name,
+		When: when(ev.StartsAt, ev.TimeZone), Venue: ev.Venue, OrderID: o.ID, Status: statusText[o.Status],
+		Total: price(o.Total), BuyerName: o.Buyer.Name, BuyerEmail: o.Buyer.Email, Reason: o.Reason, Link: link}
+	if n := o.Refunded(); n > 0 {
+		p.Refunded = boxoffice.Money{Amount: n, Currency: o.Total.Currency}.String()
+	}
+	for _, l := range o.Lines {
+		p.Lines = append(p.Lines, line{Name: l.Name, Quantity: l.Quantity, Amount: price(l.Amount)})
+	}
+	if o.Status == boxoffice.StatusPendingPayment {
+		switch o.Provider {
+		case boxoffice.ProviderManual:
+			p.Instructions = ev.ManualPaymentInstructions
+			if p.Instructions == "" {
+				p.Instructions = "The organizer will tell you how to pay."
+			}
+			p.PayBy = when(o.PayBy, ev.TimeZone)
+		case boxoffice.ProviderStripe:
+			p.CardPending, p.PayBy = true, when(o.PayBy, ev.TimeZone)
+		}
+	}
+	valid := 0
+	for i, tid := range o.TicketIDs {
+		t := st.Ticket(tid)
+		tt := st.TicketType(t.TicketTypeID)
+		row := ticketRow{N: i + 1, ID: t.ID, TypeName: tt.Name, Attendee: t.Attendee, Valid: t.Status == boxoffice.TicketValid,
+			StatusText: "Valid"}
+		if row.Valid {
+			valid++
+			row.QR = api + "/tickets/" + t.ID + "/qr.svg"
+			row.QRAlt = "QR code of ticket " + strconv.Itoa(i+1) + ", " + tt.Name
+			if t.Attendee != "" {
+				row.QRAlt += ", for " + t.Attendee
+			}
+		} else {
+			row.StatusText = "Refunded or cancelled: no longer valid"
+		}
+		p.Tickets = append(p.Tickets, row)
+	}
+	if valid > 0 {
+		p.PDF = api + "/tickets.pdf"
+	}
+	if o.Status == boxoffice.StatusPaid {
+		p.Notice = "Your order is confirmed. Your tickets are below and on their way by e-mail."
+	}
+	return p
+}

@@ -1,0 +1,227 @@
+package shop
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/office"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Offices is what the shop needs of the box offices (*office.Manager).
+type Offices interface {
+	Do(ctx context.Context, eventID string, cmd boxoffice.Command, render office.Render) (office.Result, error)
+	Read(ctx context.Context, eventID string, render office.Render) (any, error)
+	View(ctx context.Context, eventID string) (*boxoffice.View, error)
+}
+
+var _ Offices = (*office.Manager)(nil)
+
+// Config is what New needs.
+type Config struct {
+	Offices Offices
+	Clock   clock.Clock
+	Log     *slog.Logger
+	// CardPayments reports whether card payments can be taken now: false
+	// when Stripe is not configured or its breaker is open. Nil: never.
+	CardPayments func() bool
+	// PublicURL is where buyers reach admit, for the order link shown to
+	// them; "" takes the request's host.
+	PublicURL string
+}
+
+// Shop is an http.Handler; safe for concurrent use.
+type Shop struct {
+	cfg   Config
+	mux   *http.ServeMux
+	pages map[string]*template.Template
+}
+
+// New returns the shop.
+func New(c Config) *Shop {
+	s := &Shop{cfg: c, mux: http.NewServeMux(), pages: parsePages()}
+	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc("GET /events/{event_id}", s.eventPage)
+	s.mux.HandleFunc("POST /events/{event_id}/hold", s.hold)
+	s.mux.HandleFunc("GET /events/{event_id}/checkout/{hold_id}", s.checkout)
+	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}", s.placeOrder)
+	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}/release", s.release)
+	s.mux.HandleFunc("GET /events/{event_id}/orders/{token}", s.orderPage)
+	assets, _ := fs.Sub(assetFS, "assets")
+	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.problem(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check the link you followed.")
+	})
+	return s
+}
+
+// Patterns are the paths the shop serves, for the API's router.
+var Patterns = []string{"/{$}", "/events/", "/assets/"}
+
+func parsePages() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"add": func(a, b int) int { return a + b },
+	}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"home", "event", "checkout", "expired", "order", "problem"} {
+		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+	}
+	return pages
+}
+
+// ServeHTTP sets the shop's security headers and routes the request.
+func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "+
+		"frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	h.Set("Referrer-Policy", "no-referrer") // order links and hold ids are capabilities: never leak them
+	h.Set("X-Frame-Options", "DENY")
+	s.mux.ServeHTTP(w, r)
+}
+
+// page is what every page's view model carries.
+type page struct {
+	Title  string  // the <title>, before " – admit"
+	Errors []field // the error summary, when the last post had mistakes
+	Notice string  // a status message shown at the top, in plain words
+	Script bool    // whether the page wants shop.js
+	Status int     // the HTTP status to answer with
+}
+
+// field is one mistake in a form, tied to its control by ID.
+type field struct {
+	ID, Message string
+}
+
+func (s *Shop) render(w http.ResponseWriter, r *http.Request, name string, status int, v any) {
+	var b strings.Builder
+	if err := s.pages[name].ExecuteTemplate(&b, "layout.html", v); err != nil {
+		s.cfg.Log.Error("shop: render", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+type problemPage struct {
+	page
+	Heading, Text string
+}
+
+func (s *Shop) problem(w http.ResponseWriter, r *http.Request, status int, heading, text string) {
+	s.render(w, r, "problem", status, problemPage{page: page{Title: heading}, Heading: heading, Text: text})
+}
+
+// fail answers an error of the box office in plain words.
+func (s *Shop) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch fault.KindOf(err) {
+	case fault.NotFound:
+		s.problem(w, r, http.StatusNotFound, "Not found", fault.As(err).Message+". Check the link you followed.")
+	case fault.Unavailable:
+		w.Header().Set("Retry-After", "1")
+		s.problem(w, r, http.StatusServiceUnavailable, "Busy right now",
+			"We could not do that just now. Nothing was lost: go back and try again in a moment.")
+	default:
+		if fe := fault.As(err); fe != nil && fe.Kind != fault.Internal {
+			s.problem(w, r, http.StatusConflict, "That did not work", fe.Message+".")
+			return
+		}
+		s.cfg.Log.Error("shop: request failed", "path", r.URL.Path, "err", err)
+		s.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side",
+			"Please try again. If it keeps happening, contact the organizer.")
+	}
+}
+
+func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, "home", http.StatusOK, struct{ page }{page{Title: "Tickets"}})
+}
+
+// publicView returns the view of an event buyers may see.
+func (s *Shop) publicView(r *http.Request) (*boxoffice.View, error) {
+	evID := r.PathValue("event_id")
+	if !id.Valid(evID, "ev", id.Short) {
+		return nil, fault.New(fault.NotFound, "There is no such event")
+	}
+	v, err := s.cfg.Offices.View(r.Context(), evID)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil || v.Event.Status == boxoffice.Draft {
+		return nil, fault.New(fault.NotFound, "There is no such event")
+	}
+	return v, nil
+}
+
+// when formats t in the event's time zone.
+func when(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("Monday 2 January 2006, 15:04")
+}
+
+// clockTime formats t as a time of day in the event's time zone.
+func clockTime(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("15:04")
+}
+
+// minutes says a duration in words a buyer reads at a glance: "1 minute",
+// "10 minutes", "5 hours", "3 days" (rounded up).
+func minutes(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.Itoa(n) + " " + unit + "s"
+	}
+	switch {
+	case d >= 48*time.Hour:
+		return plural(int((d+24*time.Hour-1)/(24*time.Hour)), "day")
+	case d >= 2*time.Hour:
+		return plural(int((d+time.Hour-1)/time.Hour), "hour")
+	}
+	return plural(max(1, int((d+time.Minute-1)/time.Minute)), "minute")
+}
+
+func see(w http.ResponseWriter, r *http.Request, path string) {
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}
+
+var errBadForm = errors.New("shop: the form could not be read")
+
+// parseForm reads a posted form of at most 64 KiB.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("%w: %v", errBadForm, err)
+	}
+	return nil
+}
