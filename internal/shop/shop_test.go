@@ -1,0 +1,269 @@
+package shop
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/office"
+)
+
+var formT0 = time.Date(2030, 3, 1, 12, 0, 0, 0, time.UTC)
+
+const formOrg = "or_aaaaaaaaaaaaaaaaaaaa"
+
+// formStack is the shop on a box office with a fake clock, served over
+// HTTP, and a client that does not follow redirects: each form post's 303
+// is checked.
+type formStack struct {
+	t                   *testing.T
+	clk                 *clock.Fake
+	m                   *office.Manager
+	srv                 *httptest.Server
+	http                *http.Client
+	ev                  string
+	standing, seat, vip string // 35.00 EUR; 59.00 EUR with attendee names; free
+}
+
+func newFormStack(t *testing.T, capacity int) *formStack {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &formStack{t: t, clk: clock.NewFake(formT0)}
+	s.m = office.NewManager(ledger.NewMemory(), s.clk, office.Local{}, log, office.Config{})
+	started, done := make(chan struct{}), make(chan struct{})
+	go func() { s.m.Run(ctx, started); close(done) }()
+	<-started
+	s.srv = httptest.NewServer(New(Config{Offices: s.m, Clock: s.clk, Log: log}))
+	t.Cleanup(func() { s.srv.Close(); cancel(); <-done })
+	s.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	s.ev, s.standing, s.seat, s.vip = id.New("ev", id.Short), id.New("tt", id.Short), id.New("tt", id.Short), id.New("tt", id.Short)
+	eur := func(c int64) boxoffice.Money { return boxoffice.Money{Amount: c, Currency: "EUR"} }
+	for _, c := range []boxoffice.Command{
+		&boxoffice.CreateEvent{OrganizerID: formOrg, EventID: s.ev, Currency: "EUR", Details: boxoffice.EventDetails{
+			Name: "Spring <Concert>", Venue: "Town Hall", TimeZone: "Europe/Vienna", StartsAt: formT0.Add(48 * time.Hour),
+			EndsAt: formT0.Add(51 * time.Hour), PaymentSettings: boxoffice.PaymentSettings{
+				ManualPaymentInstructions: "IBAN AT61 1904 3002 3457 3201"}}},
+		&boxoffice.CreateTicketType{OrganizerID: formOrg, TicketTypeID: s.standing, Details: boxoffice.TicketTypeDetails{
+			Name: "Standing", Price: eur(3500), MaxPerHold: 6}},
+		&boxoffice.CreateTicketType{OrganizerID: formOrg, TicketTypeID: s.seat, Details: boxoffice.TicketTypeDetails{
+			Name: "Seated", Price: eur(5900), MaxPerHold: 4, AttendeeNames: true}},
+		&boxoffice.CreateTicketType{OrganizerID: formOrg, TicketTypeID: s.vip, Details: boxoffice.TicketTypeDetails{
+			Name: "Guest list", Price: eur(0), MaxPerHold: 2}},
+		&boxoffice.CreateQuota{OrganizerID: formOrg, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+			Name: "Hall", Capacity: capacity, TicketTypeIDs: []string{s.standing, s.seat, s.vip}}},
+		&boxoffice.ChangeStatus{OrganizerID: formOrg, Status: boxoffice.OnSale},
+	} {
+		if _, err := s.m.Do(ctx, s.ev, c, nil); err != nil {
+			t.Fatalf("%T: %v", c, err)
+		}
+	}
+	return s
+}
+
+type formResponse struct {
+	status   int
+	location string
+	body     string
+	header   http.Header
+}
+
+func (s *formStack) get(path string) formResponse {
+	s.t.Helper()
+	return s.send("GET", path, nil)
+}
+
+func (s *formStack) post(path string, form url.Values) formResponse {
+	s.t.Helper()
+	return s.send("POST", path, form)
+}
+
+func (s *formStack) send(method, path string, form url.Values) formResponse {
+	s.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, s.srv.URL+path, body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return formResponse{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b), header: resp.Header}
+}
+
+// want checks the status and that the body has every string.
+func (r formResponse) want(t *testing.T, status int, has ...string) formResponse {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d\n%s", r.status, status, r.body)
+	}
+	for _, h := range has {
+		if !strings.Contains(r.body, h) {
+			t.Fatalf("the page lacks %q:\n%s", h, r.body)
+		}
+	}
+	return r
+}
+
+// holdTickets posts quantities on the event page and returns the checkout path.
+func (s *formStack) holdTickets(form url.Values) string {
+	s.t.Helper()
+	r := s.post("/events/"+s.ev+"/hold", form)
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/events/"+s.ev+"/checkout/ho_") {
+		s.t.Fatalf("hold: %d %q\n%s", r.status, r.location, r.body)
+	}
+	return r.location
+}
+
+func TestEventPage(t *testing.T) {
+	s := newFormStack(t, 100)
+	r := s.get("/events/" + s.ev).want(t, 200, `<html lang="en">`, "<h1>Spring &lt;Concert&gt;</h1>",
+		"Sunday 3 March 2030, 13:00", "35.00 EUR", "Free", `<label for="qty-`+s.standing+`">Number of Standing tickets</label>`,
+		`aria-describedby="qty-`+s.standing+`-state"`, `<main id="main"`, `href="#main"`)
+	for name, want := range map[string]string{
+		"Content-Security-Policy": "default-src 'self'", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+	} {
+		if !strings.Contains(r.header.Get(name), want) {
+			t.Errorf("%s: %q", name, r.header.Get(name))
+		}
+	}
+	s.get("/events/ev_aaaaaaaaaaaaaaaaaaaa").want(t, 404, "Not found")
+	s.get("/events/not-an-id").want(t, 404)
+	s.get("/nowhere").want(t, 404, "There is no page at this address")
+	s.get("/assets/shop.css").want(t, 200, "--focus")
+}
+
+func TestHoldForm(t *testing.T) {
+	s := newFormStack(t, 3)
+	ev := "/events/" + s.ev
+	// Nothing chosen: the summary links to the first control, which is tied
+	// to its message.
+	s.post(ev+"/hold", url.Values{}).want(t, 422, `id="error-summary"`, `href="#qty-`+s.standing+`"`,
+		"Choose how many tickets you want.", `aria-invalid="true"`, `<title>Error: `)
+	s.post(ev+"/hold", url.Values{"qty." + s.standing: {"abc"}}).want(t, 422, "Choose a number of tickets from the list.")
+	// The same form sent twice is one hold.
+	form := url.Values{"qty." + s.standing: {"2"}, "nonce": {"0123456789abcdef0123456789abcdef"}}
+	if a, b := s.holdTickets(form), s.holdTickets(form); a != b {
+		t.Fatalf("a repeated form made two holds: %s, %s", a, b)
+	}
+	// Sold out while choosing: one ticket left.
+	s.post(ev+"/hold", url.Values{"qty." + s.standing: {"2"}}).want(t, 409, "Only 1 ticket is left.", `id="error-summary"`)
+	s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+	s.post(ev+"/hold", url.Values{"qty." + s.standing: {"1"}}).want(t, 409, "Sold out while you were choosing.")
+	s.get(ev).want(t, 200, "Sold out")
+}
+
+func TestCheckoutToOrder(t *testing.T) {
+	s := newFormStack(t, 100)
+	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}, "qty." + s.seat: {"2"}})
+	s.get(checkout).want(t, 200, "We hold these tickets for you until <strong>13:10</strong>", "about 10 minutes",
+		`data-expires-at="2030-03-01T12:10:00Z"`, `aria-live="polite"`, "153.00 EUR",
+		"Name on ticket 2 (Seated, 1 of 2)", `<legend>How do you want to pay?</legend>`, `/assets/shop.js`)
+	// Mistakes are listed and tied to their fields.
+	r := s.post(checkout, url.Values{"email": {"zoe@example.com"}, "provider": {"manual"}}).want(t, 422,
+		`href="#name"`, "Enter your name.", `href="#attendee-2"`, "Enter the name of the person this ticket is for.")
+	if !regexp.MustCompile(`id="name"[^>]*aria-invalid="true" aria-describedby="name-error"`).MatchString(r.body) {
+		t.Fatalf("the name field is not tied to its error:\n%s", r.body)
+	}
+	details := url.Values{"name": {"Zoë Łukasiewicz"}, "email": {"not an address"}, "provider": {"manual"},
+		"attendee-1": {""}, "attendee-2": {"Ada"}, "attendee-3": {"Grace"}}
+	s.post(checkout, details).want(t, 422, "Enter an e-mail address like name@example.com.", `value="Zoë Łukasiewicz"`)
+	details.Set("email", "zoe@example.com")
+	r = s.post(checkout, details)
+	if r.status != http.StatusSeeOther || !strings.Contains(r.location, "/orders/ot_") {
+		t.Fatalf("place order: %d %q\n%s", r.status, r.location, r.body)
+	}
+	order := r.location
+	s.get(order).want(t, 200, "Waiting for payment", "IBAN AT61 1904 3002 3457 3201", "Please pay by", "153.00 EUR",
+		`readonly value="http://127.0.0.1`)
+	// The checkout of an ordered hold leads to its order.
+	if r := s.get(checkout); r.status != http.StatusSeeOther || r.location != order {
+		t.Fatalf("checkout after ordering: %d %q", r.status, r.location)
+	}
+	// Paid by hand: the tickets appear with their QR codes.
+	orderID := regexp.MustCompile(`od_[a-z2-7]{20}`).FindString(s.get(order).body)
+	if _, err := s.m.Do(context.Background(), s.ev, &boxoffice.RecordPayment{OrderID: orderID, OrganizerID: formOrg,
+		Provider: boxoffice.ProviderManual}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.get(order).want(t, 200, "Your order is confirmed", "Ticket 2: Seated", "For Ada", `/qr.svg" alt="QR code of ticket 2, Seated, for Ada"`,
+		"Download all tickets (PDF)")
+	// A link cut short or made up is not found, in plain words.
+	s.get(order[:len(order)-1] + "a").want(t, 404, "This order link is not right")
+	s.get("/events/" + s.ev + "/orders/ot_short").want(t, 404)
+}
+
+func TestFreeOrderIsConfirmedAtOnce(t *testing.T) {
+	s := newFormStack(t, 100)
+	checkout := s.holdTickets(url.Values{"qty." + s.vip: {"2"}})
+	s.get(checkout).want(t, 200, "Get my free tickets")
+	r := s.post(checkout, url.Values{"name": {"Guest"}, "email": {"guest@example.com"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("free order: %d\n%s", r.status, r.body)
+	}
+	s.get(r.location).want(t, 200, "Your tickets", "Ticket 1: Guest list", "Ticket 2: Guest list", "Paid")
+}
+
+func TestExpiredAndReleasedHolds(t *testing.T) {
+	s := newFormStack(t, 2)
+	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"2"}})
+	s.clk.Advance(11 * time.Minute)
+	eventually(t, func() bool { return strings.Contains(s.get(checkout).body, "Your hold has ended") })
+	s.get(checkout).want(t, 200, "these tickets are still available", "Hold them again", `name="qty.`+s.standing+`" value="2"`)
+	// Posting the form of an expired hold shows the same, not an error.
+	s.post(checkout, url.Values{"name": {"A"}, "email": {"a@example.com"}, "provider": {"manual"}}).want(t, 200, "Your hold has ended")
+	// Someone else takes the seats: the page says so.
+	s.holdTickets(url.Values{"qty." + s.standing: {"2"}})
+	s.get(checkout).want(t, 200, "have been sold meanwhile")
+	// Releasing gives the tickets back and says so.
+	s.clk.Advance(11 * time.Minute)
+	eventually(t, func() bool { return !strings.Contains(s.get("/events/"+s.ev).body, "Sold out") })
+	mine := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+	r := s.post(mine+"/release", url.Values{})
+	if r.status != http.StatusSeeOther || r.location != "/events/"+s.ev+"?released=1" {
+		t.Fatalf("release: %d %q", r.status, r.location)
+	}
+	s.get(r.location).want(t, 200, "Your tickets were released.")
+}
+
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestMinutes(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Second: "1 minute", time.Minute: "1 minute", 10*time.Minute - time.Second: "10 minutes",
+		119 * time.Minute: "119 minutes", 3 * time.Hour: "3 hours", 72 * time.Hour: "3 days", 0: "1 minute",
+	} {
+		if got := minutes(d); got != want {
+			t.Errorf("minutes(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
