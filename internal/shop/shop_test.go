@@ -137,7 +137,7 @@ func (s *formStack) holdTickets(form url.Values) string {
 
 func TestEventPage(t *testing.T) {
 	s := newFormStack(t, 100)
-	r := s.get("/events/" + s.ev).want(t, 200, `<html lang="en">`, "<h1>Spring &lt;Concert&gt;</h1>",
+	r := s.get("/events/"+s.ev).want(t, 200, `<html lang="en">`, "<h1>Spring &lt;Concert&gt;</h1>",
 		"Sunday 3 March 2030, 13:00", "35.00 EUR", "Free", `<label for="qty-`+s.standing+`">Number of Standing tickets</label>`,
 		`aria-describedby="qty-`+s.standing+`-state"`, `<main id="main"`, `href="#main"`)
 	for name, want := range map[string]string{
@@ -209,8 +209,8 @@ func TestCheckoutToOrder(t *testing.T) {
 	s.get(order).want(t, 200, "Your order is confirmed", "Ticket 2: Seated", "For Ada", `/qr.svg" alt="QR code of ticket 2, Seated, for Ada"`,
 		"Download all tickets (PDF)")
 	// A link cut short or made up is not found, in plain words.
-	s.get(order[:len(order)-1] + "a").want(t, 404, "This order link is not right")
-	s.get("/events/" + s.ev + "/orders/ot_short").want(t, 404)
+	s.get(order[:len(order)-1]+"a").want(t, 404, "This order link is not right")
+	s.get("/events/"+s.ev+"/orders/ot_short").want(t, 404)
 }
 
 func TestFreeOrderIsConfirmedAtOnce(t *testing.T) {
