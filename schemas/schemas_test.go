@@ -371,6 +371,7 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 			{TicketTypeID: vip, Quantity: 1}}, ExpiresAt: at.Add(10 * time.Minute), Idem: publicIdem},
 		&boxoffice.HoldCreated{HoldID: expired, Items: []boxoffice.Item{{TicketTypeID: vip, Quantity: 1}},
 			ExpiresAt: at.Add(10 * time.Minute)},
+		&boxoffice.HoldExtended{HoldID: expired, ExpiresAt: at.Add(15 * time.Minute)},
 		&boxoffice.HoldReleased{HoldID: released},
 		&boxoffice.HoldExpired{HoldID: expired},
 	}
@@ -1018,7 +1019,7 @@ func TestWrongEnvelopeRejected(t *testing.T) {
 		{"other CloudEvents version", "admit.hold.created.v1",
 			func(b []map[string]any) any { b[0]["specversion"] = "0.3"; return b }, failure{"/0/specversion", "const"}},
 		{"unknown type", "admit.hold.created.v1",
-			func(b []map[string]any) any { b[0]["type"] = "admit.hold.extended.v1"; return b }, failure{"/0/type", "enum"}},
+			func(b []map[string]any) any { b[0]["type"] = "admit.hold.renewed.v1"; return b }, failure{"/0/type", "enum"}},
 		{"hold about the event", "admit.hold.created.v1",
 			func(b []map[string]any) any { b[0]["subject"] = "event"; return b }, failure{"/0/subject", "pattern"}},
 		{"hold in an organizer's ledger", "admit.hold.created.v1",

@@ -220,3 +220,26 @@ func TestOrderTour(t *testing.T) {
 		}
 	}
 }
+
+// TestExtendHold: a buyer asks for more time; the hold lasts the event's
+// hold time from then, ten times at most.
+func TestExtendHold(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	c := newClient(t, a.url, a.token)
+	pub := newClient(t, a.url, "")
+	evID, ttID := setupEvent(c, 10)
+	h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds",
+		map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
+	path := "/api/v1/public/events/" + evID + "/holds/" + h["id"].(string)
+	first, _ := time.Parse(time.RFC3339Nano, h["expires_at"].(string))
+	for i := 1; i <= 10; i++ {
+		e := pub.must(200, "POST", path+"/extend", nil)
+		at, _ := time.Parse(time.RFC3339Nano, e["expires_at"].(string))
+		if e["extended"].(float64) != float64(i) || !at.After(first) {
+			t.Fatalf("extension %d: %v", i, e)
+		}
+	}
+	if r := pub.do("POST", path+"/extend", nil); r.status != 409 || r.json(t)["code"] != "conflict" {
+		t.Fatalf("an 11th extension: %d %s", r.status, r.body)
+	}
+}

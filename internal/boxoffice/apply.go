@@ -17,6 +17,13 @@ func Apply(s *State, e Entry, at time.Time) error {
 		return s.endHold(e.HoldID, Released, at)
 	case *HoldExpired:
 		return s.endHold(e.HoldID, Expired, at)
+	case *HoldExtended:
+		h := s.Holds[e.HoldID]
+		if h == nil || h.Status != Active {
+			return fmt.Errorf("boxoffice: apply %s: hold %s is not active", e.Type(), e.HoldID)
+		}
+		h.ExpiresAt = e.ExpiresAt
+		h.Extended++
 	case *EventCreated:
 		if s.Event != nil {
 			return fmt.Errorf("boxoffice: apply %s: event %s exists", e.Type(), e.EventID)

@@ -111,6 +111,15 @@ type CreateHold struct {
 	Idem   *IdemStamp
 }
 
+// ExtendHold gives an active hold the event's hold time again, from now: the
+// buyer asked for more time (WCAG 2.2.1). At most MaxHoldExtensions times.
+type ExtendHold struct {
+	HoldID string
+}
+
+// MaxHoldExtensions is how many times a hold can be extended.
+const MaxHoldExtensions = 10
+
 // ReleaseHold gives a hold's capacity back before it expires.
 type ReleaseHold struct {
 	HoldID string
@@ -125,3 +134,4 @@ func (*CreateQuota) command()      {}
 func (*UpdateQuota) command()      {}
 func (*CreateHold) command()       {}
 func (*ReleaseHold) command()      {}
+func (*ExtendHold) command()       {}

@@ -26,6 +26,8 @@ func Decide(s *State, cmd Command, now time.Time) (Decision, error) {
 		return s.decideCreateHold(c, now)
 	case *ReleaseHold:
 		return s.decideReleaseHold(c, now)
+	case *ExtendHold:
+		return s.decideExtendHold(c, now)
 	case *CreateEvent:
 		return s.decideCreateEvent(c, now)
 	case *UpdateEvent:
@@ -81,6 +83,8 @@ func Expiry(e Entry) (holdID string, at time.Time, ok bool) {
 		return e.HoldID, e.ExpiresAt, true
 	case *OrderPlaced:
 		return e.HoldID, e.PayBy, true
+	case *HoldExtended:
+		return e.HoldID, e.ExpiresAt, true
 	}
 	return "", time.Time{}, false
 }
@@ -611,4 +615,25 @@ func (s *State) decideReleaseHold(c *ReleaseHold, now time.Time) (Decision, erro
 		return Decision{}, fault.New(fault.HoldExpired, "the hold expired at %s", h.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return one(&HoldReleased{HoldID: h.ID}, h.ID)
+}
+
+func (s *State) decideExtendHold(c *ExtendHold, now time.Time) (Decision, error) {
+	h := s.Holds[c.HoldID]
+	switch {
+	case h == nil:
+		return Decision{}, fault.New(fault.NotFound, "hold not found")
+	case h.OrderID != "":
+		return Decision{}, fault.Coded(fault.Conflict, "hold-ordered", "this hold became order %s", h.OrderID)
+	case h.Status != Active || !now.Before(h.ExpiresAt):
+		return Decision{}, fault.New(fault.HoldExpired, "the hold expired at %s", h.ExpiresAt.UTC().Format(time.RFC3339))
+	case h.Extended >= MaxHoldExtensions:
+		return Decision{}, fault.New(fault.Conflict, "this hold was extended %d times already, the most it can be", h.Extended)
+	case s.Event.Status == Cancelled:
+		return Decision{}, fault.New(fault.Conflict, "the event is cancelled")
+	}
+	until := now.Add(time.Duration(s.Event.HoldTTLSeconds) * time.Second)
+	if !until.After(h.ExpiresAt) {
+		return Decision{Ref: h.ID, Replayed: true}, nil // it lasts longer already
+	}
+	return one(&HoldExtended{HoldID: h.ID, ExpiresAt: until}, h.ID)
 }

@@ -222,6 +222,10 @@ func (snap *snapshot) marshal(prefix []byte) ([]byte, bool) {
 				buf = append(buf, `,"order_id":`...)
 				buf = appendJSONString(buf, h.OrderID)
 			}
+			if h.Extended != 0 {
+				buf = append(buf, `,"extended":`...)
+				buf = strconv.AppendInt(buf, int64(h.Extended), 10)
+			}
 			buf = append(buf, '}')
 		}
 		buf = append(buf, ']')

@@ -129,6 +129,13 @@ type HoldReleased struct {
 	HoldID string `json:"hold_id"`
 }
 
+// HoldExtended: the buyer asked for more time; the hold now lasts until
+// ExpiresAt.
+type HoldExtended struct {
+	HoldID    string    `json:"hold_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // HoldExpired: the hold's time ran out and its capacity is free again.
 type HoldExpired struct {
 	HoldID string `json:"hold_id"`
@@ -144,6 +151,7 @@ func (*QuotaUpdated) Type() string       { return "admit.quota.updated.v1" }
 func (*HoldCreated) Type() string        { return typeHoldCreated }
 func (*HoldReleased) Type() string       { return typeHoldReleased }
 func (*HoldExpired) Type() string        { return typeHoldExpired }
+func (*HoldExtended) Type() string       { return "admit.hold.extended.v1" }
 
 // The types of the entries EncodeBatch writes without encoding/json.
 const (
@@ -162,6 +170,7 @@ func (e *QuotaUpdated) Subject() string       { return "quotas/" + e.QuotaID }
 func (e *HoldCreated) Subject() string        { return "holds/" + e.HoldID }
 func (e *HoldReleased) Subject() string       { return "holds/" + e.HoldID }
 func (e *HoldExpired) Subject() string        { return "holds/" + e.HoldID }
+func (e *HoldExtended) Subject() string       { return "holds/" + e.HoldID }
 
 // EntryTypes lists a new zero value of every entry type, by CloudEvents type.
 var entryTypes = map[string]func() Entry{
@@ -175,6 +184,7 @@ var entryTypes = map[string]func() Entry{
 	typeHoldCreated:                 func() Entry { return new(HoldCreated) },
 	typeHoldReleased:                func() Entry { return new(HoldReleased) },
 	typeHoldExpired:                 func() Entry { return new(HoldExpired) },
+	"admit.hold.extended.v1":        func() Entry { return new(HoldExtended) },
 
 	"admit.order.placed.v1":           func() Entry { return new(OrderPlaced) },
 	"admit.order.paid.v1":             func() Entry { return new(OrderPaid) },

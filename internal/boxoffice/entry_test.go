@@ -31,6 +31,7 @@ func sampleEntries() []Entry {
 		&HoldCreated{HoldID: "h1", Items: []Item{item("ga", 2), item("vip", 1)}, ExpiresAt: t0.Add(10 * time.Minute), Idem: idem},
 		&HoldReleased{HoldID: "h1"},
 		&HoldExpired{HoldID: "h2"},
+		&HoldExtended{HoldID: "h1", ExpiresAt: t0.Add(20 * time.Minute)},
 		&OrderPlaced{OrderID: "o1", HoldID: "h1", Token: "tok", Buyer: Buyer{Name: "Zoë", Email: "zoe@example.com"},
 			Attendees: []string{"Zoë", "Ada", "Bo"}, Lines: []OrderLine{{TicketTypeID: "ga", Name: "Standing", Quantity: 2,
 				UnitPrice: Money{2500, "EUR"}, Amount: Money{5000, "EUR"}}}, Total: Money{5000, "EUR"},
@@ -66,6 +67,7 @@ var wantSubjects = map[string]string{
 	"admit.hold.created.v1":         "holds/h1",
 	"admit.hold.released.v1":        "holds/h1",
 	"admit.hold.expired.v1":         "holds/h2",
+	"admit.hold.extended.v1":        "holds/h1",
 
 	"admit.order.placed.v1":           "orders/o1",
 	"admit.order.paid.v1":             "orders/o1",

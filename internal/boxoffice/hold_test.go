@@ -123,3 +123,39 @@ func TestHoldLifecycle(t *testing.T) {
 	}
 	checkInvariants(t, s)
 }
+
+// TestExtendHold: a buyer may ask for the hold's time again, from now, up
+// to MaxHoldExtensions times, while it is active and not an order.
+func TestExtendHold(t *testing.T) {
+	s := onSaleEvent(t)
+	must(t, s, hold("h1", item("ga", 2)), t0)
+	ttl := time.Duration(s.Event.HoldTTLSeconds) * time.Second
+	now := t0.Add(ttl - time.Minute)
+	d := must(t, s, &ExtendHold{HoldID: "h1"}, now)
+	if e, ok := d.Entries[0].(*HoldExtended); !ok || !e.ExpiresAt.Equal(now.Add(ttl)) {
+		t.Fatalf("entries %#v", d.Entries)
+	}
+	if h := s.Holds["h1"]; !h.ExpiresAt.Equal(now.Add(ttl)) || h.Extended != 1 {
+		t.Fatalf("hold %+v", h)
+	}
+	if holdID, at, ok := Expiry(d.Entries[0]); !ok || holdID != "h1" || !at.Equal(now.Add(ttl)) {
+		t.Fatal("Expiry does not see an extension")
+	}
+	// Asked again at once: it lasts that long already.
+	if d := must(t, s, &ExtendHold{HoldID: "h1"}, now); !d.Replayed {
+		t.Fatal("an extension that changes nothing is not a replay")
+	}
+	for i := 2; i <= MaxHoldExtensions; i++ {
+		now = now.Add(time.Minute)
+		must(t, s, &ExtendHold{HoldID: "h1"}, now)
+	}
+	_, err := Decide(s, &ExtendHold{HoldID: "h1"}, now.Add(time.Minute))
+	wantKind(t, err, fault.Conflict)
+	c := clone(t, s)
+	sameState(t, "snapshot of an extended hold", c, s)
+
+	_, err = Decide(s, &ExtendHold{HoldID: "h1"}, s.Holds["h1"].ExpiresAt)
+	wantKind(t, err, fault.HoldExpired)
+	_, err = Decide(s, &ExtendHold{HoldID: "nope"}, now)
+	wantKind(t, err, fault.NotFound)
+}

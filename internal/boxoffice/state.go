@@ -100,6 +100,7 @@ type Hold struct {
 	ExpiresAt time.Time  `json:"expires_at"`
 	EndedAt   time.Time  `json:"ended_at,omitzero"`  // when released, expired or converted
 	OrderID   string     `json:"order_id,omitempty"` // the order placed from it; it then lasts until the payment deadline
+	Extended  int        `json:"extended,omitempty"` // how many times the buyer asked for more time
 }
 
 // idemRecord remembers the outcome of a request made with an Idempotency-Key.

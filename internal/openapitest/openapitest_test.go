@@ -27,10 +27,10 @@ const (
 	holdRequest = `{"items":[{"ticket_type_id":"tt_a4m2zq7xk3wb5nrd6hfe","quantity":2}]}`
 	activeHold  = `{"id":"ho_p7w3kx2mq5zr4bn6hta3dfykqe","event_id":"ev_k3n7q2xw4bzm5rtd6fha","status":"active",` +
 		`"items":[{"ticket_type_id":"tt_a4m2zq7xk3wb5nrd6hfe","quantity":2}],"quantity":2,` +
-		`"created_at":"2027-03-01T08:00:03Z","expires_at":"2027-03-01T08:10:03Z"}`
+		`"created_at":"2027-03-01T08:00:03Z","expires_at":"2027-03-01T08:10:03Z","extended":0}`
 	releasedHold = `{"id":"ho_p7w3kx2mq5zr4bn6hta3dfykqe","event_id":"ev_k3n7q2xw4bzm5rtd6fha","status":"released",` +
 		`"items":[{"ticket_type_id":"tt_a4m2zq7xk3wb5nrd6hfe","quantity":2}],"quantity":2,` +
-		`"created_at":"2027-03-01T08:00:03Z","expires_at":"2027-03-01T08:10:03Z","released_at":"2027-03-01T08:04:41Z"}`
+		`"created_at":"2027-03-01T08:00:03Z","expires_at":"2027-03-01T08:10:03Z","released_at":"2027-03-01T08:04:41Z","extended":0}`
 	soldOut = `{"type":"` + problems + `sold-out","title":"Not enough tickets left","status":409,` +
 		`"detail":"not enough tickets left","instance":"` + holdsPath + `","code":"sold-out",` +
 		`"request_id":"5f0c9a7e21b4d3c8","available":[{"ticket_type_id":"tt_a4m2zq7xk3wb5nrd6hfe","available":1}]}`

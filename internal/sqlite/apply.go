@@ -44,6 +44,7 @@ const (
 	stInsertQuotaTicketType
 	stInsertHold
 	stEndHold
+	stExtendHold
 	stOrderHold
 	stInsertOrder
 	stOrderStatus
@@ -94,7 +95,8 @@ var stmtSQL = [numStmts]string{
 	stInsertQuotaTicketType: `INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES (?, ?)`,
 	stInsertHold: `INSERT INTO holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at)
 		VALUES (?, ?, 'active', ?, ?, ?, ?, NULL)`,
-	stEndHold: `UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
+	stEndHold:    `UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
+	stExtendHold: `UPDATE holds SET expires_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
 
 	// A hold becomes one order at most, and lasts until its payment deadline.
 	stOrderHold: `UPDATE holds SET expires_at = ?, order_id = ?
@@ -454,6 +456,8 @@ func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) 
 		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Released), ts, e.HoldID, eventID)
 	case *boxoffice.HoldExpired:
 		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Expired), ts, e.HoldID, eventID)
+	case *boxoffice.HoldExtended:
+		return p.execOne("active hold "+e.HoldID, stExtendHold, p.formatTime(e.ExpiresAt), e.HoldID, eventID)
 	case *boxoffice.EventCreated:
 		if e.EventID != eventID {
 			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)

@@ -54,7 +54,8 @@ func everyEntry(b *book) uint64 {
 			{TicketTypeID: "tt_a", Quantity: 2}, {TicketTypeID: "tt_b", Quantity: 1}}},
 		&boxoffice.HoldCreated{HoldID: "ho_2", ExpiresAt: at(606), Items: []boxoffice.Item{{TicketTypeID: "tt_b", Quantity: 3}}},
 		&boxoffice.HoldCreated{HoldID: "ho_3", ExpiresAt: at(606), Items: []boxoffice.Item{{TicketTypeID: "tt_a", Quantity: 1}}})
-	b.event("ev_1", at(7), &boxoffice.HoldReleased{HoldID: "ho_1"}, &boxoffice.HoldExpired{HoldID: "ho_2"})
+	b.event("ev_1", at(7), &boxoffice.HoldReleased{HoldID: "ho_1"}, &boxoffice.HoldExpired{HoldID: "ho_2"},
+		&boxoffice.HoldExtended{HoldID: "ho_3", ExpiresAt: at(907)})
 	everyOrderEntry(b)
 	return b.raw("ledger.other.x", []byte("not for the read model"))
 }
@@ -162,7 +163,7 @@ table holds (id, event_id, status, quantity, items, created_at, expires_at, ende
 "ho_1" | "ev_1" | "released" | 3 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":2},{\"ticket_type_id\":\"tt_b\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | "2026-11-22T10:00:07.500000000Z" | NULL
 "ho_2" | "ev_1" | "expired" | 3 | "[{\"ticket_type_id\":\"tt_b\",\"quantity\":3}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | "2026-11-22T10:00:07.500000000Z" | NULL
 "ho_222dynlcqsgvfy7wadkwzbwmls" | "ev_1" | "released" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:08.500000000Z" | "2026-11-23T10:00:09.500000000Z" | "2026-11-22T10:00:11.500000000Z" | "or_grj5s3lalto2exjxgxbl"
-"ho_3" | "ev_1" | "active" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:10:06.500000000Z" | NULL | NULL
+"ho_3" | "ev_1" | "active" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:06.500000000Z" | "2026-11-22T10:15:07.500000000Z" | NULL | NULL
 "ho_mewsjcwfwfy5rrj5x4tsdr5kmw" | "ev_1" | "expired" | 1 | "[{\"ticket_type_id\":\"tt_a\",\"quantity\":1}]" | "2026-11-22T10:00:08.500000000Z" | "2026-11-22T10:20:09.500000000Z" | "2026-11-22T10:00:11.500000000Z" | "or_r3o4ilpt2bh37jh34d5r"
 "ho_r2aracwo22jaq5rhedstm3erxv" | "ev_1" | "converted" | 2 | "[{\"ticket_type_id\":\"tt_b\",\"quantity\":2}]" | "2026-11-22T10:00:08.500000000Z" | "2026-11-22T10:20:09.500000000Z" | "2026-11-22T10:00:10.500000000Z" | "or_qauhrakcae4erq4wz47t"
 table orders (id, event_id, hold_id, token, status, provider, buyer_name, buyer_email, attendees, lines, total_amount, currency, refunded_amount, quantity, payment_intent_id, created_at, pay_by, paid_at, ended_at, reason, updated_at)

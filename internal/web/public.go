@@ -166,3 +166,18 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
 	res.Replayed = false // releasing twice is not an Idempotency-Key replay
 	return s.writeResult(w, http.StatusOK, res, "", res.Value)
 }
+
+// extendHold gives the hold the event's hold time again, from now.
+func (s *Server) extendHold(w http.ResponseWriter, r *http.Request) error {
+	evID, holdID, err := holdPath(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.offices.Do(r.Context(), evID, &boxoffice.ExtendHold{HoldID: holdID},
+		func(st *boxoffice.State, d boxoffice.Decision) any { return holdOf(evID, st.Holds[d.Ref]) })
+	if err != nil {
+		return err
+	}
+	res.Replayed = false // an extension that changes nothing is not an Idempotency-Key replay
+	return s.writeResult(w, http.StatusOK, res, "", res.Value)
+}

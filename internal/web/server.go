@@ -136,6 +136,7 @@ func (s *Server) routes() {
 	handle("POST", "/api/v1/public/events/{event_id}/holds", s.createHold)
 	handle("GET", "/api/v1/public/events/{event_id}/holds/{hold_id}", s.getHold)
 	handle("DELETE", "/api/v1/public/events/{event_id}/holds/{hold_id}", s.releaseHold)
+	handle("POST", "/api/v1/public/events/{event_id}/holds/{hold_id}/extend", s.extendHold)
 	handle("POST", "/api/v1/public/events/{event_id}/orders", s.createOrder)
 	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}", s.publicOrder)
 	handle("GET", "/api/v1/public/events/{event_id}/orders/{token}/tickets.pdf", s.ticketsPDF)

@@ -144,6 +144,7 @@ type holdJSON struct {
 	// ConvertedAt: when its order was paid and the held tickets sold.
 	ConvertedAt *time.Time `json:"converted_at,omitempty"`
 	OrderID     string     `json:"order_id,omitempty"`
+	Extended    int        `json:"extended"` // times the buyer asked for more time; at most 10
 }
 
 type organizerJSON struct {
@@ -254,7 +255,7 @@ func holdOf(eventID string, h *boxoffice.Hold) holdJSON {
 	case boxoffice.Converted:
 		out.ConvertedAt = optTime(h.EndedAt)
 	}
-	out.OrderID = h.OrderID
+	out.OrderID, out.Extended = h.OrderID, h.Extended
 	return out
 }
 
