@@ -53,6 +53,7 @@ type checkoutPage struct {
 	AttendeesNeeded                  bool
 	Providers                        []provider
 	ProviderError                    string
+	CanExtend                        bool // the buyer may ask for more time
 }
 
 // expiredPage tells the buyer their hold ran out, and whether the same
@@ -132,7 +133,8 @@ func (s *Shop) checkoutView(h *heldNow) checkoutPage {
 	p := checkoutPage{page: page{Title: "Checkout: " + h.event.Name, Script: true}, EventID: h.event.ID,
 		EventName: h.event.Name, When: when(h.event.StartsAt, h.event.TimeZone), HoldID: h.hold.ID, Lines: lines,
 		Total: price(total), Free: total.Amount == 0, ExpiresAt: h.hold.ExpiresAt.UTC().Format(time.RFC3339),
-		ExpiresClock: clockTime(h.hold.ExpiresAt, h.event.TimeZone), Left: minutes(h.hold.ExpiresAt.Sub(now))}
+		ExpiresClock: clockTime(h.hold.ExpiresAt, h.event.TimeZone), Left: minutes(h.hold.ExpiresAt.Sub(now)),
+		CanExtend: h.hold.Extended < boxoffice.MaxHoldExtensions}
 	n := 0
 	for _, it := range h.hold.Items {
 		tt := h.types[it.TicketTypeID]
@@ -186,7 +188,37 @@ func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
 		s.renderExpired(w, r, h)
 		return
 	}
-	s.render(w, r, "checkout", http.StatusOK, s.checkoutView(h))
+	p := s.checkoutView(h)
+	if r.URL.Query().Get("extended") == "1" {
+		p.Notice = "You have more time: your tickets are held until " + p.ExpiresClock + "."
+	}
+	s.render(w, r, "checkout", http.StatusOK, p)
+}
+
+// extend asks for more time for the hold.
+func (s *Shop) extend(w http.ResponseWriter, r *http.Request) {
+	h, err := s.readHold(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	path := "/events/" + h.event.ID + "/checkout/" + h.hold.ID
+	_, err = s.cfg.Offices.Do(r.Context(), h.event.ID, &boxoffice.ExtendHold{HoldID: h.hold.ID}, nil)
+	switch fault.KindOf(err) {
+	case fault.HoldExpired:
+		see(w, r, path)
+		return
+	case fault.Conflict:
+		p := s.checkoutView(h)
+		p.Notice = "You cannot get more time for these tickets: " + fault.As(err).Message + "."
+		s.render(w, r, "checkout", http.StatusConflict, p)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	see(w, r, path+"?extended=1")
 }
 
 func (s *Shop) renderExpired(w http.ResponseWriter, r *http.Request, h *heldNow) {

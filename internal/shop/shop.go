@@ -64,6 +64,7 @@ func New(c Config) *Shop {
 	s.mux.HandleFunc("GET /events/{event_id}/checkout/{hold_id}", s.checkout)
 	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}", s.placeOrder)
 	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}/release", s.release)
+	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}/extend", s.extend)
 	s.mux.HandleFunc("GET /events/{event_id}/orders/{token}", s.orderPage)
 	assets, _ := fs.Sub(assetFS, "assets")
 	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))

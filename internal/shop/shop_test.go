@@ -267,3 +267,19 @@ func TestMinutes(t *testing.T) {
 		}
 	}
 }
+
+func TestMoreTime(t *testing.T) {
+	s := newFormStack(t, 10)
+	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+	s.clk.Advance(8 * time.Minute)
+	r := s.post(checkout+"/extend", url.Values{})
+	if r.status != http.StatusSeeOther || r.location != checkout+"?extended=1" {
+		t.Fatalf("extend: %d %q\n%s", r.status, r.location, r.body)
+	}
+	s.get(r.location).want(t, 200, "You have more time: your tickets are held until 13:18.", "until <strong>13:18</strong>")
+	for range boxoffice.MaxHoldExtensions - 1 {
+		s.clk.Advance(time.Minute)
+		s.post(checkout+"/extend", url.Values{})
+	}
+	s.post(checkout+"/extend", url.Values{}).want(t, 409, "You cannot get more time for these tickets")
+}
