@@ -114,6 +114,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"Stripe secret key (sk_test_… or sk_live_…): turns on card payments")
 	stripeWebhook := f.string("stripe-webhook-secret", "ADMIT_STRIPE_WEBHOOK_SECRET", "",
 		"Stripe webhook signing secret (whsec_…) of the endpoint /api/v1/webhooks/stripe")
+	stripePublishable := f.string("stripe-publishable-key", "ADMIT_STRIPE_PUBLISHABLE_KEY", "",
+		"Stripe publishable key (pk_…): the shop shows Stripe's Payment Element on card orders")
 	stripeBase := f.string("stripe-api-base", "ADMIT_STRIPE_API_BASE", "",
 		"Stripe API URL; empty for Stripe's own (set it to a stripe-mock to try card payments offline)")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
@@ -195,8 +197,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	var ready atomic.Bool
-	buyers := shop.New(shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, PublicURL: *publicURL,
-		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }})
+	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, PublicURL: *publicURL,
+		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }}
+	if gateway != nil && *stripePublishable != "" {
+		shopCfg.StripePublishableKey, shopCfg.ClientSecret = *stripePublishable, gateway.ClientSecret
+	}
+	buyers := shop.New(shopCfg)
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns,
 		Ready: func(context.Context) error {

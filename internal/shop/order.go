@@ -20,6 +20,8 @@ type orderPage struct {
 	BuyerName, BuyerEmail           string
 	Instructions, PayBy             string // a manual order awaiting payment
 	CardPending                     bool   // a card order awaiting payment
+	PaymentIntentID                 string // its Stripe PaymentIntent, once made
+	StripeKey, ClientSecret         string // for Stripe's Payment Element, when configured
 	Reason                          string
 	Tickets                         []ticketRow
 	PDF                             string
@@ -71,6 +73,14 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Link = base + p.Link
+	if p.CardPending && p.PaymentIntentID != "" && s.cfg.StripePublishableKey != "" && s.cfg.ClientSecret != nil {
+		secret, err := s.cfg.ClientSecret(r.Context(), p.PaymentIntentID)
+		if err != nil {
+			s.cfg.Log.Warn("shop: no client secret for a card order", "payment_intent", p.PaymentIntentID, "err", err)
+		} else {
+			p.StripeKey, p.ClientSecret, p.Script = s.cfg.StripePublishableKey, secret, true
+		}
+	}
 	s.render(w, r, "order", http.StatusOK, p)
 }
 
@@ -105,7 +115,7 @@ func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
 			}
 			p.PayBy = when(o.PayBy, ev.TimeZone)
 		case boxoffice.ProviderStripe:
-			p.CardPending, p.PayBy = true, when(o.PayBy, ev.TimeZone)
+			p.CardPending, p.PayBy, p.PaymentIntentID = true, when(o.PayBy, ev.TimeZone), o.PaymentIntentID
 		}
 	}
 	valid := 0

@@ -46,6 +46,11 @@ type Config struct {
 	// PublicURL is where buyers reach admit, for the order link shown to
 	// them; "" takes the request's host.
 	PublicURL string
+	// StripePublishableKey (pk_…), with ClientSecret, puts Stripe's Payment
+	// Element on a card order's page; without them the page says how to
+	// get help.
+	StripePublishableKey string
+	ClientSecret         func(ctx context.Context, paymentIntentID string) (string, error)
 }
 
 // Shop is an http.Handler; safe for concurrent use.
@@ -53,11 +58,21 @@ type Shop struct {
 	cfg   Config
 	mux   *http.ServeMux
 	pages map[string]*template.Template
+	csp   string // the Content-Security-Policy of every answer
 }
 
 // New returns the shop.
 func New(c Config) *Shop {
-	s := &Shop{cfg: c, mux: http.NewServeMux(), pages: parsePages()}
+	s := &Shop{cfg: c, mux: http.NewServeMux(), pages: parsePages(),
+		csp: "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; " +
+			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"}
+	if c.StripePublishableKey != "" {
+		// Stripe.js and its Payment Element, as Stripe documents for a CSP.
+		s.csp = "default-src 'self'; img-src 'self' data: https://*.stripe.com; " +
+			"script-src 'self' https://js.stripe.com; style-src 'self'; " +
+			"frame-src https://js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; " +
+			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+	}
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /events/{event_id}", s.eventPage)
 	s.mux.HandleFunc("POST /events/{event_id}/hold", s.hold)
@@ -92,8 +107,7 @@ func parsePages() map[string]*template.Template {
 // ServeHTTP sets the shop's security headers and routes the request.
 func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "+
-		"frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	h.Set("Content-Security-Policy", s.csp)
 	h.Set("Referrer-Policy", "no-referrer") // order links and hold ids are capabilities: never leak them
 	h.Set("X-Frame-Options", "DENY")
 	s.mux.ServeHTTP(w, r)
