@@ -3,8 +3,28 @@
   "use strict";
 
   // The error summary takes focus, so screen readers and keyboards start there.
+  // Its links move the focus to their field, as browsers do, but show the
+  // field's label (or its group's legend) too: following the link alone
+  // scrolls the field to the top of the window and its label out of sight.
   var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (e) {
+      var link = e.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!field) { return; }
+      if (field.disabled && field.form) { // a disabled choice: the first one that can be made
+        field = field.form.querySelector("input[name='" + field.name + "']:not(:disabled)") || field;
+      }
+      var fieldset = field.closest("fieldset");
+      var legend = fieldset && fieldset.querySelector("legend");
+      var label = field.type === "radio" || field.type === "checkbox" ? legend :
+        document.querySelector("label[for='" + field.id + "']") || legend;
+      e.preventDefault();
+      (label || field).scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
+  }
 
   // The hold's countdown: the visible text updates every second; the polite
   // live region speaks only at a few moments, not every second.
