@@ -33,6 +33,7 @@
   if (!el) { return; }
   var expires = Date.parse(el.getAttribute("data-expires-at"));
   if (isNaN(expires)) { return; }
+  var moreTime = document.querySelector("[data-more-time]"); // the button that asks for more, when allowed
   var moments = [300, 120, 60, 30]; // seconds left at which to announce
   var spoken = {};
   function say(text) { if (announcer) { announcer.textContent = text; } }
@@ -54,7 +55,8 @@
       var at = moments[i];
       if (seconds <= at && seconds > at - 5 && !spoken[at]) {
         spoken[at] = true;
-        say("Your tickets are held for " + words(at) + " more.");
+        say("Your tickets are held for " + words(at) + " more." +
+          (moreTime ? " If you need longer, choose \u201cI need more time\u201d." : ""));
       }
     }
     if (seconds === 0) {
