@@ -337,8 +337,8 @@ func (s *Shop) checkoutErrors(p *checkoutPage) bool {
 		p.Errors = append(p.Errors, field{ID: "email", Message: p.EmailError})
 	}
 	for _, a := range p.Attendees {
-		if a.Error != "" {
-			p.Errors = append(p.Errors, field{ID: a.InputID(), Message: a.Error})
+		if a.Error != "" { // the label tells the summary's links apart: one per ticket
+			p.Errors = append(p.Errors, field{ID: a.InputID(), Message: a.Label + ": " + a.Error})
 		}
 	}
 	if p.ProviderError != "" {
