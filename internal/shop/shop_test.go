@@ -283,3 +283,41 @@ func TestMoreTime(t *testing.T) {
 	}
 	s.post(checkout+"/extend", url.Values{}).want(t, 409, "You cannot get more time for these tickets")
 }
+
+// TestCardOrderPage: with Stripe's publishable key configured, a card
+// order's page carries what Stripe's Payment Element needs; without a
+// PaymentIntent yet, it says so in plain words.
+func TestCardOrderPage(t *testing.T) {
+	s := newFormStack(t, 10)
+	ctx := context.Background()
+	if _, err := s.m.Do(ctx, s.ev, &boxoffice.UpdateEvent{OrganizerID: formOrg, Patch: boxoffice.EventPatch{
+		PaymentProviders: []string{boxoffice.ProviderStripe}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	card := httptest.NewServer(New(Config{Offices: s.m, Clock: s.clk, Log: log, CardPayments: func() bool { return true },
+		StripePublishableKey: "pk_test_admit", ClientSecret: func(_ context.Context, pi string) (string, error) {
+			return pi + "_secret_abc", nil
+		}}))
+	defer card.Close()
+	orig := s.srv
+	s.srv = card
+	defer func() { s.srv = orig }() // the stack's cleanup closes its own server
+	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+	r := s.post(checkout, url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "provider": {"stripe"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("card order: %d\n%s", r.status, r.body)
+	}
+	order := r.location
+	s.get(order).want(t, 200, "We are preparing your card payment.")
+	orderID := regexp.MustCompile(`od_[a-z2-7]{20}`).FindString(s.get(order).body)
+	if _, err := s.m.Do(ctx, s.ev, &boxoffice.StartPayment{OrderID: orderID, PaymentIntentID: "pi_123"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	page := s.get(order).want(t, 200, `data-stripe-key="pk_test_admit"`, `data-client-secret="pi_123_secret_abc"`,
+		`<script src="https://js.stripe.com/v3/" defer></script>`, `/assets/pay.js`, "Pay 35.00 EUR", "<noscript>")
+	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "https://js.stripe.com") {
+		t.Fatalf("CSP without Stripe.js: %q", csp)
+	}
+	s.get("/assets/pay.js").want(t, 200, "confirmPayment")
+}
