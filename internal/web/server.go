@@ -159,12 +159,16 @@ func (s *Server) routes() {
 	notFound := func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.log, fault.New(fault.NotFound, "no such resource: %s", r.URL.Path))
 	}
-	s.mux.HandleFunc("/", notFound)
-	if s.shop != nil {
-		s.mux.HandleFunc("/api/", notFound)
-		for _, p := range s.shopPatterns {
-			s.mux.Handle(p, s.shop)
-		}
+	s.mux.HandleFunc("/api/", notFound)
+	if s.shop == nil {
+		s.mux.HandleFunc("/", notFound)
+		return
+	}
+	// Everything outside the API is the shop's: its pages, its assets, and
+	// its own HTML "not found" for people who mistyped an address.
+	s.mux.Handle("/", s.shop)
+	for _, p := range s.shopPatterns {
+		s.mux.Handle(p, s.shop)
 	}
 }
 
