@@ -174,18 +174,26 @@ func (s *Shop) checkoutView(h *heldNow) checkoutPage {
 	return p
 }
 
-func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
+// liveHold reads the hold of a checkout that can go on. Otherwise it has
+// answered: the order the hold became, its expiry, or the error.
+func (s *Shop) liveHold(w http.ResponseWriter, r *http.Request) (*heldNow, bool) {
 	h, err := s.readHold(r)
-	if err != nil {
+	switch {
+	case err != nil:
 		s.fail(w, r, err)
-		return
-	}
-	if h.orderToken != "" {
+	case h.orderToken != "":
 		see(w, r, "/events/"+h.event.ID+"/orders/"+h.orderToken)
-		return
-	}
-	if s.expired(h, s.cfg.Clock.Now()) {
+	case s.expired(h, s.cfg.Clock.Now()):
 		s.renderExpired(w, r, h)
+	default:
+		return h, true
+	}
+	return nil, false
+}
+
+func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
+	h, ok := s.liveHold(w, r)
+	if !ok {
 		return
 	}
 	p := s.checkoutView(h)
@@ -233,17 +241,8 @@ func (s *Shop) renderExpired(w http.ResponseWriter, r *http.Request, h *heldNow)
 
 // placeOrder turns the hold into an order with the buyer's details.
 func (s *Shop) placeOrder(w http.ResponseWriter, r *http.Request) {
-	h, err := s.readHold(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if h.orderToken != "" {
-		see(w, r, "/events/"+h.event.ID+"/orders/"+h.orderToken)
-		return
-	}
-	if s.expired(h, s.cfg.Clock.Now()) {
-		s.renderExpired(w, r, h)
+	h, ok := s.liveHold(w, r)
+	if !ok {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
