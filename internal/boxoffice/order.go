@@ -649,6 +649,9 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 		}
 		return s.rejectPayment(o, c, pay, "the order was already paid", now)
 	}
+	if s.Event.Status == Cancelled {
+		return s.rejectPayment(o, c, pay, "the event was cancelled", now)
+	}
 	if o.Status == StatusPendingPayment {
 		pay.Kept = true
 		return one(&OrderPaid{OrderID: o.ID, Payment: pay, EventRef: c.EventRef,

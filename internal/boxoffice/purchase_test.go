@@ -440,3 +440,18 @@ func TestRefundAfterRejectedPayment(t *testing.T) {
 		t.Fatalf("the cancellation's refund: %+v", r)
 	}
 }
+
+// TestPaymentForCancelledEvent: money for an order of a cancelled event is
+// refunded, not turned into tickets.
+func TestPaymentForCancelledEvent(t *testing.T) {
+	s := held(t)
+	must(t, s, place(ProviderStripe), t0)
+	setStatus(t, s, Cancelled, t0)
+	d := must(t, s, stripePayment("pi_1", "evt_1"), t0)
+	if rej, ok := d.Entries[0].(*PaymentRejected); !ok || rej.Reason != "the event was cancelled" {
+		t.Fatalf("entries %#v", d.Entries)
+	}
+	if o := s.Order("o1"); o.Status != StatusPendingPayment || len(o.TicketIDs) != 0 || len(o.Refunds) != 1 {
+		t.Fatalf("order %+v", o)
+	}
+}
