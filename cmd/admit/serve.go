@@ -327,11 +327,7 @@ func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, offices *o
 	}
 	p := &payments.Payments{Stripe: client, Offices: offices, Log: log}
 	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Handle: p.Handle, Log: log}
-	wg.Go(func() {
-		if err := run.Run(bg); err != nil {
-			log.Error("payments worker stopped", "err", err)
-		}
-	})
+	wg.Go(func() { run.Supervise(bg) })
 	return p, nil
 }
 
@@ -385,11 +381,7 @@ func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, offices *offi
 		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
 			BaseURL: baseURL, Sent: marks, Log: log})
 		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Handle: n.Handle, Log: log}
-		wg.Go(func() {
-			if err := run.Run(bg); err != nil {
-				log.Error("mail worker stopped", "err", err)
-			}
-		})
+		wg.Go(func() { run.Supervise(bg) })
 	}, nil
 }
 

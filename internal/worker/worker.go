@@ -103,6 +103,32 @@ func (r *Runner) Run(ctx context.Context) error {
 	return err
 }
 
+// Supervise runs the worker until ctx ends, starting it again after a
+// failure (the ledger or the position store out of reach, a record that
+// cannot be decoded), each logged, with waits from MinBackoff (1 s) doubling
+// to one minute.
+func (r *Runner) Supervise(ctx context.Context) {
+	wait := r.MinBackoff
+	if wait <= 0 {
+		wait = time.Second
+	}
+	for {
+		err := r.Run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		r.Log.Error("worker: stopped; starting it again", "worker", r.Name, "in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Minute)
+	}
+}
+
 // handle runs the handler on e until it succeeds, fails for good, or ctx
 // ends.
 func (r *Runner) handle(ctx context.Context, e Entry, minB, maxB time.Duration) error {

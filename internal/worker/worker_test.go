@@ -121,3 +121,46 @@ func TestKVPositions(t *testing.T) {
 		t.Fatalf("position: %d, %v", p, err)
 	}
 }
+
+// flaky is a position store that fails its first reads.
+type flaky struct {
+	Memory
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flaky) Get(ctx context.Context, worker string) (uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails > 0 {
+		f.fails--
+		return 0, fault.New(fault.Unavailable, "the KV bucket is out of reach")
+	}
+	return f.Memory.Get(ctx, worker)
+}
+
+// TestSuperviseStartsAgain: a worker whose position store fails is started
+// again until it works, and then handles the ledger.
+func TestSuperviseStartsAgain(t *testing.T) {
+	led := ledger.NewMemory()
+	appendHolds(t, led, "ev_a", "h1")
+	rec := &recorder{}
+	pos := &flaky{fails: 2}
+	run := &Runner{Name: "test", Ledger: led, Positions: pos, Handle: rec.handle,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), MinBackoff: time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { run.Supervise(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(rec.saw()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never handled the entry")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	if pos.fails != 0 {
+		t.Fatalf("%d failures left", pos.fails)
+	}
+}
