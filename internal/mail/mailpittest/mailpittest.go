@@ -213,17 +213,25 @@ func (s *Server) ready(ctx context.Context, label string) error {
 // Messages returns every message Mailpit holds, newest first.
 func (s *Server) Messages(t testing.TB) []Summary {
 	t.Helper()
-	var list struct {
-		Total    int `json:"total"`
-		Messages []Summary
+	// While a message is being stored, Mailpit may count it before it lists
+	// it: ask again until the two agree, for two seconds at most.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		var list struct {
+			Total    int `json:"total"`
+			Messages []Summary
+		}
+		if err := s.getJSON(context.Background(), "/api/v1/messages?limit=1000", &list); err != nil {
+			t.Fatalf("mailpittest: %v", err)
+		}
+		if list.Total == len(list.Messages) {
+			return list.Messages
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mailpittest: Mailpit holds %d messages but listed %d", list.Total, len(list.Messages))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if err := s.getJSON(context.Background(), "/api/v1/messages?limit=1000", &list); err != nil {
-		t.Fatalf("mailpittest: %v", err)
-	}
-	if list.Total != len(list.Messages) {
-		t.Fatalf("mailpittest: Mailpit holds %d messages but listed %d", list.Total, len(list.Messages))
-	}
-	return list.Messages
 }
 
 // WaitMessages polls until Mailpit holds at least n messages and returns
