@@ -237,17 +237,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	startMail(base)
 
-	fmt.Fprintf(stdout, "admit is running at %s\n", url)
+	// One write, so a reader that sees the first line sees them all.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "admit is running at %s\n", url)
 	if demoEvent != "" {
-		fmt.Fprintf(stdout, "demo shop: %s/events/%s\n", strings.TrimRight(base, "/"), demoEvent)
+		fmt.Fprintf(&banner, "demo shop: %s/events/%s\n", strings.TrimRight(base, "/"), demoEvent)
 	}
-	fmt.Fprintf(stdout, "data directory: %s\n", st.dir)
+	fmt.Fprintf(&banner, "data directory: %s\n", st.dir)
 	switch {
 	case token != "" && *tokenFile == "":
-		fmt.Fprintf(stdout, "organizer API token (shown once, keep it): %s\n", token)
+		fmt.Fprintf(&banner, "organizer API token (shown once, keep it): %s\n", token)
 	case token != "":
-		fmt.Fprintf(stdout, "organizer API token written to %s\n", *tokenFile)
+		fmt.Fprintf(&banner, "organizer API token written to %s\n", *tokenFile)
 	}
+	io.WriteString(stdout, banner.String())
 	log.Info("serving", "url", url, "data", st.dir)
 
 	var runErr error
