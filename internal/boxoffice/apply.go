@@ -157,7 +157,7 @@ func (ev *Event) setDetails(d *EventDetails, at time.Time) {
 	ev.HoldTTLSeconds, ev.MaxTicketsPerHold = d.HoldTTLSeconds, d.MaxTicketsPerHold
 	ev.PaymentSettings = d.PaymentSettings
 	ev.PaymentProviders = slices.Clone(d.PaymentProviders)
-	ev.PaymentSettings.withDefaults()
+	ev.PaymentSettings.WithDefaults()
 	ev.UpdatedAt = at
 }
 

@@ -188,7 +188,7 @@ func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, erro
 	if d.MaxTicketsPerHold == 0 {
 		d.MaxTicketsPerHold = DefaultMaxTicketsPerHold
 	}
-	d.PaymentSettings.withDefaults()
+	d.PaymentSettings.WithDefaults()
 	var f fieldErrs
 	f.eventDetails(&d)
 	if _, ok := CurrencyDigits(c.Currency); !ok {

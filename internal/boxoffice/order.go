@@ -21,6 +21,9 @@ const (
 	ProviderStripe = "stripe"
 )
 
+// ReasonNotPaid is why an order expired: OrderExpired carries no reason.
+const ReasonNotPaid = "not paid in time"
+
 // Defaults and limits of orders.
 const (
 	DefaultPaymentWindowSeconds       = 15 * 60
@@ -441,9 +444,10 @@ func TicketID(orderID string, i int) string {
 	return "tk_" + ticketIDEncoding.EncodeToString(sum[:])[:20]
 }
 
-// withDefaults fills in the defaults of an event's payment settings, for
-// details written before they existed as well as new ones.
-func (d *PaymentSettings) withDefaults() {
+// WithDefaults fills in the defaults of an event's payment settings, for
+// details written before they existed as well as new ones. The read model
+// stores them filled in the same way.
+func (d *PaymentSettings) WithDefaults() {
 	if d.PaymentWindowSeconds == 0 {
 		d.PaymentWindowSeconds = DefaultPaymentWindowSeconds
 	}
@@ -984,7 +988,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			return errApply(e, "no order %s", e.OrderID)
 		}
 		o.Payments = append(o.Payments, e.Payment)
-		o.Refunds = append(o.Refunds, settledOutside(e.Refund, at))
+		o.Refunds = append(o.Refunds, SettledOutside(e.Refund, at))
 		o.UpdatedAt = at
 		if e.EventRef != "" {
 			s.paymentEvents[e.EventRef] = true
@@ -1004,7 +1008,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			return err
 		}
 		o.Status, o.EndedAt, o.UpdatedAt = StatusExpired, at, at
-		o.Reason = "not paid in time"
+		o.Reason = ReasonNotPaid
 	case *OrderCancelled:
 		o := s.orders[e.OrderID]
 		if o == nil || (o.Status != StatusPendingPayment && o.Status != StatusPaid) {
@@ -1019,7 +1023,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			return err
 		}
 		if e.Refund != nil {
-			o.Refunds = append(o.Refunds, settledOutside(*e.Refund, at))
+			o.Refunds = append(o.Refunds, SettledOutside(*e.Refund, at))
 		}
 		o.Status, o.EndedAt, o.Reason, o.UpdatedAt = StatusCancelled, at, e.Reason, at
 		s.remember(e.Idem, o.ID, at)
@@ -1031,7 +1035,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 		if err := s.revoke(e.Refund.TicketIDs, at); err != nil {
 			return err
 		}
-		o.Refunds = append(o.Refunds, settledOutside(e.Refund, at))
+		o.Refunds = append(o.Refunds, SettledOutside(e.Refund, at))
 		o.UpdatedAt = at
 		valid := false
 		for _, id := range o.TicketIDs {
@@ -1074,10 +1078,10 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 	return nil
 }
 
-// settledOutside returns r as it stands once applied: a refund of nothing,
+// SettledOutside returns r as it stands once applied: a refund of nothing,
 // or one the organizer pays back by hand (manual), is settled at once; only
 // a provider's refund waits for RefundSettled.
-func settledOutside(r Refund, at time.Time) Refund {
+func SettledOutside(r Refund, at time.Time) Refund {
 	if r.Amount.Amount == 0 || r.Provider == ProviderManual || r.Provider == ProviderFree {
 		r.Status, r.SettledAt = RefundSucceeded, at
 	}

@@ -524,29 +524,17 @@ type storedPayment struct {
 	instructions         string
 }
 
-// paymentSettings returns d as stored, with boxoffice's defaults filled in
-// (entries written before payment settings existed leave them out). It
-// mirrors boxoffice's unexported PaymentSettings.withDefaults (no provider
-// list: manual; no window: the default windows) and must change with it.
+// paymentSettings returns d as stored, with the box office's defaults
+// filled in (entries written before payment settings existed leave them
+// out).
 func paymentSettings(d boxoffice.PaymentSettings) (storedPayment, error) {
-	ps := storedPayment{window: d.PaymentWindowSeconds, manualWindow: d.ManualPaymentWindowSeconds,
-		instructions: d.ManualPaymentInstructions}
-	if ps.window == 0 {
-		ps.window = boxoffice.DefaultPaymentWindowSeconds
-	}
-	if ps.manualWindow == 0 {
-		ps.manualWindow = boxoffice.DefaultManualPaymentWindowSeconds
-	}
-	providers := d.PaymentProviders
-	if providers == nil {
-		providers = []string{boxoffice.ProviderManual}
-	}
-	js, err := json.Marshal(providers)
+	d.WithDefaults()
+	js, err := json.Marshal(d.PaymentProviders)
 	if err != nil {
 		return storedPayment{}, err
 	}
-	ps.providers = string(js)
-	return ps, nil
+	return storedPayment{providers: string(js), window: d.PaymentWindowSeconds,
+		manualWindow: d.ManualPaymentWindowSeconds, instructions: d.ManualPaymentInstructions}, nil
 }
 
 // sqlBool is b as SQLite stores a boolean.

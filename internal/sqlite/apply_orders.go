@@ -11,10 +11,6 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 )
 
-// orderExpiredReason is the reason an expired order gives, as boxoffice's
-// apply writes it (OrderExpired carries none).
-const orderExpiredReason = "not paid in time"
-
 // orderEntry applies an entry about the event's orders or signing keys,
 // decided at at (ts formatted). It mirrors boxoffice's applyOrderEntry: an
 // entry the box office would refuse to apply is an error here too, and the
@@ -38,7 +34,7 @@ func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, 
 		return p.execOne("order "+e.OrderID, stStartPayment, e.PaymentIntentID, ts, e.OrderID, eventID)
 	case *boxoffice.OrderExpired:
 		if err := p.execOne("order "+e.OrderID+" awaiting payment on hold "+e.HoldID, stExpireOrder,
-			ts, orderExpiredReason, ts, e.OrderID, eventID, e.HoldID); err != nil {
+			ts, boxoffice.ReasonNotPaid, ts, e.OrderID, eventID, e.HoldID); err != nil {
 			return err
 		}
 		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Expired), ts, e.HoldID, eventID)
@@ -198,14 +194,10 @@ func (p *projector) insertPayment(orderID string, pay *boxoffice.Payment) error 
 	return nil
 }
 
-// insertRefund records a refund of the order, owed from at. A refund of
-// nothing, or one the organizer pays back by hand (manual), is settled at
-// once; only a provider's refund waits for RefundSettled. This mirrors
-// boxoffice's unexported settledOutside and must change with it.
+// insertRefund records a refund of the order, owed from at, settled as the
+// box office settles it when applied (boxoffice.SettledOutside).
 func (p *projector) insertRefund(orderID string, r boxoffice.Refund, at time.Time) error {
-	if r.Amount.Amount == 0 || r.Provider == boxoffice.ProviderManual || r.Provider == boxoffice.ProviderFree {
-		r.Status, r.SettledAt = boxoffice.RefundSucceeded, at
-	}
+	r = boxoffice.SettledOutside(r, at)
 	ids, err := jsonArray(r.TicketIDs)
 	if err != nil {
 		return err
