@@ -81,6 +81,21 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
+// readCommand reads a JSON command's body into in, with its
+// Idempotency-Key in scope (nil when none). Errors: the body's, the key's,
+// or the decoding's, as problems.
+func readCommand(w http.ResponseWriter, r *http.Request, scope string, in any) (*boxoffice.IdemStamp, error) {
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	idem, err := idempotency(r, scope, body)
+	if err != nil {
+		return nil, err
+	}
+	return idem, decodeJSON(body, in)
+}
+
 // decodeJSON decodes body into v strictly: one JSON object, no unknown
 // fields, nothing after it.
 func decodeJSON(body []byte, v any) error {

@@ -81,16 +81,9 @@ func (s *Server) getOrganizer(w http.ResponseWriter, r *http.Request, org sqlite
 }
 
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, org.ID, body)
-	if err != nil {
-		return err
-	}
 	var in eventIn
-	if err := decodeJSON(body, &in); err != nil {
+	idem, err := readCommand(w, r, org.ID, &in)
+	if err != nil {
 		return err
 	}
 	var f []fault.FieldError
@@ -272,15 +265,8 @@ func (s *Server) organizerCommand(w http.ResponseWriter, r *http.Request, org sq
 	if err != nil {
 		return err
 	}
-	body, err := readBody(w, r)
+	idem, err := readCommand(w, r, org.ID, in)
 	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, org.ID, body)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSON(body, in); err != nil {
 		return err
 	}
 	cmd, render, err := build(idem)

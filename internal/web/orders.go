@@ -193,16 +193,9 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, "public", body)
-	if err != nil {
-		return err
-	}
 	var in orderIn
-	if err := decodeJSON(body, &in); err != nil {
+	idem, err := readCommand(w, r, "public", &in)
+	if err != nil {
 		return err
 	}
 	var f []fault.FieldError

@@ -131,16 +131,9 @@ func (s *Server) rotateSigningKey(w http.ResponseWriter, r *http.Request, org sq
 	if err != nil {
 		return err
 	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	idem, err := idempotency(r, org.ID, body)
-	if err != nil {
-		return err
-	}
 	var in struct{}
-	if err := decodeJSON(body, &in); err != nil {
+	idem, err := readCommand(w, r, org.ID, &in)
+	if err != nil {
 		return err
 	}
 	if s.printer.Keys == nil {
