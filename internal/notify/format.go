@@ -2,24 +2,7 @@ package notify
 
 import (
 	"strings"
-	"time"
-
-	"github.com/admit-org/admit/internal/boxoffice"
 )
-
-// money formats an amount as boxoffice.Money.String does: "90.00 EUR".
-func money(m boxoffice.Money) string { return m.String() }
-
-// when formats t in the time zone tz (UTC when tz is unknown) like
-// printer.EventWhen does the event's start: "Thu 4 Mar 2027, 13:00
-// (Europe/Berlin)".
-func when(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " (" + loc.String() + ")"
-}
 
 // messageID is the Message-ID of the e-mail with the mark id: the id made
 // a dot-atom ("ev_x/12.0" → "ev_x.12.0") at "admit".

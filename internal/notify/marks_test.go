@@ -2,15 +2,12 @@ package notify
 
 import (
 	"context"
-	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/mail"
 )
@@ -105,45 +102,6 @@ func TestKVMarks(t *testing.T) {
 	e, err := kv.Get(ctx, "ev_aaaaaaaaaaaaaaaaaaaa.12.0.refund")
 	if err != nil || string(e.Value()) != "sent" {
 		t.Fatalf("the refund e-mail's key: %v", err)
-	}
-}
-
-func TestMoney(t *testing.T) {
-	tests := []struct {
-		m    boxoffice.Money
-		want string
-	}{
-		{boxoffice.Money{Amount: 9000, Currency: "EUR"}, "90.00 EUR"},
-		{boxoffice.Money{Amount: 1500, Currency: "JPY"}, "1500 JPY"},
-		{boxoffice.Money{Amount: 0, Currency: "EUR"}, "0.00 EUR"},
-		{boxoffice.Money{Amount: 5, Currency: "EUR"}, "0.05 EUR"},
-		{boxoffice.Money{Amount: 50, Currency: "EUR"}, "0.50 EUR"},
-		{boxoffice.Money{Amount: -5, Currency: "EUR"}, "-0.05 EUR"},
-		{boxoffice.Money{Amount: 1234, Currency: "BHD"}, "1.234 BHD"},
-		{boxoffice.Money{Amount: 7, Currency: "CLF"}, "0.0007 CLF"},
-		{boxoffice.Money{Amount: 1_000_000_000_000, Currency: "USD"}, "10000000000.00 USD"},
-		{boxoffice.Money{Amount: math.MinInt64, Currency: "EUR"}, "-92233720368547758.08 EUR"},
-		{boxoffice.Money{Amount: 1234, Currency: "XXX"}, "1234 XXX"},
-	}
-	for _, tt := range tests {
-		if got := money(tt.m); got != tt.want {
-			t.Errorf("money(%+v) = %q, want %q", tt.m, got, tt.want)
-		}
-	}
-}
-
-func TestWhen(t *testing.T) {
-	at := time.Date(2027, 3, 4, 12, 0, 0, 0, time.UTC)
-	tests := []struct{ tz, want string }{
-		{"Europe/Berlin", "Thu 4 Mar 2027, 13:00 (Europe/Berlin)"},
-		{"Asia/Tokyo", "Thu 4 Mar 2027, 21:00 (Asia/Tokyo)"},
-		{"UTC", "Thu 4 Mar 2027, 12:00 (UTC)"},
-		{"Not/AZone", "Thu 4 Mar 2027, 12:00 (UTC)"},
-	}
-	for _, tt := range tests {
-		if got := when(at, tt.tz); got != tt.want {
-			t.Errorf("when(%s) = %q, want %q", tt.tz, got, tt.want)
-		}
 	}
 }
 

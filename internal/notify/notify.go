@@ -148,10 +148,10 @@ func (n *Notifier) find(ctx context.Context, eventID, orderID string) (*printer.
 func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *printer.Order) (msg mail.Message, skip string, err error) {
 	ev := &o.Event
 	v := mail.Order{EventName: ev.Name, Venue: ev.Venue, When: printer.EventWhen(ev), OrderID: o.Order.ID,
-		BuyerName: o.Order.Buyer.Name, BuyerEmail: o.Order.Buyer.Email, Total: money(o.Order.Total),
+		BuyerName: o.Order.Buyer.Name, BuyerEmail: o.Order.Buyer.Email, Total: o.Order.Total.String(),
 		OrderURL: n.baseURL + web.OrderPath(ev.ID, o.Order.Token)}
 	for _, l := range o.Order.Lines {
-		v.Lines = append(v.Lines, mail.Line{TicketType: l.Name, Quantity: l.Quantity, Amount: money(l.Amount)})
+		v.Lines = append(v.Lines, mail.Line{TicketType: l.Name, Quantity: l.Quantity, Amount: l.Amount.String()})
 	}
 	var attach []mail.Attachment
 	switch x := e.Entry.(type) {
@@ -163,7 +163,7 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 		if v.PaymentInstructions == "" {
 			v.PaymentInstructions = noInstructions
 		}
-		v.PayBy = when(x.PayBy, ev.TimeZone)
+		v.PayBy = printer.When(x.PayBy, ev.TimeZone)
 	case *boxoffice.OrderPaid:
 		if _, err := o.Valid(); err != nil {
 			return msg, fmt.Sprintf("the order is %s now and has no valid ticket to attach", o.Order.Status), nil
@@ -177,7 +177,7 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 		if o.Order.Status != boxoffice.StatusExpired {
 			return msg, fmt.Sprintf("the order is %s now: a late payment took it", o.Order.Status), nil
 		}
-		v.Reason = "We did not receive your payment by " + when(o.Order.PayBy, ev.TimeZone) + "."
+		v.Reason = "We did not receive your payment by " + printer.When(o.Order.PayBy, ev.TimeZone) + "."
 	case *boxoffice.OrderCancelled:
 		if p.kind == mail.OrderRefunded {
 			refunded(&v, o, *x.Refund)
@@ -185,14 +185,14 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 		}
 		v.Reason = strings.TrimSpace(x.Reason)
 		if x.Refund != nil && x.Refund.Amount.Amount > 0 {
-			v.Reason = strings.TrimSpace(v.Reason + "\n\nA refund of " + money(x.Refund.Amount) + " follows.")
+			v.Reason = strings.TrimSpace(v.Reason + "\n\nA refund of " + x.Refund.Amount.String() + " follows.")
 		}
 	case *boxoffice.OrderRefunded:
 		refunded(&v, o, x.Refund)
 	case *boxoffice.PaymentRejected:
 		v.Lines, v.Total = nil, "" // no tickets were issued for this payment
-		v.RefundAmount = money(x.Refund.Amount)
-		v.Reason = "We could not keep your payment of " + money(x.Payment.Amount) + ": " + strings.TrimSpace(x.Reason) + "."
+		v.RefundAmount = x.Refund.Amount.String()
+		v.Reason = "We could not keep your payment of " + x.Payment.Amount.String() + ": " + strings.TrimSpace(x.Reason) + "."
 	}
 	msg, err = mail.Compose(p.kind, v)
 	if err != nil {
@@ -210,7 +210,7 @@ const noInstructions = "The organizer has not published how to pay yet: please c
 // refunded sets v up for the refund r: its amount and reason, and the
 // refunded tickets by type in place of the order's lines.
 func refunded(v *mail.Order, o *printer.Order, r boxoffice.Refund) {
-	v.RefundAmount = money(r.Amount)
+	v.RefundAmount = r.Amount.String()
 	v.Reason = strings.TrimSpace(r.Reason)
 	v.Lines, v.Total = nil, ""
 	names := map[string]string{}
@@ -239,6 +239,6 @@ func refunded(v *mail.Order, o *printer.Order, r boxoffice.Refund) {
 		sums[i] += t.Price.Amount
 	}
 	for i := range v.Lines {
-		v.Lines[i].Amount = money(boxoffice.Money{Amount: sums[i], Currency: o.Order.Total.Currency})
+		v.Lines[i].Amount = (boxoffice.Money{Amount: sums[i], Currency: o.Order.Total.Currency}).String()
 	}
 }

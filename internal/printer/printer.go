@@ -45,12 +45,16 @@ func Claims(ev *boxoffice.Event, t *boxoffice.Ticket) ticket.Claims {
 
 // EventWhen is the event's start in its own time zone, as printed on
 // tickets and in e-mails: "Sat 12 Dec 2026, 20:00 (Europe/Berlin)".
-func EventWhen(ev *boxoffice.Event) string {
-	loc, err := time.LoadLocation(ev.TimeZone)
+func EventWhen(ev *boxoffice.Event) string { return When(ev.StartsAt, ev.TimeZone) }
+
+// When is t in the time zone tz (UTC when tz is unknown), as EventWhen
+// writes it.
+func When(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		loc = time.UTC
 	}
-	return ev.StartsAt.In(loc).Format("Mon 2 Jan 2006, 15:04") + " (" + loc.String() + ")"
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " (" + loc.String() + ")"
 }
 
 // Order is a copy of an order with what printing it needs.
