@@ -187,9 +187,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	defer func() { stopWorkers(); workers.Wait() }()
+	positions, err := worker.OpenKV(ctx, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return err
+	}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		p, err := startPayments(workCtx, &workers, st, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
+		p, err := startPayments(workCtx, &workers, st, positions, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
 		}
@@ -211,7 +215,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return nil
 		}})
-	startMail, err := mailWorker(workCtx, &workers, st, offices, keys, log, sender)
+	startMail, err := mailWorker(workCtx, &workers, st, positions, offices, keys, log, sender)
 	if err != nil {
 		return err
 	}
@@ -314,8 +318,8 @@ func openKeyring(ctx context.Context, st *store, natsURL, masterHex string) (*ke
 
 // startPayments starts the payments worker (PaymentIntents, refunds) on the
 // ledger and returns what the API needs for card payments.
-func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, offices *office.Manager, log *slog.Logger,
-	key, webhookSecret, apiBase string) (*payments.Payments, error) {
+func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, offices *office.Manager,
+	log *slog.Logger, key, webhookSecret, apiBase string) (*payments.Payments, error) {
 	if webhookSecret == "" {
 		return nil, &usageError{"--stripe-secret-key needs --stripe-webhook-secret (ADMIT_STRIPE_WEBHOOK_SECRET) too: " +
 			"payments are only recorded from signed webhooks"}
@@ -323,10 +327,6 @@ func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, offices *o
 	client, err := stripe.New(stripe.Config{SecretKey: key, WebhookSecret: webhookSecret, APIBase: apiBase})
 	if err != nil {
 		return nil, &usageError{"stripe: " + err.Error()}
-	}
-	positions, err := worker.OpenKV(bg, st.led.Conn(), st.led.Replicas())
-	if err != nil {
-		return nil, err
 	}
 	p := &payments.Payments{Stripe: client, Offices: offices, Log: log}
 	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Handle: p.Handle, Log: log}
@@ -370,12 +370,8 @@ func checkPublicURL(raw string) error {
 // function that starts it, once the public URL is known, on the ledger
 // until bg ends: it tells buyers about their orders, with links under
 // baseURL.
-func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, offices *office.Manager, keys *keyring.Keyring,
-	log *slog.Logger, sender mail.Sender) (start func(baseURL string), err error) {
-	positions, err := worker.OpenKV(bg, st.led.Conn(), st.led.Replicas())
-	if err != nil {
-		return nil, err
-	}
+func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, offices *office.Manager,
+	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(baseURL string), err error) {
 	marks, err := notify.OpenKVMarks(bg, st.led.Conn(), st.led.Replicas())
 	if err != nil {
 		return nil, err
