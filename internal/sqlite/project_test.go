@@ -541,7 +541,7 @@ func TestRebuildIdentical(t *testing.T) {
 		case 2:
 			e = append(e, &boxoffice.HoldExpired{HoldID: "ho_2_" + itoa(i)})
 		}
-		last = b.event("ev_2", at(22), e...)
+		b.event("ev_2", at(22), e...)
 	}
 	// Orders in every status, partial refunds, late payments, signing keys.
 	o := newOffice(b, "or_b", id.Derived("ev", id.Short, "rebuild"))
