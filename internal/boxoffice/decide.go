@@ -12,9 +12,10 @@ import (
 // Decision is what a command decided: the entries to append, and which
 // thing it created or changed.
 type Decision struct {
-	Entries  []Entry
-	Ref      string // id of the event, ticket type, quota or hold concerned
-	Replayed bool   // an Idempotency-Key retry: nothing new, Ref is the first answer's
+	Entries   []Entry
+	Ref       string // id of the event, ticket type, quota or hold concerned
+	Replayed  bool   // an Idempotency-Key retry: nothing new, Ref is the first answer's
+	Unchanged bool   // a repeat that changes nothing (releasing twice, a payment told again): no entries
 }
 
 // Decide checks cmd against s at time now. It returns the entries to append
@@ -607,7 +608,7 @@ func (s *State) decideReleaseHold(c *ReleaseHold, now time.Time) (Decision, erro
 	}
 	switch {
 	case h.Status == Released && h.OrderID == "":
-		return Decision{Ref: h.ID, Replayed: true}, nil // releasing twice is the same as once
+		return Decision{Ref: h.ID, Unchanged: true}, nil // releasing twice is the same as once
 	case h.OrderID != "":
 		return Decision{}, fault.Coded(fault.Conflict, "hold-ordered",
 			"this hold became order %s; the organizer can cancel the order", h.OrderID)
@@ -633,7 +634,7 @@ func (s *State) decideExtendHold(c *ExtendHold, now time.Time) (Decision, error)
 	}
 	until := now.Add(time.Duration(s.Event.HoldTTLSeconds) * time.Second)
 	if !until.After(h.ExpiresAt) {
-		return Decision{Ref: h.ID, Replayed: true}, nil // it lasts longer already
+		return Decision{Ref: h.ID, Unchanged: true}, nil // it lasts longer already
 	}
 	return one(&HoldExtended{HoldID: h.ID, ExpiresAt: until}, h.ID)
 }

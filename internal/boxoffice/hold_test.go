@@ -89,7 +89,7 @@ func TestHoldLifecycle(t *testing.T) {
 	// Releasing again changes nothing, even after it would have expired.
 	before := snap(t, s)
 	d = must(t, s, &ReleaseHold{HoldID: "a"}, t0.Add(ttl+time.Hour))
-	if !reflect.DeepEqual(d, Decision{Ref: "a", Replayed: true}) {
+	if !reflect.DeepEqual(d, Decision{Ref: "a", Unchanged: true}) {
 		t.Errorf("second release = %+v, want a replay without entries", d)
 	}
 	if !bytes.Equal(snap(t, s), before) {
@@ -142,7 +142,7 @@ func TestExtendHold(t *testing.T) {
 		t.Fatal("Expiry does not see an extension")
 	}
 	// Asked again at once: it lasts that long already.
-	if d := must(t, s, &ExtendHold{HoldID: "h1"}, now); !d.Replayed {
+	if d := must(t, s, &ExtendHold{HoldID: "h1"}, now); !d.Unchanged {
 		t.Fatal("an extension that changes nothing is not a replay")
 	}
 	for i := 2; i <= MaxHoldExtensions; i++ {

@@ -622,11 +622,11 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 		return Decision{}, fault.New(fault.NotFound, "order not found")
 	}
 	if c.EventRef != "" && s.paymentEvents[c.EventRef] {
-		return Decision{Ref: o.ID, Replayed: true}, nil
+		return Decision{Ref: o.ID, Unchanged: true}, nil
 	}
 	for _, p := range o.Payments {
 		if c.Ref != "" && p.Ref == c.Ref {
-			return Decision{Ref: o.ID, Replayed: true}, nil // the same payment, told again
+			return Decision{Ref: o.ID, Unchanged: true}, nil // the same payment, told again
 		}
 	}
 	amount := c.Amount
@@ -649,7 +649,7 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 	pay := Payment{Provider: c.Provider, Ref: c.Ref, Amount: amount, ReceivedAt: now}
 	if o.Status == StatusPaid || o.Status == StatusRefunded {
 		if c.Provider == ProviderManual {
-			return Decision{Ref: o.ID, Replayed: true}, nil // marking paid twice is the same as once
+			return Decision{Ref: o.ID, Unchanged: true}, nil // marking paid twice is the same as once
 		}
 		return s.rejectPayment(o, c, pay, "the order was already paid", now)
 	}
@@ -710,7 +710,7 @@ func (s *State) decideStartPayment(c *StartPayment) (Decision, error) {
 	case o == nil:
 		return Decision{}, fault.New(fault.NotFound, "order not found")
 	case o.PaymentIntentID == c.PaymentIntentID:
-		return Decision{Ref: o.ID, Replayed: true}, nil
+		return Decision{Ref: o.ID, Unchanged: true}, nil
 	case o.PaymentIntentID != "":
 		return Decision{}, fault.New(fault.Conflict, "order %s already has payment %s", o.ID, o.PaymentIntentID)
 	case c.PaymentIntentID == "":
@@ -755,7 +755,7 @@ func (s *State) decideCancelOrder(c *CancelOrder, now time.Time) (Decision, erro
 	}
 	switch o.Status {
 	case StatusCancelled:
-		return Decision{Ref: o.ID, Replayed: true}, nil
+		return Decision{Ref: o.ID, Unchanged: true}, nil
 	case StatusExpired, StatusRefunded:
 		return Decision{}, fault.New(fault.Conflict, "order %s is %s and can no longer be cancelled", o.ID, o.Status)
 	}
@@ -843,7 +843,7 @@ func (s *State) decideSettleRefund(c *SettleRefund) (Decision, error) {
 			continue
 		}
 		if r.Status != RefundPending {
-			return Decision{Ref: o.ID, Replayed: true}, nil
+			return Decision{Ref: o.ID, Unchanged: true}, nil
 		}
 		return one(&RefundSettled{OrderID: o.ID, RefundID: r.ID, ProviderRef: c.ProviderRef, Failed: c.Failed,
 			Message: c.Message}, o.ID)
@@ -880,7 +880,7 @@ func (s *State) decideRetireSigningKey(c *RetireSigningKey) (Decision, error) {
 	case k == nil:
 		return Decision{}, fault.New(fault.NotFound, "signing key not found")
 	case !k.RetiredAt.IsZero():
-		return Decision{Ref: k.ID, Replayed: true}, nil
+		return Decision{Ref: k.ID, Unchanged: true}, nil
 	case s.CurrentKey() == k:
 		return Decision{}, fault.New(fault.Conflict, "key %s signs new tickets; add another key before retiring it", k.ID)
 	}

@@ -202,7 +202,7 @@ func TestRandomized(t *testing.T) {
 				}
 				continue
 			}
-			if d.Replayed {
+			if d.Replayed || d.Unchanged {
 				stats["replayed"]++
 			}
 			for _, e := range d.Entries {

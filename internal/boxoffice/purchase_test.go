@@ -174,7 +174,7 @@ func TestManualPayment(t *testing.T) {
 		t.Fatalf("order %+v", o)
 	}
 	wantCounts(t, s, [4]int{0, 3, 0, 1})
-	if d := must(t, s, pay, t0.Add(2*time.Hour)); !d.Replayed || len(d.Entries) != 0 {
+	if d := must(t, s, pay, t0.Add(2*time.Hour)); !d.Unchanged || len(d.Entries) != 0 {
 		t.Fatalf("marking paid twice: %+v", d)
 	}
 	// Ticket ids are derived from the order: a replay of the ledger gets the same.
@@ -197,7 +197,7 @@ func TestStripePaymentToldThrice(t *testing.T) {
 	must(t, s, stripePayment("pi_1", "evt_1"), t0.Add(time.Minute))
 	after := snap(t, s)
 	for _, c := range []*RecordPayment{stripePayment("pi_1", "evt_1"), stripePayment("pi_1", "evt_2"), stripePayment("pi_1", "")} {
-		if d := must(t, s, c, t0.Add(2*time.Minute)); !d.Replayed {
+		if d := must(t, s, c, t0.Add(2*time.Minute)); !d.Unchanged {
 			t.Fatalf("%+v: not a replay", c)
 		}
 	}
@@ -205,7 +205,7 @@ func TestStripePaymentToldThrice(t *testing.T) {
 		t.Fatal("a repeated payment changed the state")
 	}
 	// Starting the payment again with the same intent is a replay; another is refused.
-	if d := must(t, s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_1"}, t0); !d.Replayed {
+	if d := must(t, s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_1"}, t0); !d.Unchanged {
 		t.Fatal("StartPayment twice is not a replay")
 	}
 	_, err := Decide(s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_2"}, t0)
@@ -275,14 +275,14 @@ func TestLatePayment(t *testing.T) {
 		}
 		wantCounts(t, s, [4]int{1, 0, 1, 0}) // only h2's
 		// Told again: nothing changes.
-		if d := must(t, s, stripePayment("pi_1", "evt_2"), t0.Add(2*time.Hour)); !d.Replayed {
+		if d := must(t, s, stripePayment("pi_1", "evt_2"), t0.Add(2*time.Hour)); !d.Unchanged {
 			t.Fatal("a rejected payment told again is not a replay")
 		}
 		must(t, s, &SettleRefund{OrderID: "o1", RefundID: "rf_pi_1", ProviderRef: "re_1"}, t0.Add(2*time.Hour))
 		if r := s.Order("o1").Refunds[0]; r.Status != RefundSucceeded || r.ProviderRef != "re_1" {
 			t.Fatalf("refund %+v", r)
 		}
-		if d := must(t, s, &SettleRefund{OrderID: "o1", RefundID: "rf_pi_1", ProviderRef: "re_1"}, t0); !d.Replayed {
+		if d := must(t, s, &SettleRefund{OrderID: "o1", RefundID: "rf_pi_1", ProviderRef: "re_1"}, t0); !d.Unchanged {
 			t.Fatal("settling twice is not a replay")
 		}
 	})
@@ -297,7 +297,7 @@ func TestCancelOrder(t *testing.T) {
 			t.Fatalf("order %+v, hold %s", o, h.Status)
 		}
 		wantCounts(t, s, [4]int{0, 0, 0, 0})
-		if d := must(t, s, &CancelOrder{OrganizerID: org, OrderID: "o1"}, t0); !d.Replayed {
+		if d := must(t, s, &CancelOrder{OrganizerID: org, OrderID: "o1"}, t0); !d.Unchanged {
 			t.Fatal("cancelling twice is not a replay")
 		}
 		// A payment arriving now is refunded.

@@ -383,7 +383,7 @@ func (r *runnerSystem) do(ctx context.Context, op linOp) (any, error) {
 	case opRelease:
 		res, err := r.m.Do(ctx, r.evID, &boxoffice.ReleaseHold{HoldID: r.holdID(op.hold)}, nil)
 		switch {
-		case err == nil && res.Replayed:
+		case err == nil && res.Unchanged:
 			return releasedBefore, nil
 		case err == nil:
 			return releasedNow, nil

@@ -282,9 +282,6 @@ func (s *Server) organizerCommand(w http.ResponseWriter, r *http.Request, org sq
 	if err != nil {
 		return err
 	}
-	if idem == nil {
-		res.Replayed = false // doing it again changed nothing, but no Idempotency-Key was replayed
-	}
 	if location != "" {
 		location += res.Ref
 	}

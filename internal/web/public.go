@@ -163,7 +163,6 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res.Replayed = false // releasing twice is not an Idempotency-Key replay
 	return s.writeResult(w, http.StatusOK, res, "", res.Value)
 }
 
@@ -178,6 +177,5 @@ func (s *Server) extendHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res.Replayed = false // an extension that changes nothing is not an Idempotency-Key replay
 	return s.writeResult(w, http.StatusOK, res, "", res.Value)
 }
