@@ -125,8 +125,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	demo := f.bool("demo", "ADMIT_DEMO", false, "seed a demo event on sale (once per data directory) and print its shop page")
 	publicURL := f.string("public-url", "ADMIT_PUBLIC_URL", "",
 		"the URL buyers reach admit at, for the links in e-mails; default: http:// and the listen address")
+	trustedProxies := f.string("trusted-proxies", "ADMIT_TRUSTED_PROXIES", "",
+		"reverse proxies (IPs or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; default: none, the connection's peer is the client")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	trusted, err := web.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return &usageError{"--trusted-proxies: " + err.Error()}
 	}
 	if *maxConns < 1 {
 		return &usageError{"--max-conns must be at least 1"}
@@ -208,7 +214,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	buyers := shop.New(shopCfg)
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
-		Shop: buyers, ShopPatterns: shop.Patterns,
+		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -55,6 +56,7 @@ type Server struct {
 	printer      *printer.Printer
 	shop         http.Handler
 	shopPatterns []string
+	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -73,13 +75,16 @@ type Config struct {
 	Keys         printer.Keyring             // the ticket signing keys; nil: tickets cannot be rendered
 	Shop         http.Handler                // the buyer's web shop, served on shop.Patterns; nil: none
 	ShopPatterns []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (ParseTrustedProxies); none: the connection's peer is.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
-		mux: http.NewServeMux()}
+		trusted: c.TrustedProxies, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -185,6 +190,9 @@ func newRequestID() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// client is the address of the client a request comes from (clientAddr).
+func (s *Server) client(r *http.Request) netip.Addr { return clientAddr(r, s.trusted) }
 
 // authenticate checks the bearer API token. Errors: Unauthorized.
 func (s *Server) authenticate(r *http.Request) (sqlite.Organizer, error) {
