@@ -464,10 +464,11 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 			{TicketTypeID: companion, Quantity: 1}}, ExpiresAt: at.Add(10 * time.Minute)},
 		placedA,
 	}
+	startedA := &boxoffice.PaymentStarted{OrderID: a, PaymentIntentID: piA}
+	sales = append(sales, startedA)
 	if full {
-		sales = append(sales,
-			&boxoffice.PaymentStarted{OrderID: a, PaymentIntentID: piA},
-			&boxoffice.OrderExpired{OrderID: a, HoldID: holdA})
+		startedA.ClientSecret = piA + "_secret_Xq3vB7mNc2LdK9pR4tYw"
+		sales = append(sales, &boxoffice.OrderExpired{OrderID: a, HoldID: holdA})
 	}
 	sales = append(sales, paidA,
 		&boxoffice.OrderRefunded{OrderID: a, Refund: refundA,

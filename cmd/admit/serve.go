@@ -209,8 +209,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var ready atomic.Bool
 	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, PublicURL: *publicURL,
 		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }}
-	if gateway != nil && *stripePublishable != "" {
-		shopCfg.StripePublishableKey, shopCfg.ClientSecret = *stripePublishable, gateway.ClientSecret
+	if gateway != nil {
+		shopCfg.StripePublishableKey = *stripePublishable
 	}
 	buyers := shop.New(shopCfg)
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,

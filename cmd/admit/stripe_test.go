@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,6 +86,79 @@ func TestCardPayment(t *testing.T) {
 	if o["status"] != "paid" || len(o["tickets"].([]any)) != 2 || len(o["payments"].([]any)) != 1 || o["client_secret"] != nil {
 		t.Fatalf("order after the webhooks: %v", o)
 	}
+}
+
+// TestBuyerReadsMakeNoStripeCalls: once the worker has recorded a card
+// order's PaymentIntent, the buyer's link and the shop's order page show its
+// client secret from the ledger. Reloaded many times while Stripe answers
+// 429, they make no call to Stripe and cannot open the breaker that guards
+// payments: a new card order is still taken.
+func TestBuyerReadsMakeNoStripeCalls(t *testing.T) {
+	shim := stripemock.NewStateful(t, stripemock.Start(t))
+	backend, err := url.Parse(shim.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	var calls atomic.Int64
+	var limited atomic.Bool
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if limited.Load() {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Too many requests."}}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+
+	a := startAdmit(t, t.TempDir(), "--stripe-secret-key", "sk_test_admit", "--stripe-webhook-secret", "whsec_admit_e2e",
+		"--stripe-publishable-key", "pk_test_admit", "--stripe-api-base", front.URL)
+	c := newClient(t, a.url, a.token)
+	pub := newClient(t, a.url, "")
+	evID, ttID := setupEvent(c, 10)
+	c.must(200, "PATCH", "/api/v1/events/"+evID, map[string]any{"payment_providers": []string{"stripe"}})
+	base := "/api/v1/public/events/" + evID
+	order := func() map[string]any {
+		h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
+		return pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"], "payment_provider": "stripe",
+			"buyer": map[string]any{"name": "Ada", "email": "ada@example.com"}})
+	}
+	link := order()["order_url"].(string)
+	var secret string
+	deadline := time.Now().Add(30 * time.Second)
+	for secret == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("no client secret on the buyer's link")
+		}
+		time.Sleep(10 * time.Millisecond)
+		secret, _ = pub.must(200, "GET", link, nil)["client_secret"].(string)
+	}
+	page := a.url + "/events/" + evID + "/orders/" + link[strings.LastIndex(link, "/")+1:]
+
+	limited.Store(true)
+	before := calls.Load()
+	for i := range 25 {
+		if o := pub.must(200, "GET", link, nil); o["client_secret"] != secret {
+			t.Fatalf("GET %d of the link: client secret %v, want %s", i, o["client_secret"], secret)
+		}
+		res, err := http.Get(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), `data-client-secret="`+secret+`"`) {
+			t.Fatalf("GET %d of the order page: %d without the client secret\n%s", i, res.StatusCode, body)
+		}
+	}
+	if n := calls.Load() - before; n != 0 {
+		t.Fatalf("50 buyer reads made %d calls to Stripe, want 0", n)
+	}
+	// The breaker that guards payments is closed: a new card order is taken.
+	order()
 }
 
 func TestSandboxUsage(t *testing.T) {

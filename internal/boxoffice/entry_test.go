@@ -41,7 +41,7 @@ func sampleEntries() []Entry {
 			TicketTypeID: "ga", Attendee: "Zoë", Price: Money{2500, "EUR"}}}},
 		&PaymentRejected{OrderID: "o1", Payment: Payment{Provider: ProviderStripe, Ref: "pi_2", Amount: Money{5000, "EUR"},
 			ReceivedAt: t0}, EventRef: "evt_2", Reason: "late", Refund: sampleRefund()},
-		&PaymentStarted{OrderID: "o1", PaymentIntentID: "pi_1"},
+		&PaymentStarted{OrderID: "o1", PaymentIntentID: "pi_1", ClientSecret: "pi_1_secret_x"},
 		&OrderExpired{OrderID: "o2", HoldID: "h2"},
 		&OrderCancelled{OrderID: "o1", Reason: "duplicate", Revoked: []string{"tk_1"}, Refund: ptr(sampleRefund()), Idem: idem},
 		&OrderRefunded{OrderID: "o1", Refund: sampleRefund(), Idem: idem},

@@ -114,6 +114,7 @@ type Order struct {
 	EndedAt         time.Time   `json:"ended_at,omitzero"` // expired, cancelled or fully refunded
 	Reason          string      `json:"reason,omitempty"`  // why it ended
 	PaymentIntentID string      `json:"payment_intent_id,omitempty"`
+	ClientSecret    string      `json:"client_secret,omitempty"` // from PaymentStarted, for the buyer's link only
 	Payments        []Payment   `json:"payments,omitempty"`
 	Refunds         []Refund    `json:"refunds,omitempty"`
 	TicketIDs       []string    `json:"ticket_ids,omitempty"`
@@ -213,6 +214,9 @@ type RecordPayment struct {
 type StartPayment struct {
 	OrderID         string
 	PaymentIntentID string
+	// ClientSecret is what the buyer's browser pays the PaymentIntent
+	// with (Stripe.js); "" if the provider has none.
+	ClientSecret string
 }
 
 // CancelOrder voids an order: a pending one's hold is released; a paid one's
@@ -312,6 +316,7 @@ type PaymentRejected struct {
 type PaymentStarted struct {
 	OrderID         string `json:"order_id"`
 	PaymentIntentID string `json:"payment_intent_id"`
+	ClientSecret    string `json:"client_secret,omitempty"` // absent in entries written before admit kept it
 }
 
 // OrderExpired: the order was not paid in time; its hold expired with it.
@@ -716,7 +721,7 @@ func (s *State) decideStartPayment(c *StartPayment) (Decision, error) {
 	case c.PaymentIntentID == "":
 		return Decision{}, fault.New(fault.Invalid, "a payment id is required")
 	}
-	return one(&PaymentStarted{OrderID: o.ID, PaymentIntentID: c.PaymentIntentID}, o.ID)
+	return one(&PaymentStarted{OrderID: o.ID, PaymentIntentID: c.PaymentIntentID, ClientSecret: c.ClientSecret}, o.ID)
 }
 
 // keptPayments is what the order holds of the buyer's money: every payment
@@ -998,7 +1003,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 		if o == nil {
 			return errApply(e, "no order %s", e.OrderID)
 		}
-		o.PaymentIntentID, o.UpdatedAt = e.PaymentIntentID, at
+		o.PaymentIntentID, o.ClientSecret, o.UpdatedAt = e.PaymentIntentID, e.ClientSecret, at
 	case *OrderExpired:
 		o := s.orders[e.OrderID]
 		if o == nil || o.Status != StatusPendingPayment || o.HoldID != e.HoldID {

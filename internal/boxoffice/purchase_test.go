@@ -193,7 +193,10 @@ func stripePayment(ref, eventRef string) *RecordPayment {
 func TestStripePaymentToldThrice(t *testing.T) {
 	s := held(t)
 	must(t, s, place(ProviderStripe), t0)
-	must(t, s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_1"}, t0)
+	must(t, s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_1", ClientSecret: "pi_1_secret_x"}, t0)
+	if o := s.Order("o1"); o.PaymentIntentID != "pi_1" || o.ClientSecret != "pi_1_secret_x" {
+		t.Fatalf("started payment: %q %q", o.PaymentIntentID, o.ClientSecret)
+	}
 	must(t, s, stripePayment("pi_1", "evt_1"), t0.Add(time.Minute))
 	after := snap(t, s)
 	for _, c := range []*RecordPayment{stripePayment("pi_1", "evt_1"), stripePayment("pi_1", "evt_2"), stripePayment("pi_1", "")} {
@@ -396,7 +399,7 @@ func TestSigningKeys(t *testing.T) {
 func TestOrdersSurviveSnapshots(t *testing.T) {
 	s := held(t)
 	must(t, s, place(ProviderStripe), t0)
-	must(t, s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_1"}, t0)
+	must(t, s, &StartPayment{OrderID: "o1", PaymentIntentID: "pi_1", ClientSecret: "pi_1_secret_x"}, t0)
 	must(t, s, stripePayment("pi_1", "evt_1"), t0)
 	must(t, s, &RefundOrder{OrganizerID: org, OrderID: "o1", TicketIDs: []string{s.Order("o1").TicketIDs[0]}, RefundID: "rf_1"}, t0)
 	must(t, s, hold("h2", item("ga", 1)), t0)
@@ -404,6 +407,9 @@ func TestOrdersSurviveSnapshots(t *testing.T) {
 	must(t, s, &AddSigningKey{OrganizerID: org, PublicKey: make([]byte, 32)}, t0)
 	c := clone(t, s)
 	sameState(t, "snapshot", c, s)
+	if c.Order("o1").ClientSecret != "pi_1_secret_x" {
+		t.Fatal("the client secret was not kept in the snapshot")
+	}
 	if c.OrderByToken("secret-2") == nil || c.Ticket(s.Order("o1").TicketIDs[1]) == nil {
 		t.Fatal("indexes not rebuilt from the snapshot")
 	}

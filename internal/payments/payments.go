@@ -90,7 +90,8 @@ func (p *Payments) Handle(ctx context.Context, e worker.Entry) error {
 }
 
 // startPayment creates the order's PaymentIntent, unless it has one or no
-// longer waits for payment, and records it.
+// longer waits for payment, and records it with its client secret: the
+// buyer's pages show the recorded secret and never ask Stripe for it.
 func (p *Payments) startPayment(ctx context.Context, eventID, orderID string) error {
 	o, err := p.order(ctx, eventID, orderID, "")
 	if err != nil {
@@ -103,7 +104,8 @@ func (p *Payments) startPayment(ctx context.Context, eventID, orderID string) er
 	if err != nil {
 		return err
 	}
-	_, err = p.Offices.Do(ctx, eventID, &boxoffice.StartPayment{OrderID: orderID, PaymentIntentID: pi.ID}, nil)
+	_, err = p.Offices.Do(ctx, eventID, &boxoffice.StartPayment{OrderID: orderID, PaymentIntentID: pi.ID,
+		ClientSecret: pi.ClientSecret}, nil)
 	if fault.Is(err, fault.Conflict) {
 		p.Log.Error("payments: the order already has another PaymentIntent", "order", orderID, "payment_intent", pi.ID, "err", err)
 		return nil
@@ -175,10 +177,3 @@ func (p *Payments) Webhook(ctx context.Context, body []byte, signature string) e
 
 // BreakerOpen reports whether calls to Stripe are failing fast.
 func (p *Payments) BreakerOpen() bool { return p.Stripe.BreakerOpen() }
-
-// ClientSecret returns the client secret of the order's PaymentIntent, for
-// the buyer's browser to confirm the payment with.
-func (p *Payments) ClientSecret(ctx context.Context, paymentIntentID string) (string, error) {
-	pi, err := p.Stripe.PaymentIntent(ctx, paymentIntentID)
-	return pi.ClientSecret, err
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -168,6 +169,11 @@ func TestPaymentThroughWebhooks(t *testing.T) {
 	pi := r.paymentIntent(orderID)
 	if n := r.stripe.Intents(); n != 1 {
 		t.Fatalf("PaymentIntents made: %d, want 1", n)
+	}
+	// Recorded with its client secret, for the buyer's pages to show
+	// without asking Stripe.
+	if cs := r.get(orderID).ClientSecret; !strings.HasPrefix(cs, pi+"_secret_") {
+		t.Fatalf("client secret %q recorded for %s", cs, pi)
 	}
 	// Told before the card went through: the fetch says not paid.
 	if err := r.webhook("evt_early", "payment_intent.succeeded", pi); err != nil {

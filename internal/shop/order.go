@@ -73,13 +73,12 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Link = base + p.Link
-	if p.CardPending && p.PaymentIntentID != "" && s.cfg.StripePublishableKey != "" && s.cfg.ClientSecret != nil {
-		secret, err := s.cfg.ClientSecret(r.Context(), p.PaymentIntentID)
-		if err != nil {
-			s.cfg.Log.Warn("shop: no client secret for a card order", "payment_intent", p.PaymentIntentID, "err", err)
-		} else {
-			p.StripeKey, p.ClientSecret, p.Script = s.cfg.StripePublishableKey, secret, true
-		}
+	// The client secret is the one the payments worker recorded: showing the
+	// page never calls Stripe.
+	if p.CardPending && p.ClientSecret != "" && s.cfg.StripePublishableKey != "" {
+		p.StripeKey, p.Script = s.cfg.StripePublishableKey, true
+	} else {
+		p.ClientSecret = ""
 	}
 	s.render(w, r, "order", http.StatusOK, p)
 }
@@ -116,6 +115,7 @@ func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
 			p.PayBy = when(o.PayBy, ev.TimeZone)
 		case boxoffice.ProviderStripe:
 			p.CardPending, p.PayBy, p.PaymentIntentID = true, when(o.PayBy, ev.TimeZone), o.PaymentIntentID
+			p.ClientSecret = o.ClientSecret
 		}
 	}
 	valid := 0

@@ -46,11 +46,10 @@ type Config struct {
 	// PublicURL is where buyers reach admit, for the order link shown to
 	// them; "" takes the request's host.
 	PublicURL string
-	// StripePublishableKey (pk_…), with ClientSecret, puts Stripe's Payment
-	// Element on a card order's page; without them the page says how to
-	// get help.
+	// StripePublishableKey (pk_…) puts Stripe's Payment Element on a card
+	// order's page, with the client secret the payments worker recorded in
+	// the order; without it the page says how to get help.
 	StripePublishableKey string
-	ClientSecret         func(ctx context.Context, paymentIntentID string) (string, error)
 }
 
 // Shop is an http.Handler; safe for concurrent use.

@@ -284,25 +284,34 @@ func TestMoreTime(t *testing.T) {
 	s.post(checkout+"/extend", url.Values{}).want(t, 409, "You cannot get more time for these tickets")
 }
 
+// useShop serves the stack's box office through a shop configured with c
+// (its Offices, Clock and Log filled in) for the rest of the test.
+func (s *formStack) useShop(c Config) {
+	s.t.Helper()
+	c.Offices, c.Clock, c.Log = s.m, s.clk, slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(New(c))
+	orig := s.srv
+	s.srv = srv
+	s.t.Cleanup(func() { srv.Close(); s.srv = orig }) // the stack's cleanup closes its own server
+}
+
+// acceptCards makes the stack's event take card and bank transfer.
+func (s *formStack) acceptCards() {
+	s.t.Helper()
+	if _, err := s.m.Do(context.Background(), s.ev, &boxoffice.UpdateEvent{OrganizerID: formOrg, Patch: boxoffice.EventPatch{
+		PaymentProviders: []string{boxoffice.ProviderStripe, boxoffice.ProviderManual}}}, nil); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // TestCardOrderPage: with Stripe's publishable key configured, a card
-// order's page carries what Stripe's Payment Element needs; without a
-// PaymentIntent yet, it says so in plain words.
+// order's page carries what Stripe's Payment Element needs, with the client
+// secret the payments worker recorded in the order (the shop has no way to
+// ask Stripe for it); without a PaymentIntent yet, it says so in plain words.
 func TestCardOrderPage(t *testing.T) {
 	s := newFormStack(t, 10)
-	ctx := context.Background()
-	if _, err := s.m.Do(ctx, s.ev, &boxoffice.UpdateEvent{OrganizerID: formOrg, Patch: boxoffice.EventPatch{
-		PaymentProviders: []string{boxoffice.ProviderStripe}}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	card := httptest.NewServer(New(Config{Offices: s.m, Clock: s.clk, Log: log, CardPayments: func() bool { return true },
-		StripePublishableKey: "pk_test_admit", ClientSecret: func(_ context.Context, pi string) (string, error) {
-			return pi + "_secret_abc", nil
-		}}))
-	defer card.Close()
-	orig := s.srv
-	s.srv = card
-	defer func() { s.srv = orig }() // the stack's cleanup closes its own server
+	s.acceptCards()
+	s.useShop(Config{CardPayments: func() bool { return true }, StripePublishableKey: "pk_test_admit"})
 	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
 	r := s.post(checkout, url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "provider": {"stripe"}})
 	if r.status != http.StatusSeeOther {
@@ -311,7 +320,8 @@ func TestCardOrderPage(t *testing.T) {
 	order := r.location
 	s.get(order).want(t, 200, "We are preparing your card payment.")
 	orderID := regexp.MustCompile(`od_[a-z2-7]{20}`).FindString(s.get(order).body)
-	if _, err := s.m.Do(ctx, s.ev, &boxoffice.StartPayment{OrderID: orderID, PaymentIntentID: "pi_123"}, nil); err != nil {
+	if _, err := s.m.Do(context.Background(), s.ev, &boxoffice.StartPayment{OrderID: orderID, PaymentIntentID: "pi_123",
+		ClientSecret: "pi_123_secret_abc"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	page := s.get(order).want(t, 200, `data-stripe-key="pk_test_admit"`, `data-client-secret="pi_123_secret_abc"`,

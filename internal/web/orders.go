@@ -18,8 +18,6 @@ import (
 type PaymentGateway interface {
 	// BreakerOpen reports whether calls to the provider are failing fast.
 	BreakerOpen() bool
-	// ClientSecret returns what the buyer's browser confirms a payment with.
-	ClientSecret(ctx context.Context, paymentIntentID string) (string, error)
 	// Webhook handles one signed notification from the provider.
 	Webhook(ctx context.Context, body []byte, signature string) error
 }
@@ -96,6 +94,8 @@ type orderJSON struct {
 	OrderURL            string            `json:"order_url"`                   // the buyer's secret link
 	TicketsPDF          string            `json:"tickets_pdf_url,omitempty"`   // while some ticket is valid
 	UpdatedAt           time.Time         `json:"updated_at"`
+
+	clientSecret string // the order's, kept from its PaymentStarted; publicOrder shows it to the buyer
 }
 
 type orderSummaryJSON struct {
@@ -132,7 +132,8 @@ func orderOf(s *boxoffice.State, o *boxoffice.Order) orderJSON {
 		PayBy: utc(o.PayBy), PaidAt: optTime(o.PaidAt), EndedAt: optTime(o.EndedAt), Reason: o.Reason,
 		Lines: make([]orderLineJSON, len(o.Lines)), Tickets: make([]orderTicketJSON, len(o.TicketIDs)),
 		Payments: make([]paymentJSON, len(o.Payments)), Refunds: make([]refundJSON, len(o.Refunds)),
-		OrderURL: OrderPath(s.Event.ID, o.Token), PaymentIntentID: o.PaymentIntentID, UpdatedAt: utc(o.UpdatedAt)}
+		OrderURL: OrderPath(s.Event.ID, o.Token), PaymentIntentID: o.PaymentIntentID, UpdatedAt: utc(o.UpdatedAt),
+		clientSecret: o.ClientSecret}
 	if o.Provider == boxoffice.ProviderManual && o.Status == boxoffice.StatusPendingPayment {
 		out.PaymentInstructions = s.Event.ManualPaymentInstructions
 	}
@@ -266,12 +267,10 @@ func (s *Server) publicOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if o.Status == string(boxoffice.StatusPendingPayment) && o.PaymentIntentID != "" && s.stripe != nil {
-		secret, err := s.stripe.ClientSecret(r.Context(), o.PaymentIntentID)
-		if err != nil {
-			return err
-		}
-		o.ClientSecret = secret
+	// The secret comes from the ledger, as the payments worker recorded it:
+	// a buyer reloading the link never makes a call to Stripe.
+	if o.Status == string(boxoffice.StatusPendingPayment) && s.stripe != nil {
+		o.ClientSecret = o.clientSecret
 	}
 	return writeJSON(w, http.StatusOK, o)
 }

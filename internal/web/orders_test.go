@@ -38,10 +38,7 @@ func (o *holdOnly) View(context.Context, string) (*boxoffice.View, error) { retu
 // gateway is a card provider whose breaker the test opens and closes.
 type gateway struct{ open atomic.Bool }
 
-func (g *gateway) BreakerOpen() bool { return g.open.Load() }
-func (g *gateway) ClientSecret(context.Context, string) (string, error) {
-	return "", nil
-}
+func (g *gateway) BreakerOpen() bool                             { return g.open.Load() }
 func (g *gateway) Webhook(context.Context, []byte, string) error { return nil }
 
 // TestOpenBreakerRefusesCardOrders: while calls to Stripe fail fast, a new
