@@ -199,11 +199,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
+		if pk := *stripePublishable; pk != "" && !strings.HasPrefix(pk, "pk_test_") && !strings.HasPrefix(pk, "pk_live_") {
+			// Never echo it: it may be a secret key, which the shop would publish.
+			return &usageError{"--stripe-publishable-key is not a pk_test_ or pk_live_ key; the shop shows it in every card order's page"}
+		}
 		p, err := startPayments(workCtx, &workers, st, positions, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
 		}
 		gateway = p
+		if *stripePublishable == "" {
+			log.Warn("card payments: no --stripe-publishable-key (ADMIT_STRIPE_PUBLISHABLE_KEY), so the shop does not offer card: " +
+				"its order page could not take the payment; API clients bringing their own Stripe.js still can")
+		}
 	}
 
 	var ready atomic.Bool

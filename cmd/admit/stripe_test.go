@@ -159,6 +159,25 @@ func TestBuyerReadsMakeNoStripeCalls(t *testing.T) {
 	}
 	// The breaker that guards payments is closed: a new card order is taken.
 	order()
+	if strings.Contains(a.logs.String(), "no --stripe-publishable-key") {
+		t.Errorf("warned of a missing publishable key that was given:\n%s", a.logs.String())
+	}
+}
+
+// TestCardWithoutPublishableKeyWarns: card payments set up without the
+// publishable key say at start what is missing and what it means.
+func TestCardWithoutPublishableKeyWarns(t *testing.T) {
+	a := startAdmit(t, t.TempDir(), "--stripe-secret-key", "sk_test_admit", "--stripe-webhook-secret", "whsec_admit_e2e",
+		"--stripe-api-base", "http://127.0.0.1:9")
+	if logs := a.logs.String(); !strings.Contains(logs, `"level":"WARN"`) ||
+		!strings.Contains(logs, "no --stripe-publishable-key (ADMIT_STRIPE_PUBLISHABLE_KEY), so the shop does not offer card") {
+		t.Fatalf("no warning of the missing publishable key:\n%s", logs)
+	}
+	err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--stripe-secret-key", "sk_test_admit",
+		"--stripe-webhook-secret", "whsec_admit_e2e", "--stripe-publishable-key", "sk_test_admit"}, noEnv, io.Discard, io.Discard)
+	if exitCode(err) != 2 || strings.Contains(err.Error(), "sk_test_admit") {
+		t.Fatalf("a secret key as the publishable key: %v, want a usage error that does not echo it", err)
+	}
 }
 
 func TestSandboxUsage(t *testing.T) {

@@ -127,6 +127,14 @@ func (s *Shop) expired(h *heldNow, now time.Time) bool {
 	return h.hold.Status != boxoffice.Active || !now.Before(h.hold.ExpiresAt)
 }
 
+// cardPayments reports whether the shop can take a card payment now: the
+// provider takes payments (CardPayments) and the order page can show Stripe's
+// Payment Element (StripePublishableKey). Offering card otherwise would send
+// the buyer to a page with no way to pay.
+func (s *Shop) cardPayments() bool {
+	return s.cfg.StripePublishableKey != "" && s.cfg.CardPayments != nil && s.cfg.CardPayments()
+}
+
 func (s *Shop) checkoutView(h *heldNow) checkoutPage {
 	now := s.cfg.Clock.Now()
 	lines, total := h.lines()
@@ -158,7 +166,7 @@ func (s *Shop) checkoutView(h *heldNow) checkoutPage {
 						" of ordering; you get the details on the next page and by e-mail."})
 			case boxoffice.ProviderStripe:
 				pv := provider{Value: pr, Label: "Card", Hint: "Pay by card on the next page."}
-				if s.cfg.CardPayments == nil || !s.cfg.CardPayments() {
+				if !s.cardPayments() {
 					pv.Disabled, pv.Hint = true, "Card payments are not available right now."
 				}
 				p.Providers = append(p.Providers, pv)

@@ -42,6 +42,8 @@ type Config struct {
 	Log     *slog.Logger
 	// CardPayments reports whether card payments can be taken now: false
 	// when Stripe is not configured or its breaker is open. Nil: never.
+	// The shop offers card only with a StripePublishableKey as well: without
+	// one it cannot show the buyer a way to pay.
 	CardPayments func() bool
 	// PublicURL is where buyers reach admit, for the order link shown to
 	// them; "" takes the request's host.

@@ -331,3 +331,68 @@ func TestCardOrderPage(t *testing.T) {
 	}
 	s.get("/assets/pay.js").want(t, 200, "confirmPayment")
 }
+
+// TestCardOfferedOnlyWhenItCanBeTaken: the checkout offers card only when
+// Stripe takes payments (breaker closed) and the order page can show its
+// Payment Element (a publishable key); otherwise the card choice is shown
+// disabled, with why, and a posted "stripe" is refused on the form. On a
+// card order's page without the key, the buyer is not told to reload.
+func TestCardOfferedOnlyWhenItCanBeTaken(t *testing.T) {
+	radio := regexp.MustCompile(`<input type="radio" id="provider-stripe"[^>]*>`)
+	for _, tt := range []struct {
+		name    string
+		key     string
+		takes   bool
+		offered bool
+	}{
+		{"no publishable key", "", true, false},
+		{"breaker open", "pk_test_admit", false, false},
+		{"both", "pk_test_admit", true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFormStack(t, 10)
+			s.acceptCards()
+			s.useShop(Config{CardPayments: func() bool { return tt.takes }, StripePublishableKey: tt.key})
+			checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+			in := radio.FindString(s.get(checkout).want(t, 200, "Card").body)
+			if in == "" {
+				t.Fatal("no card choice on the checkout page")
+			}
+			if got := !strings.Contains(in, " disabled"); got != tt.offered {
+				t.Fatalf("card offered: %v, want %v: %s", got, tt.offered, in)
+			}
+			r := s.post(checkout, url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "provider": {"stripe"}})
+			if !tt.offered {
+				r.want(t, http.StatusUnprocessableEntity, "Choose how you want to pay.", "Card payments are not available right now.")
+				return
+			}
+			if r.status != http.StatusSeeOther {
+				t.Fatalf("card order: %d\n%s", r.status, r.body)
+			}
+		})
+	}
+
+	// A card order made elsewhere (the API), shown by a shop without the key.
+	s := newFormStack(t, 10)
+	s.acceptCards()
+	s.useShop(Config{CardPayments: func() bool { return true }})
+	h, err := s.m.Do(context.Background(), s.ev, &boxoffice.CreateHold{HoldID: id.New("ho", id.Long),
+		Items: []boxoffice.Item{{TicketTypeID: s.standing, Quantity: 1}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orderID, token := id.New("od", id.Short), id.Token("ot_")
+	for _, c := range []boxoffice.Command{
+		&boxoffice.PlaceOrder{OrderID: orderID, HoldID: h.Ref, Token: token, Buyer: boxoffice.Buyer{Name: "Ada",
+			Email: "ada@example.com"}, Provider: boxoffice.ProviderStripe},
+		&boxoffice.StartPayment{OrderID: orderID, PaymentIntentID: "pi_123", ClientSecret: "pi_123_secret_abc"},
+	} {
+		if _, err := s.m.Do(context.Background(), s.ev, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := s.get("/events/"+s.ev+"/orders/"+token).want(t, 200, "Card payment cannot be taken on this page.")
+	if strings.Contains(page.body, "secret") || strings.Contains(page.body, "Reload") {
+		t.Fatalf("the page shows the secret or says to reload:\n%s", page.body)
+	}
+}
