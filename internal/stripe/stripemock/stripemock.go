@@ -18,6 +18,9 @@ import (
 	"time"
 )
 
+// startTimeout bounds how long Start waits for stripe-mock to answer.
+const startTimeout = 60 * time.Second
+
 const (
 	module     = "github.com/stripe/stripe-mock"
 	rootModule = "github.com/admit-org/admit"
@@ -109,14 +112,16 @@ func Start(t testing.TB) (apiBase string) {
 		return early.String()
 	}
 
-	deadline := time.Now().Add(15 * time.Second)
+	// stripe-mock parses Stripe's whole OpenAPI spec before it listens: a
+	// few seconds alone, far more on a machine busy with other builds.
+	deadline := time.Now().Add(startTimeout)
 	select {
 	case a := <-addr:
 		apiBase = "http://" + a
 	case <-drained:
 		t.Fatalf("stripemock: stripe-mock exited before listening; its output:\n%s", output())
 	case <-time.After(time.Until(deadline)):
-		t.Fatalf("stripemock: stripe-mock did not report its HTTP address within 15 s; its output:\n%s", output())
+		t.Fatalf("stripemock: stripe-mock did not report its HTTP address within %v; its output:\n%s", startTimeout, output())
 	}
 
 	// Listening is not answering: poll until a request gets an answer.
