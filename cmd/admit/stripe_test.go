@@ -64,18 +64,27 @@ func TestCardPayment(t *testing.T) {
 	if o = pub.must(200, "GET", link, nil); o["status"] != "paid" {
 		t.Fatalf("order after the sandbox's webhook: %v", o)
 	}
-	deliver := func(sig string) response {
+	deliverAt := func(pi, sig string, at time.Time) response {
 		payload := fmt.Sprintf(`{"id":"evt_e2e","object":"event","type":"payment_intent.succeeded","created":%d,
 			"data":{"object":{"id":%q,"object":"payment_intent"}}}`, time.Now().Unix(), pi)
 		signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: []byte(payload), Secret: secret,
-			Timestamp: time.Now()})
+			Timestamp: at})
 		if sig == "" {
 			sig = signed.Header
 		}
 		return pub.do("POST", "/api/v1/webhooks/stripe", string(signed.Payload), "Stripe-Signature", sig)
 	}
+	deliver := func(sig string) response { return deliverAt(pi, sig, time.Now()) }
 	if r := deliver("t=1,v1=deadbeef"); r.status != 401 || r.json(t)["code"] != "webhook-signature-invalid" {
 		t.Fatalf("forged webhook: %d %s", r.status, r.body)
+	}
+	if r := deliverAt(pi, "", time.Now().Add(24*time.Hour)); r.status != 401 || r.json(t)["code"] != "webhook-signature-invalid" {
+		t.Fatalf("webhook signed a day ahead: %d %s", r.status, r.body)
+	}
+	// Signed, about a PaymentIntent Stripe does not know: taken, so that
+	// Stripe does not deliver it again for days.
+	if r := deliverAt("pi_3PkZ8r2eZvKYlo2CunknownX", "", time.Now()); r.status != 200 {
+		t.Fatalf("webhook about an unknown PaymentIntent: %d %s", r.status, r.body)
 	}
 	for range 3 { // Stripe delivering again
 		if r := deliver(""); r.status != 200 {

@@ -146,14 +146,24 @@ func (p *Payments) refund(ctx context.Context, eventID, orderID string, r boxoff
 // signature on the raw body, fetches the PaymentIntent it names, and
 // records the payment if it succeeded. Errors: Unauthorized for a bad
 // signature, Invalid for a body that is not an event, Unavailable when
-// Stripe or the box office cannot be reached now (Stripe delivers again).
-// Events about PaymentIntents admit did not make are ignored.
+// Stripe or the box office cannot be reached now, Internal when Stripe
+// refuses admit's key (Stripe delivers again, until it is fixed).
+//
+// A correctly signed event that admit cannot act on is logged and
+// acknowledged (nil), because delivering it again would change nothing:
+// one about a PaymentIntent Stripe does not know or refuses to show,
+// one admit did not make, or one for an order or event admit does not know.
 func (p *Payments) Webhook(ctx context.Context, body []byte, signature string) error {
 	ev, err := p.Stripe.ParseWebhook(body, signature)
 	if err != nil || ev.PaymentIntentID == "" {
 		return err
 	}
 	pi, err := p.Stripe.PaymentIntent(ctx, ev.PaymentIntentID)
+	if k := fault.KindOf(err); k == fault.NotFound || k == fault.Invalid {
+		p.Log.Warn("payments: a webhook about a PaymentIntent Stripe does not show; acknowledged, nothing done",
+			"payment_intent", ev.PaymentIntentID, "stripe_event", ev.ID, "err", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -162,6 +172,11 @@ func (p *Payments) Webhook(ctx context.Context, body []byte, signature string) e
 	}
 	if pi.EventID == "" || pi.OrderID == "" {
 		p.Log.Warn("payments: a payment that admit did not ask for", "payment_intent", pi.ID, "stripe_event", ev.ID)
+		return nil
+	}
+	if !id.Valid(pi.EventID, "ev", id.Short) || !id.Valid(pi.OrderID, "od", id.Short) {
+		p.Log.Error("payments: a payment whose metadata names no order admit could have made; acknowledged, nothing done",
+			"payment_intent", pi.ID, "order", pi.OrderID, "event", pi.EventID, "stripe_event", ev.ID)
 		return nil
 	}
 	_, err = p.Offices.Do(ctx, pi.EventID, &boxoffice.RecordPayment{OrderID: pi.OrderID, Provider: boxoffice.ProviderStripe,

@@ -282,3 +282,31 @@ func TestCancelRefunds(t *testing.T) {
 	})
 	r.do(&boxoffice.CreateHold{HoldID: id.New("ho", id.Long), Items: []boxoffice.Item{{TicketTypeID: r.ttID, Quantity: 2}}})
 }
+
+// TestWebhookAdmitCannotActOn: a correctly signed event about a
+// PaymentIntent Stripe does not know, or one for an order or event admit
+// does not know, is acknowledged (so Stripe stops delivering it) and
+// changes nothing.
+func TestWebhookAdmitCannotActOn(t *testing.T) {
+	r := newRig(t, 10, nil)
+	if err := r.webhook("evt_unknown", "payment_intent.succeeded", "pi_3PkZ8r2eZvKYlo2CunknownX"); err != nil {
+		t.Fatalf("an unknown PaymentIntent: %v, want it acknowledged", err)
+	}
+	for name, ids := range map[string][2]string{
+		"unknown order":   {r.evID, id.New("od", id.Short)},
+		"unknown event":   {id.New("ev", id.Short), id.New("od", id.Short)},
+		"not an admit id": {"ev.>", "od_*"},
+	} {
+		pi, err := r.p.Stripe.CreatePaymentIntent(context.Background(), ids[0], ids[1], 1000, "EUR")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.stripe.Succeed(pi.ID)
+		if err := r.webhook("evt_"+pi.ID, "payment_intent.succeeded", pi.ID); err != nil {
+			t.Errorf("%s: %v, want it acknowledged", name, err)
+		}
+	}
+	if r.p.BreakerOpen() {
+		t.Error("the breaker opened")
+	}
+}

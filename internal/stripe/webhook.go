@@ -3,6 +3,7 @@ package stripe
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,8 +12,14 @@ import (
 	"github.com/admit-org/admit/internal/fault"
 )
 
-// WebhookTolerance is how old a webhook's signature may be.
+// WebhookTolerance is how far a webhook's signature time may be from now,
+// either way: older is a replay, newer a forgery or a clock gone wrong.
+// Stripe's own libraries allow 300 s.
 const WebhookTolerance = 5 * time.Minute
+
+// errFromFuture is why a signature made after now plus WebhookTolerance is
+// refused: stripe-go checks only its age.
+var errFromFuture = errors.New("stripe: the webhook signature's timestamp is in the future")
 
 // WebhookEvent is what admit needs of a Stripe event delivered by webhook.
 // (A Stripe "event" is a notification, not one of admit's events.)
@@ -26,13 +33,13 @@ type WebhookEvent struct {
 }
 
 // ParseWebhook verifies the Stripe-Signature header of a webhook delivery
-// over its raw body, signed within the last WebhookTolerance with the
-// configured webhook secret, and returns the event. It accepts events of any
+// over its raw body, signed with the configured webhook secret at a time
+// within WebhookTolerance of now (before or after), and returns the event. It accepts events of any
 // API version: admit reads only ids and types, which do not change between
 // versions.
 //
 // Errors: Unauthorized coded "webhook-signature-invalid" for a missing,
-// malformed, wrong or expired signature; Invalid for a body that is not a
+// malformed or wrong signature, or one signed too long before or after now; Invalid for a body that is not a
 // Stripe event; Internal when no webhook secret is configured. It makes no
 // request and is safe for concurrent use.
 func (c *Client) ParseWebhook(body []byte, signature string) (WebhookEvent, error) {
@@ -43,11 +50,14 @@ func (c *Client) ParseWebhook(body []byte, signature string) (WebhookEvent, erro
 		Tolerance:                WebhookTolerance,
 		IgnoreAPIVersionMismatch: true,
 	})
+	if err == nil && signedAt(signature).After(time.Now().Add(WebhookTolerance)) {
+		err = errFromFuture
+	}
 	switch {
 	case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
-		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
+		errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld), errors.Is(err, errFromFuture):
 		return WebhookEvent{}, &fault.Error{Kind: fault.Unauthorized, Code: "webhook-signature-invalid",
-			Message: "the webhook signature is missing, wrong or too old", Cause: err}
+			Message: "the webhook signature is missing, wrong, or not made within 5 minutes of now", Cause: err}
 	case err != nil:
 		// Signed by Stripe, yet not an event (stripe-go's other errors).
 		return WebhookEvent{}, fault.Wrap(fault.Invalid, err, "the webhook body is not a Stripe event")
@@ -72,4 +82,19 @@ func (c *Client) ParseWebhook(body []byte, signature string) (WebhookEvent, erro
 		ev.PaymentIntentID = obj.ID
 	}
 	return ev, nil
+}
+
+// signedAt returns the time of a Stripe-Signature header ("t=1495999758,
+// v1=…"), read as stripe-go reads it (the last t wins), or the zero time.
+// Call it only on a header stripe-go has verified.
+func signedAt(header string) time.Time {
+	var at time.Time
+	for pair := range strings.SplitSeq(header, ",") {
+		if v, ok := strings.CutPrefix(pair, "t="); ok {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				at = time.Unix(n, 0)
+			}
+		}
+	}
+	return at
 }

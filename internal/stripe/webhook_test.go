@@ -68,6 +68,10 @@ func TestParseWebhook(t *testing.T) {
 		if _, err := c.ParseWebhook(succeeded, sign(succeeded, whsec, now.Add(-4*time.Minute))); err != nil {
 			t.Error(err)
 		}
+		// Stripe's clock a little ahead of ours.
+		if _, err := c.ParseWebhook(succeeded, sign(succeeded, whsec, now.Add(4*time.Minute))); err != nil {
+			t.Error(err)
+		}
 	})
 
 	refused := map[string]struct {
@@ -77,6 +81,8 @@ func TestParseWebhook(t *testing.T) {
 		"wrong secret":      {succeeded, sign(succeeded, "whsec_other", now)},
 		"tampered body":     {eventJSON("payment_intent.succeeded", "2026-06-24.dahlia", `{"id":"pi_evil","object":"payment_intent"}`), sign(succeeded, whsec, now)},
 		"expired":           {succeeded, sign(succeeded, whsec, now.Add(-6*time.Minute))},
+		"a day ahead":       {succeeded, sign(succeeded, whsec, now.Add(24*time.Hour))},
+		"6 minutes ahead":   {succeeded, sign(succeeded, whsec, now.Add(6*time.Minute))},
 		"no signature":      {succeeded, ""},
 		"garbled signature": {succeeded, "t=oops,v1=zz"},
 	}

@@ -117,6 +117,18 @@ func (s *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "{\"id\":%q,\"status\":\"succeeded\"}\n", id)
 		return
 	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/v1/payment_intents/"); ok && r.Method == "GET" && !strings.Contains(id, "/") {
+		s.mu.Lock()
+		known := s.intents[id] != nil
+		s.mu.Unlock()
+		if !known { // stripe-mock answers a fixture for any id; Stripe says it has none
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			msg, _ := json.Marshal("No such payment_intent: '" + id + "'")
+			fmt.Fprintf(w, `{"error":{"type":"invalid_request_error","code":"resource_missing","param":"intent","message":%s}}`, msg)
+			return
+		}
+	}
 	body, _ := io.ReadAll(r.Body)
 	key := r.Header.Get("Idempotency-Key")
 	isCreate := r.Method == "POST" && r.URL.Path == "/v1/payment_intents"
