@@ -44,6 +44,7 @@ import (
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/shop"
 	"github.com/admit-org/admit/internal/web"
@@ -114,10 +115,14 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	buyers := shop.New(shop.Config{Offices: r.m, Clock: r.clk, Log: log}) // no card payments: the card option shows disabled
-	api := web.New(web.Config{Offices: r.m, Clock: r.clk, Log: log, Keys: keys, Shop: buyers, ShopPatterns: shop.Patterns})
-	srv := httptest.NewServer(api)
+	srv := httptest.NewServer(nil)
 	r.url = srv.URL
+	base, err := links.Parse(r.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyers := shop.New(shop.Config{Offices: r.m, Clock: r.clk, Log: log, Links: base}) // no card payments: the card option shows disabled
+	srv.Config.Handler = web.New(web.Config{Offices: r.m, Clock: r.clk, Log: log, Keys: keys, Shop: buyers, ShopPatterns: shop.Patterns})
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 
 	now := r.clk.Now()

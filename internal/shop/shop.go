@@ -17,6 +17,7 @@ import (
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 )
 
@@ -43,9 +44,10 @@ type Config struct {
 	// CardPayments reports whether card payments can be taken now: false
 	// when Stripe is not configured or its breaker is open. Nil: never.
 	CardPayments func() bool
-	// PublicURL is where buyers reach admit, for the order link shown to
-	// them; "" takes the request's host.
-	PublicURL string
+	// Links is where buyers reach admit (--public-url, or http:// and the
+	// listen address): the order link shown to them is under it. Links
+	// never come from a request's Host header; the zero Base shows paths.
+	Links links.Base
 	// StripePublishableKey (pk_…), with ClientSecret, puts Stripe's Payment
 	// Element on a card order's page; without them the page says how to
 	// get help.
