@@ -80,7 +80,9 @@ func New(c Config) *Shop {
 	if o := c.Links.Origin(); o != "" {
 		// Behind a proxy that rewrites Host, a browser without
 		// Sec-Fetch-Site is only known to be on our site by its Origin.
-		s.cross.AddTrustedOrigin(o) // cannot fail: links.Parse made it
+		if err := s.cross.AddTrustedOrigin(o); err != nil { // links.Parse made it: not expected
+			c.Log.Warn("shop: the public URL's origin is not trusted for forms", "origin", o, "err", err)
+		}
 	}
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /events/{event_id}", s.eventPage)
