@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +14,9 @@ import (
 )
 
 // TestServeSendsMail: admit serve with --smtp sends a buyer's free order's
-// confirmation, with the tickets' PDF and the order's link under
-// --public-url, to the SMTP server.
+// confirmation, with the tickets' PDF and the link to the order's page in
+// the shop under --public-url (else the listen address), to the SMTP
+// server; the link opens a page for a person, not the API's JSON.
 func TestServeSendsMail(t *testing.T) {
 	mp := mailpittest.Start(t)
 	dir := t.TempDir()
@@ -46,7 +49,9 @@ func TestServeSendsMail(t *testing.T) {
 		d.From.Address != "tickets@example.org" || d.From.Name != "Admit" {
 		t.Errorf("from %v to %v", d.From, d.To)
 	}
-	for _, want := range []string{"2 x Guest list: 0.00 EUR", "https://tickets.example.org" + o["order_url"].(string) + "\r\n",
+	token := o["order_url"].(string)[strings.LastIndex(o["order_url"].(string), "/")+1:]
+	page := "/events/" + evID + "/orders/" + token
+	for _, want := range []string{"2 x Guest list: 0.00 EUR", "https://tickets.example.org" + page + "\r\n",
 		"Sat 1 Jun 2030, 19:30 (Europe/Vienna)"} {
 		if !strings.Contains(d.Text, want) {
 			t.Errorf("the text lacks %q:\n%s", want, d.Text)
@@ -72,6 +77,29 @@ func TestServeSendsMail(t *testing.T) {
 	msgs = mp.WaitMessages(t, 2, 20*time.Second)
 	if len(msgs) != 2 || msgs[0].To[0].Address != "ada@example.com" || msgs[1].MessageID != d.MessageID {
 		t.Fatalf("after the restart: %+v", msgs)
+	}
+	// Without --public-url the link is under the listen address, and it is
+	// the shop's order page, whatever Host a request to it names.
+	link := regexp.MustCompile(`http://\S+`).FindString(mp.Message(t, msgs[0].ID).Text)
+	if !strings.HasPrefix(link, b.url+"/events/"+evID+"/orders/ot_") {
+		t.Fatalf("the e-mail links to %q, want the order's page under %s", link, b.url)
+	}
+	req, err := http.NewRequest("GET", link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "attacker.example"
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("the e-mail's link answers %d %s, want a page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(string(html), `value="`+link+`"`) || strings.Contains(string(html), "attacker.example") {
+		t.Fatalf("the order page's link is not %s:\n%s", link, html)
 	}
 }
 

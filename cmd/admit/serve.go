@@ -1,13 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +21,7 @@ import (
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/mail"
 	"github.com/admit-org/admit/internal/notify"
 	"github.com/admit-org/admit/internal/office"
@@ -124,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"SMTP server for buyers' e-mails, e.g. smtp://user:password@mail.example.com:587?from=tickets@example.com; empty: log the e-mails instead of sending them")
 	demo := f.bool("demo", "ADMIT_DEMO", false, "seed a demo event on sale (once per data directory) and print its shop page")
 	publicURL := f.string("public-url", "ADMIT_PUBLIC_URL", "",
-		"the URL buyers reach admit at, for the links in e-mails; default: http:// and the listen address")
+		"the URL buyers reach admit at, for the links in e-mails and the shop (set it behind a proxy); default: http:// and the listen address")
 	trustedProxies := f.string("trusted-proxies", "ADMIT_TRUSTED_PROXIES", "",
 		"reverse proxies (IPs or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; default: none, the connection's peer is the client")
 	if err := f.parse(args); err != nil {
@@ -214,8 +215,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	// Listen before the shop and the e-mails are made: without --public-url,
+	// their links go to the address listened on, never to a request's Host.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	defer ln.Close() // on an early return; the server closes it otherwise
+	url := "http://" + ln.Addr().String()
+	base, err := links.Parse(cmp.Or(*publicURL, url))
+	if err != nil {
+		return err
+	}
+
 	var ready atomic.Bool
-	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, PublicURL: *publicURL,
+	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }}
 	if gateway != nil {
 		shopCfg.StripePublishableKey = *stripePublishable
@@ -239,27 +253,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
-	}
 	srv := web.NewHTTPServer(api, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	srvErr := make(chan error, 1)
 	wg.Go(func() { srvErr <- srv.Serve(web.LimitListener(ln, *maxConns)) })
 	ready.Store(true)
 
-	url := "http://" + ln.Addr().String()
-	base := *publicURL
-	if base == "" {
-		base = url
-	}
 	startMail(base)
 
 	// One write, so a reader that sees the first line sees them all.
 	var banner strings.Builder
 	fmt.Fprintf(&banner, "admit is running at %s\n", url)
 	if demoEvent != "" {
-		fmt.Fprintf(&banner, "demo shop: %s/events/%s\n", strings.TrimRight(base, "/"), demoEvent)
+		fmt.Fprintf(&banner, "demo shop: %s\n", base.URL(links.Event(demoEvent)))
 	}
 	fmt.Fprintf(&banner, "data directory: %s\n", st.dir)
 	switch {
@@ -367,15 +372,14 @@ func mailSender(smtpURL string, log *slog.Logger) (mail.Sender, error) {
 	return s, nil
 }
 
-// checkPublicURL accepts "" or an absolute http(s) URL without a query or
-// fragment.
+// checkPublicURL accepts "" or what links.Parse does: an absolute http(s)
+// URL without a query or fragment.
 func checkPublicURL(raw string) error {
 	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return &usageError{fmt.Sprintf("--public-url %q is not an http(s) URL such as https://tickets.example.com", raw)}
+	if _, err := links.Parse(raw); err != nil {
+		return &usageError{"--public-url " + err.Error()}
 	}
 	return nil
 }
@@ -383,16 +387,16 @@ func checkPublicURL(raw string) error {
 // mailWorker opens what the e-mail worker keeps in NATS and returns the
 // function that starts it, once the public URL is known, on the ledger
 // until bg ends: it tells buyers about their orders, with links under
-// baseURL.
+// base.
 func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, offices *office.Manager,
-	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(baseURL string), err error) {
+	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(base links.Base), err error) {
 	marks, err := notify.OpenKVMarks(bg, st.led.Conn(), st.led.Replicas())
 	if err != nil {
 		return nil, err
 	}
-	return func(baseURL string) {
+	return func(base links.Base) {
 		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
-			BaseURL: baseURL, Sent: marks, Log: log})
+			Links: base, Sent: marks, Log: log})
 		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Handle: n.Handle, Log: log}
 		wg.Go(func() { run.Supervise(bg) })
 	}, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/mail"
 	"github.com/admit-org/admit/internal/mail/mailpittest"
 	"github.com/admit-org/admit/internal/office"
@@ -102,7 +103,11 @@ func newEnv(t *testing.T, mailpitArgs ...string) *env {
 // Cancelling ctx stops it too, as a crash would.
 func (e *env) runner(ctx context.Context, sender mail.Sender, pos worker.Positions, marks Marks) (stop func()) {
 	e.t.Helper()
-	n := New(Config{Sender: sender, Printer: e.print, BaseURL: baseURL + "/", Sent: marks, Log: e.log})
+	base, err := links.Parse(baseURL + "/")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := New(Config{Sender: sender, Printer: e.print, Links: base, Sent: marks, Log: e.log})
 	r := &worker.Runner{Name: "mail", Ledger: e.led, Positions: pos, Handle: n.Handle, Log: e.log,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}
 	ctx, cancel := context.WithCancel(ctx)

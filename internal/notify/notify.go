@@ -8,9 +8,9 @@ import (
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/mail"
 	"github.com/admit-org/admit/internal/printer"
-	"github.com/admit-org/admit/internal/web"
 	"github.com/admit-org/admit/internal/worker"
 )
 
@@ -18,7 +18,7 @@ import (
 type Config struct {
 	Sender  mail.Sender      // *mail.SMTP, or *mail.Log when no SMTP server is configured
 	Printer *printer.Printer // reads orders from the box offices and prints the tickets' PDF; needs Keys
-	BaseURL string           // the public URL of this admit, e.g. "http://127.0.0.1:8080", for the order link
+	Links   links.Base       // where buyers reach admit, e.g. "http://127.0.0.1:8080": the order page's link is under it
 	Sent    Marks            // which e-mails went out
 	Log     *slog.Logger     // nil: slog.Default()
 }
@@ -40,19 +40,19 @@ type Marks interface {
 type Notifier struct {
 	sender  mail.Sender
 	printer *printer.Printer
-	baseURL string
+	links   links.Base
 	sent    Marks
 	log     *slog.Logger
 }
 
-// New returns a Notifier. c.BaseURL must be an absolute http(s) URL; a
-// trailing slash is dropped.
+// New returns a Notifier. c.Links must not be the zero Base: an e-mail's
+// link is absolute.
 func New(c Config) *Notifier {
 	log := c.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Notifier{sender: c.Sender, printer: c.Printer, baseURL: strings.TrimRight(c.BaseURL, "/"), sent: c.Sent,
+	return &Notifier{sender: c.Sender, printer: c.Printer, links: c.Links, sent: c.Sent,
 		log: log}
 }
 
@@ -149,7 +149,7 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 	ev := &o.Event
 	v := mail.Order{EventName: ev.Name, Venue: ev.Venue, When: printer.EventWhen(ev), OrderID: o.Order.ID,
 		BuyerName: o.Order.Buyer.Name, BuyerEmail: o.Order.Buyer.Email, Total: o.Order.Total.String(),
-		OrderURL: n.baseURL + web.OrderPath(ev.ID, o.Order.Token)}
+		OrderURL: n.links.URL(links.Order(ev.ID, o.Order.Token))}
 	for _, l := range o.Order.Lines {
 		v.Lines = append(v.Lines, mail.Line{TicketType: l.Name, Quantity: l.Quantity, Amount: l.Amount.String()})
 	}

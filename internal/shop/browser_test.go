@@ -3,10 +3,15 @@ package shop_test
 // The shop in a real browser: Debian's Chromium, headless, driven with
 // chromedp (internal/browser), against the whole stack in this process —
 // box office on an in-memory ledger with a fake clock, the API with its QR
-// routes, and the shop — behind httptest. Every test leaves screenshots of
-// its steps at 1280 and 375 pixels in screenshots/<test>/ (gitignored).
+// routes, and the shop — behind httptest. Every test takes screenshots of
+// its steps at 1280 and 375 pixels, into a temporary directory that is
+// removed afterwards; to look at them, name a directory in ADMIT_SCREENSHOTS
+// and find them in DIR/<test>/:
 //
-//	go test ./internal/shop -run TestBrowser -v
+//	ADMIT_SCREENSHOTS=/tmp/shots go test ./internal/shop -run TestBrowser -v
+//
+// They never go inside the package: Go would take every new file there for
+// a changed test input and run the package's tests again, uncached.
 //
 // Without /usr/bin/chromium the tests skip, saying so. With -docs-png the
 // keyboard test also saves the README's picture of the event page:
@@ -39,6 +44,7 @@ import (
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/shop"
 	"github.com/admit-org/admit/internal/web"
@@ -109,10 +115,14 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	buyers := shop.New(shop.Config{Offices: r.m, Clock: r.clk, Log: log}) // no card payments: the card option shows disabled
-	api := web.New(web.Config{Offices: r.m, Clock: r.clk, Log: log, Keys: keys, Shop: buyers, ShopPatterns: shop.Patterns})
-	srv := httptest.NewServer(api)
+	srv := httptest.NewServer(nil)
 	r.url = srv.URL
+	base, err := links.Parse(r.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyers := shop.New(shop.Config{Offices: r.m, Clock: r.clk, Log: log, Links: base}) // no card payments: the card option shows disabled
+	srv.Config.Handler = web.New(web.Config{Offices: r.m, Clock: r.clk, Log: log, Keys: keys, Shop: buyers, ShopPatterns: shop.Patterns})
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 
 	now := r.clk.Now()
@@ -220,11 +230,27 @@ type tab struct {
 }
 
 func openTab(t *testing.T, browserCtx context.Context, axe string) *tab {
-	dir := filepath.Join("screenshots", strings.TrimPrefix(t.Name(), "TestBrowser/"))
+	return &tab{t: t, ctx: browser.Tab(t, browserCtx), r: newRig(t), axe: axe, dir: screenshotDir(t)}
+}
+
+// screenshotDir is where the test's screenshots go: DIR/<test> when
+// ADMIT_SCREENSHOTS names DIR (emptied first), else a temporary directory.
+// DIR must be absolute: go test runs in the package's directory, and a
+// relative one would land inside it.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	root := os.Getenv("ADMIT_SCREENSHOTS")
+	if root == "" {
+		return t.TempDir()
+	}
+	if !filepath.IsAbs(root) {
+		t.Fatalf("ADMIT_SCREENSHOTS=%s: name an absolute directory (go test runs inside the package)", root)
+	}
+	dir := filepath.Join(root, strings.TrimPrefix(t.Name(), "TestBrowser/"))
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	return &tab{t: t, ctx: browser.Tab(t, browserCtx), r: newRig(t), axe: axe, dir: dir}
+	return dir
 }
 
 // shot saves screenshots of the page at 1280 and 375 pixels, numbered in
@@ -318,7 +344,11 @@ func (b *tab) fatalf(format string, args ...any) {
 	if h1 == nil {
 		h1 = new("")
 	}
-	b.t.Fatalf("%s\n(at %s, headed %q; see the screenshots in %s)", fmt.Sprintf(format, args...), b.path(), *h1, b.dir)
+	where := "set ADMIT_SCREENSHOTS=DIR to keep the screenshots"
+	if os.Getenv("ADMIT_SCREENSHOTS") != "" {
+		where = "see the screenshots in " + b.dir
+	}
+	b.t.Fatalf("%s\n(at %s, headed %q; %s)", fmt.Sprintf(format, args...), b.path(), *h1, where)
 }
 
 // has reports whether the page has an element the selector finds.

@@ -9,6 +9,7 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
 )
 
 // line is one line of a hold or an order as a buyer reads it.
@@ -190,7 +191,7 @@ func (s *Shop) liveHold(w http.ResponseWriter, r *http.Request) (*heldNow, bool)
 	case err != nil:
 		s.fail(w, r, err)
 	case h.orderToken != "":
-		see(w, r, "/events/"+h.event.ID+"/orders/"+h.orderToken)
+		see(w, r, links.Order(h.event.ID, h.orderToken))
 	case s.expired(h, s.cfg.Clock.Now()):
 		s.renderExpired(w, r, h)
 	default:
@@ -218,7 +219,7 @@ func (s *Shop) extend(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	path := "/events/" + h.event.ID + "/checkout/" + h.hold.ID
+	path := links.Checkout(h.event.ID, h.hold.ID)
 	_, err = s.cfg.Offices.Do(r.Context(), h.event.ID, &boxoffice.ExtendHold{HoldID: h.hold.ID}, nil)
 	switch fault.KindOf(err) {
 	case fault.HoldExpired:
@@ -300,7 +301,7 @@ func (s *Shop) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return st.Order(d.Ref).Token
 	})
 	if err == nil {
-		see(w, r, "/events/"+h.event.ID+"/orders/"+res.Value.(string))
+		see(w, r, links.Order(h.event.ID, res.Value.(string)))
 		return
 	}
 	switch fault.KindOf(err) {
@@ -376,5 +377,5 @@ func (s *Shop) release(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	see(w, r, "/events/"+h.event.ID+"?released=1")
+	see(w, r, links.Event(h.event.ID)+"?released=1")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
 )
 
 // eventPage is the view model of an event's page.
@@ -155,7 +156,7 @@ func (s *Shop) hold(w http.ResponseWriter, r *http.Request) {
 	res, err := s.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.CreateHold{HoldID: id.New("ho", id.Long),
 		Items: items, Idem: idem}, nil)
 	if err == nil {
-		see(w, r, "/events/"+v.Event.ID+"/checkout/"+res.Ref)
+		see(w, r, links.Checkout(v.Event.ID, res.Ref))
 		return
 	}
 	fe := fault.As(err)

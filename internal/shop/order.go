@@ -3,10 +3,10 @@ package shop
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
 )
 
 // orderPage is the view model of the buyer's order: what happens next,
@@ -65,14 +65,7 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	base := strings.TrimRight(s.cfg.PublicURL, "/")
-	if base == "" {
-		base = "http://" + r.Host
-		if r.TLS != nil {
-			base = "https://" + r.Host
-		}
-	}
-	p.Link = base + p.Link
+	p.Link = s.cfg.Links.URL(p.Link)
 	// The client secret is the one the payments worker recorded: showing the
 	// page never calls Stripe.
 	if p.CardPending && p.ClientSecret != "" && s.cfg.StripePublishableKey != "" {
@@ -94,8 +87,7 @@ var statusText = map[boxoffice.OrderStatus]string{
 // orderView runs on the box office goroutine: everything is copied.
 func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
 	ev := st.Event
-	link := "/events/" + ev.ID + "/orders/" + o.Token
-	api := "/api/v1/public/events/" + ev.ID + "/orders/" + o.Token
+	link := links.Order(ev.ID, o.Token)
 	p := orderPage{page: page{Title: "Order " + o.ID}, EventID: ev.ID, EventName: ev.Name,
 		When: when(ev.StartsAt, ev.TimeZone), Venue: ev.Venue, OrderID: o.ID, Status: statusText[o.Status],
 		Total: price(o.Total), BuyerName: o.Buyer.Name, BuyerEmail: o.Buyer.Email, Reason: o.Reason, Link: link}
@@ -126,7 +118,7 @@ func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
 			StatusText: "Valid"}
 		if row.Valid {
 			valid++
-			row.QR = api + "/tickets/" + t.ID + "/qr.svg"
+			row.QR = links.TicketQR(ev.ID, o.Token, t.ID, "svg")
 			row.QRAlt = "QR code of ticket " + strconv.Itoa(i+1) + ", " + tt.Name
 			if t.Attendee != "" {
 				row.QRAlt += ", for " + t.Attendee
@@ -137,7 +129,7 @@ func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
 		p.Tickets = append(p.Tickets, row)
 	}
 	if valid > 0 {
-		p.PDF = api + "/tickets.pdf"
+		p.PDF = links.TicketsPDF(ev.ID, o.Token)
 	}
 	if o.Status == boxoffice.StatusPaid {
 		p.Notice = "Your order is confirmed. Your tickets are below and on their way by e-mail."

@@ -17,6 +17,7 @@ import (
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 )
 
@@ -45,9 +46,11 @@ type Config struct {
 	// The shop offers card only with a StripePublishableKey as well: without
 	// one it cannot show the buyer a way to pay.
 	CardPayments func() bool
-	// PublicURL is where buyers reach admit, for the order link shown to
-	// them; "" takes the request's host.
-	PublicURL string
+	// Links is where buyers reach admit (--public-url, or http:// and the
+	// listen address): the order link shown to them is under it, and a form
+	// posted from its origin is never taken for a cross-site one. Links
+	// never come from a request's Host header; the zero Base shows paths.
+	Links links.Base
 	// StripePublishableKey (pk_…) puts Stripe's Payment Element on a card
 	// order's page, with the client secret the payments worker recorded in
 	// the order; without it the page says how to get help.
@@ -60,11 +63,12 @@ type Shop struct {
 	mux   *http.ServeMux
 	pages map[string]*template.Template
 	csp   string // the Content-Security-Policy of every answer
+	cross *http.CrossOriginProtection
 }
 
 // New returns the shop.
 func New(c Config) *Shop {
-	s := &Shop{cfg: c, mux: http.NewServeMux(), pages: parsePages(),
+	s := &Shop{cfg: c, mux: http.NewServeMux(), pages: parsePages(), cross: http.NewCrossOriginProtection(),
 		csp: "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; " +
 			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"}
 	if c.StripePublishableKey != "" {
@@ -73,6 +77,13 @@ func New(c Config) *Shop {
 			"script-src 'self' https://js.stripe.com; style-src 'self'; " +
 			"frame-src https://js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; " +
 			"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+	}
+	if o := c.Links.Origin(); o != "" {
+		// Behind a proxy that rewrites Host, a browser without
+		// Sec-Fetch-Site is only known to be on our site by its Origin.
+		if err := s.cross.AddTrustedOrigin(o); err != nil { // links.Parse made it: not expected
+			c.Log.Warn("shop: the public URL's origin is not trusted for forms", "origin", o, "err", err)
+		}
 	}
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.HandleFunc("GET /events/{event_id}", s.eventPage)
@@ -105,12 +116,25 @@ func parsePages() map[string]*template.Template {
 	return pages
 }
 
-// ServeHTTP sets the shop's security headers and routes the request.
+// ServeHTTP sets the shop's security headers, refuses cross-site form
+// posts, and routes the request.
 func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", s.csp)
 	h.Set("Referrer-Policy", "no-referrer") // order links and hold ids are capabilities: never leak them
 	h.Set("X-Frame-Options", "DENY")
+	// Every shop route that changes something is a POST: a hold, an order,
+	// a release, more time. A page on another site must not make a
+	// buyer's browser post them. net/http decides as browsers tell it:
+	// Sec-Fetch-Site, else Origin against Host; a request with neither (an
+	// old browser, curl) is not a cross-site browser request and passes.
+	if err := s.cross.Check(r); err != nil {
+		s.cfg.Log.Info("shop: cross-origin post refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"),
+			"sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "err", err)
+		s.problem(w, r, http.StatusForbidden, "This form came from another website",
+			"For your safety, nothing was changed. To buy tickets, open the event's page on this site and try again there.")
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

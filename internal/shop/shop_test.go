@@ -16,6 +16,7 @@ import (
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 )
 
@@ -45,7 +46,8 @@ func newFormStack(t *testing.T, capacity int) *formStack {
 	started, done := make(chan struct{}), make(chan struct{})
 	go func() { s.m.Run(ctx, started); close(done) }()
 	<-started
-	s.srv = httptest.NewServer(New(Config{Offices: s.m, Clock: s.clk, Log: log}))
+	s.srv = httptest.NewServer(nil)
+	s.srv.Config.Handler = New(Config{Offices: s.m, Clock: s.clk, Log: log, Links: mustBase(t, s.srv.URL)})
 	t.Cleanup(func() { s.srv.Close(); cancel(); <-done })
 	s.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.ev, s.standing, s.seat, s.vip = id.New("ev", id.Short), id.New("tt", id.Short), id.New("tt", id.Short), id.New("tt", id.Short)
@@ -72,6 +74,15 @@ func newFormStack(t *testing.T, capacity int) *formStack {
 	return s
 }
 
+func mustBase(t *testing.T, raw string) links.Base {
+	t.Helper()
+	b, err := links.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 type formResponse struct {
 	status   int
 	location string
@@ -89,7 +100,9 @@ func (s *formStack) post(path string, form url.Values) formResponse {
 	return s.send("POST", path, form)
 }
 
-func (s *formStack) send(method, path string, form url.Values) formResponse {
+// send sends a request; headers are pairs of name, value ("Host" sets the
+// request's Host).
+func (s *formStack) send(method, path string, form url.Values, headers ...string) formResponse {
 	s.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -101,6 +114,13 @@ func (s *formStack) send(method, path string, form url.Values) formResponse {
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+		} else {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {

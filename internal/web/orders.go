@@ -9,6 +9,7 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/sqlite"
 )
@@ -118,11 +119,6 @@ type orderListJSON struct {
 	NextCursor string             `json:"next_cursor,omitempty"`
 }
 
-// OrderPath is the buyer's secret link to an order in the API.
-func OrderPath(eventID, token string) string {
-	return "/api/v1/public/events/" + eventID + "/orders/" + token
-}
-
 // orderOf renders an order with its tickets. It runs on the box office
 // goroutine: everything is copied.
 func orderOf(s *boxoffice.State, o *boxoffice.Order) orderJSON {
@@ -132,7 +128,7 @@ func orderOf(s *boxoffice.State, o *boxoffice.Order) orderJSON {
 		PayBy: utc(o.PayBy), PaidAt: optTime(o.PaidAt), EndedAt: optTime(o.EndedAt), Reason: o.Reason,
 		Lines: make([]orderLineJSON, len(o.Lines)), Tickets: make([]orderTicketJSON, len(o.TicketIDs)),
 		Payments: make([]paymentJSON, len(o.Payments)), Refunds: make([]refundJSON, len(o.Refunds)),
-		OrderURL: OrderPath(s.Event.ID, o.Token), PaymentIntentID: o.PaymentIntentID, UpdatedAt: utc(o.UpdatedAt),
+		OrderURL: links.APIOrder(s.Event.ID, o.Token), PaymentIntentID: o.PaymentIntentID, UpdatedAt: utc(o.UpdatedAt),
 		clientSecret: o.ClientSecret}
 	if o.Provider == boxoffice.ProviderManual && o.Status == boxoffice.StatusPendingPayment {
 		out.PaymentInstructions = s.Event.ManualPaymentInstructions
@@ -146,9 +142,9 @@ func orderOf(s *boxoffice.State, o *boxoffice.Order) orderJSON {
 		out.Tickets[i] = orderTicketJSON{ID: t.ID, TicketTypeID: t.TicketTypeID, Attendee: t.Attendee,
 			Price: money(t.Price), Status: string(t.Status), IssuedAt: utc(t.IssuedAt), RevokedAt: optTime(t.RevokedAt)}
 		if t.Status == boxoffice.TicketValid {
-			base := out.OrderURL + "/tickets/" + t.ID
-			out.Tickets[i].QRPNG, out.Tickets[i].QRSVG = base+"/qr.png", base+"/qr.svg"
-			out.TicketsPDF = out.OrderURL + "/tickets.pdf"
+			out.Tickets[i].QRPNG = links.TicketQR(s.Event.ID, o.Token, t.ID, "png")
+			out.Tickets[i].QRSVG = links.TicketQR(s.Event.ID, o.Token, t.ID, "svg")
+			out.TicketsPDF = links.TicketsPDF(s.Event.ID, o.Token)
 		}
 	}
 	for i, p := range o.Payments {
