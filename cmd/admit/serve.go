@@ -149,7 +149,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	// Wiring, in order; closed in reverse.
+	// Wiring, in order; closed in reverse. The address is bound first, so
+	// that a port in use fails before anything is created: a first start
+	// that failed later would have made an organizer whose token nobody saw.
+	// Until Serve, connections wait in the kernel's accept queue.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	defer ln.Close() // once serving, Shutdown has closed it already
+
 	st, err := openStore(ctx, sf, log)
 	if err != nil {
 		return err
@@ -215,6 +224,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	buyers := shop.New(shopCfg)
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted,
+		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -230,10 +240,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if demoEvent, err = seedDemo(ctx, st.led, offices, gateway != nil); err != nil {
 			return err
 		}
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	srv := web.NewHTTPServer(api, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	srvErr := make(chan error, 1)
