@@ -181,7 +181,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	token, err := bootstrap(ctx, st.led, db, *tokenFile)
+	orgID, token, err := bootstrap(ctx, st.led, db, *tokenFile)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	demoEvent := ""
 	if *demo {
-		if demoEvent, err = seedDemo(ctx, st.led, offices, gateway != nil); err != nil {
+		if demoEvent, err = seedDemo(ctx, offices, orgID, gateway != nil); err != nil {
 			return err
 		}
 	}
@@ -265,6 +265,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(&banner, "organizer API token (shown once, keep it): %s\n", token)
 	case token != "":
 		fmt.Fprintf(&banner, "organizer API token written to %s\n", *tokenFile)
+	}
+	if demoEvent != "" {
+		bearer := "$TOKEN" // the organizer's API token, shown on the first start
+		if token != "" && *tokenFile == "" {
+			bearer = token
+		}
+		fmt.Fprintf(&banner, "demo: a bank-transfer order is paid once its organizer says so; with the order number from its page:\n"+
+			"  curl -X POST %s/api/v1/events/%s/orders/od_…/mark-paid -H \"Authorization: Bearer %s\" -H 'Content-Type: application/json' -d '{}'\n",
+			url, demoEvent, bearer)
 	}
 	io.WriteString(stdout, banner.String())
 	log.Info("serving", "url", url, "data", st.dir)
@@ -416,20 +425,23 @@ func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr 
 }
 
 // bootstrap creates the first organizer and its API token when there is no
-// organizer yet. It returns the token, or "" when there was nothing to do.
-func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string) (string, error) {
-	n, err := db.CountOrganizers(ctx)
-	if err != nil || n > 0 {
-		return "", err
+// organizer yet. It returns the organizer (the one created, else the oldest
+// there is) and the token, or "" when there was nothing to create.
+func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string) (orgID, token string, err error) {
+	orgs, err := db.ListOrganizers(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	if len(orgs) > 0 {
+		return orgs[0].ID, "", nil
 	}
 	desk := &organizer.Desk{Ledger: led, Now: time.Now}
-	var token string
 	write := func() error { return nil }
 	if tokenFile != "" {
 		// Create the file before the organizer, so a bad path fails early.
 		f, err := os.OpenFile(tokenFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
-			return "", fmt.Errorf("bootstrap token file: %w", err)
+			return "", "", fmt.Errorf("bootstrap token file: %w", err)
 		}
 		defer f.Close()
 		write = func() error {
@@ -439,16 +451,16 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 			return f.Sync()
 		}
 	}
-	_, token, err = desk.Create(ctx, "My organization", "bootstrap")
+	orgID, token, err = desk.Create(ctx, "My organization", "bootstrap")
 	if err != nil {
-		return "", fmt.Errorf("bootstrap organizer: %w", err)
+		return "", "", fmt.Errorf("bootstrap organizer: %w", err)
 	}
 	if err := write(); err != nil {
-		return "", err
+		return "", "", err
 	}
 	last, err := led.LastSeq(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return token, db.WaitFor(ctx, last)
+	return orgID, token, db.WaitFor(ctx, last)
 }
