@@ -76,7 +76,7 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func tokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("token revoke", "Revokes an API token: from the next start of admit serve on, it no longer grants access.\nThe id is the token's (tk_…), as admit token list shows it, not its secret. Run it\nwhile admit serve is stopped, or against the cluster with --nats.", getenv, stderr)
+	f := newFlags("token revoke", "Revokes an API token: it no longer grants access (a running cluster's nodes refuse it\nwithin moments). The id is the token's (tk_…), as admit token list shows it, not its\nsecret. Run it while admit serve is stopped, or against the cluster with --nats.", getenv, stderr)
 	f.synopsis = "admit token revoke [flags] TOKEN_ID"
 	sf := addStoreFlags(f)
 	ids, err := f.parseArgs(args, 1)
