@@ -2,26 +2,147 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
 	"time"
 
+	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/sqlite"
 )
 
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("token create", "Makes a new API token for an organizer and prints it once. Run it while admit serve is\nstopped (it uses the same data directory), or against the cluster with --nats.", getenv, stderr)
-	org := f.String("organizer", "", "id of the organizer (or_…), as GET /api/v1/organizer shows it")
+	f := newFlags("token create", "Makes a new API token for an organizer and prints it once. Run it while admit serve is\nstopped (it uses the same data directory), or against the cluster with --nats.\n\"admit organizer list\" shows the organizers.", getenv, stderr)
+	org := f.String("organizer", "", "the organizer: its id (or_…) or its name, as admit organizer list shows them")
 	name := f.String("name", "cli", "a name to recognise the token by")
 	sf := addStoreFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if *org == "" {
-		return &usageError{"--organizer is required: the organizer's id, as GET /api/v1/organizer shows it"}
+		return &usageError{"--organizer is required: the organizer's id (or_…) or name, as admit organizer list shows them"}
 	}
+	return withReadModel(ctx, sf, stderr, func(st *store, db *sqlite.DB) error {
+		o, err := findOrganizer(ctx, db, *org)
+		if err != nil {
+			return err
+		}
+		issued, err := (&organizer.Desk{Ledger: st.led, Now: time.Now}).CreateToken(ctx, o.ID, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "API token %s (%s) of organizer %s (%s); shown once, keep it:\n", issued.TokenID, *name, o.ID, o.Name)
+		fmt.Fprintln(stdout, issued.Token)
+		return nil
+	})
+}
+
+func tokenList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("token list", "Lists API tokens: id, organizer, name, when made and when revoked; never their secrets.\nRun it while admit serve is stopped, or against the cluster with --nats.", getenv, stderr)
+	org := f.String("organizer", "", "only this organizer's tokens: its id (or_…) or its name; default: every organizer's")
+	sf := addStoreFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	return withReadModel(ctx, sf, stderr, func(st *store, db *sqlite.DB) error {
+		orgID := ""
+		if *org != "" {
+			o, err := findOrganizer(ctx, db, *org)
+			if err != nil {
+				return err
+			}
+			orgID = o.ID
+		}
+		tokens, err := db.ListTokens(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tORGANIZER\tNAME\tCREATED\tREVOKED")
+		for _, t := range tokens {
+			revoked := "-"
+			if !t.RevokedAt.IsZero() {
+				revoked = t.RevokedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.OrganizerID, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
+		}
+		return tw.Flush()
+	})
+}
+
+func tokenRevoke(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("token revoke", "Revokes an API token: it no longer grants access (a running cluster's nodes refuse it\nwithin moments). The id is the token's (tk_…), as admit token list shows it, not its\nsecret. Run it while admit serve is stopped, or against the cluster with --nats.", getenv, stderr)
+	f.synopsis = "admit token revoke [flags] TOKEN_ID"
+	sf := addStoreFlags(f)
+	ids, err := f.parseArgs(args, 1)
+	if err != nil {
+		return err
+	}
+	tokenID := strings.TrimSpace(ids[0])
+	if organizer.LooksLikeToken(tokenID) {
+		return &usageError{"that is a token's secret; give its id (tk_…), as admit token list shows it"}
+	}
+	return withReadModel(ctx, sf, stderr, func(st *store, db *sqlite.DB) error {
+		tokens, err := db.ListTokens(ctx, "")
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(tokens, func(t sqlite.TokenRow) bool { return t.ID == tokenID })
+		if i < 0 {
+			return fault.New(fault.NotFound, "no API token %s (admit token list shows them)", tokenID)
+		}
+		t := tokens[i]
+		if !t.RevokedAt.IsZero() {
+			fmt.Fprintf(stdout, "API token %s (%s) of organizer %s was revoked already, at %s\n", t.ID, t.Name, t.OrganizerID,
+				t.RevokedAt.UTC().Format(time.RFC3339))
+			return nil
+		}
+		if _, err := (&organizer.Desk{Ledger: st.led, Now: time.Now}).RevokeToken(ctx, t.OrganizerID, t.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked API token %s (%s) of organizer %s\n", t.ID, t.Name, t.OrganizerID)
+		return nil
+	})
+}
+
+func organizerList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("organizer list", "Lists the organizers: id, name, when made, and how many API tokens are valid.\nRun it while admit serve is stopped, or against the cluster with --nats.", getenv, stderr)
+	sf := addStoreFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	return withReadModel(ctx, sf, stderr, func(st *store, db *sqlite.DB) error {
+		orgs, err := db.ListOrganizers(ctx)
+		if err != nil {
+			return err
+		}
+		tokens, err := db.ListTokens(ctx, "")
+		if err != nil {
+			return err
+		}
+		valid := map[string]int{}
+		for _, t := range tokens {
+			if t.RevokedAt.IsZero() {
+				valid[t.OrganizerID]++
+			}
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tVALID TOKENS")
+		for _, o := range orgs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", o.ID, o.Name, o.CreatedAt.UTC().Format(time.RFC3339), valid[o.ID])
+		}
+		return tw.Flush()
+	})
+}
+
+// withReadModel opens the data directory and its read model, brings the
+// read model up to date with the ledger, and calls fn with both.
+func withReadModel(ctx context.Context, sf storeFlags, stderr io.Writer, fn func(*store, *sqlite.DB) error) error {
 	log, err := newLogger(stderr, "text", "warn")
 	if err != nil {
 		return err
@@ -31,13 +152,52 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 		return err
 	}
 	defer st.close()
-	desk := &organizer.Desk{Ledger: st.led, Now: time.Now}
-	token, err := desk.CreateToken(ctx, *org, *name)
+	db, err := openReadModel(st.dir)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, token)
-	return nil
+	defer db.Close()
+	bg, stop := context.WithCancel(ctx)
+	projErr := make(chan error, 1)
+	go func() { projErr <- db.Run(bg, st.led) }()
+	err = catchUp(ctx, st.led, db, projErr)
+	if err == nil {
+		err = fn(st, db)
+	}
+	stop()
+	if perr := <-projErr; err == nil && perr != nil && !errors.Is(perr, context.Canceled) {
+		err = fmt.Errorf("read model projection: %w", perr)
+	}
+	return err
+}
+
+// findOrganizer finds an organizer by id or else by name. Errors: NotFound;
+// Invalid when several organizers have the name.
+func findOrganizer(ctx context.Context, db *sqlite.DB, idOrName string) (sqlite.Organizer, error) {
+	orgs, err := db.ListOrganizers(ctx)
+	if err != nil {
+		return sqlite.Organizer{}, err
+	}
+	var named []sqlite.Organizer
+	for _, o := range orgs {
+		if o.ID == idOrName {
+			return o, nil
+		}
+		if o.Name == idOrName {
+			named = append(named, o)
+		}
+	}
+	switch len(named) {
+	case 0:
+		return sqlite.Organizer{}, fault.New(fault.NotFound, "no organizer has the id or name %q (admit organizer list shows them)", idOrName)
+	case 1:
+		return named[0], nil
+	}
+	ids := make([]string, len(named))
+	for i, o := range named {
+		ids[i] = o.ID
+	}
+	return sqlite.Organizer{}, &usageError{fmt.Sprintf("%d organizers are named %q: give the id of one (%s)", len(named), idOrName, strings.Join(ids, ", "))}
 }
 
 func organizerCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

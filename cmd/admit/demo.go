@@ -8,28 +8,26 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
-	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/office"
-	"github.com/admit-org/admit/internal/organizer"
 )
 
-// demoEventID is the demo event's id: the same on every start, so --demo
-// seeds it once per data directory.
-var demoEventID = id.Derived("ev", id.Short, "admit demo event")
+// demoEventID is the id of the organizer's demo event: the same on every
+// start, so --demo seeds it once per organizer and data directory.
+func demoEventID(organizerID string) string {
+	return id.Derived("ev", id.Short, "admit demo event", organizerID)
+}
 
-// seedDemo makes the demo organizer and its event on sale, unless the data
-// directory has them, and returns the event's id.
-func seedDemo(ctx context.Context, led *ledger.JetStream, offices *office.Manager, card bool) (string, error) {
-	v, err := offices.View(ctx, demoEventID)
+// seedDemo puts the demo event on sale for the organizer, unless it has it,
+// and returns the event's id. The organizer is the one whose token serve
+// printed, so that token can see the demo's orders and mark them paid.
+func seedDemo(ctx context.Context, offices *office.Manager, orgID string, card bool) (string, error) {
+	eventID := demoEventID(orgID)
+	v, err := offices.View(ctx, eventID)
 	if err != nil && !fault.Is(err, fault.NotFound) {
 		return "", err
 	}
 	if v != nil {
-		return demoEventID, nil
-	}
-	orgID, _, err := (&organizer.Desk{Ledger: led, Now: time.Now}).Create(ctx, "Demo organizer", "demo")
-	if err != nil {
-		return "", fmt.Errorf("demo organizer: %w", err)
+		return eventID, nil
 	}
 	y, m, d := time.Now().AddDate(0, 0, 30).Date()
 	starts := time.Date(y, m, d, 18, 0, 0, 0, time.UTC) // 19:00 or 20:00 in Vienna
@@ -40,11 +38,11 @@ func seedDemo(ctx context.Context, led *ledger.JetStream, offices *office.Manage
 	standing, seated, guest := id.New("tt", id.Short), id.New("tt", id.Short), id.New("tt", id.Short)
 	eur := func(cents int64) boxoffice.Money { return boxoffice.Money{Amount: cents, Currency: "EUR"} }
 	cmds := []boxoffice.Command{
-		&boxoffice.CreateEvent{OrganizerID: orgID, EventID: demoEventID, Currency: "EUR", Details: boxoffice.EventDetails{
+		&boxoffice.CreateEvent{OrganizerID: orgID, EventID: eventID, Currency: "EUR", Details: boxoffice.EventDetails{
 			Name: "Open Air Night (demo)", Venue: "Riverside Park, Vienna", TimeZone: "Europe/Vienna",
 			StartsAt: starts, EndsAt: starts.Add(4 * time.Hour), HoldTTLSeconds: 600, MaxTicketsPerHold: 8,
 			PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers,
-				ManualPaymentInstructions: "Transfer the total to IBAN AT61 1904 3002 3457 3201 (Demo Organizer), quoting your order number."}}},
+				ManualPaymentInstructions: "Transfer the total to IBAN AT61 1904 3002 3457 3201 , quoting your order number."}}},
 		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: standing, Details: boxoffice.TicketTypeDetails{
 			Name: "Standing", Description: "Anywhere on the lawn.", Price: eur(3500), MaxPerHold: 8}},
 		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: seated, Details: boxoffice.TicketTypeDetails{
@@ -59,9 +57,9 @@ func seedDemo(ctx context.Context, led *ledger.JetStream, offices *office.Manage
 		&boxoffice.ChangeStatus{OrganizerID: orgID, Status: boxoffice.OnSale},
 	}
 	for _, c := range cmds {
-		if _, err := offices.Do(ctx, demoEventID, c, nil); err != nil {
+		if _, err := offices.Do(ctx, eventID, c, nil); err != nil {
 			return "", fmt.Errorf("demo event: %T: %w", c, err)
 		}
 	}
-	return demoEventID, nil
+	return eventID, nil
 }

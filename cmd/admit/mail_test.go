@@ -130,3 +130,33 @@ func TestServeMailFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutSMTPTheLogSaysNotSent: without --smtp, the log says an e-mail
+// was logged and not sent, and never that it was sent.
+func TestWithoutSMTPTheLogSaysNotSent(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	c, pub := newClient(t, a.url, a.token), newClient(t, a.url, "")
+	ev := c.must(201, "POST", "/api/v1/events", map[string]any{"name": "Free", "timezone": "UTC",
+		"starts_at": "2030-06-01T19:30:00Z", "ends_at": "2030-06-01T23:00:00Z", "currency": "EUR"})
+	evID := ev["id"].(string)
+	tt := c.must(201, "POST", "/api/v1/events/"+evID+"/ticket-types", map[string]any{
+		"name": "Guest list", "price": map[string]any{"amount": 0, "currency": "EUR"}})
+	c.must(201, "POST", "/api/v1/events/"+evID+"/quotas", map[string]any{
+		"name": "Hall", "capacity": 10, "ticket_type_ids": []string{tt["id"].(string)}})
+	c.must(200, "POST", "/api/v1/events/"+evID+"/status", map[string]any{"status": "on_sale"})
+	h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 1}}})
+	pub.must(201, "POST", "/api/v1/public/events/"+evID+"/orders", map[string]any{"hold_id": h["id"],
+		"buyer": map[string]any{"name": "Ada", "email": "ada@example.com"}})
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(a.logs.String(), `"msg":"notify: `) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no e-mail was logged:\n%s", a.logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	logs := a.logs.String()
+	if strings.Contains(logs, `"msg":"notify: sent"`) || !strings.Contains(logs, `"msg":"mail: logged, not sent`) ||
+		!strings.Contains(logs, `"msg":"notify: logged, not sent`) {
+		t.Fatalf("the log must say the e-mail was logged, not sent:\n%s", logs)
+	}
+}

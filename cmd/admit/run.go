@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,13 @@ import (
 
 // errHelp means help was printed: exit 0 quietly.
 var errHelp = errors.New("help printed")
+
+// helpError is a command's help, asked for with -h or --help: run prints it
+// on stdout and returns errHelp.
+type helpError struct{ text string }
+
+func (e *helpError) Error() string        { return errHelp.Error() }
+func (e *helpError) Is(target error) bool { return target == errHelp }
 
 // usageError is a mistake in the command line: exit code 2.
 type usageError struct{ msg string }
@@ -35,11 +43,15 @@ const usage = `admit is an open-source ticketing platform.
 Usage:
   admit serve [flags]             run the server (API on http://127.0.0.1:8080)
   admit organizer create [flags]  add an organizer (tenant) and print its API token
-  admit token create [flags]      make another API token for an organizer
+  admit organizer list [flags]    list the organizers: id, name, tokens
+  admit token create [flags]      make another API token for an organizer (by id or name)
+  admit token list [flags]        list API tokens: id, organizer, name, created, revoked
+  admit token revoke [flags] ID   revoke an API token
   admit reindex [flags]           rebuild the read model from the ledger
   admit bench onsale|chaos        measure an on-sale; kill the server under load and audit
   admit ticket verify [flags] S   check a ticket secret offline with the event's public key
   admit sandbox stripe [flags]    a Stripe API on a local stripe-mock, to try card payments
+  admit version                   print the version and the source revision it was built from
   admit help [command]            show help for a command
 
 Every flag can also be set by an environment variable, shown in each
@@ -47,8 +59,18 @@ command's help (flags win). Run "admit serve --help" to start.
 `
 
 // run is the whole program: main only adds the process around it. Tests
-// call it directly.
+// call it directly. Help goes to stdout, mistakes to stderr.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := command(ctx, args, getenv, stdout, stderr)
+	var h *helpError
+	if errors.As(err, &h) {
+		fmt.Fprint(stdout, h.text)
+		return errHelp
+	}
+	return err
+}
+
+func command(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return &usageError{"no command given"}
@@ -58,15 +80,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "token":
-		if len(rest) == 0 || rest[0] != "create" {
-			return &usageError{`"admit token" needs a subcommand: admit token create --organizer ID`}
+		switch sub(rest) {
+		case "create":
+			return tokenCreate(ctx, rest[1:], getenv, stdout, stderr)
+		case "list":
+			return tokenList(ctx, rest[1:], getenv, stdout, stderr)
+		case "revoke":
+			return tokenRevoke(ctx, rest[1:], getenv, stdout, stderr)
 		}
-		return tokenCreate(ctx, rest[1:], getenv, stdout, stderr)
+		return &usageError{`"admit token" needs a subcommand: admit token create --organizer ID|NAME, admit token list, admit token revoke ID`}
 	case "organizer":
-		if len(rest) == 0 || rest[0] != "create" {
-			return &usageError{`"admit organizer" needs a subcommand: admit organizer create --name NAME`}
+		switch sub(rest) {
+		case "create":
+			return organizerCreate(ctx, rest[1:], getenv, stdout, stderr)
+		case "list":
+			return organizerList(ctx, rest[1:], getenv, stdout, stderr)
 		}
-		return organizerCreate(ctx, rest[1:], getenv, stdout, stderr)
+		return &usageError{`"admit organizer" needs a subcommand: admit organizer create --name NAME, admit organizer list`}
 	case "reindex":
 		return reindex(ctx, rest, getenv, stdout, stderr)
 	case "bench":
@@ -81,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return &usageError{`"admit sandbox" needs a subcommand: admit sandbox stripe`}
 		}
 		return sandboxStripe(ctx, rest[1:], getenv, stdout, stderr)
+	case "version", "-version", "--version":
+		return version(rest, stdout)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return run(ctx, []string{rest[0], "--help"}, getenv, stdout, stderr)
@@ -92,21 +124,85 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return &usageError{fmt.Sprintf("unknown command %q", cmd)}
 }
 
+// sub is the subcommand in args, or "".
+func sub(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
+}
+
+// version prints the module's version and the revision it was built from.
+func version(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return &usageError{fmt.Sprintf("unexpected argument %q: admit version takes none", args[0])}
+	}
+	fmt.Fprint(stdout, versionText())
+	return nil
+}
+
+func versionText() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "admit: no build information (built without module support)\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "admit %s (%s)\n", info.Main.Version, info.GoVersion)
+	set := map[string]string{}
+	for _, s := range info.Settings {
+		set[s.Key] = s.Value
+	}
+	if rev := set["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, "revision %s", rev)
+		if t := set["vcs.time"]; t != "" {
+			fmt.Fprintf(&b, " of %s", t)
+		}
+		if set["vcs.modified"] == "true" {
+			b.WriteString(", with uncommitted changes")
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("revision unknown (built outside a checkout, or with -buildvcs=false)\n")
+	}
+	return b.String()
+}
+
 // flags is a flag set whose flags default to environment variables.
 type flags struct {
 	*flag.FlagSet
-	getenv func(string) string
-	bad    []string // environment variables that did not parse
+	name, summary string
+	// synopsis is the usage line after "Usage: "; default "admit NAME [flags]".
+	synopsis string
+	getenv   func(string) string
+	stderr   io.Writer
+	bad      []string // environment variables that did not parse
 }
 
 func newFlags(name, summary string, getenv func(string) string, stderr io.Writer) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: admit %s [flags]\n\n%s\n\nFlags:\n", name, summary)
-		fs.PrintDefaults()
+	fs.SetOutput(io.Discard) // parse prints: help on stdout, mistakes on stderr
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, name: name, summary: summary, synopsis: "admit " + name + " [flags]", getenv: getenv, stderr: stderr}
+}
+
+// usage is the command's help text.
+func (f *flags) usage() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s\n\n%s\n\nFlags:\n", f.synopsis, f.summary)
+	f.SetOutput(&b)
+	f.PrintDefaults()
+	f.SetOutput(io.Discard)
+	return b.String()
+}
+
+// parseError turns a flag package error into errHelp (the help, for stdout)
+// or a usage error (the help on stderr first).
+func (f *flags) parseError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return &helpError{f.usage()}
 	}
-	return &flags{FlagSet: fs, getenv: getenv}
+	fmt.Fprint(f.stderr, f.usage())
+	return &usageError{err.Error()}
 }
 
 func (f *flags) string(name, env, def, help string) *string {
@@ -141,10 +237,7 @@ func (f *flags) bool(name, env string, def bool, help string) *bool {
 // parse parses args, turning -h into errHelp and mistakes into usage errors.
 func (f *flags) parse(args []string) error {
 	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return &usageError{err.Error()}
+		return f.parseError(err)
 	}
 	if len(f.bad) > 0 {
 		return &usageError{"bad environment variable: " + strings.Join(f.bad, ", ")}
@@ -155,22 +248,31 @@ func (f *flags) parse(args []string) error {
 	return nil
 }
 
-// parseArgs is parse for a command that takes exactly n arguments after its
-// flags.
+// parseArgs is parse for a command that takes exactly n arguments, before,
+// between or after its flags ("--" ends the flags).
 func (f *flags) parseArgs(args []string, n int) ([]string, error) {
-	if err := f.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, errHelp
+	var pos []string
+	for {
+		if err := f.Parse(args); err != nil {
+			return nil, f.parseError(err)
 		}
-		return nil, &usageError{err.Error()}
+		rest := f.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...) // after "--", all are arguments
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	if len(f.bad) > 0 {
 		return nil, &usageError{"bad environment variable: " + strings.Join(f.bad, ", ")}
 	}
-	if f.NArg() != n {
-		return nil, &usageError{fmt.Sprintf("want %d argument(s) after the flags, got %d", n, f.NArg())}
+	if len(pos) != n {
+		return nil, &usageError{fmt.Sprintf("want %d argument(s), got %d (see %s --help)", n, len(pos), "admit "+f.name)}
 	}
-	return f.Args(), nil
+	return pos, nil
 }
 
 // newLogger logs text on a terminal and JSON otherwise.

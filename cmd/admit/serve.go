@@ -150,7 +150,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	// Wiring, in order; closed in reverse.
+	// Wiring, in order; closed in reverse. The address is bound first, so
+	// that a port in use fails before anything is created: a first start
+	// that failed later would have made an organizer whose token nobody saw.
+	// Until Serve, connections wait in the kernel's accept queue.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	defer ln.Close() // once serving, Shutdown has closed it already
+	// Without --public-url, the shop's and the e-mails' links go to the
+	// address listened on, never to a request's Host.
+	url := "http://" + ln.Addr().String()
+	base, err := links.Parse(cmp.Or(*publicURL, url))
+	if err != nil {
+		return err
+	}
+
 	st, err := openStore(ctx, sf, log)
 	if err != nil {
 		return err
@@ -173,7 +189,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	token, err := bootstrap(ctx, st.led, db, *tokenFile)
+	orgID, token, err := bootstrap(ctx, st.led, db, *tokenFile)
 	if err != nil {
 		return err
 	}
@@ -215,19 +231,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	// Listen before the shop and the e-mails are made: without --public-url,
-	// their links go to the address listened on, never to a request's Host.
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
-	}
-	defer ln.Close() // on an early return; the server closes it otherwise
-	url := "http://" + ln.Addr().String()
-	base, err := links.Parse(cmp.Or(*publicURL, url))
-	if err != nil {
-		return err
-	}
-
 	var ready atomic.Bool
 	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }}
@@ -237,6 +240,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	buyers := shop.New(shopCfg)
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted,
+		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -249,7 +253,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	demoEvent := ""
 	if *demo {
-		if demoEvent, err = seedDemo(ctx, st.led, offices, gateway != nil); err != nil {
+		if demoEvent, err = seedDemo(ctx, offices, orgID, gateway != nil); err != nil {
 			return err
 		}
 	}
@@ -272,6 +276,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(&banner, "organizer API token (shown once, keep it): %s\n", token)
 	case token != "":
 		fmt.Fprintf(&banner, "organizer API token written to %s\n", *tokenFile)
+	}
+	if demoEvent != "" {
+		bearer := "$TOKEN" // the organizer's API token, shown on the first start
+		if token != "" && *tokenFile == "" {
+			bearer = token
+		}
+		fmt.Fprintf(&banner, "demo: a bank-transfer order is paid once its organizer says so; with the order number from its page:\n"+
+			"  curl -X POST %s/api/v1/events/%s/orders/od_…/mark-paid -H \"Authorization: Bearer %s\" -H 'Content-Type: application/json' -d '{}'\n",
+			url, demoEvent, bearer)
 	}
 	io.WriteString(stdout, banner.String())
 	log.Info("serving", "url", url, "data", st.dir)
@@ -422,20 +435,23 @@ func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr 
 }
 
 // bootstrap creates the first organizer and its API token when there is no
-// organizer yet. It returns the token, or "" when there was nothing to do.
-func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string) (string, error) {
-	n, err := db.CountOrganizers(ctx)
-	if err != nil || n > 0 {
-		return "", err
+// organizer yet. It returns the organizer (the one created, else the oldest
+// there is) and the token, or "" when there was nothing to create.
+func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string) (orgID, token string, err error) {
+	orgs, err := db.ListOrganizers(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	if len(orgs) > 0 {
+		return orgs[0].ID, "", nil
 	}
 	desk := &organizer.Desk{Ledger: led, Now: time.Now}
-	var token string
 	write := func() error { return nil }
 	if tokenFile != "" {
 		// Create the file before the organizer, so a bad path fails early.
 		f, err := os.OpenFile(tokenFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
-			return "", fmt.Errorf("bootstrap token file: %w", err)
+			return "", "", fmt.Errorf("bootstrap token file: %w", err)
 		}
 		defer f.Close()
 		write = func() error {
@@ -445,16 +461,16 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 			return f.Sync()
 		}
 	}
-	_, token, err = desk.Create(ctx, "My organization", "bootstrap")
+	orgID, token, err = desk.Create(ctx, "My organization", "bootstrap")
 	if err != nil {
-		return "", fmt.Errorf("bootstrap organizer: %w", err)
+		return "", "", fmt.Errorf("bootstrap organizer: %w", err)
 	}
 	if err := write(); err != nil {
-		return "", err
+		return "", "", err
 	}
 	last, err := led.LastSeq(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return token, db.WaitFor(ctx, last)
+	return orgID, token, db.WaitFor(ctx, last)
 }

@@ -18,8 +18,8 @@ import (
 func ticketVerify(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("ticket verify", `Checks a ticket secret (the text in its QR code) offline: its format, its
 Ed25519 signature with the event's public key, and its validity at --at.
-Usage: admit ticket verify --public-key KEY [--at TIME] 'AT1:…' (quote it:
-secrets may hold spaces). The format is in docs/tickets.md.`, getenv, stderr)
+Quote the secret: secrets may hold spaces. The format is in docs/tickets.md.`, getenv, stderr)
+	f.synopsis = "admit ticket verify --public-key KEY [--at TIME] 'AT1:…'"
 	pubFlag := f.string("public-key", "ADMIT_TICKET_PUBLIC_KEY", "", "the event's Ed25519 public key, 32 bytes in hex or base64")
 	at := f.String("at", "", "check validity at this time (RFC 3339; default now)")
 	secrets, err := f.parseArgs(args, 1)

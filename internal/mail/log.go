@@ -35,7 +35,7 @@ func (l *Log) Send(ctx context.Context, m Message) error {
 	for i, a := range m.Attachments {
 		attachments[i] = fmt.Sprintf("%s (%s, %d bytes)", a.Name, a.ContentType, len(a.Data))
 	}
-	logger.LogAttrs(ctx, slog.LevelInfo, "mail: not sent, no SMTP server configured",
+	logger.LogAttrs(ctx, slog.LevelInfo, "mail: logged, not sent (no SMTP server configured)",
 		slog.String("id", m.ID),
 		slog.String("to", m.To.Email),
 		slog.String("subject", m.Subject),

@@ -120,7 +120,11 @@ func (n *Notifier) Handle(ctx context.Context, e worker.Entry) error {
 			if err := n.sender.Send(ctx, msg); err != nil {
 				return fmt.Errorf("notify: %s for entry %s: %w", p.kind, e.ID(), err)
 			}
-			n.log.Info("notify: sent", "entry", e.ID(), "kind", p.kind, "order", orderID, "message_id", msg.ID)
+			what := "notify: sent" // the SMTP server accepted it
+			if _, logged := n.sender.(*mail.Log); logged {
+				what = "notify: logged, not sent (no SMTP server configured)"
+			}
+			n.log.Info(what, "entry", e.ID(), "kind", p.kind, "order", orderID, "message_id", msg.ID)
 		}
 		if err := n.sent.Done(ctx, p.id); err != nil {
 			return fmt.Errorf("notify: mark %s sent: %w", p.id, err)

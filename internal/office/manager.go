@@ -11,7 +11,7 @@ import (
 )
 
 // Owner decides whether this node may run an event's box office. On a
-// single node it always may; in a cluster it is a lease (DESIGN.md §3).
+// single node it always may (Local); in a cluster it is to be a lease.
 // Acquire blocks until ownership is granted or refused; release gives it up.
 type Owner interface {
 	Acquire(ctx context.Context, eventID string) (release func(), err error)

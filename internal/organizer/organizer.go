@@ -146,29 +146,87 @@ func (d *Desk) Create(ctx context.Context, name, tokenName string) (organizerID,
 	return organizerID, token, nil
 }
 
+// Issued is a new API token: its id, the secret (shown once, never
+// stored) and the ledger sequence that recorded it.
+type Issued struct {
+	TokenID, Token string
+	Seq            uint64
+}
+
 // CreateToken records a new API token for an existing organizer and returns
-// it. Errors: NotFound when the organizer does not exist.
-func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (string, error) {
+// it. Errors: NotFound when the organizer does not exist; Invalid for a bad
+// name; Conflict when the organizer changed at the same time.
+func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (Issued, error) {
 	if err := checkName(name); err != nil {
-		return "", err
+		return Issued{}, err
 	}
-	exists := false
-	last, err := d.Ledger.Read(ctx, Subject(organizerID), 0, func(r ledger.Record) error {
-		exists = true
-		return nil
-	})
+	st, err := d.read(ctx, organizerID)
 	if err != nil {
-		return "", fmt.Errorf("organizer: read %s: %w", organizerID, err)
-	}
-	if !exists {
-		return "", fault.New(fault.NotFound, "organizer %s not found", organizerID)
+		return Issued{}, err
 	}
 	token, hash := NewToken()
 	e := &TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: name, Hash: hash}
-	if _, err := d.append(ctx, organizerID, last, []boxoffice.Entry{e}); err != nil {
-		return "", err
+	seq, err := d.append(ctx, organizerID, st.last, []boxoffice.Entry{e})
+	if err != nil {
+		return Issued{}, err
 	}
-	return token, nil
+	return Issued{TokenID: e.TokenID, Token: token, Seq: seq}, nil
+}
+
+// RevokeToken records that the organizer's token no longer grants access,
+// and returns the ledger sequence that says so; a token revoked before is
+// left as it is, and the sequence is the earlier revocation's. Errors: NotFound when the organizer has no
+// such token; Conflict when the organizer changed at the same time.
+func (d *Desk) RevokeToken(ctx context.Context, organizerID, tokenID string) (uint64, error) {
+	st, err := d.read(ctx, organizerID)
+	if err != nil {
+		return 0, err
+	}
+	revoked, ok := st.tokens[tokenID]
+	if !ok {
+		return 0, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
+	}
+	if revoked > 0 {
+		return revoked, nil
+	}
+	return d.append(ctx, organizerID, st.last, []boxoffice.Entry{&TokenRevoked{OrganizerID: organizerID, TokenID: tokenID}})
+}
+
+// deskState is what the Desk checks a change against: the organizer's
+// tokens (revoked or not) and the last sequence of its subject.
+type deskState struct {
+	last   uint64
+	tokens map[string]uint64 // token id → sequence of its revocation, 0 while valid
+}
+
+// read folds the organizer's entries. Errors: NotFound when there are none.
+func (d *Desk) read(ctx context.Context, organizerID string) (deskState, error) {
+	st := deskState{tokens: map[string]uint64{}}
+	exists := false
+	last, err := d.Ledger.Read(ctx, Subject(organizerID), 0, func(r ledger.Record) error {
+		exists = true
+		batch, err := DecodeBatch(r.Data)
+		if err != nil {
+			return err
+		}
+		for _, t := range batch {
+			switch e := t.Entry.(type) {
+			case *TokenCreated:
+				st.tokens[e.TokenID] = 0
+			case *TokenRevoked:
+				st.tokens[e.TokenID] = r.Seq
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return deskState{}, fmt.Errorf("organizer: read %s: %w", organizerID, err)
+	}
+	if !exists {
+		return deskState{}, fault.New(fault.NotFound, "organizer %s not found", organizerID)
+	}
+	st.last = last
+	return st, nil
 }
 
 func (d *Desk) append(ctx context.Context, organizerID string, after uint64, entries []boxoffice.Entry) (uint64, error) {

@@ -37,9 +37,13 @@ func TestDesk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok2, err := d.CreateToken(ctx, org, "ci")
+	issued, err := d.CreateToken(ctx, org, "ci")
 	if err != nil {
 		t.Fatal(err)
+	}
+	tok2 := issued.Token
+	if !LooksLikeToken(tok2) || !strings.HasPrefix(issued.TokenID, "tk_") || issued.Seq == 0 {
+		t.Fatalf("issued %+v", issued)
 	}
 	var types []string
 	var hashes []string
@@ -94,5 +98,51 @@ func TestDeskConflictIsRetryable(t *testing.T) {
 	_, err = d.CreateToken(context.Background(), org, "t2")
 	if !fault.Is(err, fault.Conflict) || !errors.Is(err, ledger.ErrFenced) {
 		t.Fatalf("a concurrent change: %v, want Conflict wrapping ErrFenced", err)
+	}
+}
+
+func TestRevokeToken(t *testing.T) {
+	led := ledger.NewMemory()
+	d := &Desk{Ledger: led, Now: time.Now}
+	ctx := context.Background()
+	org, _, err := d.Create(ctx, "A", "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := d.Create(ctx, "B", "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := d.CreateToken(ctx, org, "ci")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.RevokeToken(ctx, other, issued.TokenID); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("revoking another organizer's token: %v, want NotFound", err)
+	}
+	if _, err := d.RevokeToken(ctx, org, "tk_aaaaaaaaaaaaaaaaaaaa"); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("revoking an unknown token: %v, want NotFound", err)
+	}
+	seq, err := d.RevokeToken(ctx, org, issued.TokenID)
+	if err != nil || seq == 0 {
+		t.Fatalf("revoke: seq %d, %v", seq, err)
+	}
+	if again, err := d.RevokeToken(ctx, org, issued.TokenID); err != nil || again != seq {
+		t.Fatalf("revoking twice: seq %d, %v; want the first revocation's %d", again, err, seq)
+	}
+	var revoked []string
+	if _, err := led.Read(ctx, Subject(org), 0, func(r ledger.Record) error {
+		batch, err := DecodeBatch(r.Data)
+		for _, e := range batch {
+			if tr, ok := e.Entry.(*TokenRevoked); ok {
+				revoked = append(revoked, tr.OrganizerID+"/"+tr.TokenID)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := org + "/" + issued.TokenID; len(revoked) != 1 || revoked[0] != want {
+		t.Fatalf("revocations %v, want [%s]", revoked, want)
 	}
 }

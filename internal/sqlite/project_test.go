@@ -662,3 +662,28 @@ func TestMigrationReplays(t *testing.T) {
 		t.Errorf("Dump after migration 3 and a replay:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestListOrganizersAndTokens(t *testing.T) {
+	ctx := context.Background()
+	b := newBook(t)
+	everyEntry(b)
+	b.org("or_b", at(5), &organizer.Created{OrganizerID: "or_b", Name: "Later"},
+		&organizer.TokenCreated{OrganizerID: "or_b", TokenID: "tk_9", Name: "b", Hash: "hash9"})
+	db := openDB(t)
+	if err := db.Apply(ctx, b.records()); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	orgs, err := db.ListOrganizers(ctx)
+	if err != nil || len(orgs) != 2 || orgs[0].ID != "or_a" || orgs[1].ID != "or_b" {
+		t.Fatalf("organizers %+v, %v; want or_a then or_b", orgs, err)
+	}
+	toks, err := db.ListTokens(ctx, "or_a")
+	want := []TokenRow{{ID: "tk_1", OrganizerID: "or_a", Name: "ci", CreatedAt: at(0)},
+		{ID: "tk_2", OrganizerID: "or_a", Name: "old", CreatedAt: at(0), RevokedAt: at(1)}}
+	if err != nil || !slices.Equal(toks, want) {
+		t.Fatalf("tokens of or_a %+v, %v; want %+v", toks, err, want)
+	}
+	if all, err := db.ListTokens(ctx, ""); err != nil || len(all) != 3 || all[2].ID != "tk_9" {
+		t.Fatalf("all tokens %+v, %v", all, err)
+	}
+}

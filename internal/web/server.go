@@ -57,6 +57,8 @@ type Server struct {
 	shop         http.Handler
 	shopPatterns []string
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
+	tokenDesk    TokenDesk      // nil: the token routes answer unavailable
+	tokenList    TokenLister
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -78,13 +80,17 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (ParseTrustedProxies); none: the connection's peer is.
 	TrustedProxies []netip.Prefix
+	// Tokens changes organizers' API tokens and TokenList lists them; nil:
+	// the token routes answer unavailable.
+	Tokens    TokenDesk
+	TokenList TokenLister
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
-		trusted: c.TrustedProxies, mux: http.NewServeMux()}
+		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
@@ -118,6 +124,9 @@ func (s *Server) routes() {
 	handle("GET", "/api/openapi.yaml", s.openAPI)
 
 	authed("GET", "/api/v1/organizer", s.getOrganizer)
+	authed("GET", "/api/v1/organizer/tokens", s.listTokens)
+	authed("POST", "/api/v1/organizer/tokens", s.createToken)
+	authed("DELETE", "/api/v1/organizer/tokens/{token_id}", s.revokeToken)
 	authed("POST", "/api/v1/events", s.createEvent)
 	authed("GET", "/api/v1/events", s.listEvents)
 	authed("GET", "/api/v1/events/{event_id}", s.getEvent)
@@ -229,17 +238,23 @@ func (s *Server) writeResult(w http.ResponseWriter, status int, res office.Resul
 	}
 	if res.Seq > 0 {
 		h.Set("Admit-Ledger-Seq", itoa(res.Seq))
-		for {
-			old := s.wrote.Load()
-			if res.Seq <= old || s.wrote.CompareAndSwap(old, res.Seq) {
-				break
-			}
-		}
+		s.noteWrite(res.Seq)
 	}
 	if location != "" && status == http.StatusCreated {
 		h.Set("Location", location)
 	}
 	return writeJSON(w, status, v)
+}
+
+// noteWrite records a ledger sequence this node produced, for
+// read-your-writes (waitForOwnWrites).
+func (s *Server) noteWrite(seq uint64) {
+	for {
+		old := s.wrote.Load()
+		if seq <= old || s.wrote.CompareAndSwap(old, seq) {
+			return
+		}
+	}
 }
 
 func (s *Server) livez(w http.ResponseWriter, r *http.Request) error {

@@ -1,5 +1,5 @@
 // Package worker runs side effects driven by the ledger: e-mails, payment
-// calls, refunds. DESIGN.md §1: never inline in a request; each worker
+// calls, refunds. Never inline in a request: each worker
 // follows the ledger from its last position, hands every entry of an
 // event's ledger message to its handler, retries a failing entry with
 // backoff, and records its position after each message.

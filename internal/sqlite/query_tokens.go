@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// ListOrganizers returns every organizer, oldest first (the bootstrap
+// organizer of a data directory comes first).
+func (db *DB) ListOrganizers(ctx context.Context) ([]Organizer, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, name, created_at FROM organizers ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list organizers: %w", err)
+	}
+	defer rows.Close()
+	var out []Organizer
+	for rows.Next() {
+		var o Organizer
+		var created string
+		if err := rows.Scan(&o.ID, &o.Name, &created); err != nil {
+			return nil, fmt.Errorf("sqlite: list organizers: %w", err)
+		}
+		if o.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list organizers: %w", err)
+	}
+	return out, nil
+}
+
+// TokenRow is an API token as the read model lists it: never its secret,
+// nor its hash.
+type TokenRow struct {
+	ID, OrganizerID, Name string
+	CreatedAt             time.Time
+	RevokedAt             time.Time // zero while the token is valid
+}
+
+// ListTokens returns the API tokens of the organizer, or of every organizer
+// when organizerID is "", oldest first, revoked ones included.
+func (db *DB) ListTokens(ctx context.Context, organizerID string) ([]TokenRow, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, organizer_id, name, created_at, revoked_at FROM api_tokens
+		WHERE ? = '' OR organizer_id = ? ORDER BY created_at, id`, organizerID, organizerID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list api tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []TokenRow
+	for rows.Next() {
+		var t TokenRow
+		var created string
+		var revoked sql.NullString
+		if err := rows.Scan(&t.ID, &t.OrganizerID, &t.Name, &created, &revoked); err != nil {
+			return nil, fmt.Errorf("sqlite: list api tokens: %w", err)
+		}
+		if t.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		if t.RevokedAt, err = parseNullTime(revoked); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list api tokens: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/organizer"
+	"github.com/admit-org/admit/internal/sqlite"
+)
+
+// TokenDesk is what the token routes need to change an organizer's API
+// tokens (*organizer.Desk).
+type TokenDesk interface {
+	CreateToken(ctx context.Context, organizerID, name string) (organizer.Issued, error)
+	RevokeToken(ctx context.Context, organizerID, tokenID string) (uint64, error)
+}
+
+// TokenLister lists API tokens from the read model (*sqlite.DB).
+type TokenLister interface {
+	ListTokens(ctx context.Context, organizerID string) ([]sqlite.TokenRow, error)
+}
+
+var (
+	_ TokenDesk   = (*organizer.Desk)(nil)
+	_ TokenLister = (*sqlite.DB)(nil)
+)
+
+type tokenJSON struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Token     string     `json:"token,omitempty"` // only in the answer that creates it
+}
+
+type tokenListJSON struct {
+	Items []tokenJSON `json:"items"`
+}
+
+type tokenIn struct {
+	Name opt[string] `json:"name"`
+}
+
+func tokenOf(t sqlite.TokenRow) tokenJSON {
+	out := tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt.UTC()}
+	if !t.RevokedAt.IsZero() {
+		r := t.RevokedAt.UTC()
+		out.RevokedAt = &r
+	}
+	return out
+}
+
+// tokensReady returns the desk and lister, or Unavailable on a node that
+// was not given them.
+func (s *Server) tokensReady() error {
+	if s.tokenDesk == nil || s.tokenList == nil {
+		return fault.New(fault.Unavailable, "API tokens cannot be managed on this node")
+	}
+	return nil
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	if err := s.tokensReady(); err != nil {
+		return err
+	}
+	if err := s.waitForOwnWrites(r.Context()); err != nil {
+		return err
+	}
+	rows, err := s.tokenList.ListTokens(r.Context(), org.ID)
+	if err != nil {
+		return err
+	}
+	out := tokenListJSON{Items: make([]tokenJSON, len(rows))}
+	for i, t := range rows {
+		out.Items[i] = tokenOf(t)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// createToken makes a token and answers its secret, once. It takes no
+// Idempotency-Key: a replay would have to answer the secret again, and the
+// secret is never stored.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	if err := s.tokensReady(); err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	if _, present := r.Header["Idempotency-Key"]; present {
+		return fault.Coded(fault.Invalid, "idempotency-key-invalid",
+			"creating an API token takes no Idempotency-Key: its secret is shown once and never stored, so it cannot be replayed; "+
+				"if an answer is lost, list the tokens and revoke the one you did not get")
+	}
+	var in tokenIn
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	var f []fault.FieldError
+	required(&f, "/name", &in.Name)
+	if len(f) > 0 {
+		return fault.Fields(f...)
+	}
+	issued, err := s.tokenDesk.CreateToken(r.Context(), org.ID, in.Name.V)
+	if err != nil {
+		return err
+	}
+	s.noteWrite(issued.Seq)
+	w.Header().Set("Admit-Ledger-Seq", itoa(issued.Seq))
+	row, err := s.token(r.Context(), org.ID, issued.TokenID)
+	if err != nil {
+		return err
+	}
+	out := tokenOf(row)
+	out.Token = issued.Token
+	w.Header().Set("Location", "/api/v1/organizer/tokens/"+issued.TokenID)
+	return writeJSON(w, http.StatusCreated, out)
+}
+
+// revokeToken revokes one of the organizer's tokens, the caller's own
+// included. It answers once this node's read model has the revocation, so
+// the token is refused from the next request on.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+	if err := s.tokensReady(); err != nil {
+		return err
+	}
+	tokenID := r.PathValue("token_id")
+	seq, err := s.tokenDesk.RevokeToken(r.Context(), org.ID, tokenID)
+	if err != nil {
+		return err
+	}
+	s.noteWrite(seq)
+	w.Header().Set("Admit-Ledger-Seq", itoa(seq))
+	row, err := s.token(r.Context(), org.ID, tokenID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, tokenOf(row))
+}
+
+// token returns one of the organizer's tokens from the read model, once it
+// has this node's writes. Errors: NotFound; Unavailable while it catches up.
+func (s *Server) token(ctx context.Context, organizerID, tokenID string) (sqlite.TokenRow, error) {
+	if err := s.waitForOwnWrites(ctx); err != nil {
+		return sqlite.TokenRow{}, err
+	}
+	rows, err := s.tokenList.ListTokens(ctx, organizerID)
+	if err != nil {
+		return sqlite.TokenRow{}, err
+	}
+	for _, t := range rows {
+		if t.ID == tokenID {
+			return t, nil
+		}
+	}
+	return sqlite.TokenRow{}, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
+}
