@@ -140,6 +140,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := checkPublicURL(*publicURL); err != nil {
 		return err
 	}
+	if pk := *stripePublishable; pk != "" && !strings.HasPrefix(pk, "pk_test_") && !strings.HasPrefix(pk, "pk_live_") {
+		// Never echo it: it may be a secret key, which the shop would publish.
+		return &usageError{"--stripe-publishable-key is not a pk_test_ or pk_live_ key; the shop shows it in every card order's page"}
+	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
@@ -199,10 +203,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		if pk := *stripePublishable; pk != "" && !strings.HasPrefix(pk, "pk_test_") && !strings.HasPrefix(pk, "pk_live_") {
-			// Never echo it: it may be a secret key, which the shop would publish.
-			return &usageError{"--stripe-publishable-key is not a pk_test_ or pk_live_ key; the shop shows it in every card order's page"}
-		}
 		p, err := startPayments(workCtx, &workers, st, positions, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
