@@ -115,7 +115,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	stripeWebhook := f.string("stripe-webhook-secret", "ADMIT_STRIPE_WEBHOOK_SECRET", "",
 		"Stripe webhook signing secret (whsec_…) of the endpoint /api/v1/webhooks/stripe")
 	stripePublishable := f.string("stripe-publishable-key", "ADMIT_STRIPE_PUBLISHABLE_KEY", "",
-		"Stripe publishable key (pk_…): the shop shows Stripe's Payment Element on card orders")
+		"Stripe publishable key (pk_…): the shop offers card, with Stripe's Payment Element, only with it")
 	stripeBase := f.string("stripe-api-base", "ADMIT_STRIPE_API_BASE", "",
 		"Stripe API URL; empty for Stripe's own (set it to a stripe-mock to try card payments offline)")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
