@@ -116,7 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	stripeWebhook := f.string("stripe-webhook-secret", "ADMIT_STRIPE_WEBHOOK_SECRET", "",
 		"Stripe webhook signing secret (whsec_…) of the endpoint /api/v1/webhooks/stripe")
 	stripePublishable := f.string("stripe-publishable-key", "ADMIT_STRIPE_PUBLISHABLE_KEY", "",
-		"Stripe publishable key (pk_…): the shop shows Stripe's Payment Element on card orders")
+		"Stripe publishable key (pk_…): the shop offers card, with Stripe's Payment Element, only with it")
 	stripeBase := f.string("stripe-api-base", "ADMIT_STRIPE_API_BASE", "",
 		"Stripe API URL; empty for Stripe's own (set it to a stripe-mock to try card payments offline)")
 	logFormat := f.string("log-format", "ADMIT_LOG_FORMAT", "auto", "log format: auto (text on a terminal, else json), text or json")
@@ -140,6 +140,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if err := checkPublicURL(*publicURL); err != nil {
 		return err
+	}
+	if pk := *stripePublishable; pk != "" && !strings.HasPrefix(pk, "pk_test_") && !strings.HasPrefix(pk, "pk_live_") {
+		// Never echo it: it may be a secret key, which the shop would publish.
+		return &usageError{"--stripe-publishable-key is not a pk_test_ or pk_live_ key; the shop shows it in every card order's page"}
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -216,10 +220,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		if pk := *stripePublishable; pk != "" && !strings.HasPrefix(pk, "pk_test_") && !strings.HasPrefix(pk, "pk_live_") {
-			// Never echo it: it may be a secret key, which the shop would publish.
-			return &usageError{"--stripe-publishable-key is not a pk_test_ or pk_live_ key; the shop shows it in every card order's page"}
-		}
 		p, err := startPayments(workCtx, &workers, st, positions, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
