@@ -70,9 +70,9 @@ func LimitListener(ln net.Listener, n int) net.Listener {
 		changed: make(chan struct{}), done: make(chan struct{})}
 }
 
-// limitListener's counts, idle list and changed channel are guarded by mu;
-// a limitConn's idle links and since belong to it too. mu is never held
-// while calling into a connection or the network.
+// limitListener's counts, idle list and changed channel are guarded by mu,
+// and so are the idle flag and links of its connections (limitConn). mu is
+// never held while calling into a connection or the network.
 type limitListener struct {
 	net.Listener
 	max, spare int
@@ -81,6 +81,7 @@ type limitListener struct {
 	open, spares   int           // connections counted against max and spare
 	oldest, newest *limitConn    // the idle connections, longest idle first
 	changed        chan struct{} // closed (and replaced) when a place may have become free
+	waiting        bool          // Accept waits on changed
 
 	done      chan struct{}
 	closeOnce sync.Once
@@ -131,6 +132,7 @@ func (l *limitListener) room() <-chan struct{} {
 	if l.open < l.max || l.oldest != nil || l.spares < l.spare {
 		return nil
 	}
+	l.waiting = true
 	return l.changed
 }
 
@@ -152,11 +154,16 @@ func (l *limitListener) place() (spare bool, victim *limitConn, wait <-chan stru
 		l.spares++
 		return true, nil, nil
 	}
+	l.waiting = true
 	return false, nil, l.changed
 }
 
 // signal wakes an Accept waiting for a place. Call with mu held.
 func (l *limitListener) signal() {
+	if !l.waiting {
+		return // below the limit, nothing waits: no channel to make per request
+	}
+	l.waiting = false
 	close(l.changed)
 	l.changed = make(chan struct{})
 }
