@@ -108,7 +108,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	tokenFile := f.string("bootstrap-token-file", "ADMIT_BOOTSTRAP_TOKEN_FILE", "",
 		"on the first start, write the organizer API token to this file (mode 0600) instead of printing it")
 	maxConns := f.int("max-conns", "ADMIT_MAX_CONNS", web.DefaultMaxConns,
-		"connections served at once; more wait in the kernel's accept queue")
+		"connections served at once; at the cap the longest idle one gives way, and 8 more are kept for /livez and /readyz")
 	masterKey := f.string("master-key", "ADMIT_MASTER_KEY", "",
 		"64 hex digits sealing ticket signing keys; default: <data>/master.key, made on the first start (a cluster must give every node the same key)")
 	stripeKey := f.string("stripe-secret-key", "ADMIT_STRIPE_SECRET_KEY", "",

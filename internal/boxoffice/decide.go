@@ -137,10 +137,18 @@ func (f fieldErrs) err() error {
 	return fault.Fields(f...)
 }
 
+// text checks a name or a line of text: valid UTF-8, from minLen to maxLen
+// characters, and only what textRune allows on one line.
 func (f *fieldErrs) text(field, v string, minLen, maxLen int) {
+	f.textIn(field, v, minLen, maxLen, false)
+}
+
+func (f *fieldErrs) textIn(field, v string, minLen, maxLen int, lines bool) {
 	switch n := utf8.RuneCountInString(v); {
 	case !utf8.ValidString(v):
 		f.add(field, "must be valid UTF-8")
+	case textProblem(v, lines) != "":
+		f.add(field, textProblem(v, lines))
 	case n < minLen:
 		if minLen == 1 {
 			f.add(field, "must not be empty")
@@ -293,7 +301,7 @@ func (s *State) sellable() bool {
 
 func (s *State) checkTicketType(f *fieldErrs, d *TicketTypeDetails) {
 	f.text("/name", d.Name, 1, 200)
-	f.text("/description", d.Description, 0, 2000)
+	f.freeText("/description", d.Description, 0, 2000)
 	if d.Price.Amount < 0 || d.Price.Amount > MaxPriceAmount {
 		f.add("/price/amount", "must be between 0 and "+strconv.FormatInt(MaxPriceAmount, 10)+" minor units")
 	}

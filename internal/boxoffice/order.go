@@ -468,7 +468,7 @@ func (f *fieldErrs) paymentSettings(d *PaymentSettings) {
 	f.between("/payment_window_seconds", d.PaymentWindowSeconds, MinPaymentWindowSeconds, MaxPaymentWindowSeconds)
 	f.between("/manual_payment_window_seconds", d.ManualPaymentWindowSeconds, MinPaymentWindowSeconds,
 		MaxManualPaymentWindowSeconds)
-	f.text("/manual_payment_instructions", d.ManualPaymentInstructions, 0, 2000)
+	f.freeText("/manual_payment_instructions", d.ManualPaymentInstructions, 0, 2000)
 	if len(d.PaymentProviders) == 0 {
 		f.add("/payment_providers", "must list at least one of manual, stripe")
 	}
@@ -482,13 +482,9 @@ func (f *fieldErrs) paymentSettings(d *PaymentSettings) {
 	}
 }
 
-// name checks a person's name: up to 200 characters on one line, no
-// control characters (they would break e-mail headers and printed tickets).
+// name checks a person's name: up to 200 characters of text on one line.
 func (f *fieldErrs) name(field, v string, minLen int) {
 	f.text(field, v, minLen, 200)
-	if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) >= 0 {
-		f.add(field, "must be on one line, without control characters")
-	}
 }
 
 // email adds a field error unless v is a plain e-mail address.

@@ -7,8 +7,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
@@ -30,6 +35,19 @@ func (o *opt[T]) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	return json.Unmarshal(b, &o.V)
+}
+
+// UnmarshalJSONFrom is the strict decoder's (decodeJSON) way in: it reads
+// the value from dec, so the decoder's options (exact names, no duplicate
+// keys, RFC 3339 times) reach the members of o.V too.
+func (o *opt[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	o.Set = true
+	if dec.PeekKind() == 'n' {
+		o.Null = true
+		_, err := dec.ReadToken()
+		return err
+	}
+	return jsonv2.UnmarshalDecode(dec, &o.V)
 }
 
 // ptr returns the value's address when it was given, nil when absent.
@@ -59,12 +77,19 @@ func malformed(format string, args ...any) error {
 	return fault.Coded(fault.Invalid, "malformed-request", format, args...)
 }
 
-// readBody reads a JSON request body, at most MaxBodyBytes.
+// readBody reads a JSON request body, at most MaxBodyBytes. Errors:
+// unsupported-media-type for a body that is not JSON, or JSON in another
+// charset than UTF-8 (RFC 8259 §8.1: JSON is UTF-8), body-too-large,
+// malformed-request.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return nil, fault.Coded(fault.Invalid, "unsupported-media-type",
 			"send the body as application/json (got %q)", r.Header.Get("Content-Type"))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, fault.Coded(fault.Invalid, "unsupported-media-type",
+			"send the body as UTF-8: JSON has no other charset (got charset=%s)", cs)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError
@@ -92,40 +117,84 @@ func readCommand(w http.ResponseWriter, r *http.Request, scope string, in any) (
 	return idem, decodeJSON(body, in)
 }
 
-// decodeJSON decodes body into v strictly: one JSON object, no unknown
-// fields, nothing after it.
+// strictJSON are the options decodeJSON decodes with. encoding/json
+// matches member names case-insensitively, keeps the last of duplicate
+// keys and replaces invalid UTF-8, so a body the contract refuses
+// (additionalProperties: false, one value per member) would be read as
+// something else. github.com/go-json-experiment/json, the code that became
+// encoding/json/v2 (still behind GOEXPERIMENT=jsonv2 in this Go), does none
+// of that by default: names match exactly, a duplicate name, invalid UTF-8
+// or a lone surrogate escape is a syntax error. Here it also refuses
+// unknown members, and reads times as RFC 3339 with a lowercase t or z
+// allowed (§5.6), which time.Time's own decoder refuses.
+var strictJSON = jsonv2.JoinOptions(
+	jsonv2.RejectUnknownMembers(true),
+	jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(unmarshalTime)),
+)
+
+// unmarshalTime reads an RFC 3339 time as time.Time does, but with the
+// lowercase "t" and "z" that RFC 3339 §5.6 allows.
+func unmarshalTime(dec *jsontext.Decoder, t *time.Time) error {
+	if dec.PeekKind() != '"' {
+		return jsonv2.SkipFunc // the default decoder reports the type error
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	b := []byte(tok.String())
+	if len(b) > 10 && b[10] == 't' {
+		b[10] = 'T'
+	}
+	if n := len(b); n > 0 && b[n-1] == 'z' {
+		b[n-1] = 'Z'
+	}
+	return t.UnmarshalText(b)
+}
+
+// decodeJSON decodes body into v strictly (strictJSON): one JSON object,
+// member names exactly as the contract spells them, each once, no unknown
+// members, valid UTF-8, nothing after it. Errors: malformed-request, its
+// detail naming the member as a JSON Pointer.
 func decodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return malformed("the body is empty; send a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		var syntaxErr *json.SyntaxError
-		var timeErr *time.ParseError
-		switch {
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return malformed("field %q must be %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String()))
-		case errors.As(err, &typeErr):
-			return malformed("the body must be a JSON object")
-		case errors.As(err, &syntaxErr):
-			return malformed("the body is not valid JSON (at byte %d)", syntaxErr.Offset)
-		case errors.As(err, &timeErr):
-			return malformed("times must be RFC 3339, such as 2027-06-01T19:30:00+02:00 (got %q)", timeErr.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			// encoding/json reports unknown fields only as text.
-			return malformed("%s is not a known field", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		}
-		return malformed("the body could not be read as JSON: %v", err)
+	err := jsonv2.Unmarshal(body, v, strictJSON)
+	if err == nil {
+		return nil
 	}
-	if dec.More() {
+	var semErr *jsonv2.SemanticError
+	var synErr *jsontext.SyntacticError
+	var timeErr *time.ParseError
+	switch {
+	case errors.As(err, &synErr) && errors.Is(err, jsontext.ErrDuplicateName):
+		return malformed("member %q appears twice", string(synErr.JSONPointer))
+	case errors.As(err, &synErr) && synErr.JSONPointer == "" && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) && json.Valid(body[:synErr.ByteOffset]):
 		return malformed("the body must hold exactly one JSON object")
+	case errors.As(err, &synErr):
+		return malformed("the body is not valid JSON (at byte %d%s): %v", synErr.ByteOffset, at(synErr.JSONPointer), synErr.Err)
+	case errors.As(err, &semErr) && errors.Is(err, jsonv2.ErrUnknownName):
+		return malformed("%q is not a known member; names are case-sensitive", string(semErr.JSONPointer))
+	case errors.As(err, &timeErr):
+		return malformed("member %q: times must be RFC 3339, such as 2027-06-01T19:30:00+02:00 (got %q)",
+			string(semErr.JSONPointer), timeErr.Value)
+	case errors.As(err, &semErr) && semErr.JSONPointer == "":
+		return malformed("the body must be a JSON object")
+	case errors.As(err, &semErr) && semErr.GoType == reflect.TypeFor[time.Time]():
+		return malformed("member %q must be an RFC 3339 time, such as 2027-06-01T19:30:00+02:00", string(semErr.JSONPointer))
+	case errors.As(err, &semErr) && semErr.GoType != nil:
+		return malformed("member %q must be %s", string(semErr.JSONPointer), jsonKind(semErr.GoType.Kind().String()))
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return malformed("the body must hold exactly one JSON object")
+	return malformed("the body could not be read as JSON: %v", err)
+}
+
+// at names a place in the body for an error message, "" for the top.
+func at(p jsontext.Pointer) string {
+	if p == "" {
+		return ""
 	}
-	return nil
+	return ", member " + strconv.Quote(string(p))
 }
 
 func jsonKind(goKind string) string {

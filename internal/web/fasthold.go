@@ -4,9 +4,11 @@ package web
 // {"items":[{"ticket_type_id":"…","quantity":N},…]}, without reflection:
 // it is on the path of every request of an on-sale. It accepts only plain
 // bodies — ASCII strings without escapes, whole numbers without sign or
-// leading zero, each key once — and reports false for anything else, which
-// then goes through the general decoder and its precise errors. So whatever
-// it accepts, the general decoder would read the same way.
+// leading zero, names exactly as spelt, each once — and reports false for
+// anything else, which then goes through the general decoder (decodeJSON)
+// and its precise errors. So whatever it accepts, the general decoder
+// would read the same way, and what the general decoder refuses (another
+// spelling of a name, a duplicate), it refuses too.
 func parseHoldFast(b []byte) (holdIn, bool) {
 	p := scan{b: b}
 	var in holdIn

@@ -55,6 +55,32 @@ func TestParseHoldFast(t *testing.T) {
 	}
 }
 
+// TestHoldBodiesRefusedAlike: bodies that the contract refuses and that
+// the fast path leaves to the general decoder are refused there too, not
+// read as something else.
+func TestHoldBodiesRefusedAlike(t *testing.T) {
+	for _, b := range []string{
+		`{"Items":[{"ticket_type_id":"tt_a","quantity":1}]}`,
+		`{"ITEMS":[{"ticket_type_id":"tt_a","quantity":1}]}`,
+		`{"items":[{"Ticket_Type_ID":"tt_a","quantity":1}]}`,
+		`{"items":[{"ticket_type_id":"tt_a","QUANTITY":1}]}`,
+		`{"items":[{"ticket_type_id":"tt_a","ticket_type_id":"tt_b","quantity":1}]}`,
+		`{"items":[{"ticket_type_id":"tt_a","quantity":1,"quantity":2}]}`,
+		`{"items":[{"ticket_type_id":"tt_a","quantity":1}],"items":[]}`,
+		"{\"items\":[{\"ticket_type_id\":\"tt_\xff\",\"quantity\":1}]}",
+		`{"items":[{"ticket_type_id":"tt_\ud800","quantity":1}]}`,
+		`{"items":[{"ticket_type_id":"tt_\udc00\ud800","quantity":1}]}`,
+	} {
+		if in, ok := parseHoldFast([]byte(b)); ok {
+			t.Errorf("fast path accepted %s as %+v", b, in)
+		}
+		var in holdIn
+		if err := decodeJSON([]byte(b), &in); err == nil {
+			t.Errorf("general decoder accepted %s as %+v", b, in)
+		}
+	}
+}
+
 // FuzzParseHoldFast checks the promise on mutated bodies.
 func FuzzParseHoldFast(f *testing.F) {
 	f.Add(`{"items":[{"ticket_type_id":"tt_abc","quantity":2}]}`)

@@ -16,7 +16,7 @@ func TestLimitListener(t *testing.T) {
 	}
 	l := LimitListener(ln, 1)
 	defer l.Close()
-	accepted := make(chan net.Conn, 2)
+	accepted := make(chan net.Conn, 2+SpareConns)
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -26,26 +26,39 @@ func TestLimitListener(t *testing.T) {
 			accepted <- c
 		}
 	}()
-	for range 2 {
+	for range 2 + SpareConns {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 	}
-	first := <-accepted
+	// None is idle (no server says so): one within the limit, then the spares.
+	var first net.Conn
+	for i := range 1 + SpareConns {
+		select {
+		case c := <-accepted:
+			if i == 0 {
+				first = c
+			} else {
+				defer c.Close()
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("connection %d was not accepted", i)
+		}
+	}
 	select {
 	case <-accepted:
-		t.Fatal("a second connection was accepted while the first is open")
+		t.Fatal("a connection beyond the limit and the spares was accepted while the others are open")
 	default:
 	}
 	first.Close()
-	first.Close() // closing twice frees one slot only
+	first.Close() // closing twice frees one place only
 	select {
 	case c := <-accepted:
 		c.Close()
 	case <-time.After(10 * time.Second):
-		t.Fatal("the second connection was not accepted after the first closed")
+		t.Fatal("the last connection was not accepted after the first closed")
 	}
 	l.Close()
 	if _, err := l.Accept(); err == nil {

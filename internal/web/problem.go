@@ -41,6 +41,11 @@ var problemTypes = map[string]struct {
 	"rate-limited":                 {http.StatusTooManyRequests, "Too many requests"},
 	"unavailable":                  {http.StatusServiceUnavailable, "Temporarily unavailable"},
 	"internal":                     {http.StatusInternalServerError, "Internal error"},
+	// Written for net/http's own errors (problemConn).
+	"headers-too-large":          {http.StatusRequestHeaderFieldsTooLarge, "The request headers are too large"},
+	"not-implemented":            {http.StatusNotImplemented, "Not implemented"},
+	"http-version-not-supported": {http.StatusHTTPVersionNotSupported, "HTTP version not supported"},
+	"expectation-failed":         {http.StatusExpectationFailed, "The Expect header cannot be met"},
 }
 
 // ProblemType returns the status and title of a problem code of the
