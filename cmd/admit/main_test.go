@@ -41,6 +41,7 @@ type instance struct {
 	url   string
 	token string // only on the first start of a data directory
 	out   *syncBuffer
+	logs  *syncBuffer
 	stop  func() error
 }
 
@@ -71,7 +72,7 @@ func startAdmit(t *testing.T, dir string, extra ...string) *instance {
 		s := out.String()
 		if url, ok := lineAfter(s, "admit is running at "); ok {
 			token, _ := lineAfter(s, "organizer API token (shown once, keep it): ")
-			return &instance{url: url, token: token, out: out, stop: stop}
+			return &instance{url: url, token: token, out: out, logs: logs, stop: stop}
 		}
 		select {
 		case err := <-done:

@@ -37,6 +37,7 @@ Usage:
   admit organizer create [flags]  add an organizer (tenant) and print its API token
   admit token create [flags]      make another API token for an organizer
   admit reindex [flags]           rebuild the read model from the ledger
+  admit worker parked|retry ID    list the entries the workers parked; retry one
   admit bench onsale|chaos        measure an on-sale; kill the server under load and audit
   admit ticket verify [flags] S   check a ticket secret offline with the event's public key
   admit sandbox stripe [flags]    a Stripe API on a local stripe-mock, to try card payments
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return organizerCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, rest, getenv, stdout, stderr)
+	case "worker":
+		return workerCmd(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, getenv, stdout, stderr)
 	case "ticket":

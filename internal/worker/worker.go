@@ -207,8 +207,10 @@ func (r *Runner) handle(ctx context.Context, e Entry, before int) error {
 		r.handling.Unlock()
 		if err == nil {
 			if before > 0 && r.Parking != nil {
-				r.Log.Info("worker: a parked entry succeeded", "worker", r.Name, "parked", ParkedID(r.Name, e))
-				return r.Parking.Unpark(ctx, ParkedID(r.Name, e))
+				if err := r.Parking.Unpark(ctx, ParkedID(r.Name, e)); err != nil {
+					return err
+				}
+				r.Log.Info("worker: a parked entry succeeded; unparked", "worker", r.Name, "parked", ParkedID(r.Name, e))
 			}
 			return nil
 		}
