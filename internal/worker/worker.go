@@ -95,10 +95,12 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("worker %s: position: %w", r.Name, err)
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	var retries sync.WaitGroup
 	defer retries.Wait()
 	defer cancel()
+	var watchEnded atomic.Bool // the retries' watch ended before ctx: Run stops, to be started again
 	if r.Parking != nil {
 		asked, err := r.Parking.Retries(ctx, r.Name)
 		if err != nil {
@@ -109,6 +111,10 @@ func (r *Runner) Run(ctx context.Context) error {
 				if err := r.retry(ctx, p); err != nil && ctx.Err() == nil {
 					r.Log.Error("worker: retrying a parked entry failed", "worker", r.Name, "parked", p.ID, "err", err)
 				}
+			}
+			if ctx.Err() == nil {
+				watchEnded.Store(true)
+				cancel()
 			}
 		})
 	}
@@ -132,8 +138,11 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if ctx.Err() != nil {
+	switch {
+	case parent.Err() != nil:
 		return nil
+	case watchEnded.Load():
+		return fmt.Errorf("worker %s: the watch for retries of parked entries ended", r.Name)
 	}
 	return err
 }
