@@ -46,6 +46,8 @@ func ParkedID(worker string, e Entry) string {
 }
 
 // parked makes the record of e, which failed with err after attempts tries.
+// The entry is stored as a ledger message of its own, whose CloudEvents id
+// is not the ledger's: Seq and Index say where it came from.
 func parked(worker string, e Entry, err error, attempts int, now time.Time) (Parked, error) {
 	data, encErr := boxoffice.EncodeBatch(nil, boxoffice.Source(e.EventID), e.Seq-1, e.At, []boxoffice.Entry{e.Entry})
 	if encErr != nil {
