@@ -218,9 +218,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	parking, err := worker.OpenKVParking(ctx, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return err
+	}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		p, err := startPayments(workCtx, &workers, st, positions, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
+		p, err := startPayments(workCtx, &workers, st, positions, parking, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
 		}
@@ -247,7 +251,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return nil
 		}})
-	startMail, err := mailWorker(workCtx, &workers, st, positions, offices, keys, log, sender)
+	startMail, err := mailWorker(workCtx, &workers, st, positions, parking, offices, keys, log, sender)
 	if err != nil {
 		return err
 	}
@@ -350,7 +354,7 @@ func openKeyring(ctx context.Context, st *store, natsURL, masterHex string) (*ke
 
 // startPayments starts the payments worker (PaymentIntents, refunds) on the
 // ledger and returns what the API needs for card payments.
-func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, offices *office.Manager,
+func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, offices *office.Manager,
 	log *slog.Logger, key, webhookSecret, apiBase string) (*payments.Payments, error) {
 	if webhookSecret == "" {
 		return nil, &usageError{"--stripe-secret-key needs --stripe-webhook-secret (ADMIT_STRIPE_WEBHOOK_SECRET) too: " +
@@ -361,7 +365,7 @@ func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions 
 		return nil, &usageError{"stripe: " + err.Error()}
 	}
 	p := &payments.Payments{Stripe: client, Offices: offices, Log: log}
-	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Handle: p.Handle, Log: log}
+	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Parking: parking, Handle: p.Handle, Log: log}
 	wg.Go(func() { run.Supervise(bg) })
 	return p, nil
 }
@@ -401,7 +405,7 @@ func checkPublicURL(raw string) error {
 // function that starts it, once the public URL is known, on the ledger
 // until bg ends: it tells buyers about their orders, with links under
 // base.
-func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, offices *office.Manager,
+func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, offices *office.Manager,
 	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(base links.Base), err error) {
 	marks, err := notify.OpenKVMarks(bg, st.led.Conn(), st.led.Replicas())
 	if err != nil {
@@ -410,7 +414,7 @@ func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions wor
 	return func(base links.Base) {
 		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
 			Links: base, Sent: marks, Log: log})
-		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Handle: n.Handle, Log: log}
+		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Parking: parking, Handle: n.Handle, Log: log}
 		wg.Go(func() { run.Supervise(bg) })
 	}, nil
 }

@@ -172,11 +172,15 @@ func (f *fieldErrs) eventDetails(d *EventDetails) {
 	f.text("/timezone", d.TimeZone, 1, 64)
 	if d.StartsAt.IsZero() {
 		f.add("/starts_at", "is required")
+	} else {
+		f.eventTime("/starts_at", d.StartsAt)
 	}
 	if d.EndsAt.IsZero() {
 		f.add("/ends_at", "is required")
 	} else if !d.EndsAt.After(d.StartsAt) {
 		f.add("/ends_at", "must be after starts_at")
+	} else {
+		f.eventTime("/ends_at", d.EndsAt)
 	}
 	f.between("/hold_ttl_seconds", d.HoldTTLSeconds, MinHoldTTLSeconds, MaxHoldTTLSeconds)
 	f.between("/max_tickets_per_hold", d.MaxTicketsPerHold, 1, MaxTicketsPerHoldLimit)

@@ -566,6 +566,9 @@ func (s *State) decidePlaceOrder(c *PlaceOrder, now time.Time) (Decision, error)
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
+	if err := s.issuable(now); err != nil {
+		return Decision{}, err // its tickets could never admit
+	}
 	window := ev.PaymentWindowSeconds
 	if provider == ProviderManual {
 		window = ev.ManualPaymentWindowSeconds
@@ -656,6 +659,14 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 	}
 	if s.Event.Status == Cancelled {
 		return s.rejectPayment(o, c, pay, "the event was cancelled", now)
+	}
+	if err := s.issuable(now); err != nil {
+		// No ticket issued now could admit: the organizer is told so, and
+		// a card payment is paid back, as a late one is.
+		if c.Provider == ProviderManual {
+			return Decision{}, err
+		}
+		return s.rejectPayment(o, c, pay, "the event is over: no ticket can be issued for it any more", now)
 	}
 	if o.Status == StatusPendingPayment {
 		pay.Kept = true

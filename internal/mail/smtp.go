@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/textproto"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -66,11 +65,12 @@ func NewSMTP(c Config) (*SMTP, error) {
 // ctx. A zero m.From is replaced by the configured From.
 //
 // Errors: fault.Invalid when m is malformed (see Message.Validate) or the
-// server refused it for good with a 5xx reply (an unknown recipient, a
-// rejected sender, failed authentication): sending it again will fail
-// again. fault.Unavailable for everything a later try may cure: a 4xx reply,
-// a failure to connect, a dropped connection, a TLS failure, ctx ending or
-// the timeout passing; the cause stays in the chain, so errors.Is finds
+// server refused it for good with a 5xx reply to its recipient or its
+// content: sending it again will fail again. fault.Unavailable for
+// everything a later try may cure: a 4xx reply, a failure to connect, a
+// dropped connection, a TLS failure, ctx ending or the timeout passing, and
+// a 5xx refusal of the connection, of authentication or of the sender (our
+// configuration, the same for every message); the cause stays in the chain, so errors.Is finds
 // context.DeadlineExceeded. A message whose send failed with Unavailable
 // may still have been delivered (the connection can drop just before the
 // server's acceptance arrives): the stable Message-ID lets receivers drop
@@ -158,23 +158,27 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 }
 
 // kindOf classifies a failed delivery: Invalid for what cannot succeed on a
-// retry, Unavailable for the rest.
+// retry of this message, Unavailable for the rest. A refusal that is not
+// about the message but about us (the server refuses the connection, our
+// credentials or our sender address with a 5xx reply) is Unavailable too:
+// it refuses every message alike until the configuration is fixed, so the
+// e-mail worker waits for it in order rather than parking every e-mail
+// (docs/workers.md).
 func kindOf(err error) fault.Kind {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		switch {
 		case se.Reason == gomail.ErrGetSender, se.Reason == gomail.ErrGetRcpts, se.Reason == gomail.ErrNoUnencoded:
 			return fault.Invalid
+		case se.Reason == gomail.ErrSMTPMailFrom:
+			return fault.Unavailable
 		case se.ErrorCode() >= 500:
 			return fault.Invalid
 		}
 		return fault.Unavailable
 	}
-	// Replies refused while connecting: greeting, EHLO, STARTTLS, AUTH.
-	var te *textproto.Error
-	if errors.As(err, &te) && te.Code >= 500 {
-		return fault.Invalid
-	}
+	// Replies refused while connecting (greeting, EHLO, STARTTLS, AUTH) are
+	// Unavailable, however permanent their code.
 	return fault.Unavailable
 }
 

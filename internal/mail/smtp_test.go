@@ -360,3 +360,20 @@ func testCA(t *testing.T) (certFile, keyFile string, roots *x509.CertPool) {
 	roots.AddCert(ca)
 	return certFile, keyFile, roots
 }
+
+// TestSMTPRefusedSenderIsUnavailable: a 5xx refusal of our sender address
+// is not about the message: the server refuses every message alike until
+// the configuration is fixed, so it is Unavailable (waited for), not
+// Invalid (parked).
+func TestSMTPRefusedSenderIsUnavailable(t *testing.T) {
+	t.Parallel()
+	mp := mailpittest.Start(t, "--chaos-triggers", "Sender:550:100")
+	err := smtpTo(t, mp).Send(t.Context(), confirmation(t))
+	if !fault.Is(err, fault.Unavailable) {
+		t.Fatalf("Send with the sender refused: %v (kind %v), want fault.Unavailable", err, fault.KindOf(err))
+	}
+	var se *gomail.SendError
+	if !errors.As(err, &se) || se.ErrorCode() != 550 {
+		t.Errorf("err %v does not carry the server's 550 reply", err)
+	}
+}

@@ -57,7 +57,7 @@ func (l *logBuffer) String() string {
 // that signs with an in-memory keyring, and a real SMTP server.
 type env struct {
 	t     *testing.T
-	led   *ledger.Memory
+	led   testLedger
 	clk   *clock.Fake
 	m     *office.Manager
 	print *printer.Printer
@@ -65,12 +65,28 @@ type env struct {
 	smtp  *mail.SMTP
 	logs  *logBuffer
 	log   *slog.Logger
+	// tune, when set, changes each Runner before it starts.
+	tune func(*worker.Runner)
+}
+
+// testLedger is what the tests need of a ledger (*ledger.Memory,
+// *ledger.JetStream).
+type testLedger interface {
+	office.Ledger
+	worker.Follower
+	LastSeq(ctx context.Context) (uint64, error)
 }
 
 // newEnv starts it all; mailpitArgs go to Mailpit.
 func newEnv(t *testing.T, mailpitArgs ...string) *env {
 	t.Helper()
-	e := &env{t: t, led: ledger.NewMemory(), clk: clock.NewFake(t0), logs: &logBuffer{}}
+	return newEnvOn(t, ledger.NewMemory(), mailpitArgs...)
+}
+
+// newEnvOn is newEnv on the ledger led.
+func newEnvOn(t *testing.T, led testLedger, mailpitArgs ...string) *env {
+	t.Helper()
+	e := &env{t: t, led: led, clk: clock.NewFake(t0), logs: &logBuffer{}}
 	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -110,6 +126,9 @@ func (e *env) runner(ctx context.Context, sender mail.Sender, pos worker.Positio
 	n := New(Config{Sender: sender, Printer: e.print, Links: base, Sent: marks, Log: e.log})
 	r := &worker.Runner{Name: "mail", Ledger: e.led, Positions: pos, Handle: n.Handle, Log: e.log,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond}
+	if e.tune != nil {
+		e.tune(r)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -164,16 +183,22 @@ func (e *env) do(evID string, cmd boxoffice.Command) office.Result {
 // of capacity.
 func (e *env) event(name string, price boxoffice.Money, capacity int, pay boxoffice.PaymentSettings) (evID, ttID string) {
 	e.t.Helper()
+	return e.eventOf(org, name, price, capacity, pay)
+}
+
+// eventOf is event for the organizer organizerID.
+func (e *env) eventOf(organizerID, name string, price boxoffice.Money, capacity int, pay boxoffice.PaymentSettings) (evID, ttID string) {
+	e.t.Helper()
 	evID, ttID = id.New("ev", id.Short), id.New("tt", id.Short)
-	e.do(evID, &boxoffice.CreateEvent{OrganizerID: org, EventID: evID, Currency: price.Currency,
+	e.do(evID, &boxoffice.CreateEvent{OrganizerID: organizerID, EventID: evID, Currency: price.Currency,
 		Details: boxoffice.EventDetails{Name: name, Venue: "Stadthalle", TimeZone: "Europe/Berlin",
 			StartsAt: t0.Add(30 * 24 * time.Hour), EndsAt: t0.Add(30*24*time.Hour + 3*time.Hour), HoldTTLSeconds: 600,
 			PaymentSettings: pay}})
-	e.do(evID, &boxoffice.CreateTicketType{OrganizerID: org, TicketTypeID: ttID, Details: boxoffice.TicketTypeDetails{
+	e.do(evID, &boxoffice.CreateTicketType{OrganizerID: organizerID, TicketTypeID: ttID, Details: boxoffice.TicketTypeDetails{
 		Name: "Standing", Price: price, MinPerHold: 1, MaxPerHold: 10}})
-	e.do(evID, &boxoffice.CreateQuota{OrganizerID: org, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+	e.do(evID, &boxoffice.CreateQuota{OrganizerID: organizerID, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
 		Name: "Hall", Capacity: capacity, TicketTypeIDs: []string{ttID}}})
-	e.do(evID, &boxoffice.ChangeStatus{OrganizerID: org, Status: boxoffice.OnSale})
+	e.do(evID, &boxoffice.ChangeStatus{OrganizerID: organizerID, Status: boxoffice.OnSale})
 	return evID, ttID
 }
 

@@ -91,8 +91,9 @@ func plan(e worker.Entry) (orderID string, out []planned) {
 // Handle sends the e-mails that e calls for (see the package comment), each
 // at most once as far as the marks can tell. It is a worker.Handler. Errors:
 // the sender's fault.Unavailable and fault.Invalid errors as they are;
-// fault.Invalid when the box office does not know the order; the box
-// office's and the marks' other errors.
+// fault.Invalid when the box office does not know the order, or its
+// tickets cannot be printed (they cannot admit anyone); the box office's
+// and the marks' other errors.
 func (n *Notifier) Handle(ctx context.Context, e worker.Entry) error {
 	orderID, mails := plan(e)
 	var o *printer.Order // read once, when the first e-mail needs it
@@ -173,6 +174,12 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 			return msg, fmt.Sprintf("the order is %s now and has no valid ticket to attach", o.Order.Status), nil
 		}
 		pdf, err := n.printer.PDF(ctx, o)
+		if fault.Is(err, fault.Conflict) {
+			// A ticket that cannot admit anyone (its event was moved to end
+			// before it was issued): trying again will not help until the
+			// organizer corrects the event, so the entry is parked at once.
+			return msg, "", fault.Wrap(fault.Invalid, err, "notify: the tickets of order %s cannot be printed", o.Order.ID)
+		}
 		if err != nil {
 			return msg, "", fmt.Errorf("notify: the tickets of order %s: %w", o.Order.ID, err)
 		}

@@ -324,7 +324,7 @@ func TestRefusedForGood(t *testing.T) {
 	if len(errs) != 2 || !fault.Is(errs[0], fault.Invalid) || errs[1] != nil {
 		t.Fatalf("attempts: %v, want one Invalid and one success", errs)
 	}
-	if !strings.Contains(e.logs.String(), "giving up on an entry") {
+	if !strings.Contains(e.logs.String(), "parked an entry") {
 		t.Error("the worker did not log the refused e-mail")
 	}
 }

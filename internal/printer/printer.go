@@ -2,6 +2,7 @@ package printer
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
@@ -33,14 +34,27 @@ type Printer struct {
 }
 
 // TicketGrace is how long after its event ends a ticket still verifies.
-const TicketGrace = 6 * time.Hour
+const TicketGrace = boxoffice.TicketGrace
 
 // Claims are what a ticket's secret says: valid from its issue (to the
 // second) until TicketGrace after the event ends. Derived from the ledger,
 // so signing again gives the same secret with the same key.
 func Claims(ev *boxoffice.Event, t *boxoffice.Ticket) ticket.Claims {
 	return ticket.Claims{EventID: ev.ID, TicketTypeID: t.TicketTypeID, TicketID: t.ID,
-		ValidFrom: t.IssuedAt.UTC().Truncate(time.Second), ValidUntil: ev.EndsAt.Add(TicketGrace).UTC().Truncate(time.Second)}
+		ValidFrom: t.IssuedAt.UTC().Truncate(time.Second), ValidUntil: ev.TicketsValidUntil().UTC().Truncate(time.Second)}
+}
+
+// sign signs the ticket's secret. Errors: Conflict for a ticket whose
+// validity a secret cannot carry: its event was moved to end before the
+// ticket was issued, or (written before event times were checked) ends
+// after 2106. Such a ticket no longer admits anyone.
+func sign(key *ticket.SigningKey, ev *boxoffice.Event, t *boxoffice.Ticket) (string, error) {
+	secret, err := key.Sign(Claims(ev, t))
+	if errors.Is(err, ticket.ErrValidity) {
+		return "", fault.Wrap(fault.Conflict, err, "ticket %s cannot admit anyone: it was issued at %s, and its event ends at %s",
+			t.ID, t.IssuedAt.UTC().Format(time.RFC3339), ev.EndsAt.UTC().Format(time.RFC3339))
+	}
+	return secret, err
 }
 
 // EventWhen is the event's start in its own time zone, as printed on
@@ -146,7 +160,8 @@ func (p *Printer) Signer(ctx context.Context, eventID string) (*ticket.SigningKe
 }
 
 // Secret signs the secret of the order's ticket. Errors: NotFound for a
-// ticket not in the order, Conflict for a revoked one.
+// ticket not in the order, Conflict for a revoked one or one that cannot
+// admit anyone (see sign).
 func (p *Printer) Secret(ctx context.Context, o *Order, ticketID string) (string, error) {
 	for i := range o.Tickets {
 		t := &o.Tickets[i]
@@ -160,12 +175,13 @@ func (p *Printer) Secret(ctx context.Context, o *Order, ticketID string) (string
 		if err != nil {
 			return "", err
 		}
-		return key.Sign(Claims(&o.Event, t))
+		return sign(key, &o.Event, t)
 	}
 	return "", fault.New(fault.NotFound, "ticket not found")
 }
 
-// PDF prints the order's valid tickets, one page each.
+// PDF prints the order's valid tickets, one page each. Errors: Conflict
+// when there are none, or one cannot admit anyone (see sign).
 func (p *Printer) PDF(ctx context.Context, o *Order) ([]byte, error) {
 	valid, err := o.Valid()
 	if err != nil {
@@ -178,7 +194,7 @@ func (p *Printer) PDF(ctx context.Context, o *Order) ([]byte, error) {
 	when := EventWhen(&o.Event)
 	out := make([]pdf.Ticket, len(valid))
 	for i := range valid {
-		secret, err := key.Sign(Claims(&o.Event, &valid[i]))
+		secret, err := sign(key, &o.Event, &valid[i])
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,5 +129,35 @@ func TestWhen(t *testing.T) {
 		if got := When(at, tt.tz); got != tt.want {
 			t.Errorf("When(%s) = %q, want %q", tt.tz, got, tt.want)
 		}
+	}
+}
+
+// TestTicketThatCannotAdmit: a ticket whose event was moved to end before
+// it was issued has no validity a secret can carry: its QR code and the
+// PDF are a Conflict that says so, never an internal error.
+func TestTicketThatCannotAdmit(t *testing.T) {
+	p, evID, orderID := paidOrder(t)
+	ctx := context.Background()
+	if _, err := p.Offices.Do(ctx, evID, &boxoffice.RecordPayment{OrderID: orderID, OrganizerID: org,
+		Provider: boxoffice.ProviderManual}, nil); err != nil {
+		t.Fatal(err)
+	}
+	past := t0.Add(-48 * time.Hour)
+	end := past.Add(time.Hour)
+	if _, err := p.Offices.Do(ctx, evID, &boxoffice.UpdateEvent{OrganizerID: org,
+		Patch: boxoffice.EventPatch{StartsAt: &past, EndsAt: &end}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	o := p.find(t, evID, orderID)
+	if _, err := p.Secret(ctx, o, o.Tickets[0].ID); !fault.Is(err, fault.Conflict) || !strings.Contains(err.Error(), "cannot admit") {
+		t.Errorf("Secret: %v (kind %v), want a Conflict", err, fault.KindOf(err))
+	}
+	if _, err := p.PDF(ctx, o); !fault.Is(err, fault.Conflict) {
+		t.Errorf("PDF: %v (kind %v), want a Conflict", err, fault.KindOf(err))
+	}
+	// A copy of an event from before event times were checked, ending in 2200.
+	o.Event.EndsAt = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := p.Secret(ctx, o, o.Tickets[0].ID); !fault.Is(err, fault.Conflict) {
+		t.Errorf("Secret of a ticket valid until 2200: %v (kind %v), want a Conflict", err, fault.KindOf(err))
 	}
 }

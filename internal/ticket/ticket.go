@@ -91,8 +91,12 @@ func (k *SigningKey) Seed() []byte { return k.key.Seed() }
 // Public is the key scanners verify with.
 func (k *SigningKey) Public() ed25519.PublicKey { return k.key.Public().(ed25519.PublicKey) }
 
+// ErrValidity is Sign's error for a validity that a secret cannot carry.
+var ErrValidity = errors.New("ticket: the validity is not a range within 1970–2106")
+
 // Sign returns the secret for c. Errors: ids that are not admit ids of
-// their kind, or a validity outside 1970–2106 or ending before it starts.
+// their kind, or ErrValidity for a validity outside 1970–2106 or ending
+// before it starts.
 func (k *SigningKey) Sign(c Claims) (string, error) {
 	b := make([]byte, payloadBytes, secretBytes)
 	b[0] = version
@@ -106,7 +110,7 @@ func (k *SigningKey) Sign(c Claims) (string, error) {
 	}
 	from, until := c.ValidFrom.Unix(), c.ValidUntil.Unix()
 	if from < 0 || until > 1<<32-1 || until < from {
-		return "", fmt.Errorf("ticket: validity %v to %v is not a range within 1970–2106", c.ValidFrom, c.ValidUntil)
+		return "", fmt.Errorf("%w: %v to %v", ErrValidity, c.ValidFrom, c.ValidUntil)
 	}
 	binary.BigEndian.PutUint32(b[at:], uint32(from))
 	binary.BigEndian.PutUint32(b[at+4:], uint32(until))

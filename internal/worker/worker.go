@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -33,9 +34,13 @@ func (e Entry) ID() string {
 	return e.EventID + "/" + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index)
 }
 
-// Handler acts on one entry. It must be idempotent. An error of kind
-// Invalid is permanent: it is logged and the entry skipped. Any other error
-// is retried with backoff.
+// Handler acts on one entry. It must be idempotent; the Runner calls it for
+// one entry at a time. How its errors are taken (docs/workers.md):
+// fault.Unavailable and fault.RateLimited mean a dependency is out of reach
+// for every entry (the SMTP server is down): the entry is retried in order,
+// with backoff, and never parked. fault.Invalid, NotFound, Forbidden and
+// Unauthorized are permanent: the entry is parked at once. Any other error
+// is retried a few times, and the entry parked if it keeps failing.
 type Handler func(ctx context.Context, e Entry) error
 
 // Follower is what a Runner needs of the ledger (*ledger.JetStream).
@@ -56,26 +61,62 @@ type Runner struct {
 	Positions Positions
 	Handle    Handler
 	Log       *slog.Logger
+	// Parking keeps the entries given up on, and brings an operator's
+	// retries; nil: they are only logged and counted (tests).
+	Parking Parking
 	// Backoff bounds the waits between retries of a failing entry; zero
 	// values take 1 s and 5 min.
 	MinBackoff, MaxBackoff time.Duration
+	// An entry that keeps failing (not Unavailable) is parked after
+	// ParkAttempts failed attempts or ParkAfter since its first failure,
+	// whichever comes first; zero values take 3 and 5 s.
+	ParkAttempts int
+	ParkAfter    time.Duration
+	// Now is the clock of ParkAfter and of the parked records; nil:
+	// time.Now.
+	Now func() time.Time
+
+	handling sync.Mutex // held while Handle runs: the ledger's entry or a retried one
+	parked   atomic.Int64
 }
+
+// ParkedCount is how many entries this Runner parked since it was made, a
+// retried entry parked again counting again.
+func (r *Runner) ParkedCount() int64 { return r.parked.Load() }
 
 const eventPrefix = "ledger.event."
 
 // Run handles every event entry after the worker's position, then each new
-// one, until ctx ends (nil) or the ledger or the position store fails.
+// one, until ctx ends (nil) or the ledger, the position store or the
+// parking fails. Meanwhile it retries the parked entries an operator asks
+// for.
 func (r *Runner) Run(ctx context.Context) error {
-	minB, maxB := r.MinBackoff, r.MaxBackoff
-	if minB <= 0 {
-		minB = time.Second
-	}
-	if maxB <= 0 {
-		maxB = 5 * time.Minute
-	}
 	from, err := r.Positions.Get(ctx, r.Name)
 	if err != nil {
 		return fmt.Errorf("worker %s: position: %w", r.Name, err)
+	}
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	var retries sync.WaitGroup
+	defer retries.Wait()
+	defer cancel()
+	var watchEnded atomic.Bool // the retries' watch ended before ctx: Run stops, to be started again
+	if r.Parking != nil {
+		asked, err := r.Parking.Retries(ctx, r.Name)
+		if err != nil {
+			return fmt.Errorf("worker %s: parked entries: %w", r.Name, err)
+		}
+		retries.Go(func() {
+			for p := range asked {
+				if err := r.retry(ctx, p); err != nil && ctx.Err() == nil {
+					r.Log.Error("worker: retrying a parked entry failed", "worker", r.Name, "parked", p.ID, "err", err)
+				}
+			}
+			if ctx.Err() == nil {
+				watchEnded.Store(true)
+				cancel()
+			}
+		})
 	}
 	err = r.Ledger.Follow(ctx, from+1, func(rec ledger.Record) error {
 		eventID, ok := strings.CutPrefix(rec.Subject, eventPrefix)
@@ -88,7 +129,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		for i, t := range batch {
 			e := Entry{EventID: eventID, Seq: rec.Seq, Index: i, At: t.At, Entry: t.Entry}
-			if err := r.handle(ctx, e, minB, maxB); err != nil {
+			if err := r.handle(ctx, e, 0); err != nil {
 				return err
 			}
 		}
@@ -97,10 +138,24 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if ctx.Err() != nil {
+	switch {
+	case parent.Err() != nil:
 		return nil
+	case watchEnded.Load():
+		return fmt.Errorf("worker %s: the watch for retries of parked entries ended", r.Name)
 	}
 	return err
+}
+
+// retry handles a parked entry again, as an operator asked: unparked when
+// it succeeds, parked again (without the request) when it fails.
+func (r *Runner) retry(ctx context.Context, p Parked) error {
+	e, err := p.entry()
+	if err != nil {
+		return err
+	}
+	r.Log.Info("worker: retrying a parked entry", "worker", r.Name, "parked", p.ID, "type", p.Type)
+	return r.handle(ctx, e, p.Attempts)
 }
 
 // Supervise runs the worker until ctx ends, starting it again after a
@@ -129,21 +184,61 @@ func (r *Runner) Supervise(ctx context.Context) {
 	}
 }
 
-// handle runs the handler on e until it succeeds, fails for good, or ctx
-// ends.
-func (r *Runner) handle(ctx context.Context, e Entry, minB, maxB time.Duration) error {
+// handle runs the handler on e until it succeeds, is parked, or ctx ends
+// (ctx.Err()). before is how many attempts a parked entry had already, 0
+// for one from the ledger; a parked entry that succeeds is unparked.
+// Errors: ctx's, and the parking's.
+func (r *Runner) handle(ctx context.Context, e Entry, before int) error {
+	minB, maxB := r.MinBackoff, r.MaxBackoff
+	if minB <= 0 {
+		minB = time.Second
+	}
+	if maxB <= 0 {
+		maxB = 5 * time.Minute
+	}
+	parkAttempts, parkAfter := r.ParkAttempts, r.ParkAfter
+	if parkAttempts <= 0 {
+		parkAttempts = 3
+	}
+	if parkAfter <= 0 {
+		parkAfter = 5 * time.Second
+	}
+	now := r.Now
+	if now == nil {
+		now = time.Now
+	}
 	wait := minB
+	var firstFailure time.Time
+	failures := 0 // of the kind that parks
 	for attempt := 1; ; attempt++ {
+		r.handling.Lock()
 		err := r.Handle(ctx, e)
-		switch {
-		case err == nil:
+		r.handling.Unlock()
+		if err == nil {
+			if before > 0 && r.Parking != nil {
+				if err := r.Parking.Unpark(ctx, ParkedID(r.Name, e)); err != nil {
+					return err
+				}
+				r.Log.Info("worker: a parked entry succeeded; unparked", "worker", r.Name, "parked", ParkedID(r.Name, e))
+			}
 			return nil
-		case ctx.Err() != nil:
+		}
+		if ctx.Err() != nil {
 			return ctx.Err()
-		case fault.Is(err, fault.Invalid):
-			r.Log.Error("worker: giving up on an entry", "worker", r.Name, "entry", e.ID(),
-				"type", e.Entry.Type(), "err", err)
-			return nil
+		}
+		switch fault.KindOf(err) {
+		case fault.Unavailable, fault.RateLimited:
+			// Out of reach for every entry: wait for it, in order.
+		case fault.Invalid, fault.NotFound, fault.Forbidden, fault.Unauthorized:
+			return r.park(ctx, e, err, before+attempt)
+		default:
+			if failures == 0 {
+				firstFailure = now()
+			}
+			failures++
+			if failures >= parkAttempts || now().Sub(firstFailure) >= parkAfter {
+				return r.park(ctx, e, err, before+attempt)
+			}
 		}
 		r.Log.Warn("worker: entry failed; retrying", "worker", r.Name, "entry", e.ID(), "type", e.Entry.Type(),
 			"attempt", attempt, "retry_in", wait, "err", err)
@@ -156,6 +251,27 @@ func (r *Runner) handle(ctx context.Context, e Entry, minB, maxB time.Duration) 
 		}
 		wait = min(2*wait, maxB)
 	}
+}
+
+// park records that the worker gives up on e for now, and goes on.
+func (r *Runner) park(ctx context.Context, e Entry, cause error, attempts int) error {
+	id := ParkedID(r.Name, e)
+	total := r.parked.Add(1)
+	r.Log.Error("worker: parked an entry; going on with the next ones", "worker", r.Name, "parked", id,
+		"type", e.Entry.Type(), "attempts", attempts, "parked_total", total, "err", cause,
+		"retry", "admit worker retry "+id)
+	if r.Parking == nil {
+		return nil
+	}
+	now := r.Now
+	if now == nil {
+		now = time.Now
+	}
+	p, err := parked(r.Name, e, cause, attempts, now())
+	if err != nil {
+		return err
+	}
+	return r.Parking.Park(ctx, p)
 }
 
 // Bucket is the NATS KV bucket of worker positions.
