@@ -194,7 +194,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in orderIn
-	idem, err := readCommand(w, r, "public", &in)
+	idem, err := readCommand(w, r, publicScope, &in)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 			return errProviderDown("card")
 		}
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err
 	}

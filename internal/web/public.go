@@ -58,7 +58,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	idem, err := idempotency(r, "public", body)
+	idem, err := idempotency(r, publicScope, body)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err
 	}
