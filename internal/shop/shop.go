@@ -51,6 +51,10 @@ type Config struct {
 	// get help.
 	StripePublishableKey string
 	ClientSecret         func(ctx context.Context, paymentIntentID string) (string, error)
+	// LimitWrite is the per-client limit on buyers' writes, which every
+	// form post of the shop is: it returns how long the client must wait,
+	// 0 when the post may go ahead. Nil: no limit.
+	LimitWrite func(r *http.Request) time.Duration
 }
 
 // Shop is an http.Handler; safe for concurrent use.
@@ -110,6 +114,15 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", s.csp)
 	h.Set("Referrer-Policy", "no-referrer") // order links and hold ids are capabilities: never leak them
 	h.Set("X-Frame-Options", "DENY")
+	if r.Method == http.MethodPost && s.cfg.LimitWrite != nil {
+		if wait := s.cfg.LimitWrite(r); wait > 0 {
+			secs := strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second)))
+			h.Set("Retry-After", secs)
+			s.problem(w, r, http.StatusTooManyRequests, "Too many tries",
+				"This address sent too many requests in a short time. Nothing was changed: wait "+secs+" seconds, then go back and try again.")
+			return
+		}
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

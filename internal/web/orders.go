@@ -189,6 +189,9 @@ func errProviderDown(provider string) error {
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limitWrite(r); err != nil {
+		return err
+	}
 	evID, err := eventID(r)
 	if err != nil {
 		return err
