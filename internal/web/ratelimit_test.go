@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -274,4 +275,41 @@ func BenchmarkLimiterTake(b *testing.B) {
 			l.take(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), now)
 		}
 	})
+}
+
+// BenchmarkHoldRequest is a hold through the whole handler (on a box
+// office that grants it at once), with the limits off, on for one client
+// (a load test from one address without the exemption: every request
+// takes the same bucket) and on for 1,024 clients.
+func BenchmarkHoldRequest(b *testing.B) {
+	body := []byte(`{"items":[{"ticket_type_id":"tt_aaaaaaaaaaaaaaaaaaaa","quantity":1}]}`)
+	for _, c := range []struct {
+		name    string
+		limits  Limits
+		clients int
+	}{
+		{"limits off", Limits{}, 1},
+		{"limits on, one client", Limits{Writes: Limit{Rate: 1e9, Burst: 1 << 30}}, 1},
+		{"limits on, 1024 clients", Limits{Writes: Limit{Rate: 1e9, Burst: 1 << 30}}, 1024},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s := New(Config{Offices: anyHold{}, Clock: clock.Real{}, Limits: c.limits,
+				Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := 0
+				for pb.Next() {
+					i++
+					req := httptest.NewRequest("POST", "/api/v1/public/events/"+limitEvent+"/holds", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.RemoteAddr = "10.0." + itoa(uint64(i%c.clients/256)) + "." + itoa(uint64(i%c.clients%256)) + ":1"
+					rec := httptest.NewRecorder()
+					s.ServeHTTP(rec, req)
+					if rec.Code != http.StatusCreated {
+						b.Fatalf("%d %s", rec.Code, rec.Body.String())
+					}
+				}
+			})
+		})
+	}
 }
