@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -128,5 +129,21 @@ func TestLoopbackIsExemptOnlyWithTheFlag(t *testing.T) {
 	}
 	if counts, _ := guessTokens(t, a.url, 200); counts[401] != 200 {
 		t.Fatalf("wrong tokens from an exempt loopback client: %v, want 200 answered 401", counts)
+	}
+}
+
+func TestRateLimitFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--rate-limit-writes", "10/d"}, "--rate-limit-writes: \"10/d\" is not a rate"},
+		{[]string{"serve", "--rate-limit-auth-failures", "fast"}, "--rate-limit-auth-failures: \"fast\" is not a rate"},
+		{[]string{"serve", "--rate-limit-writes-burst", "-1"}, "must be at least 0"},
+	} {
+		err := run(context.Background(), tc.args, noEnv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || exitCode(err) != 2 {
+			t.Errorf("run %q: err = %v (exit %d), want a usage error containing %q", tc.args, err, exitCode(err), tc.want)
+		}
 	}
 }

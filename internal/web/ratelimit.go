@@ -24,13 +24,20 @@ type Limit struct {
 // On reports whether the limit limits anything.
 func (l Limit) On() bool { return l.Rate > 0 && l.Burst > 0 }
 
-// String is the limit as --rate-limit-* flags take it and as the bench
-// prints it: "10/s burst 40", or "off".
+// String is the limit as people read it and --rate-limit-* flags take it:
+// "10/s burst 40", "1/m burst 5", or "off".
 func (l Limit) String() string {
 	if !l.On() {
 		return "off"
 	}
-	return strconv.FormatFloat(float64(l.Rate), 'g', 4, 64) + "/s burst " + strconv.Itoa(l.Burst)
+	n, unit := float64(l.Rate), "/s"
+	if n < 1 {
+		n, unit = n*60, "/m"
+		if n < 1 {
+			n, unit = n*60, "/h"
+		}
+	}
+	return strconv.FormatFloat(n, 'g', 4, 64) + unit + " burst " + strconv.Itoa(l.Burst)
 }
 
 // ParseRate reads a rate such as "10/s", "120/m" or "3600/h" ("off" or

@@ -313,3 +313,28 @@ func BenchmarkHoldRequest(b *testing.B) {
 		})
 	}
 }
+
+func TestParseRate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want rate.Limit
+		str  string // Limit{want, 5}.String()
+	}{
+		{"10/s", 10, "10/s burst 5"},
+		{"120/m", 2, "2/s burst 5"},
+		{"1/m", rate.Limit(1.0 / 60), "1/m burst 5"},
+		{"30/h", rate.Limit(30.0 / 3600), "30/h burst 5"},
+		{"off", 0, "off"},
+		{"0", 0, "off"},
+	} {
+		got, err := ParseRate(c.in)
+		if err != nil || got != c.want || (Limit{got, 5}).String() != c.str {
+			t.Errorf("ParseRate(%q) = %v, %v (%s); want %v (%s)", c.in, got, err, Limit{got, 5}, c.want, c.str)
+		}
+	}
+	for _, bad := range []string{"", "10", "10/d", "-1/s", "x/s", "Inf/s", "NaN/s"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q): no error", bad)
+		}
+	}
+}
