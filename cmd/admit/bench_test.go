@@ -84,7 +84,9 @@ func TestBenchCompare(t *testing.T) {
 	// The table, as the README shows it.
 	out.Reset()
 	printComparison(&out, rs)
-	if !strings.Contains(out.String(), "× hello") || strings.Count(out.String(), "\n") != 6 {
+	// The table, and under it which rate limits admit ran with.
+	if !strings.Contains(out.String(), "× hello") || strings.Count(out.String(), "\n") != 7 ||
+		!strings.Contains(out.String(), "\nadmit: rate limits: serve's defaults") {
 		t.Errorf("table:\n%s", out.String())
 	}
 }
