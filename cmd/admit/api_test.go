@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"sync"
 	"testing"
@@ -110,8 +113,20 @@ func TestIdempotencyKey(t *testing.T) {
 	holds := "/api/v1/public/events/" + evID + "/holds"
 	body := map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 2}}}
 
-	first := pub.do("POST", holds, body, "Idempotency-Key", "k-1")
-	again := pub.do("POST", holds, body, "Idempotency-Key", "k-1")
+	// On public routes every anonymous caller of an event shares one key
+	// namespace, so a key must be one nobody else can guess: the README's
+	// old examples, hand-typed keys and non-random UUIDs are refused, and
+	// hold nothing.
+	for _, key := range []string{"k-1", "buyer-1-try-1", "order-1", "aaaaaaaaaaaaaaaaaaaaa", "uuid:6ba7b811-9dad-11d1-80b4-00c04fd430c8",
+		"6ba7b810-9dad-11d1-80b4-00c04fd430c8", "0190a9c2-7e1f-7000-8000-000000000000"} {
+		r := pub.do("POST", holds, body, "Idempotency-Key", key)
+		if r.status != 400 || r.json(t)["code"] != "idempotency-key-invalid" || !strings.Contains(r.json(t)["detail"].(string), "UUID") {
+			t.Fatalf("public hold with the guessable key %q: %d %s, want 400 idempotency-key-invalid saying what to send", key, r.status, r.body)
+		}
+	}
+	key := randomKey(t)
+	first := pub.do("POST", holds, body, "Idempotency-Key", key)
+	again := pub.do("POST", holds, body, "Idempotency-Key", key)
 	if first.status != 201 || again.status != 201 {
 		t.Fatalf("statuses %d, %d; want 201 twice", first.status, again.status)
 	}
@@ -122,16 +137,30 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("a replay must return the same hold: %s vs %s", first.body, again.body)
 	}
 	other := map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}}
-	if r := pub.do("POST", holds, other, "Idempotency-Key", "k-1"); r.status != 422 || r.json(t)["code"] != "idempotency-key-reused" {
+	// Someone who learns the key gets only the answer to its holder's exact
+	// request: any other body, or the same body on another event, is not a
+	// replay of it.
+	if r := pub.do("POST", holds, other, "Idempotency-Key", key); r.status != 422 || r.json(t)["code"] != "idempotency-key-reused" {
 		t.Fatalf("same key, other body: %d %s", r.status, r.body)
+	}
+	ev2ID, tt2ID := setupEvent(c, 10)
+	body2 := map[string]any{"items": []any{map[string]any{"ticket_type_id": tt2ID, "quantity": 2}}}
+	if r := pub.do("POST", "/api/v1/public/events/"+ev2ID+"/holds", body2, "Idempotency-Key", key); r.status != 201 ||
+		r.header.Get("Idempotent-Replayed") != "" || r.json(t)["id"] == first.json(t)["id"] {
+		t.Fatalf("the same key on another event is a new request: %d %s (replayed %q)", r.status, r.body, r.header.Get("Idempotent-Replayed"))
+	}
+	for _, k := range []string{strings.ToUpper(randomUUID(t)), randomUUID(t), strings.Repeat("Ab9-_", 5) + "xy"} {
+		if r := pub.do("POST", "/api/v1/public/events/"+ev2ID+"/holds", body2, "Idempotency-Key", k); r.status != 201 {
+			t.Fatalf("public hold with the random key %q: %d %s", k, r.status, r.body)
+		}
 	}
 	av := pub.must(200, "GET", "/api/v1/public/events/"+evID+"/availability", nil)
 	if got := av["ticket_types"].([]any)[0].(map[string]any)["available"].(float64); got != 8 {
 		t.Fatalf("the replay must not hold again: available %v, want 8", got)
 	}
 
-	// The same key from an organizer is another scope; and creating an
-	// event twice with one key gives one event.
+	// The same key from an organizer is another scope, where any key goes;
+	// and creating an event twice with one key gives one event.
 	ev1 := c.must(201, "POST", "/api/v1/events", map[string]any{"name": "Once", "timezone": "UTC",
 		"starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T12:00:00Z", "currency": "EUR"}, "Idempotency-Key", "k-1")
 	ev2 := c.must(201, "POST", "/api/v1/events", map[string]any{"name": "Once", "timezone": "UTC",
@@ -143,10 +172,11 @@ func TestIdempotencyKey(t *testing.T) {
 	// Concurrent duplicates: every answer is either the hold or 409 in flight,
 	// and exactly one hold is taken.
 	var wg sync.WaitGroup
+	raceKey := randomKey(t)
 	ids := make(chan string, 20)
 	for range 20 {
 		wg.Go(func() {
-			r := pub.do("POST", holds, body, "Idempotency-Key", "k-race")
+			r := pub.do("POST", holds, body, "Idempotency-Key", raceKey)
 			switch {
 			case r.status == 201:
 				ids <- r.json(t)["id"].(string)
@@ -171,8 +201,27 @@ func TestIdempotencyKey(t *testing.T) {
 	if r := pub.do("POST", holds, body); r.status != 409 || r.json(t)["code"] != "sold-out" {
 		t.Fatalf("a new hold on a sold-out event: %d %s", r.status, r.body)
 	}
-	late := pub.do("POST", holds, body, "Idempotency-Key", "k-1")
+	late := pub.do("POST", holds, body, "Idempotency-Key", key)
 	if late.status != 201 || late.json(t)["id"] != first.json(t)["id"] {
 		t.Fatalf("a retry after the sell-out must replay the first hold: %d %s", late.status, late.body)
 	}
+}
+
+// randomKey is an Idempotency-Key as a buyer's client should make one: 16
+// random bytes, base64url.
+func randomKey(t *testing.T) string {
+	t.Helper()
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// randomUUID is a version-4 UUID, as uuidgen prints one.
+func randomUUID(t *testing.T) string {
+	t.Helper()
+	var b [16]byte
+	rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

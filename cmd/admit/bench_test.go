@@ -42,6 +42,9 @@ func TestBenchOnsaleAdmit(t *testing.T) {
 	if a := res["audit"].(map[string]any); a["ok"] != true || a["source"] != "ledger replay" {
 		t.Errorf("audit: %v", a)
 	}
+	if l, _ := res["rate_limits"].(string); !strings.Contains(l, "--rate-limit-exempt-loopback") || !strings.Contains(l, defaultWriteRate) {
+		t.Errorf("the bench must say which rate limits it ran with: %q", l)
+	}
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("the bench left %s in the temporary directory", left[0].Name())
 	}
@@ -81,7 +84,9 @@ func TestBenchCompare(t *testing.T) {
 	// The table, as the README shows it.
 	out.Reset()
 	printComparison(&out, rs)
-	if !strings.Contains(out.String(), "× hello") || strings.Count(out.String(), "\n") != 6 {
+	// The table, and under it which rate limits admit ran with.
+	if !strings.Contains(out.String(), "× hello") || strings.Count(out.String(), "\n") != 7 ||
+		!strings.Contains(out.String(), "\nadmit: rate limits: serve's defaults") {
 		t.Errorf("table:\n%s", out.String())
 	}
 }
@@ -170,14 +175,15 @@ func TestBenchChaosShort(t *testing.T) {
 // TestBenchOnsaleURL aims the bench at a running server with --url and
 // --token; the audit then reads the quotas through the organizer API.
 func TestBenchOnsaleURL(t *testing.T) {
-	inst := startAdmit(t, t.TempDir())
+	inst := startAdmit(t, t.TempDir(), "--rate-limit-exempt-loopback")
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"bench", "onsale", "--url", inst.url, "--token", inst.token,
 		"--seats", "800", "--buyers", "16", "--soldout-duration", "0"}, noEnv, &out, &errOut)
 	if err != nil {
 		t.Fatalf("bench onsale --url: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
-	for _, want := range []string{"admit: sold out 800 of 800 seats", "audit        OK: oversold 0; checked against organizer API"} {
+	for _, want := range []string{"admit: sold out 800 of 800 seats", "audit        OK: oversold 0; checked against organizer API",
+		"rate limits  those of the server at " + inst.url} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

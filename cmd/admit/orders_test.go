@@ -82,7 +82,11 @@ func TestOrderTour(t *testing.T) {
 	if r := pub.do("POST", base+"/orders", map[string]any{"hold_id": holdID, "buyer": map[string]any{"name": "X", "email": "not an address"}}); r.status != 422 {
 		t.Fatalf("bad e-mail: %d %s", r.status, r.body)
 	}
-	r := pub.do("POST", base+"/orders", orderBody, "Idempotency-Key", "order-1")
+	if r := pub.do("POST", base+"/orders", orderBody, "Idempotency-Key", "order-1"); r.status != 400 || r.json(t)["code"] != "idempotency-key-invalid" {
+		t.Fatalf("an order with a guessable Idempotency-Key: %d %s, want 400 idempotency-key-invalid", r.status, r.body)
+	}
+	orderKey := randomUUID(t)
+	r := pub.do("POST", base+"/orders", orderBody, "Idempotency-Key", orderKey)
 	if r.status != 201 {
 		t.Fatalf("place order: %d %s", r.status, r.body)
 	}
@@ -93,9 +97,14 @@ func TestOrderTour(t *testing.T) {
 		t.Fatalf("order: %s (Location %q)", r.body, r.header.Get("Location"))
 	}
 	orderID := o["id"].(string)
-	again := pub.do("POST", base+"/orders", orderBody, "Idempotency-Key", "order-1")
+	again := pub.do("POST", base+"/orders", orderBody, "Idempotency-Key", orderKey)
 	if again.status != 201 || again.json(t)["id"] != orderID || again.header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("retry with the same Idempotency-Key: %d %s", again.status, again.body)
+	}
+	stranger := map[string]any{"hold_id": holdID, "buyer": map[string]any{"name": "Mallory", "email": "m@example.com"}}
+	if r := pub.do("POST", base+"/orders", stranger, "Idempotency-Key", orderKey); r.status != 422 || r.json(t)["code"] != "idempotency-key-reused" ||
+		strings.Contains(string(r.body), "ot_") {
+		t.Fatalf("the order's key with another request must not give its order away: %d %s", r.status, r.body)
 	}
 	if r := pub.do("POST", base+"/orders", orderBody); r.status != 409 || r.json(t)["code"] != "hold-ordered" {
 		t.Fatalf("a second order from the hold: %d %s", r.status, r.body)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,12 +129,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"the URL buyers reach admit at, for the links in e-mails and the shop (set it behind a proxy); default: http:// and the listen address")
 	trustedProxies := f.string("trusted-proxies", "ADMIT_TRUSTED_PROXIES", "",
 		"reverse proxies (IPs or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; default: none, the connection's peer is the client")
+	lf := addLimitFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	trusted, err := web.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
 		return &usageError{"--trusted-proxies: " + err.Error()}
+	}
+	limits, err := lf.limits()
+	if err != nil {
+		return err
 	}
 	if *maxConns < 1 {
 		return &usageError{"--max-conns must be at least 1"}
@@ -241,9 +247,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if gateway != nil {
 		shopCfg.StripePublishableKey = *stripePublishable
 	}
+	var api *web.Server
+	shopCfg.LimitWrite = func(r *http.Request) time.Duration { return api.LimitWrite(r) } // called once api is set
 	buyers := shop.New(shopCfg)
-	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
-		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted,
+	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
+		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
@@ -291,7 +299,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			url, demoEvent, bearer)
 	}
 	io.WriteString(stdout, banner.String())
-	log.Info("serving", "url", url, "data", st.dir)
+	log.Info("serving", "url", url, "data", st.dir, "rate_limits", limits.String())
 
 	var runErr error
 	select {
@@ -477,4 +485,51 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 		return "", "", err
 	}
 	return orgID, token, db.WaitFor(ctx, last)
+}
+
+// The default per-client rate limits (web.Limits): generous for people,
+// even many behind one address, and a wall for scripts.
+const (
+	defaultWriteRate  = "10/s"
+	defaultWriteBurst = 50
+	defaultAuthRate   = "1/s"
+	defaultAuthBurst  = 10
+)
+
+// limitFlags are serve's --rate-limit-* flags.
+type limitFlags struct {
+	writes, auth          *string
+	writeBurst, authBurst *int
+	exemptLoopback        *bool
+}
+
+func addLimitFlags(f *flags) limitFlags {
+	return limitFlags{
+		writes: f.string("rate-limit-writes", "ADMIT_RATE_LIMIT_WRITES", defaultWriteRate,
+			"buyers' writes (holds, orders, releases, extensions, the shop's forms) per client, as N/s, N/m or N/h; off: none"),
+		writeBurst: f.int("rate-limit-writes-burst", "ADMIT_RATE_LIMIT_WRITES_BURST", defaultWriteBurst,
+			"buyers' writes a client may make at once before --rate-limit-writes applies"),
+		auth: f.string("rate-limit-auth-failures", "ADMIT_RATE_LIMIT_AUTH_FAILURES", defaultAuthRate,
+			"failed organizer authentications (401) per client, as N/s, N/m or N/h; a client over it gets 429 even with a valid token; off: none"),
+		authBurst: f.int("rate-limit-auth-failures-burst", "ADMIT_RATE_LIMIT_AUTH_FAILURES_BURST", defaultAuthBurst,
+			"failed authentications a client may make at once before --rate-limit-auth-failures applies"),
+		exemptLoopback: f.bool("rate-limit-exempt-loopback", "ADMIT_RATE_LIMIT_EXEMPT_LOOPBACK", false,
+			"exempt clients on 127.0.0.0/8 and ::1 from the rate limits (a load test on this machine; behind a proxy here, also give --trusted-proxies)"),
+	}
+}
+
+func (lf limitFlags) limits() (web.Limits, error) {
+	l := web.Limits{ExemptLoopback: *lf.exemptLoopback}
+	var err error
+	if l.Writes.Rate, err = web.ParseRate(*lf.writes); err != nil {
+		return l, &usageError{"--rate-limit-writes: " + err.Error()}
+	}
+	if l.AuthFailures.Rate, err = web.ParseRate(*lf.auth); err != nil {
+		return l, &usageError{"--rate-limit-auth-failures: " + err.Error()}
+	}
+	if *lf.writeBurst < 0 || *lf.authBurst < 0 {
+		return l, &usageError{"--rate-limit-writes-burst and --rate-limit-auth-failures-burst must be at least 0 (0: no limit)"}
+	}
+	l.Writes.Burst, l.AuthFailures.Burst = *lf.writeBurst, *lf.authBurst
+	return l, nil
 }

@@ -189,6 +189,9 @@ type Result struct {
 	Errors       int     `json:"errors"`
 	Complete     bool    `json:"complete"` // every ticket was sold before the timeout
 	Audit        Audit   `json:"audit"`
+	// RateLimits says which per-client rate limits the server ran with
+	// (admit only; set by the caller, who started or named the server).
+	RateLimits string `json:"rate_limits,omitempty"`
 }
 
 // Audit is the oversell audit.

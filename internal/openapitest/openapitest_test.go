@@ -155,7 +155,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:   "an idempotent replay of a hold",
 			method: "POST", path: holdsPath,
-			header: map[string]string{"Content-Type": "application/json", "Idempotency-Key": "9b1f-4c"},
+			header: map[string]string{"Content-Type": "application/json", "Idempotency-Key": "9b1f4c2e-7a3d-4e8b-a1c5-6d2f0e9b8a73"},
 			body:   holdRequest,
 			answer: answer{201, map[string]string{"Content-Type": "application/json", "Location": holdPath,
 				"Admit-Ledger-Seq": "42", "Idempotent-Replayed": "true"}, activeHold},

@@ -55,6 +55,10 @@ type Config struct {
 	// order's page, with the client secret the payments worker recorded in
 	// the order; without it the page says how to get help.
 	StripePublishableKey string
+	// LimitWrite is the per-client limit on buyers' writes, which every
+	// form post of the shop is: it returns how long the client must wait,
+	// 0 when the post may go ahead. Nil: no limit.
+	LimitWrite func(r *http.Request) time.Duration
 }
 
 // Shop is an http.Handler; safe for concurrent use.
@@ -134,6 +138,15 @@ func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusForbidden, "This form came from another website",
 			"For your safety, nothing was changed. To buy tickets, open the event's page on this site and try again there.")
 		return
+	}
+	if r.Method == http.MethodPost && s.cfg.LimitWrite != nil {
+		if wait := s.cfg.LimitWrite(r); wait > 0 {
+			secs := strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second)))
+			h.Set("Retry-After", secs)
+			s.problem(w, r, http.StatusTooManyRequests, "Too many tries",
+				"This address sent too many requests in a short time. Nothing was changed: wait "+secs+" seconds, then go back and try again.")
+			return
+		}
 	}
 	s.mux.ServeHTTP(w, r)
 }

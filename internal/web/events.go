@@ -110,7 +110,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	if idem != nil {
 		evID = id.Derived("ev", id.Short, org.ID, idem.Key) // a retry reaches the same event
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func (s *Server) organizerCommand(w http.ResponseWriter, r *http.Request, org sq
 	if err != nil {
 		return err
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err
 	}

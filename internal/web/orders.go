@@ -186,12 +186,15 @@ func errProviderDown(provider string) error {
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limitWrite(r); err != nil {
+		return err
+	}
 	evID, err := eventID(r)
 	if err != nil {
 		return err
 	}
 	var in orderIn
-	idem, err := readCommand(w, r, "public", &in)
+	idem, err := readCommand(w, r, publicScope, &in)
 	if err != nil {
 		return err
 	}
@@ -222,7 +225,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 			return errProviderDown("card")
 		}
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err
 	}

@@ -110,6 +110,10 @@ func problemOf(err error) Problem {
 	if t.status == http.StatusServiceUnavailable || t.status == http.StatusTooManyRequests {
 		p.RetryAfter = 1
 	}
+	var rl *rateLimited
+	if errors.As(err, &rl) {
+		p.RetryAfter = rl.seconds()
+	}
 	return p
 }
 
@@ -128,6 +132,12 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	h.Set("Cache-Control", "no-store")
 	if p.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
+	var rl *rateLimited
+	if errors.As(err, &rl) {
+		policy, state := rl.headers()
+		h.Set("RateLimit-Policy", policy)
+		h.Set("RateLimit", state)
 	}
 	if p.Status == http.StatusUnauthorized && p.Code == "unauthorized" { // a webhook signature is not a bearer token
 		h.Set("WWW-Authenticate", `Bearer realm="admit"`)

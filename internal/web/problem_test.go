@@ -58,25 +58,30 @@ func TestEveryKindHasACataloguedCode(t *testing.T) {
 func TestInFlightRefusesConcurrentDuplicates(t *testing.T) {
 	var f inFlight
 	a := &boxoffice.IdemStamp{Scope: "public", Key: "k"}
-	end, err := f.begin(a)
+	end, err := f.begin("ev_1", a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.begin(&boxoffice.IdemStamp{Scope: "public", Key: "k"}); fault.As(err) == nil || fault.As(err).Code != "idempotency-in-flight" {
+	if _, err := f.begin("ev_1", &boxoffice.IdemStamp{Scope: "public", Key: "k"}); fault.As(err) == nil || fault.As(err).Code != "idempotency-in-flight" {
 		t.Fatalf("a duplicate in flight: %v, want idempotency-in-flight", err)
 	}
-	endOther, err := f.begin(&boxoffice.IdemStamp{Scope: "or_x", Key: "k"})
+	endOther, err := f.begin("ev_1", &boxoffice.IdemStamp{Scope: "or_x", Key: "k"})
 	if err != nil {
 		t.Fatalf("the same key in another scope must not collide: %v", err)
 	}
 	endOther()
+	endOtherEvent, err := f.begin("ev_2", &boxoffice.IdemStamp{Scope: "public", Key: "k"})
+	if err != nil {
+		t.Fatalf("the same key on another event must not collide (the box office records it per event): %v", err)
+	}
+	endOtherEvent()
 	end()
-	end2, err := f.begin(a)
+	end2, err := f.begin("ev_1", a)
 	if err != nil {
 		t.Fatalf("after the first finished, the key is free again: %v", err)
 	}
 	end2()
-	if end, err := f.begin(nil); err != nil || end == nil {
+	if end, err := f.begin("ev_1", nil); err != nil || end == nil {
 		t.Fatal("no key: nothing to track")
 	}
 }

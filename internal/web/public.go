@@ -50,6 +50,9 @@ type holdItemIn struct {
 }
 
 func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limitWrite(r); err != nil {
+		return err
+	}
 	evID, err := eventID(r)
 	if err != nil {
 		return err
@@ -58,7 +61,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	idem, err := idempotency(r, "public", body)
+	idem, err := idempotency(r, publicScope, body)
 	if err != nil {
 		return err
 	}
@@ -102,7 +105,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err
 	}
@@ -154,6 +157,9 @@ func (s *Server) getHold(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limitWrite(r); err != nil {
+		return err
+	}
 	evID, holdID, err := holdPath(r)
 	if err != nil {
 		return err
@@ -168,6 +174,9 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
 
 // extendHold gives the hold the event's hold time again, from now.
 func (s *Server) extendHold(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limitWrite(r); err != nil {
+		return err
+	}
 	evID, holdID, err := holdPath(r)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -59,6 +60,8 @@ type Server struct {
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
 	tokenDesk    TokenDesk      // nil: the token routes answer unavailable
 	tokenList    TokenLister
+	writes       *limiter // buyers' writes per client; nil: unlimited
+	authFailures *limiter // failed authentications per client; nil: unlimited
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -84,13 +87,17 @@ type Config struct {
 	// the token routes answer unavailable.
 	Tokens    TokenDesk
 	TokenList TokenLister
+	// Limits are the per-client rate limits; the zero value: none.
+	Limits Limits
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
-		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux()}
+		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
+		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.Limits.ExemptLoopback, c.Limits.MaxClients),
+		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.Limits.ExemptLoopback, c.Limits.MaxClients)}
 	s.routes()
 	return s
 }
@@ -112,7 +119,7 @@ func (s *Server) routes() {
 	}
 	authed := func(method, path string, h authedFunc) {
 		handle(method, path, func(w http.ResponseWriter, r *http.Request) error {
-			org, err := s.authenticate(r)
+			org, err := s.authenticateLimited(r)
 			if err != nil {
 				return err
 			}
@@ -202,6 +209,47 @@ func newRequestID() string {
 
 // client is the address of the client a request comes from (clientAddr).
 func (s *Server) client(r *http.Request) netip.Addr { return clientAddr(r, s.trusted) }
+
+// authenticateLimited is authenticate behind the limit on failed
+// authentications: a client out of tokens gets RateLimited before its
+// token is looked at, and each Unauthorized costs it a token. Errors:
+// Unauthorized, RateLimited (*rateLimited).
+func (s *Server) authenticateLimited(r *http.Request) (sqlite.Organizer, error) {
+	if s.authFailures == nil {
+		return s.authenticate(r)
+	}
+	client, now := s.client(r), s.clock.Now()
+	if err := s.authFailures.check(client, now); err != nil {
+		return sqlite.Organizer{}, err
+	}
+	org, err := s.authenticate(r)
+	if fault.Is(err, fault.Unauthorized) {
+		if lerr := s.authFailures.take(client, now); lerr != nil {
+			return sqlite.Organizer{}, lerr
+		}
+	}
+	return org, err
+}
+
+// limitWrite spends one of the client's tokens for a buyer's write.
+// Errors: RateLimited (*rateLimited).
+func (s *Server) limitWrite(r *http.Request) error {
+	if s.writes == nil {
+		return nil
+	}
+	return s.writes.take(s.client(r), s.clock.Now())
+}
+
+// LimitWrite is limitWrite for the shop's forms, which write through the
+// box offices directly: it returns how long the client must wait, 0 when
+// the write may go ahead.
+func (s *Server) LimitWrite(r *http.Request) time.Duration {
+	var rl *rateLimited
+	if errors.As(s.limitWrite(r), &rl) {
+		return time.Duration(rl.seconds()) * time.Second
+	}
+	return 0
+}
 
 // authenticate checks the bearer API token. Errors: Unauthorized.
 func (s *Server) authenticate(r *http.Request) (sqlite.Organizer, error) {

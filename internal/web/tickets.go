@@ -139,7 +139,7 @@ func (s *Server) rotateSigningKey(w http.ResponseWriter, r *http.Request, org sq
 	if s.printer.Keys == nil {
 		return fault.New(fault.Unavailable, "tickets cannot be signed on this server: it has no keyring")
 	}
-	end, err := s.inFlight.begin(idem)
+	end, err := s.inFlight.begin(v.Event.ID, idem)
 	if err != nil {
 		return err
 	}
