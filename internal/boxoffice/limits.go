@@ -1,6 +1,7 @@
 package boxoffice
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,9 +49,18 @@ func (l *BuyerLimits) WithDefaults() {
 }
 
 func (f *fieldErrs) buyerLimits(l *BuyerLimits) {
-	f.between("/max_holds_per_client", l.MaxHoldsPerClient, 1, MaxBuyerLimit)
-	f.between("/max_unpaid_orders_per_client", l.MaxUnpaidOrdersPerClient, 1, MaxBuyerLimit)
-	f.between("/max_unpaid_orders_per_email", l.MaxUnpaidOrdersPerEmail, 1, MaxBuyerLimit)
+	for _, v := range []struct {
+		field string
+		n     int
+	}{
+		{"/max_holds_per_client", l.MaxHoldsPerClient},
+		{"/max_unpaid_orders_per_client", l.MaxUnpaidOrdersPerClient},
+		{"/max_unpaid_orders_per_email", l.MaxUnpaidOrdersPerEmail},
+	} {
+		if v.n < 1 || v.n > MaxBuyerLimit {
+			f.add(v.field, "must be between 1 and "+strconv.Itoa(MaxBuyerLimit)+" (0 or left out: the default)")
+		}
+	}
 }
 
 // NormalizeEmail is the form of a buyer's e-mail address that the limits

@@ -81,7 +81,7 @@ func TestBuyerLimits(t *testing.T) {
 		{"holds per client", BuyerLimits{MaxHoldsPerClient: 2}, []limitStep{
 			{cmd: holdBy("h1", "c1")}, {cmd: holdBy("h2", "c1")},
 			{cmd: holdBy("h3", "c1"), code: "hold-limit-reached"},
-			{cmd: holdBy("h4", "c2")},                     // another client
+			{cmd: holdBy("h4", "c2")},                        // another client
 			{cmd: holdBy("h5", "")}, {cmd: holdBy("h6", "")}, // exempt: not counted
 		}},
 		{"a released hold makes room", BuyerLimits{MaxHoldsPerClient: 1}, []limitStep{
@@ -205,7 +205,7 @@ func TestBuyerLimitSettings(t *testing.T) {
 			}()}, kind: fault.Invalid,
 			fields: []string{"/max_holds_per_client", "/max_unpaid_orders_per_client", "/max_unpaid_orders_per_email"}},
 		{name: "out of range in a patch", state: limited,
-			cmd: &UpdateEvent{OrganizerID: org, Patch: EventPatch{MaxUnpaidOrdersPerEmail: ptr(MaxBuyerLimit + 1)}},
+			cmd:  &UpdateEvent{OrganizerID: org, Patch: EventPatch{MaxUnpaidOrdersPerEmail: ptr(MaxBuyerLimit + 1)}},
 			kind: fault.Invalid, fields: []string{"/max_unpaid_orders_per_email"}},
 	})
 	s := limited(t)
@@ -215,6 +215,10 @@ func TestBuyerLimitSettings(t *testing.T) {
 	must(t, s, &UpdateEvent{OrganizerID: org, Patch: EventPatch{Name: ptr("Gig")}}, t0)
 	if got := s.Event.MaxHoldsPerClient; got != 5 {
 		t.Fatalf("a patch of the name changed max_holds_per_client to %d", got)
+	}
+	must(t, s, &UpdateEvent{OrganizerID: org, Patch: EventPatch{MaxHoldsPerClient: ptr(0)}}, t0)
+	if got := s.Event.MaxHoldsPerClient; got != DefaultMaxHoldsPerClient {
+		t.Fatalf("a patch to 0 set max_holds_per_client to %d, want the default", got)
 	}
 	// An event created before the limits existed takes the defaults.
 	old := NewState()
