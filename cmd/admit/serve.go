@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -127,6 +128,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"the URL buyers reach admit at, for the links in e-mails; default: http:// and the listen address")
 	trustedProxies := f.string("trusted-proxies", "ADMIT_TRUSTED_PROXIES", "",
 		"reverse proxies (IPs or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; default: none, the connection's peer is the client")
+	exemptLoopback := f.bool("exempt-loopback", "ADMIT_EXEMPT_LOOPBACK", false,
+		"exempt clients on loopback (127.0.0.1, ::1) from the events' buyer limits, for load tests from this machine; never behind a proxy on the same machine")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -212,9 +215,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if gateway != nil && *stripePublishable != "" {
 		shopCfg.StripePublishableKey, shopCfg.ClientSecret = *stripePublishable, gateway.ClientSecret
 	}
+	var api *web.Server // the shop's buyers are limited by the API's client keys
+	shopCfg.ClientKey = func(r *http.Request, eventID string) string { return api.ClientKey(r, eventID) }
 	buyers := shop.New(shopCfg)
-	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
+	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted,
+		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")

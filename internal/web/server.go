@@ -58,6 +58,9 @@ type Server struct {
 	shopPatterns []string
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
 
+	clientSecret   []byte // keys the opaque client keys of the buyer limits (ClientKey)
+	exemptLoopback bool   // loopback clients are exempt from the buyer limits
+
 	mux      *http.ServeMux
 	inFlight inFlight
 	wrote    atomic.Uint64 // highest ledger sequence this node's requests produced
@@ -78,13 +81,25 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (ParseTrustedProxies); none: the connection's peer is.
 	TrustedProxies []netip.Prefix
+
+	// ClientSecret keys the opaque client keys that the buyer limits count
+	// by (ClientKey); every node of a cluster must have the same. Nil: a
+	// random one, so the limits count afresh after a restart.
+	ClientSecret []byte
+	// ExemptLoopback exempts clients on a loopback address (127.0.0.0/8,
+	// ::1) from the buyer limits: a load test from this machine is one
+	// client. Off, a loopback client is limited like any other.
+	ExemptLoopback bool
 }
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
-		trusted: c.TrustedProxies, mux: http.NewServeMux()}
+		trusted: c.TrustedProxies, clientSecret: c.ClientSecret, exemptLoopback: c.ExemptLoopback, mux: http.NewServeMux()}
+	if s.clientSecret == nil {
+		s.clientSecret = newClientSecret()
+	}
 	s.routes()
 	return s
 }
