@@ -57,7 +57,7 @@ By default admit runs in-process on a temporary data directory; --url and
 admit, postgres and redis one after another and prints them side by side.`, getenv, stderr)
 	target := f.String("target", "admit", "what to sell from: engine, hello, admit, postgres or redis")
 	compare := f.Bool("compare", false, "run every target one after another and compare them")
-	url := f.String("url", "", "a running admit server to sell from (target admit), e.g. http://127.0.0.1:8080")
+	url := f.String("url", "", "a running admit server to sell from (target admit), e.g. http://127.0.0.1:8080, started with --exempt-loopback")
 	token := f.string("token", "ADMIT_TOKEN", "", "an organizer API token of the server at --url")
 	seats := f.Int("seats", 100_000, "tickets on sale")
 	buyers := f.Int("buyers", 2000, "concurrent buyers")

@@ -170,7 +170,7 @@ func TestBenchChaosShort(t *testing.T) {
 // TestBenchOnsaleURL aims the bench at a running server with --url and
 // --token; the audit then reads the quotas through the organizer API.
 func TestBenchOnsaleURL(t *testing.T) {
-	inst := startAdmit(t, t.TempDir())
+	inst := startAdmit(t, t.TempDir(), "--exempt-loopback") // the bench's buyers are all 127.0.0.1
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"bench", "onsale", "--url", inst.url, "--token", inst.token,
 		"--seats", "800", "--buyers", "16", "--soldout-duration", "0"}, noEnv, &out, &errOut)
