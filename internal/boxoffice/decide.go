@@ -229,6 +229,7 @@ func (s *State) decideUpdateEvent(c *UpdateEvent) (Decision, error) {
 	set(&d.MaxHoldsPerClient, p.MaxHoldsPerClient)
 	set(&d.MaxUnpaidOrdersPerClient, p.MaxUnpaidOrdersPerClient)
 	set(&d.MaxUnpaidOrdersPerEmail, p.MaxUnpaidOrdersPerEmail)
+	d.BuyerLimits.WithDefaults() // 0 sets a limit back to its default
 	if p.PaymentProviders != nil {
 		d.PaymentProviders = slices.Clone(p.PaymentProviders)
 	}
