@@ -340,6 +340,8 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 			ManualPaymentInstructions: "Transfer the total to IBAN FR76 3000 6000 0112 3456 7890 189 (Ateliers Sonores), " +
 				"with your order number as the reference.",
 		}
+		details.BuyerLimits = boxoffice.BuyerLimits{MaxHoldsPerClient: 10, MaxUnpaidOrdersPerClient: 3,
+			MaxUnpaidOrdersPerEmail: 2}
 		tt.SalesStart = time.Date(2026, 3, 20, 10, 0, 0, 0, paris)
 		tt.SalesEnd = time.Date(2026, 7, 4, 18, 0, 0, 0, paris)
 		tt.AttendeeNames = true
@@ -368,7 +370,7 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.Draft, Status: boxoffice.OnSale,
 			Idem: idem("POST", "/api/events/"+eventID+"/status", `{"status":"on_sale"}`)},
 		&boxoffice.HoldCreated{HoldID: released, Items: []boxoffice.Item{{TicketTypeID: general, Quantity: 2},
-			{TicketTypeID: vip, Quantity: 1}}, ExpiresAt: at.Add(10 * time.Minute), Idem: publicIdem},
+			{TicketTypeID: vip, Quantity: 1}}, ExpiresAt: at.Add(10 * time.Minute), Idem: publicIdem, Client: clientKey(full)},
 		&boxoffice.HoldCreated{HoldID: expired, Items: []boxoffice.Item{{TicketTypeID: vip, Quantity: 1}},
 			ExpiresAt: at.Add(10 * time.Minute)},
 		&boxoffice.HoldExtended{HoldID: expired, ExpiresAt: at.Add(15 * time.Minute)},
@@ -384,6 +386,15 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.OnSale, Status: boxoffice.SalesClosed},
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.SalesClosed, Status: boxoffice.Cancelled},
 	)
+}
+
+// clientKey is the key of a client that is not exempt from the buyer
+// limits when full, and "" (exempt) when not.
+func clientKey(full bool) string {
+	if !full {
+		return ""
+	}
+	return "kX9_2mQ-p4ZrT0aB"
 }
 
 // salesEntries returns the entries of an event's sales once it is on sale:
@@ -448,6 +459,7 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 		placedA.Attendees = []string{"Ada Lovelace", "Charles Babbage", ""}
 		placedA.Idem = &boxoffice.IdemStamp{Scope: "public", Key: "order:9b1d.1",
 			Hash: hash("POST /api/holds/" + holdA + "/order\n" + `{"buyer":{"name":"Ada Lovelace"}}`)}
+		placedA.Client = clientKey(full)
 		ticketsA[0].Attendee, ticketsA[1].Attendee = "Ada Lovelace", "Charles Babbage"
 	}
 	piA := "pi_3PkZ8r2eZvKYlo2C1Qx7mTnB"
@@ -780,6 +792,16 @@ func TestWrongDataRejected(t *testing.T) {
 			func(m map[string]any) { m["token"] = "admit_" + strings.Repeat("a", 32) }, failure{"", "additionalProperties"}},
 		{"revoked token id of an organizer", "admit.api_token.revoked.v1",
 			func(m map[string]any) { m["token_id"] = m["organizer_id"] }, failure{"/token_id", "pattern"}},
+
+		{"a client's raw address", "admit.hold.created.v1",
+			func(m map[string]any) { m["client"] = "203.0.113.7" }, failure{"/client", "pattern"}},
+		{"a client's raw IPv6 address", "admit.order.placed.v1",
+			func(m map[string]any) { m["client"] = "2001:db8::1" }, failure{"/client", "pattern"}},
+		{"no holds per client", "admit.event.created.v1",
+			func(m map[string]any) { m["max_holds_per_client"] = 0 }, failure{"/max_holds_per_client", "minimum"}},
+		{"too many unpaid orders per e-mail", "admit.event.updated.v1",
+			func(m map[string]any) { m["max_unpaid_orders_per_email"] = 10001 },
+			failure{"/max_unpaid_orders_per_email", "maximum"}},
 
 		{"paid for with free", "admit.event.created.v1",
 			func(m map[string]any) { m["payment_providers"] = []any{"free"} }, failure{"/payment_providers/0", "enum"}},

@@ -58,7 +58,7 @@ By default admit runs in-process on a temporary data directory; --url and
 admit, postgres and redis one after another and prints them side by side.`, getenv, stderr)
 	target := f.String("target", "admit", "what to sell from: engine, hello, admit, postgres or redis")
 	compare := f.Bool("compare", false, "run every target one after another and compare them")
-	url := f.String("url", "", "a running admit server to sell from (target admit), e.g. http://127.0.0.1:8080")
+	url := f.String("url", "", "a running admit server to sell from (target admit), e.g. http://127.0.0.1:8080, started with --exempt-loopback")
 	token := f.string("token", "ADMIT_TOKEN", "", "an organizer API token of the server at --url")
 	seats := f.Int("seats", 100_000, "tickets on sale")
 	buyers := f.Int("buyers", 2000, "concurrent buyers")
@@ -215,7 +215,7 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 	if cfg.Target == "admit" {
 		res.RateLimits = inProcessLimits
 		if url != "" {
-			res.RateLimits = "those of the server at " + url + " (not known here: answers 429 count as shed; for the box office's own figures, run it with --rate-limit-exempt-loopback)"
+			res.RateLimits = "those of the server at " + url + " (not known here: answers 429 count as shed; for the box office's own figures, run it with --exempt-loopback)"
 		}
 	}
 	return res, err
@@ -226,7 +226,7 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 // measure the limit, not the box office.
 var inProcessLimits = "serve's defaults (writes " + defaultWriteRate + " burst " + strconv.Itoa(defaultWriteBurst) +
 	", failed authentications " + defaultAuthRate + " burst " + strconv.Itoa(defaultAuthBurst) +
-	" per client) with --rate-limit-exempt-loopback: the buyers, all on 127.0.0.1, are not limited"
+	" per client) with --exempt-loopback: the buyers, all on 127.0.0.1, are not limited"
 
 func newStore(ctx context.Context, target, pg, redisAddr string, pool int) (baseline.Store, error) {
 	switch target {
@@ -268,7 +268,8 @@ func startInProcess(ctx context.Context) (*inProcess, error) {
 	out := newLineWatch("admit is running at ")
 	done := make(chan error, 1)
 	args := []string{"--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--bootstrap-token-file", tokenFile,
-		"--log-format", "text", "--log-level", "error", "--rate-limit-exempt-loopback"} // inProcessLimits
+		"--log-format", "text", "--log-level", "error",
+		"--exempt-loopback"} // its thousands of buyers are all 127.0.0.1
 	go func() { done <- serve(sctx, args, func(string) string { return "" }, out, os.Stderr) }()
 	var url string
 	select {

@@ -17,7 +17,7 @@ import (
 func startProcess(t *testing.T, bin, dir string) (cmd *exec.Cmd, url string) {
 	t.Helper()
 	cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", dir,
-		"--bootstrap-token-file", filepath.Join(dir, "token"), "--log-format", "json")
+		"--bootstrap-token-file", filepath.Join(dir, "token"), "--log-format", "json", "--exempt-loopback")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -119,7 +119,7 @@ func TestAnonymousWritesAreRateLimited(t *testing.T) {
 // TestLoopbackIsExemptOnlyWithTheFlag: the tests above, from loopback
 // without the flag, are limited; with it nothing from loopback is.
 func TestLoopbackIsExemptOnlyWithTheFlag(t *testing.T) {
-	a := startAdmit(t, t.TempDir(), "--rate-limit-exempt-loopback", "--rate-limit-writes-burst", "2", "--rate-limit-auth-failures-burst", "2")
+	a := startAdmit(t, t.TempDir(), "--exempt-loopback", "--rate-limit-writes-burst", "2", "--rate-limit-auth-failures-burst", "2")
 	c := newClient(t, a.url, a.token)
 	evID, ttID := setupEvent(c, 100)
 	pub := newClient(t, a.url, "")

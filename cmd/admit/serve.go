@@ -130,6 +130,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	trustedProxies := f.string("trusted-proxies", "ADMIT_TRUSTED_PROXIES", "",
 		"reverse proxies (IPs or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; default: none, the connection's peer is the client")
 	lf := addLimitFlags(f)
+	exemptLoopback := f.bool("exempt-loopback", "ADMIT_EXEMPT_LOOPBACK", false,
+		"exempt clients on loopback (127.0.0.1, ::1) from the rate limits and the events' buyer limits, for load tests from this machine; never behind a proxy on the same machine without --trusted-proxies")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -137,7 +139,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return &usageError{"--trusted-proxies: " + err.Error()}
 	}
-	limits, err := lf.limits()
+	limits, err := lf.limits(*exemptLoopback)
 	if err != nil {
 		return err
 	}
@@ -247,12 +249,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if gateway != nil {
 		shopCfg.StripePublishableKey = *stripePublishable
 	}
-	var api *web.Server
-	shopCfg.LimitWrite = func(r *http.Request) time.Duration { return api.LimitWrite(r) } // called once api is set
+	var api *web.Server // the shop's buyers are limited by the API's rate limits and client keys
+	shopCfg.LimitWrite = func(r *http.Request) time.Duration { return api.LimitWrite(r) }
+	shopCfg.ClientKey = func(r *http.Request, eventID string) string { return api.ClientKey(r, eventID) }
 	buyers := shop.New(shopCfg)
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
+		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -500,7 +504,6 @@ const (
 type limitFlags struct {
 	writes, auth          *string
 	writeBurst, authBurst *int
-	exemptLoopback        *bool
 }
 
 func addLimitFlags(f *flags) limitFlags {
@@ -513,13 +516,11 @@ func addLimitFlags(f *flags) limitFlags {
 			"failed organizer authentications (401) per client, as N/s, N/m or N/h; a client over it gets 429 even with a valid token; off: none"),
 		authBurst: f.int("rate-limit-auth-failures-burst", "ADMIT_RATE_LIMIT_AUTH_FAILURES_BURST", defaultAuthBurst,
 			"failed authentications a client may make at once before --rate-limit-auth-failures applies"),
-		exemptLoopback: f.bool("rate-limit-exempt-loopback", "ADMIT_RATE_LIMIT_EXEMPT_LOOPBACK", false,
-			"exempt clients on 127.0.0.0/8 and ::1 from the rate limits (a load test on this machine; behind a proxy here, also give --trusted-proxies)"),
 	}
 }
 
-func (lf limitFlags) limits() (web.Limits, error) {
-	l := web.Limits{ExemptLoopback: *lf.exemptLoopback}
+func (lf limitFlags) limits(exemptLoopback bool) (web.Limits, error) {
+	l := web.Limits{ExemptLoopback: exemptLoopback}
 	var err error
 	if l.Writes.Rate, err = web.ParseRate(*lf.writes); err != nil {
 		return l, &usageError{"--rate-limit-writes: " + err.Error()}

@@ -348,7 +348,7 @@ func (c *child) start(ctx context.Context) error {
 	c.logFile = f
 	c.cmd = exec.Command(c.bin, "serve", "--addr", c.addr, "--data", c.dir,
 		"--bootstrap-token-file", filepath.Join(c.dir, "token"), "--log-format", "json", "--log-level", "warn",
-		"--rate-limit-exempt-loopback") // its buyers all come from 127.0.0.1
+		"--exempt-loopback") // its buyers are all 127.0.0.1
 	c.cmd.Stdout, c.cmd.Stderr = f, f
 	if err := c.cmd.Start(); err != nil {
 		f.Close()

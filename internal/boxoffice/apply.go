@@ -106,7 +106,7 @@ func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
 		}
 		tts = append(tts, tt)
 	}
-	hh := &heldHold{hold: Hold{ID: e.HoldID, Status: Active, CreatedAt: at, ExpiresAt: e.ExpiresAt}}
+	hh := &heldHold{hold: Hold{ID: e.HoldID, Status: Active, CreatedAt: at, ExpiresAt: e.ExpiresAt, Client: e.Client}}
 	h := &hh.hold
 	// The hold keeps its own copy of the items: the entry's may be reused.
 	switch {
@@ -125,6 +125,7 @@ func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
 	s.Holds[h.ID] = h
 	s.created = append(s.created, h)
 	s.activeHolds++
+	count(s.counts.holds, h.Client, 1)
 	s.remember(e.Idem, h.ID, at)
 	return nil
 }
@@ -142,6 +143,9 @@ func (s *State) endHold(id string, status HoldStatus, at time.Time) error {
 		}
 	}
 	s.activeHolds--
+	if h.OrderID == "" {
+		count(s.counts.holds, h.Client, -1)
+	}
 	return nil
 }
 
@@ -158,6 +162,8 @@ func (ev *Event) setDetails(d *EventDetails, at time.Time) {
 	ev.PaymentSettings = d.PaymentSettings
 	ev.PaymentProviders = slices.Clone(d.PaymentProviders)
 	ev.PaymentSettings.WithDefaults()
+	ev.BuyerLimits = d.BuyerLimits
+	ev.BuyerLimits.WithDefaults()
 	ev.UpdatedAt = at
 }
 

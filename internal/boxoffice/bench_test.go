@@ -19,11 +19,21 @@ func benchEvent(b *testing.B) *State {
 // BenchmarkDecideApplyHold decides and applies a one-item hold, the hot path
 // of an on-sale. The state is renewed (untimed) every 100,000 holds so it
 // never sells out and the hold map stays a realistic size.
-func BenchmarkDecideApplyHold(b *testing.B) {
+func BenchmarkDecideApplyHold(b *testing.B) { benchmarkDecideApplyHold(b, false) }
+
+// BenchmarkDecideApplyHoldClient is BenchmarkDecideApplyHold with every
+// hold from a client of its own, counted against the buyer limits.
+func BenchmarkDecideApplyHoldClient(b *testing.B) { benchmarkDecideApplyHold(b, true) }
+
+func benchmarkDecideApplyHold(b *testing.B, clients bool) {
 	const perState = 100_000
 	ids := make([]string, perState)
+	keys := make([]string, perState)
 	for i := range ids {
 		ids[i] = "ho_" + itoa(i)
+		if clients {
+			keys[i] = "k" + itoa(1e14+i) // as long as a client key
+		}
 	}
 	s := benchEvent(b)
 	cmd := &CreateHold{Items: []Item{{TicketTypeID: "ga", Quantity: 1}}}
@@ -36,7 +46,7 @@ func BenchmarkDecideApplyHold(b *testing.B) {
 			s, i = benchEvent(b), 0
 			b.StartTimer()
 		}
-		cmd.HoldID = ids[i]
+		cmd.HoldID, cmd.Client = ids[i], keys[i]
 		d, err := Decide(s, cmd, now)
 		if err != nil {
 			b.Fatal(err)

@@ -41,6 +41,8 @@ type EventPatch struct {
 	PaymentProviders                                 []string // nil: unchanged
 	PaymentWindowSeconds, ManualPaymentWindowSeconds *int
 	ManualPaymentInstructions                        *string
+
+	MaxHoldsPerClient, MaxUnpaidOrdersPerClient, MaxUnpaidOrdersPerEmail *int
 }
 
 // UpdateEvent changes some of the event's details.
@@ -109,6 +111,9 @@ type CreateHold struct {
 	HoldID string
 	Items  []Item
 	Idem   *IdemStamp
+	// Client is the opaque key of the client asking, for the buyer limits
+	// (BuyerLimits); "" for a client exempt from them.
+	Client string
 }
 
 // ExtendHold gives an active hold the event's hold time again, from now: the

@@ -185,6 +185,7 @@ func (f *fieldErrs) eventDetails(d *EventDetails) {
 	f.between("/hold_ttl_seconds", d.HoldTTLSeconds, MinHoldTTLSeconds, MaxHoldTTLSeconds)
 	f.between("/max_tickets_per_hold", d.MaxTicketsPerHold, 1, MaxTicketsPerHoldLimit)
 	f.paymentSettings(&d.PaymentSettings)
+	f.buyerLimits(&d.BuyerLimits)
 }
 
 func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, error) {
@@ -202,6 +203,7 @@ func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, erro
 		d.MaxTicketsPerHold = DefaultMaxTicketsPerHold
 	}
 	d.PaymentSettings.WithDefaults()
+	d.BuyerLimits.WithDefaults()
 	var f fieldErrs
 	f.eventDetails(&d)
 	if _, ok := CurrencyDigits(c.Currency); !ok {
@@ -224,7 +226,7 @@ func (s *State) decideUpdateEvent(c *UpdateEvent) (Decision, error) {
 	}
 	d := EventDetails{Name: ev.Name, Venue: ev.Venue, TimeZone: ev.TimeZone, StartsAt: ev.StartsAt,
 		EndsAt: ev.EndsAt, HoldTTLSeconds: ev.HoldTTLSeconds, MaxTicketsPerHold: ev.MaxTicketsPerHold,
-		PaymentSettings: ev.PaymentSettings}
+		PaymentSettings: ev.PaymentSettings, BuyerLimits: ev.BuyerLimits}
 	p := c.Patch
 	set(&d.Name, p.Name)
 	set(&d.Venue, p.Venue)
@@ -236,6 +238,10 @@ func (s *State) decideUpdateEvent(c *UpdateEvent) (Decision, error) {
 	set(&d.PaymentWindowSeconds, p.PaymentWindowSeconds)
 	set(&d.ManualPaymentWindowSeconds, p.ManualPaymentWindowSeconds)
 	set(&d.ManualPaymentInstructions, p.ManualPaymentInstructions)
+	set(&d.MaxHoldsPerClient, p.MaxHoldsPerClient)
+	set(&d.MaxUnpaidOrdersPerClient, p.MaxUnpaidOrdersPerClient)
+	set(&d.MaxUnpaidOrdersPerEmail, p.MaxUnpaidOrdersPerEmail)
+	d.BuyerLimits.WithDefaults() // 0 sets a limit back to its default
 	if p.PaymentProviders != nil {
 		d.PaymentProviders = slices.Clone(p.PaymentProviders)
 	}
@@ -524,6 +530,9 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 	case !now.Before(ev.EndsAt):
 		return Decision{}, fault.New(fault.Conflict, "the event has ended")
 	}
+	if err := s.checkHoldLimit(c.Client); err != nil {
+		return Decision{}, err
+	}
 	if len(c.Items) == 0 || len(c.Items) > MaxHoldItems {
 		return Decision{}, fault.Fields(fault.FieldError{Field: "/items",
 			Message: "must list between 1 and " + strconv.Itoa(MaxHoldItems) + " ticket types"})
@@ -591,7 +600,7 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 		}
 	}
 	nh := &newHold{entry: HoldCreated{HoldID: c.HoldID, ExpiresAt: now.Add(time.Duration(ev.HoldTTLSeconds) * time.Second),
-		Idem: c.Idem}}
+		Idem: c.Idem, Client: c.Client}}
 	if len(c.Items) <= len(nh.items) {
 		nh.entry.Items = append(nh.items[:0], c.Items...)
 	} else {

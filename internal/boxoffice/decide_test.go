@@ -163,6 +163,7 @@ func eventCreated(mod func(*EventCreated)) []Entry {
 	e := &EventCreated{EventID: evID, OrganizerID: org, Currency: "EUR", EventDetails: eventDetails()}
 	e.HoldTTLSeconds, e.MaxTicketsPerHold = DefaultHoldTTLSeconds, DefaultMaxTicketsPerHold
 	e.PaymentSettings = defaultPayments()
+	e.BuyerLimits = defaultLimits()
 	if mod != nil {
 		mod(e)
 	}
@@ -258,6 +259,7 @@ func TestDecideUpdateEvent(t *testing.T) {
 		d := eventDetails()
 		d.HoldTTLSeconds, d.MaxTicketsPerHold = DefaultHoldTTLSeconds, DefaultMaxTicketsPerHold
 		d.PaymentSettings = defaultPayments()
+		d.BuyerLimits = defaultLimits()
 		if mod != nil {
 			mod(&d)
 		}
@@ -271,7 +273,8 @@ func TestDecideUpdateEvent(t *testing.T) {
 			HoldTTLSeconds: ptr(60), MaxTicketsPerHold: ptr(4)}),
 			want: updated(func(d *EventDetails) {
 				*d = EventDetails{Name: "Gig", TimeZone: "UTC", StartsAt: later, EndsAt: later.Add(time.Hour),
-					HoldTTLSeconds: 60, MaxTicketsPerHold: 4, PaymentSettings: defaultPayments()}
+					HoldTTLSeconds: 60, MaxTicketsPerHold: 4, PaymentSettings: defaultPayments(),
+					BuyerLimits: defaultLimits()}
 			}), ref: evID},
 		{name: "on sale", state: onSale, cmd: update(EventPatch{Name: ptr("Gig")}),
 			want: updated(func(d *EventDetails) { d.Name = "Gig" }), ref: evID},

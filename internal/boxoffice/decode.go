@@ -76,9 +76,9 @@ type batchReader struct {
 
 	at, expires parsedTime // the entries of a batch share their time, and mostly their expiry
 
-	// The last ticket type id and Idempotency-Key scope decoded: the next
-	// equal one shares its string.
-	ticketType, scope string
+	// The last ticket type id, Idempotency-Key scope and client key
+	// decoded: the next equal one shares its string.
+	ticketType, scope, client string
 
 	buf []byte // room to unescape a string
 }
@@ -265,9 +265,22 @@ func (r *batchReader) holdCreated(b *holdCreatedBlock) bool {
 	if b.ExpiresAt, ok = r.readTime(&r.expires); !ok {
 		return false
 	}
-	if !r.lit(`,"idempotency":{"scope":"`) {
-		return true // no stamp: the data's object ends
+	if r.lit(`,"idempotency":{"scope":"`) && !r.idemStamp(b) {
+		return false
 	}
+	if r.lit(`,"client":"`) {
+		body, escaped, ok := r.stringBody()
+		if !ok {
+			return false
+		}
+		b.Client = r.sharedText(&r.client, body, escaped)
+	}
+	return true // the data's object ends
+}
+
+// idemStamp reads a hold entry's Idempotency-Key stamp after its scope's
+// opening quote into b.
+func (r *batchReader) idemStamp(b *holdCreatedBlock) bool {
 	body, escaped, ok := r.stringBody()
 	if !ok || !r.lit(`,"key":"`) {
 		return false

@@ -179,6 +179,8 @@ func TestFastDecodingCases(t *testing.T) {
 	}{
 		{"empty", "[]", true},
 		{"hold", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{item("ga", 2)}, ExpiresAt: exp, Idem: idem}), true},
+		{"client", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{item("ga", 2)}, ExpiresAt: exp, Client: "c1"},
+			&HoldCreated{HoldID: "i", ExpiresAt: exp, Idem: idem, Client: "c1"}, &HoldCreated{HoldID: "j", Client: `c"\`}), true},
 		{"no items", encode(t, 1, at, &HoldCreated{HoldID: "h", ExpiresAt: exp}), true},
 		{"empty items", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{}, ExpiresAt: exp}), true},
 		{"many items", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{item("ga", 2), item("vip", math.MinInt),
@@ -509,7 +511,7 @@ func FuzzDecodeBatchFast(f *testing.F) {
 	template := `[{"specversion":"1.0","id":"7.0","source":"/events/<s>","type":"admit.hold.created.v1",` +
 		`"time":"2030-01-01T12:00:00Z","subject":"holds/<s>","datacontenttype":"application/json",` +
 		`"data":{"hold_id":"<s>","items":[{"ticket_type_id":"<s>","quantity":<n>}],"expires_at":"<t>",` +
-		`"idempotency":{"scope":"<s>","key":"<s>","hash":"<s>"}}},` +
+		`"idempotency":{"scope":"<s>","key":"<s>","hash":"<s>"},"client":"<s>"}},` +
 		`{"specversion":"1.0","id":"7.1","source":"/events/<s>","type":"admit.hold.expired.v1",` +
 		`"time":"2030-01-01T12:00:00Z","subject":"holds/<s>","datacontenttype":"application/json","data":{"hold_id":"<s>"}}]`
 	f.Fuzz(func(t *testing.T, data []byte, str, num, tm string) {

@@ -110,6 +110,10 @@ func (h *batchHead) appendEntryFast(buf []byte, i int, e Entry) ([]byte, bool) {
 			buf = appendJSONString(buf, e.Idem.Hash)
 			buf = append(buf, '}')
 		}
+		if e.Client != "" {
+			buf = append(buf, `,"client":`...)
+			buf = appendJSONString(buf, e.Client)
+		}
 	case *HoldReleased:
 		buf = h.appendEnvelope(buf, i, typeHoldReleased, "holds/", e.HoldID)
 		buf = append(buf, `{"hold_id":`...)
@@ -225,6 +229,10 @@ func (snap *snapshot) marshal(prefix []byte) ([]byte, bool) {
 			if h.Extended != 0 {
 				buf = append(buf, `,"extended":`...)
 				buf = strconv.AppendInt(buf, int64(h.Extended), 10)
+			}
+			if h.Client != "" {
+				buf = append(buf, `,"client":`...)
+				buf = appendJSONString(buf, h.Client)
 			}
 			buf = append(buf, '}')
 		}

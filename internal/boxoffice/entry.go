@@ -36,6 +36,7 @@ type EventDetails struct {
 	HoldTTLSeconds    int       `json:"hold_ttl_seconds"`
 	MaxTicketsPerHold int       `json:"max_tickets_per_hold"`
 	PaymentSettings
+	BuyerLimits
 }
 
 // PaymentSettings say how an event's buyers pay. Entries written before
@@ -43,7 +44,7 @@ type EventDetails struct {
 type PaymentSettings struct {
 	PaymentProviders           []string `json:"payment_providers,omitempty"`             // manual, stripe; default manual
 	PaymentWindowSeconds       int      `json:"payment_window_seconds,omitempty"`        // how long an order waits for an online payment; default 900
-	ManualPaymentWindowSeconds int      `json:"manual_payment_window_seconds,omitempty"` // and for a manual one; default 3 days
+	ManualPaymentWindowSeconds int      `json:"manual_payment_window_seconds,omitempty"` // and for a manual one; default 24 hours
 	ManualPaymentInstructions  string   `json:"manual_payment_instructions,omitempty"`   // bank details, "pay at the door"…
 }
 
@@ -122,6 +123,7 @@ type HoldCreated struct {
 	Items     []Item     `json:"items"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	Idem      *IdemStamp `json:"idempotency,omitempty"`
+	Client    string     `json:"client,omitempty"` // the opaque key of the client that asked; "" when exempt
 }
 
 // HoldReleased: the buyer gave the hold back before it expired.

@@ -2,6 +2,7 @@ package boxoffice
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -32,6 +33,12 @@ func eventDetails() EventDetails {
 func defaultPayments() PaymentSettings {
 	return PaymentSettings{PaymentProviders: []string{ProviderManual}, PaymentWindowSeconds: DefaultPaymentWindowSeconds,
 		ManualPaymentWindowSeconds: DefaultManualPaymentWindowSeconds}
+}
+
+// defaultLimits is what an event's buyer limits are when left out.
+func defaultLimits() BuyerLimits {
+	return BuyerLimits{MaxHoldsPerClient: DefaultMaxHoldsPerClient, MaxUnpaidOrdersPerClient: DefaultMaxUnpaidOrdersPerClient,
+		MaxUnpaidOrdersPerEmail: DefaultMaxUnpaidOrdersPerEmail}
 }
 
 func ttDetails(name string) TicketTypeDetails {
@@ -134,6 +141,9 @@ func sameState(tb testing.TB, what string, got, want *State) {
 	}
 	if got.ActiveHolds() != want.ActiveHolds() {
 		tb.Fatalf("%s: ActiveHolds() = %d, want %d", what, got.ActiveHolds(), want.ActiveHolds())
+	}
+	if !reflect.DeepEqual(got.counts, want.counts) {
+		tb.Fatalf("%s: buyer counts = %+v, want %+v", what, got.counts, want.counts)
 	}
 }
 

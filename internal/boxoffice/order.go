@@ -29,7 +29,7 @@ const (
 	DefaultPaymentWindowSeconds       = 15 * 60
 	MinPaymentWindowSeconds           = 60
 	MaxPaymentWindowSeconds           = 24 * 3600
-	DefaultManualPaymentWindowSeconds = 3 * 24 * 3600
+	DefaultManualPaymentWindowSeconds = 24 * 3600
 	MaxManualPaymentWindowSeconds     = 60 * 24 * 3600
 	MaxPaymentsPerOrder               = 20 // payments, refunds: an order's history is bounded
 )
@@ -103,6 +103,7 @@ type Order struct {
 	HoldID          string      `json:"hold_id"`
 	Token           string      `json:"token"` // the buyer's secret order link
 	Buyer           Buyer       `json:"buyer"`
+	Client          string      `json:"client,omitempty"`    // the opaque key of the client that placed it; "" when exempt
 	Attendees       []string    `json:"attendees,omitempty"` // one name per ticket, in line order; may be empty
 	Lines           []OrderLine `json:"lines"`
 	Total           Money       `json:"total"`
@@ -192,6 +193,7 @@ type PlaceOrder struct {
 	Attendees []string // empty, or one name per ticket in the hold's item order
 	Provider  string   // "" picks the event's only provider, or free for a zero total
 	Idem      *IdemStamp
+	Client    string // the opaque key of the client asking, for the buyer limits; "" when exempt
 }
 
 // RecordPayment says money arrived for an order: from the organizer for a
@@ -289,6 +291,7 @@ type OrderPlaced struct {
 	Provider  string      `json:"provider"`
 	PayBy     time.Time   `json:"pay_by"`
 	Idem      *IdemStamp  `json:"idempotency,omitempty"`
+	Client    string      `json:"client,omitempty"` // the opaque key of the client that asked; "" when exempt
 }
 
 // OrderPaid: the order is paid and its tickets issued; its capacity moves
@@ -569,16 +572,24 @@ func (s *State) decidePlaceOrder(c *PlaceOrder, now time.Time) (Decision, error)
 	if err := s.issuable(now); err != nil {
 		return Decision{}, err // its tickets could never admit
 	}
-	window := ev.PaymentWindowSeconds
+	payBy := now.Add(time.Duration(ev.PaymentWindowSeconds) * time.Second)
 	if provider == ProviderManual {
-		window = ev.ManualPaymentWindowSeconds
+		var ok bool
+		if payBy, ok = ManualPayBy(ev, now); !ok {
+			return Decision{}, errManualClosed
+		}
 	}
-	payBy := now.Add(time.Duration(window) * time.Second)
 	if payBy.After(ev.EndsAt) && now.Before(ev.EndsAt) {
 		payBy = ev.EndsAt
 	}
+	if provider != ProviderFree { // a free order is paid at once: it ties nothing up
+		if err := s.checkOrderLimits(c.Client, c.Buyer.Email); err != nil {
+			return Decision{}, err
+		}
+	}
 	placed := &OrderPlaced{OrderID: c.OrderID, HoldID: h.ID, Token: c.Token, Buyer: c.Buyer,
-		Attendees: slices.Clone(c.Attendees), Lines: lines, Total: total, Provider: provider, PayBy: payBy, Idem: c.Idem}
+		Attendees: slices.Clone(c.Attendees), Lines: lines, Total: total, Provider: provider, PayBy: payBy, Idem: c.Idem,
+		Client: c.Client}
 	if provider != ProviderFree {
 		return one(placed, c.OrderID)
 	}
@@ -920,9 +931,10 @@ func (s *State) applyOrderPlaced(e *OrderPlaced, at time.Time) error {
 			return errApply(e, "no ticket type %s", l.TicketTypeID)
 		}
 	}
+	count(s.counts.holds, h.Client, -1) // no longer a hold only: an order
 	h.OrderID = e.OrderID
 	h.ExpiresAt = e.PayBy
-	o := &Order{ID: e.OrderID, HoldID: e.HoldID, Token: e.Token, Buyer: e.Buyer, Attendees: e.Attendees,
+	o := &Order{ID: e.OrderID, HoldID: e.HoldID, Token: e.Token, Buyer: e.Buyer, Client: e.Client, Attendees: e.Attendees,
 		Lines: e.Lines, Total: e.Total, Provider: e.Provider, Status: StatusPendingPayment, CreatedAt: at,
 		PayBy: e.PayBy, UpdatedAt: at}
 	s.Orders = append(s.Orders, o)
@@ -930,6 +942,7 @@ func (s *State) applyOrderPlaced(e *OrderPlaced, at time.Time) error {
 	if o.Token != "" {
 		s.tokens[o.Token] = o.ID
 	}
+	s.countOrder(o, 1)
 	s.remember(e.Idem, o.ID, at)
 	return nil
 }
@@ -947,6 +960,7 @@ func (s *State) applyOrderPaid(e *OrderPaid, at time.Time) error {
 			return err
 		}
 		s.addSold(o.Lines, 1)
+		s.countOrder(o, -1)
 	}
 	o.Status, o.PaidAt, o.EndedAt, o.Reason, o.UpdatedAt = StatusPaid, at, time.Time{}, "", at
 	o.Payments = append(o.Payments, e.Payment)
@@ -1019,6 +1033,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 		if err := s.endHold(e.HoldID, Expired, at); err != nil {
 			return err
 		}
+		s.countOrder(o, -1)
 		o.Status, o.EndedAt, o.UpdatedAt = StatusExpired, at, at
 		o.Reason = ReasonNotPaid
 	case *OrderCancelled:
@@ -1030,6 +1045,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			if err := s.endHold(o.HoldID, Released, at); err != nil {
 				return err
 			}
+			s.countOrder(o, -1)
 		}
 		if err := s.revoke(e.Revoked, at); err != nil {
 			return err

@@ -37,7 +37,7 @@ func checkInvariants(tb testing.TB, s *State) {
 			if !h.EndedAt.IsZero() {
 				tb.Fatalf("active hold %s has EndedAt %s", id, h.EndedAt)
 			}
-		case Released, Expired:
+		case Released, Expired, Converted:
 			if h.EndedAt.IsZero() {
 				tb.Fatalf("%s hold %s has no EndedAt", h.Status, id)
 			}
@@ -47,6 +47,11 @@ func checkInvariants(tb testing.TB, s *State) {
 	}
 	if s.ActiveHolds() != active {
 		tb.Fatalf("ActiveHolds() = %d, want %d", s.ActiveHolds(), active)
+	}
+	recounted := &State{Holds: s.Holds, Orders: s.Orders}
+	recounted.recount()
+	if !reflect.DeepEqual(recounted.counts, s.counts) {
+		tb.Fatalf("buyer counts = %+v, want %+v as recounted", s.counts, recounted.counts)
 	}
 	if len(s.quotas) != len(s.Quotas) || len(s.ticketTypes) != len(s.TicketTypes) {
 		tb.Fatalf("indexes hold %d quotas, %d ticket types; lists %d, %d",

@@ -67,7 +67,7 @@ func TestPlaceOrder(t *testing.T) {
 	_, err = Decide(s, &ReleaseHold{HoldID: "h1"}, now)
 	wantKind(t, err, fault.Conflict)
 
-	// A manual order waits three days.
+	// A manual order waits a day.
 	s = held(t)
 	must(t, s, place(ProviderManual), now)
 	if want := now.Add(DefaultManualPaymentWindowSeconds * time.Second); !s.Order("o1").PayBy.Equal(want) {

@@ -45,6 +45,7 @@ type Event struct {
 	HoldTTLSeconds    int       `json:"hold_ttl_seconds"`
 	MaxTicketsPerHold int       `json:"max_tickets_per_hold"`
 	PaymentSettings
+	BuyerLimits
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -101,6 +102,7 @@ type Hold struct {
 	EndedAt   time.Time  `json:"ended_at,omitzero"`  // when released, expired or converted
 	OrderID   string     `json:"order_id,omitempty"` // the order placed from it; it then lasts until the payment deadline
 	Extended  int        `json:"extended,omitempty"` // how many times the buyer asked for more time
+	Client    string     `json:"client,omitempty"`   // the opaque key of the client that made it; "" when exempt
 }
 
 // idemRecord remembers the outcome of a request made with an Idempotency-Key.
@@ -127,6 +129,8 @@ type State struct {
 	activeHolds int
 	created     []*Hold // every hold, in the order applied: snapshots need no full sort
 
+	counts buyerCounts // for the buyer limits
+
 	orders        map[string]*Order
 	tokens        map[string]string // order link token → order id
 	tickets       map[string]*Ticket
@@ -140,6 +144,7 @@ func NewState() *State {
 		ticketTypes: make(map[string]*TicketType),
 		quotas:      make(map[string]*Quota),
 		idem:        make(map[string]idemRecord),
+		counts:      newBuyerCounts(),
 
 		orders:        make(map[string]*Order),
 		tokens:        make(map[string]string),

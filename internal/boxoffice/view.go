@@ -284,5 +284,6 @@ func UnmarshalSnapshot(data []byte) (*State, error) {
 		s.paymentEvents[ref] = true
 	}
 	s.reindexQuotas()
+	s.recount()
 	return s, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,8 +35,9 @@ type Store interface {
 // Keyring makes, seals, stores and opens ticket signing keys. Safe for
 // concurrent use; opened keys are cached.
 type Keyring struct {
-	aead  cipher.AEAD
-	store Store
+	aead   cipher.AEAD
+	store  Store
+	derive []byte // the key Derive derives from, itself derived from the master key
 
 	mu    sync.Mutex
 	cache map[string]*ticket.SigningKey // by name
@@ -53,7 +56,19 @@ func New(master []byte, store Store) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}
-	return &Keyring{aead: aead, store: store, cache: make(map[string]*ticket.SigningKey)}, nil
+	mac := hmac.New(sha256.New, master)
+	mac.Write([]byte("admit keyring: derived keys"))
+	return &Keyring{aead: aead, store: store, derive: mac.Sum(nil), cache: make(map[string]*ticket.SigningKey)}, nil
+}
+
+// Derive returns a 32-byte secret for purpose, derived from the master key
+// with HMAC-SHA256: the same on every node given the same master key, and
+// different for every purpose, so that a secret derived for one use says
+// nothing of the master key or of the secrets of other uses.
+func (k *Keyring) Derive(purpose string) []byte {
+	mac := hmac.New(sha256.New, k.derive)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }
 
 func name(eventID, keyID string) string { return eventID + "." + keyID }

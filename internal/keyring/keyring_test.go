@@ -133,3 +133,29 @@ func TestMasterKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDerive: a derived secret depends on the master key and the purpose
+// alone, and is neither the master key nor another purpose's secret.
+func TestDerive(t *testing.T) {
+	a, err := New(master(1), &Memory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := New(master(1), &Memory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(master(2), &Memory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := a.Derive("client keys")
+	if len(x) != 32 || !bytes.Equal(x, again.Derive("client keys")) {
+		t.Fatalf("Derive = %x, %x: want the same 32 bytes on every node", x, again.Derive("client keys"))
+	}
+	for _, y := range [][]byte{a.Derive("something else"), other.Derive("client keys"), master(1)} {
+		if bytes.Equal(x, y) {
+			t.Fatalf("Derive(client keys) = %x equals %x", x, y)
+		}
+	}
+}

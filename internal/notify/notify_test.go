@@ -52,7 +52,7 @@ func TestOrderMails(t *testing.T) {
 	stop := e.runner(context.Background(), e.smtp, pos, marks)
 	evID, ttID := e.event("Concert", boxoffice.Money{Amount: 4500, Currency: "EUR"}, 10,
 		boxoffice.PaymentSettings{PaymentProviders: []string{boxoffice.ProviderManual}, ManualPaymentInstructions: instructions})
-	const payBy = "Thu 4 Mar 2027, 13:00 (Europe/Berlin)" // t0 + the default 3 days, in the event's time zone
+	const payBy = "Tue 2 Mar 2027, 13:00 (Europe/Berlin)" // t0 + the default 24 hours, in the event's time zone
 
 	// A manual order asks for the money, with the instructions and the
 	// buyer's link.
@@ -336,6 +336,6 @@ func TestNoInstructions(t *testing.T) {
 	evID, ttID := e.event("Concert", boxoffice.Money{Amount: 4500, Currency: "EUR"}, 10, boxoffice.PaymentSettings{})
 	e.runner(context.Background(), e.smtp, &worker.Memory{}, &MemoryMarks{})
 	o, _ := e.order(evID, ttID, 1, boxoffice.ProviderManual, ada)
-	d := e.mail(1, "Please pay by Thu 4 Mar 2027, 13:00 (Europe/Berlin): order "+o)
+	d := e.mail(1, "Please pay by Tue 2 Mar 2027, 13:00 (Europe/Berlin): order "+o)
 	contains(t, d, noInstructions, "Please pay 45.00 EUR")
 }

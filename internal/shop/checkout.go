@@ -162,9 +162,14 @@ func (s *Shop) checkoutView(h *heldNow) checkoutPage {
 		for _, pr := range h.event.PaymentProviders {
 			switch pr {
 			case boxoffice.ProviderManual:
-				p.Providers = append(p.Providers, provider{Value: pr, Label: "Bank transfer",
-					Hint: "Pay within " + minutes(time.Duration(h.event.ManualPaymentWindowSeconds)*time.Second) +
-						" of ordering; you get the details on the next page and by e-mail."})
+				pv := provider{Value: pr, Label: "Bank transfer"}
+				if payBy, ok := boxoffice.ManualPayBy(&h.event, now); ok {
+					pv.Hint = "Pay within " + minutes(payBy.Sub(now)) +
+						" of ordering; you get the details on the next page and by e-mail."
+				} else {
+					pv.Disabled, pv.Hint = true, "Bank transfer is no longer possible this close to the event."
+				}
+				p.Providers = append(p.Providers, pv)
 			case boxoffice.ProviderStripe:
 				pv := provider{Value: pr, Label: "Card", Hint: "Pay by card on the next page."}
 				if !s.cardPayments() {
@@ -297,7 +302,7 @@ func (s *Shop) placeOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.cfg.Offices.Do(r.Context(), h.event.ID, &boxoffice.PlaceOrder{OrderID: id.New("od", id.Short),
 		HoldID: h.hold.ID, Token: id.Token("ot_"), Buyer: boxoffice.Buyer{Name: p.Name, Email: p.Email},
-		Attendees: names, Provider: provider}, func(st *boxoffice.State, d boxoffice.Decision) any {
+		Attendees: names, Provider: provider, Client: s.clientKey(r, h.event.ID)}, func(st *boxoffice.State, d boxoffice.Decision) any {
 		return st.Order(d.Ref).Token
 	})
 	if err == nil {

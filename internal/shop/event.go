@@ -154,7 +154,7 @@ func (s *Shop) hold(w http.ResponseWriter, r *http.Request) {
 		idem = &boxoffice.IdemStamp{Scope: "shop", Key: n, Hash: hex.EncodeToString(sum[:])}
 	}
 	res, err := s.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.CreateHold{HoldID: id.New("ho", id.Long),
-		Items: items, Idem: idem}, nil)
+		Items: items, Idem: idem, Client: s.clientKey(r, v.Event.ID)}, nil)
 	if err == nil {
 		see(w, r, links.Checkout(v.Event.ID, res.Ref))
 		return

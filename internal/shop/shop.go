@@ -59,6 +59,10 @@ type Config struct {
 	// form post of the shop is: it returns how long the client must wait,
 	// 0 when the post may go ahead. Nil: no limit.
 	LimitWrite func(r *http.Request) time.Duration
+	// ClientKey is the opaque key of a request's client that the event's
+	// buyer limits count by (web.Server.ClientKey), "" when exempt. Nil:
+	// every client is exempt.
+	ClientKey func(r *http.Request, eventID string) string
 }
 
 // Shop is an http.Handler; safe for concurrent use.
@@ -206,6 +210,14 @@ func (s *Shop) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side",
 			"Please try again. If it keeps happening, contact the organizer.")
 	}
+}
+
+// clientKey is the key of r's client for the event's buyer limits.
+func (s *Shop) clientKey(r *http.Request, eventID string) string {
+	if s.cfg.ClientKey == nil {
+		return ""
+	}
+	return s.cfg.ClientKey(r, eventID)
 }
 
 func (s *Shop) home(w http.ResponseWriter, r *http.Request) {

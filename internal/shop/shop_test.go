@@ -39,6 +39,12 @@ type formStack struct {
 
 func newFormStack(t *testing.T, capacity int) *formStack {
 	t.Helper()
+	return newFormStackWith(t, capacity, nil)
+}
+
+// newFormStackWith is newFormStack with the shop's Config changed by mod.
+func newFormStackWith(t *testing.T, capacity int, mod func(*Config)) *formStack {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &formStack{t: t, clk: clock.NewFake(formT0)}
@@ -47,7 +53,11 @@ func newFormStack(t *testing.T, capacity int) *formStack {
 	go func() { s.m.Run(ctx, started); close(done) }()
 	<-started
 	s.srv = httptest.NewServer(nil)
-	s.srv.Config.Handler = New(Config{Offices: s.m, Clock: s.clk, Log: log, Links: mustBase(t, s.srv.URL)})
+	cfg := Config{Offices: s.m, Clock: s.clk, Log: log, Links: mustBase(t, s.srv.URL)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s.srv.Config.Handler = New(cfg)
 	t.Cleanup(func() { s.srv.Close(); cancel(); <-done })
 	s.http = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	s.ev, s.standing, s.seat, s.vip = id.New("ev", id.Short), id.New("tt", id.Short), id.New("tt", id.Short), id.New("tt", id.Short)
@@ -285,6 +295,37 @@ func TestMinutes(t *testing.T) {
 		if got := minutes(d); got != want {
 			t.Errorf("minutes(%s) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestBuyerLimitsInTheShop: the shop's holds and orders count against the
+// event's buyer limits by the client key it is given.
+func TestBuyerLimitsInTheShop(t *testing.T) {
+	s := newFormStackWith(t, 100, func(c *Config) {
+		c.ClientKey = func(r *http.Request, eventID string) string { return "c-" + eventID[:8] }
+	})
+	for range boxoffice.DefaultMaxHoldsPerClient {
+		s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+	}
+	s.post("/events/"+s.ev+"/hold", url.Values{"qty." + s.standing: {"1"}}).want(t, http.StatusConflict,
+		"active holds for this event")
+}
+
+// TestManualPaymentNearTheEvent: the checkout offers a bank transfer with
+// its shortened deadline, and not at all close to the start.
+func TestManualPaymentNearTheEvent(t *testing.T) {
+	s := newFormStack(t, 100) // the event starts 48 hours after formT0
+	for _, c := range []struct {
+		after time.Duration // formT0
+		want  string
+	}{
+		{0, "Pay within 24 hours of ordering"},
+		{42 * time.Hour, "Pay within 3 hours of ordering"},
+		{5 * time.Hour, "Bank transfer is no longer possible this close to the event."}, // 1 hour left
+	} {
+		s.clk.Advance(c.after)
+		checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
+		s.get(checkout).want(t, 200, c.want)
 	}
 }
 

@@ -81,3 +81,15 @@ func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	}
 	return false
 }
+
+// clientGroup is the address a client counts by, for the rate limits and
+// the buyer limits alike: an IPv4 address, or an IPv6 address's /64, which
+// one subscriber usually has whole.
+func clientGroup(a netip.Addr) netip.Addr {
+	if a.Is6() {
+		if p, err := a.Prefix(64); err == nil {
+			return p.Addr()
+		}
+	}
+	return a
+}

@@ -27,6 +27,27 @@ type eventIn struct {
 	PaymentWindowSeconds       opt[int]      `json:"payment_window_seconds"`
 	ManualPaymentWindowSeconds opt[int]      `json:"manual_payment_window_seconds"`
 	ManualPaymentInstructions  opt[string]   `json:"manual_payment_instructions"`
+
+	MaxHoldsPerClient        opt[int] `json:"max_holds_per_client"`
+	MaxUnpaidOrdersPerClient opt[int] `json:"max_unpaid_orders_per_client"`
+	MaxUnpaidOrdersPerEmail  opt[int] `json:"max_unpaid_orders_per_email"`
+}
+
+// limits checks the buyer limits of an event's body: 0 stands for the
+// default, as leaving them out does.
+func (in *eventIn) limits(f *[]fault.FieldError) {
+	notNull(f, "/max_holds_per_client", &in.MaxHoldsPerClient)
+	notNull(f, "/max_unpaid_orders_per_client", &in.MaxUnpaidOrdersPerClient)
+	notNull(f, "/max_unpaid_orders_per_email", &in.MaxUnpaidOrdersPerEmail)
+}
+
+func (in *eventIn) anyLimits() bool {
+	return in.MaxHoldsPerClient.Set || in.MaxUnpaidOrdersPerClient.Set || in.MaxUnpaidOrdersPerEmail.Set
+}
+
+func (in *eventIn) buyerLimits() boxoffice.BuyerLimits {
+	return boxoffice.BuyerLimits{MaxHoldsPerClient: in.MaxHoldsPerClient.V,
+		MaxUnpaidOrdersPerClient: in.MaxUnpaidOrdersPerClient.V, MaxUnpaidOrdersPerEmail: in.MaxUnpaidOrdersPerEmail.V}
 }
 
 // payments checks the payment settings of an event's body. An explicit 0
@@ -103,6 +124,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 		f = append(f, fault.FieldError{Field: "/max_tickets_per_hold", Message: "must be between 1 and 100"})
 	}
 	in.payments(&f)
+	in.limits(&f)
 	if err := fieldsErr(f); err != nil {
 		return err
 	}
@@ -121,7 +143,8 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 			MaxTicketsPerHold: in.MaxTicketsPerHold.V, PaymentSettings: boxoffice.PaymentSettings{
 				PaymentProviders: in.PaymentProviders.V, PaymentWindowSeconds: in.PaymentWindowSeconds.V,
 				ManualPaymentWindowSeconds: in.ManualPaymentWindowSeconds.V,
-				ManualPaymentInstructions:  in.ManualPaymentInstructions.V}}}
+				ManualPaymentInstructions:  in.ManualPaymentInstructions.V},
+			BuyerLimits: in.buyerLimits()}}
 	res, err := s.offices.Do(r.Context(), evID, cmd, renderEvent)
 	if err != nil {
 		return err
@@ -215,8 +238,9 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	notNull(&f, "/hold_ttl_seconds", &in.HoldTTLSeconds)
 	notNull(&f, "/max_tickets_per_hold", &in.MaxTicketsPerHold)
 	in.payments(&f)
+	in.limits(&f)
 	if !in.Name.Set && !in.Venue.Set && !in.TimeZone.Set && !in.StartsAt.Set && !in.EndsAt.Set &&
-		!in.HoldTTLSeconds.Set && !in.MaxTicketsPerHold.Set && !in.anyPayments() && len(f) == 0 {
+		!in.HoldTTLSeconds.Set && !in.MaxTicketsPerHold.Set && !in.anyPayments() && !in.anyLimits() && len(f) == 0 {
 		f = append(f, fault.FieldError{Field: "", Message: "send at least one field to change"})
 	}
 	if err := fieldsErr(f); err != nil {
@@ -227,7 +251,9 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 		HoldTTLSeconds: in.HoldTTLSeconds.ptr(), MaxTicketsPerHold: in.MaxTicketsPerHold.ptr(),
 		PaymentProviders: in.PaymentProviders.V, PaymentWindowSeconds: in.PaymentWindowSeconds.ptr(),
 		ManualPaymentWindowSeconds: in.ManualPaymentWindowSeconds.ptr(),
-		ManualPaymentInstructions:  in.ManualPaymentInstructions.ptr()}
+		ManualPaymentInstructions:  in.ManualPaymentInstructions.ptr(),
+		MaxHoldsPerClient:          in.MaxHoldsPerClient.ptr(), MaxUnpaidOrdersPerClient: in.MaxUnpaidOrdersPerClient.ptr(),
+		MaxUnpaidOrdersPerEmail: in.MaxUnpaidOrdersPerEmail.ptr()}
 	res, err := s.offices.Do(r.Context(), evID, &boxoffice.UpdateEvent{OrganizerID: org.ID, Patch: p}, renderEvent)
 	if err != nil {
 		return err

@@ -232,7 +232,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) error {
 	defer end()
 	cmd := &boxoffice.PlaceOrder{OrderID: id.New("od", id.Short), HoldID: in.HoldID.V, Token: id.Token("ot_"),
 		Buyer: boxoffice.Buyer{Name: in.Buyer.V.Name.V, Email: in.Buyer.V.Email.V}, Attendees: in.Attendees.V,
-		Provider: in.PaymentProvider.V, Idem: idem}
+		Provider: in.PaymentProvider.V, Idem: idem, Client: s.ClientKey(r, evID)}
 	res, err := s.offices.Do(r.Context(), evID, cmd, renderOrder)
 	if err != nil {
 		return err

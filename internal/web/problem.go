@@ -39,6 +39,9 @@ var problemTypes = map[string]struct {
 	"idempotency-key-reused":       {http.StatusUnprocessableEntity, "The Idempotency-Key was used for another request"},
 	"idempotency-key-invalid":      {http.StatusBadRequest, "The Idempotency-Key header is not valid"},
 	"rate-limited":                 {http.StatusTooManyRequests, "Too many requests"},
+	"hold-limit-reached":           {http.StatusConflict, "Too many active holds for one buyer"},
+	"order-limit-reached":          {http.StatusConflict, "Too many unpaid orders for one buyer"},
+	"manual-payment-closed":        {http.StatusConflict, "Manual payment is closed for this event"},
 	"unavailable":                  {http.StatusServiceUnavailable, "Temporarily unavailable"},
 	"internal":                     {http.StatusInternalServerError, "Internal error"},
 	// Written for net/http's own errors (problemConn).

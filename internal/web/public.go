@@ -110,7 +110,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer end()
-	cmd := &boxoffice.CreateHold{HoldID: id.New("ho", id.Long), Items: items, Idem: idem}
+	cmd := &boxoffice.CreateHold{HoldID: id.New("ho", id.Long), Items: items, Idem: idem, Client: s.ClientKey(r, evID)}
 	res, err := s.offices.Do(r.Context(), evID, cmd, func(st *boxoffice.State, d boxoffice.Decision) any {
 		return holdOf(evID, st.Holds[d.Ref])
 	})

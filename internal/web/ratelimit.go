@@ -130,16 +130,6 @@ func newLimiter(name, what string, l Limit, exemptLoopback bool, maxClients int)
 	return &limiter{name: name, what: what, limit: l, exempt: exemptLoopback, max: max(1, maxClients/limiterShards)}
 }
 
-// clientKey is the address a client counts by: IPv6 addresses by their /64.
-func clientKey(a netip.Addr) netip.Addr {
-	if a.Is6() {
-		if p, err := a.Prefix(64); err == nil {
-			return p.Addr()
-		}
-	}
-	return a
-}
-
 func (l *limiter) shard(a netip.Addr) *limiterShard {
 	b := a.As16()
 	h := (binary.LittleEndian.Uint64(b[:8]) ^ binary.LittleEndian.Uint64(b[8:])) * 0x9e3779b97f4a7c15
@@ -195,7 +185,7 @@ func (l *limiter) take(a netip.Addr, now time.Time) error {
 	if l.exempted(a) {
 		return nil
 	}
-	a = clientKey(a)
+	a = clientGroup(a)
 	b := l.bucket(a, now, true)
 	if b.AllowN(now, 1) {
 		return nil
@@ -209,7 +199,7 @@ func (l *limiter) check(a netip.Addr, now time.Time) error {
 	if l.exempted(a) {
 		return nil
 	}
-	b := l.bucket(clientKey(a), now, false)
+	b := l.bucket(clientGroup(a), now, false)
 	if b == nil || b.TokensAt(now) >= 1 {
 		return nil
 	}

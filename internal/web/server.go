@@ -63,6 +63,9 @@ type Server struct {
 	writes       *limiter // buyers' writes per client; nil: unlimited
 	authFailures *limiter // failed authentications per client; nil: unlimited
 
+	clientSecret   []byte // keys the opaque client keys of the buyer limits (ClientKey)
+	exemptLoopback bool   // loopback clients are exempt from the buyer limits
+
 	mux      *http.ServeMux
 	inFlight inFlight
 	wrote    atomic.Uint64 // highest ledger sequence this node's requests produced
@@ -89,6 +92,15 @@ type Config struct {
 	TokenList TokenLister
 	// Limits are the per-client rate limits; the zero value: none.
 	Limits Limits
+
+	// ClientSecret keys the opaque client keys that the buyer limits count
+	// by (ClientKey); every node of a cluster must have the same. Nil: a
+	// random one, so the limits count afresh after a restart.
+	ClientSecret []byte
+	// ExemptLoopback exempts clients on a loopback address (127.0.0.0/8,
+	// ::1) from the buyer limits: a load test from this machine is one
+	// client. Off, a loopback client is limited like any other.
+	ExemptLoopback bool
 }
 
 // New returns the API handler.
@@ -96,8 +108,12 @@ func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
+		clientSecret: c.ClientSecret, exemptLoopback: c.ExemptLoopback,
 		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.Limits.ExemptLoopback, c.Limits.MaxClients),
 		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.Limits.ExemptLoopback, c.Limits.MaxClients)}
+	if s.clientSecret == nil {
+		s.clientSecret = newClientSecret()
+	}
 	s.routes()
 	return s
 }

@@ -56,6 +56,9 @@ type eventJSON struct {
 	PaymentWindowSeconds       int              `json:"payment_window_seconds"`
 	ManualPaymentWindowSeconds int              `json:"manual_payment_window_seconds"`
 	ManualPaymentInstructions  string           `json:"manual_payment_instructions"`
+	MaxHoldsPerClient          int              `json:"max_holds_per_client"`
+	MaxUnpaidOrdersPerClient   int              `json:"max_unpaid_orders_per_client"`
+	MaxUnpaidOrdersPerEmail    int              `json:"max_unpaid_orders_per_email"`
 	CreatedAt                  time.Time        `json:"created_at"`
 	UpdatedAt                  time.Time        `json:"updated_at"`
 	TicketTypes                []ticketTypeJSON `json:"ticket_types"`
@@ -188,7 +191,8 @@ func eventOf(v *boxoffice.View) eventJSON {
 		HoldTTLSeconds: ev.HoldTTLSeconds, MaxTicketsPerHold: ev.MaxTicketsPerHold,
 		PaymentProviders: ev.PaymentProviders, PaymentWindowSeconds: ev.PaymentWindowSeconds,
 		ManualPaymentWindowSeconds: ev.ManualPaymentWindowSeconds, ManualPaymentInstructions: ev.ManualPaymentInstructions,
-		CreatedAt: utc(ev.CreatedAt),
+		MaxHoldsPerClient: ev.MaxHoldsPerClient, MaxUnpaidOrdersPerClient: ev.MaxUnpaidOrdersPerClient,
+		MaxUnpaidOrdersPerEmail: ev.MaxUnpaidOrdersPerEmail, CreatedAt: utc(ev.CreatedAt),
 		UpdatedAt: utc(ev.UpdatedAt), TicketTypes: make([]ticketTypeJSON, len(v.TicketTypes)),
 		Quotas: make([]quotaJSON, len(v.Quotas))}
 	for i := range v.TicketTypes {
