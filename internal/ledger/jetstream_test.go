@@ -403,3 +403,145 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.buf.String()
 }
+
+// TestAppendRetriesALostAttempt cuts the connection under an append that the
+// client sent on a socket it still believed alive: once with the request
+// lost on the way (nothing stored), once with the acknowledgement lost (the
+// message stored, the retry then stale against it). Either way Append must
+// retry on the new connection and return the one message's sequence well
+// within its deadline.
+func TestAppendRetriesALostAttempt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		drop direction
+	}{{"request lost", toServer}, {"ack lost", toClient}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := startServer(t, t.TempDir(), -1)
+			p := startCutter(t, ns.Addr().String())
+			ctx := testContext(t)
+			l, err := Open(ctx, Config{URL: "nats://" + p.addr(), UnsafeLazyFsync: true})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			t.Cleanup(func() { _ = l.Close() })
+
+			p.cutOnNext(tc.drop)
+			actx, cancel := context.WithTimeout(ctx, 4*AttemptTimeout)
+			defer cancel()
+			seq, err := l.Append(actx, Message{Subject: "ledger.event.a", Data: []byte("once")}, 0)
+			if err != nil {
+				t.Fatalf("Append across a cut connection: %v", err)
+			}
+			if !p.didCut() {
+				t.Fatal("the connection was not cut: the test proves nothing")
+			}
+			last, err := l.LastSubjectSeq(ctx, "ledger.event.a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq != 1 || last != 1 {
+				t.Fatalf("Append returned %d, last on the subject %d; want 1 and 1", seq, last)
+			}
+		})
+	}
+}
+
+type direction int
+
+const (
+	toServer direction = iota
+	toClient
+)
+
+// cutter is a TCP proxy that, when told, swallows the next bytes going one
+// way and then closes both sides without a word: what a client sees of a
+// server that died under its request.
+type cutter struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	arm  bool
+	way  direction
+	cut  bool
+	open []net.Conn
+}
+
+func startCutter(t *testing.T, target string) *cutter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutter{ln: ln}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		c.mu.Lock()
+		for _, conn := range c.open {
+			conn.Close()
+		}
+		c.mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.open = append(c.open, client, server)
+			c.mu.Unlock()
+			wg.Go(func() { c.pipe(server, client, toServer, client) })
+			wg.Go(func() { c.pipe(client, server, toClient, server) })
+		}
+	})
+	return c
+}
+
+func (c *cutter) addr() string { return c.ln.Addr().String() }
+
+func (c *cutter) cutOnNext(way direction) {
+	c.mu.Lock()
+	c.arm, c.way = true, way
+	c.mu.Unlock()
+}
+
+func (c *cutter) didCut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cut
+}
+
+// pipe copies from src to dst; when armed for its direction it drops what
+// it read and closes both connections.
+func (c *cutter) pipe(dst, src net.Conn, way direction, other net.Conn) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			c.mu.Lock()
+			drop := c.arm && c.way == way
+			if drop {
+				c.arm, c.cut = false, true
+			}
+			c.mu.Unlock()
+			if drop {
+				dst.Close()
+				other.Close()
+				return
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			dst.Close()
+			return
+		}
+	}
+}
