@@ -127,8 +127,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"the URL buyers reach admit at, for the links in e-mails; default: http:// and the listen address")
 	trustedProxies := f.string("trusted-proxies", "ADMIT_TRUSTED_PROXIES", "",
 		"reverse proxies (IPs or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; default: none, the connection's peer is the client")
+	maxEvents := f.int("max-events-per-organizer", "ADMIT_MAX_EVENTS_PER_ORGANIZER", web.DefaultMaxEventsPerOrganizer,
+		"events one organizer may create (0: no limit); more are refused with event-limit-reached")
+	idleTimeout := f.string("office-idle-timeout", "ADMIT_OFFICE_IDLE_TIMEOUT", office.DefaultIdleTimeout.String(),
+		"how long an event's box office stays in memory without requests before it is unloaded (a snapshot stays; the next request loads it); 0: never")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	idle, err := time.ParseDuration(*idleTimeout)
+	if err != nil || idle < 0 {
+		return &usageError{"--office-idle-timeout must be a duration such as 1m or 30s, or 0 for never"}
+	}
+	if idle == 0 {
+		idle = -1 // office.Config: negative is never
+	}
+	if *maxEvents < 0 {
+		return &usageError{"--max-events-per-organizer must be 0 (no limit) or more"}
 	}
 	trusted, err := web.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
@@ -181,7 +195,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{})
+	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{IdleTimeout: idle})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan struct{})
 	var officesDone sync.WaitGroup
@@ -215,6 +229,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	buyers := shop.New(shopCfg)
 	api := web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted,
+		MaxEventsPerOrganizer: *maxEvents,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")

@@ -39,6 +39,7 @@ var problemTypes = map[string]struct {
 	"idempotency-key-reused":       {http.StatusUnprocessableEntity, "The Idempotency-Key was used for another request"},
 	"idempotency-key-invalid":      {http.StatusBadRequest, "The Idempotency-Key header is not valid"},
 	"rate-limited":                 {http.StatusTooManyRequests, "Too many requests"},
+	"event-limit-reached":          {http.StatusConflict, "The organizer has as many events as the server allows"},
 	"unavailable":                  {http.StatusServiceUnavailable, "Temporarily unavailable"},
 	"internal":                     {http.StatusInternalServerError, "Internal error"},
 }

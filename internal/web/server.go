@@ -34,6 +34,7 @@ type ReadModel interface {
 	OrganizerByTokenHash(ctx context.Context, hash string) (sqlite.Organizer, error)
 	Organizer(ctx context.Context, id string) (sqlite.Organizer, error)
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
+	CountEvents(ctx context.Context, organizerID string) (int, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
 	WaitFor(ctx context.Context, seq uint64) error
 }
@@ -57,6 +58,8 @@ type Server struct {
 	shop         http.Handler
 	shopPatterns []string
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
+	maxEvents    int            // events per organizer; 0: no limit
+	eventCounts  eventCounts    // events per organizer, for maxEvents
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -78,13 +81,21 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (ParseTrustedProxies); none: the connection's peer is.
 	TrustedProxies []netip.Prefix
+	// MaxEventsPerOrganizer is how many events one organizer may create;
+	// 0: no limit. See DefaultMaxEventsPerOrganizer.
+	MaxEventsPerOrganizer int
 }
+
+// DefaultMaxEventsPerOrganizer is serve's default for
+// Config.MaxEventsPerOrganizer: far more than an organizer sells in years,
+// few enough that one token cannot fill a node's disk and read model.
+const DefaultMaxEventsPerOrganizer = 10_000
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
-		trusted: c.TrustedProxies, mux: http.NewServeMux()}
+		trusted: c.TrustedProxies, maxEvents: c.MaxEventsPerOrganizer, mux: http.NewServeMux()}
 	s.routes()
 	return s
 }
