@@ -475,18 +475,33 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 	if err := checkFilter(filter); err != nil {
 		return 0, fmt.Errorf("ledger: read %q: %w", filter, err)
 	}
-	info, err := l.stream.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+	var end uint64
+	if strings.ContainsAny(filter, "*>") {
+		info, err := l.stream.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+		}
+		end = info.State.LastSeq
+	} else {
+		// One subject (a box office loading): its last message tells
+		// whether there is anything to read at all, so loading an event
+		// that is new, or whose snapshot is current, creates no consumer.
+		msg, err := l.stream.GetLastMsgForSubject(ctx, filter)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+		}
+		end = msg.Sequence
 	}
-	end := info.State.LastSeq
 	from = max(from, 1)
 	if end < from {
 		return 0, nil
 	}
 
 	var last uint64
-	err = l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
+	err := l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
 		if rec.Seq > end {
 			return false, nil
 		}
@@ -622,7 +637,10 @@ func (l *JetStream) PutSnapshot(ctx context.Context, key string, data []byte) er
 	if err := checkSnapshotKey(key); err != nil {
 		return err
 	}
-	meta := jetstream.ObjectMeta{Name: key, Opts: &jetstream.ObjectMetaOptions{ChunkSize: l.chunk}}
+	// The object store allocates a buffer of the chunk size for every Put:
+	// a small snapshot (an idle event unloading) gets a small one.
+	chunk := uint32(max(1, min(int(l.chunk), len(data))))
+	meta := jetstream.ObjectMeta{Name: key, Opts: &jetstream.ObjectMetaOptions{ChunkSize: chunk}}
 	if _, err := l.snaps.Put(ctx, meta, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("ledger: put snapshot %s: %w", key, err)
 	}
