@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -543,5 +544,32 @@ func (c *cutter) pipe(dst, src net.Conn, way direction, other net.Conn) {
 			dst.Close()
 			return
 		}
+	}
+}
+
+// TestSmallSnapshotAllocatesLittle: storing a small snapshot (an idle event
+// unloading) must not allocate a buffer of the largest chunk size; at 4 MiB
+// a Put, 100,000 events unloading once allocate 400 GB in all.
+func TestSmallSnapshotAllocatesLittle(t *testing.T) {
+	l := openEmbedded(t, t.TempDir())
+	ctx := testContext(t)
+	data := bytes.Repeat([]byte("s"), 2000)
+	if err := l.PutSnapshot(ctx, "event.warm", data); err != nil {
+		t.Fatal(err)
+	}
+	const puts = 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range puts {
+		if err := l.PutSnapshot(ctx, fmt.Sprintf("event.e%d", i), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / puts; per > 256<<10 {
+		t.Fatalf("a 2,000-byte snapshot allocated %d KiB to store, want at most 256 KiB", per>>10)
+	}
+	if got, err := l.GetSnapshot(ctx, "event.e3"); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("GetSnapshot: %d bytes, %v; want the 2,000 stored", len(got), err)
 	}
 }
