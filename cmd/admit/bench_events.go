@@ -76,6 +76,9 @@ have unloaded (after --idle plus a few seconds). See docs/bench.md.`, getenv, st
 	fmt.Fprintf(stdout, "events:           %d created in %s (%.0f/s), read once each in %s (%.0f/s), %d clients\n",
 		res.Events, res.Create.Round(time.Millisecond), float64(res.Events)/res.Create.Seconds(),
 		res.Read.Round(time.Millisecond), float64(res.Events)/res.Read.Seconds(), *clients)
+	if res.Retried > 0 {
+		fmt.Fprintf(stdout, "retried:          %d answers 503 (unavailable), each after a second\n", res.Retried)
+	}
 	fmt.Fprintf(stdout, "before:           RSS %s, heap %s\n", mib(res.Before.RSS), mib(res.Before.Heap))
 	fmt.Fprintf(stdout, "after the reads:  RSS %s, heap %s (peak RSS %s); per event RSS %s, heap %s\n",
 		mib(res.AfterRead.RSS), mib(res.AfterRead.Heap), mib(res.AfterRead.Peak), kib(res.PerEventRSS), kib(res.PerEventHeap))

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,25 +46,32 @@ type EventsResult struct {
 	// Unloaded minus Before: what an idle, unloaded event costs.
 	PerEventRSS, PerEventHeap         float64
 	PerIdleEventRSS, PerIdleEventHeap float64
+	// Retried counts the answers 503 (unavailable) that were retried, as
+	// their Retry-After asks, until they succeeded.
+	Retried int64 `json:"retried_503"`
 }
 
 // Events creates cfg.Events events through the organizer API of the admit
 // server at base, reads each once, and measures this process's memory
 // before, after, and once the idle box offices unloaded. The server must
 // run in this process for the figures to mean anything.
-func Events(ctx context.Context, base, token string, cfg EventsConfig) (EventsResult, error) {
+func Events(ctx context.Context, base, token string, cfg EventsConfig) (res EventsResult, err error) {
 	a := NewAdmit(base, token, cfg.Clients)
 	defer a.Close()
-	res := EventsResult{Events: cfg.Events, Before: ReadMemory()}
+	res = EventsResult{Events: cfg.Events, Before: ReadMemory()}
 	ids := make([]string, cfg.Events)
+	var retried atomic.Int64
+	defer func() { res.Retried = retried.Load() }()
 
 	start := time.Now()
 	if err := each(ctx, cfg, "created", func(i int) error {
 		var ev struct {
 			ID string `json:"id"`
 		}
-		err := a.api(ctx, "POST", "/api/v1/events", map[string]any{"name": "Event " + strconv.Itoa(i), "timezone": "UTC",
-			"starts_at": "2030-01-01T19:00:00Z", "ends_at": "2030-01-01T23:00:00Z", "currency": "EUR"}, &ev)
+		err := retry(ctx, &retried, func() error {
+			return a.api(ctx, "POST", "/api/v1/events", map[string]any{"name": "Event " + strconv.Itoa(i), "timezone": "UTC",
+				"starts_at": "2030-01-01T19:00:00Z", "ends_at": "2030-01-01T23:00:00Z", "currency": "EUR"}, &ev)
+		})
 		ids[i] = ev.ID
 		return err
 	}); err != nil {
@@ -73,7 +81,7 @@ func Events(ctx context.Context, base, token string, cfg EventsConfig) (EventsRe
 
 	start = time.Now()
 	if err := each(ctx, cfg, "read", func(i int) error {
-		return a.api(ctx, "GET", "/api/v1/events/"+ids[i], nil, nil)
+		return retry(ctx, &retried, func() error { return a.api(ctx, "GET", "/api/v1/events/"+ids[i], nil, nil) })
 	}); err != nil {
 		return res, err
 	}
@@ -100,6 +108,26 @@ func Events(ctx context.Context, base, token string, cfg EventsConfig) (EventsRe
 	res.PerIdleEventRSS = (float64(res.Unloaded.RSS) - float64(res.Before.RSS)) / n
 	res.PerIdleEventHeap = (float64(res.Unloaded.Heap) - float64(res.Before.Heap)) / n
 	return res, nil
+}
+
+// retry calls fn again after a second while it fails with 503, as a client
+// told to retry would, at most 10 times, counting the retries in n.
+func retry(ctx context.Context, n *atomic.Int64, fn func() error) error {
+	for range 10 {
+		err := fn()
+		if err == nil || !strings.Contains(err.Error(), ": 503 ") {
+			return err
+		}
+		n.Add(1)
+		t := time.NewTimer(time.Second)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	return fn()
 }
 
 // each runs fn(0) … fn(cfg.Events-1) on cfg.Clients goroutines, stopping at

@@ -26,9 +26,6 @@ func TestIdleOfficeUnloadsAndReloads(t *testing.T) {
 
 	clk.Advance(10 * time.Second)
 	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
-	if snap, err := led.GetSnapshot(context.Background(), snapshotKey(evID)); err != nil || len(snap) == 0 {
-		t.Fatalf("snapshot after unloading: %d bytes, %v", len(snap), err)
-	}
 	if got := snapshotOf(t, m, evID); string(got) != string(want) { // loads it again
 		t.Fatalf("state after reload differs:\n got %s\nwant %s", got, want)
 	}
@@ -56,5 +53,35 @@ func TestIdleOfficeUnloadsAndReloads(t *testing.T) {
 	eventually(t, "the office to unload after the expiry", func() bool { return !m.IsLoaded(evID) })
 	if _, err := hold(m, evID, ttID, 10); err != nil {
 		t.Fatalf("hold of the whole capacity after reload: %v", err)
+	}
+}
+
+// TestIdleOfficeWithALongTailSnapshots: an office with many entries after
+// its last snapshot stores one before it unloads, and loads from it.
+func TestIdleOfficeWithALongTailSnapshots(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, _ := startManager(t, led, clk, Config{IdleTimeout: 10 * time.Second})
+	evID, ttID := onSale(t, m, 1000)
+	for range unloadSnapshotMin {
+		if _, err := hold(m, evID, ttID, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snap, _ := led.GetSnapshot(context.Background(), snapshotKey(evID)); len(snap) != 0 {
+		t.Fatal("a snapshot before the office went idle: the test proves nothing")
+	}
+	want := snapshotOf(t, m, evID)
+	clk.Advance(10 * time.Second)
+	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
+	snap, err := led.GetSnapshot(context.Background(), snapshotKey(evID))
+	if err != nil || len(snap) < 8 {
+		t.Fatalf("snapshot after unloading: %d bytes, %v", len(snap), err)
+	}
+	if string(snap[8:]) != string(want) {
+		t.Fatalf("the stored snapshot is not the state:\n got %s\nwant %s", snap[8:], want)
+	}
+	if got := snapshotOf(t, m, evID); string(got) != string(want) {
+		t.Fatalf("state after reload differs:\n got %s\nwant %s", got, want)
 	}
 }

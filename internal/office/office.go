@@ -320,11 +320,18 @@ func (o *Office) idle() bool {
 	return now.Sub(o.usedAt) >= o.cfg.IdleTimeout && (len(o.expiry) == 0 || o.expiry[0].at.After(now))
 }
 
-// unload stores a snapshot and closes the queue, unless a call came in
-// meanwhile or the snapshot failed (then the office tries again after
-// another IdleTimeout).
+// unloadSnapshotMin is how many entries after the last snapshot make an
+// unloading office store a new one. Fewer are replayed from the ledger on
+// the next load instead: reading a few entries costs no more than reading
+// a snapshot, and storing one costs two fsynced messages, for every event
+// that goes idle.
+const unloadSnapshotMin = 256
+
+// unload stores a snapshot if the ledger has many entries after the last
+// one, and closes the queue, unless a call came in meanwhile or the
+// snapshot failed (then the office tries again after another IdleTimeout).
 func (o *Office) unload(ctx context.Context) bool {
-	if !o.snapshot(ctx) {
+	if o.sinceSnap >= unloadSnapshotMin && !o.snapshot(ctx) {
 		o.usedAt = o.clock.Now()
 		return false
 	}
