@@ -38,7 +38,7 @@ type Config struct {
 	AppendTimeout time.Duration
 	// IdleTimeout is how long a box office waits without a command or a
 	// read before it stores a snapshot and unloads; the next command,
-	// read or due hold expiry loads it again. Default 1 minute; negative:
+	// read or due hold expiry loads it again. Default 10 seconds; negative:
 	// never unload.
 	IdleTimeout time.Duration
 }
@@ -63,7 +63,7 @@ func (c Config) withDefaults() Config {
 }
 
 // DefaultIdleTimeout is Config.IdleTimeout's default.
-const DefaultIdleTimeout = time.Minute
+const DefaultIdleTimeout = 10 * time.Second
 
 // Subject is the ledger subject of an event's entries.
 func Subject(eventID string) string { return "ledger.event." + eventID }
