@@ -69,6 +69,9 @@ type JetStream struct {
 // many small records per pull, and room for several of the largest.
 const pullBufferBytes = 4 * MaxMessageSize
 
+// readBatchMax is the most messages a bounded read pulls at a time.
+const readBatchMax = 4096
+
 // Open starts or connects to JetStream, then creates or checks the stream
 // LEDGER and the object store SNAPSHOTS.
 //
@@ -555,10 +558,18 @@ func (l *JetStream) consume(ctx context.Context, op, filter string, from uint64,
 		return fmt.Errorf("ledger: %s: consumer: %w", op, err)
 	}
 	defer l.deleteConsumer(ctx, cons)
-	if info := cons.CachedInfo(); stopWhenEmpty && info != nil && info.NumPending == 0 {
+	info := cons.CachedInfo()
+	if stopWhenEmpty && info != nil && info.NumPending == 0 {
 		return nil // nothing matches from here on (yet)
 	}
-	it, err := cons.Messages(jetstream.PullMaxBytes(pullBufferBytes))
+	// PullMaxBytes alone sizes the client's buffer for a million messages
+	// (8 MiB of pointers, allocated at once); a read of a known tail, such
+	// as a box office loading, asks for no more messages than it has.
+	var pull jetstream.PullMessagesOpt = jetstream.PullMaxBytes(pullBufferBytes)
+	if stopWhenEmpty && info != nil {
+		pull = jetstream.PullMaxMessagesWithBytesLimit(int(min(info.NumPending, readBatchMax)), pullBufferBytes)
+	}
+	it, err := cons.Messages(pull)
 	if err != nil {
 		return fmt.Errorf("ledger: %s: %w", op, err)
 	}
