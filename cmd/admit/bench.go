@@ -24,26 +24,29 @@ import (
 const benchUsage = `Usage:
   admit bench onsale [flags]   sell out an event as fast as buyers can, then audit it
   admit bench chaos [flags]    kill admit serve with SIGKILL under load, again and again, then audit
+  admit bench events [flags]   create many events, read each once, and measure the memory they take
 
-Run "admit bench onsale --help" or "admit bench chaos --help" for their flags.
+Run "admit bench onsale --help", "admit bench chaos --help" or "admit bench events --help" for their flags.
 `
 
 func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, benchUsage)
-		return &usageError{`"admit bench" needs a subcommand: onsale or chaos`}
+		return &usageError{`"admit bench" needs a subcommand: onsale, chaos or events`}
 	}
 	switch args[0] {
 	case "onsale":
 		return benchOnsale(ctx, args[1:], getenv, stdout, stderr)
 	case "chaos":
 		return benchChaos(ctx, args[1:], getenv, stdout, stderr)
+	case "events":
+		return benchEvents(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return errHelp
 	}
 	fmt.Fprint(stderr, benchUsage)
-	return &usageError{fmt.Sprintf("unknown bench subcommand %q: want onsale or chaos", args[0])}
+	return &usageError{fmt.Sprintf("unknown bench subcommand %q: want onsale, chaos or events", args[0])}
 }
 
 // compareOrder is the order of --compare: the HTTP ceiling first, so the
@@ -258,7 +261,7 @@ type inProcess struct {
 
 // startInProcess runs serve in this process on 127.0.0.1:0 and waits until
 // it listens.
-func startInProcess(ctx context.Context) (*inProcess, error) {
+func startInProcess(ctx context.Context, extra ...string) (*inProcess, error) {
 	dir, err := os.MkdirTemp("", "admit-bench-")
 	if err != nil {
 		return nil, err
@@ -270,6 +273,7 @@ func startInProcess(ctx context.Context) (*inProcess, error) {
 	args := []string{"--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--bootstrap-token-file", tokenFile,
 		"--log-format", "text", "--log-level", "error",
 		"--exempt-loopback"} // its thousands of buyers are all 127.0.0.1
+	args = append(args, extra...)
 	go func() { done <- serve(sctx, args, func(string) string { return "" }, out, os.Stderr) }()
 	var url string
 	select {

@@ -132,8 +132,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	lf := addLimitFlags(f)
 	exemptLoopback := f.bool("exempt-loopback", "ADMIT_EXEMPT_LOOPBACK", false,
 		"exempt clients on loopback (127.0.0.1, ::1) from the rate limits and the events' buyer limits, for load tests from this machine; never behind a proxy on the same machine without --trusted-proxies")
+	maxEvents := f.int("max-events-per-organizer", "ADMIT_MAX_EVENTS_PER_ORGANIZER", web.DefaultMaxEventsPerOrganizer,
+		"events one organizer may create (0: no limit); more are refused with event-limit-reached")
+	idleTimeout := f.string("office-idle-timeout", "ADMIT_OFFICE_IDLE_TIMEOUT", office.DefaultIdleTimeout.String(),
+		"how long an event's box office stays in memory without requests before it is unloaded (a snapshot stays; the next request loads it); 0: never")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	idle, err := time.ParseDuration(*idleTimeout)
+	if err != nil || idle < 0 {
+		return &usageError{"--office-idle-timeout must be a duration such as 1m or 30s, or 0 for never"}
+	}
+	if idle == 0 {
+		idle = -1 // office.Config: negative is never
+	}
+	if *maxEvents < 0 {
+		return &usageError{"--max-events-per-organizer must be 0 (no limit) or more"}
 	}
 	trusted, err := web.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
@@ -210,7 +224,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{})
+	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{IdleTimeout: idle})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan struct{})
 	var officesDone sync.WaitGroup
@@ -257,6 +271,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
+		MaxEventsPerOrganizer: *maxEvents,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")

@@ -3,6 +3,8 @@ package ledger
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,6 +68,9 @@ type JetStream struct {
 // Ordered consumers buffer up to this many bytes of messages in the client:
 // many small records per pull, and room for several of the largest.
 const pullBufferBytes = 4 * MaxMessageSize
+
+// readBatchMax is the most messages a bounded read pulls at a time.
+const readBatchMax = 4096
 
 // Open starts or connects to JetStream, then creates or checks the stream
 // LEDGER and the object store SNAPSHOTS.
@@ -341,16 +346,25 @@ func (l *JetStream) openSnapshots(ctx context.Context, replicas int) (jetstream.
 // expectLastSubjectSeq (0: the subject has no message yet), and returns the
 // new sequence once JetStream has acknowledged it (durably; see Open).
 //
+// Each attempt waits at most AttemptTimeout for the acknowledgement and is
+// then sent again, until ctx ends: nats.go neither fails nor resends a
+// request in flight when the connection drops unseen, so one attempt alone
+// would wait out the whole deadline. A retry is safe: the fence admits one
+// message after expectLastSubjectSeq, and every attempt carries the same
+// message id, so when a retry is refused as stale because an earlier attempt
+// did land, Append finds its own message last on the subject and returns its
+// sequence.
+//
 // Errors: ErrFenced (wrapped) when the expectation is stale, nothing
 // appended; ErrTooLarge (wrapped) for a message over the size limit;
 // otherwise the cause wrapped as "ledger: append <subject>: ...", after
-// which the append may or may not have happened (a timeout, a lost
-// connection): read LastSubjectSeq to find out.
+// which the append may or may not have happened (ctx ended, the connection
+// closed): read LastSubjectSeq to find out.
 func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq uint64) (uint64, error) {
 	if err := checkMessage(&m, l.maxSize); err != nil {
 		return 0, err
 	}
-	msg := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: make(nats.Header, len(m.Header)+1)}
+	msg := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: make(nats.Header, len(m.Header)+2)}
 	for k, v := range m.Header {
 		msg.Header[k] = []string{v}
 	}
@@ -358,17 +372,70 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 	// (nats.go v1.55 keeps a pointer); set it here so the contract does not
 	// rest on that.
 	msg.Header[expectHeader] = []string{strconv.FormatUint(expectLastSubjectSeq, 10)}
-	ack, err := l.js.PublishMsg(ctx, msg)
-	if err != nil {
+	msgID := newMsgID()
+	msg.Header[msgIDHeader] = []string{msgID}
+	for attempt := 0; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, AttemptTimeout)
+		ack, err := l.js.PublishMsg(actx, msg)
+		cancel()
+		if err == nil {
+			return ack.Sequence, nil
+		}
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) &&
 			(apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
 				apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			if attempt > 0 {
+				// An earlier attempt may be the message that made the
+				// expectation stale.
+				if seq, ok := l.ownLast(ctx, m.Subject, msgID); ok {
+					return seq, nil
+				}
+			}
 			return 0, fmt.Errorf("ledger: append %s: expected last sequence %d: %w: %w", m.Subject, expectLastSubjectSeq, ErrFenced, err)
 		}
-		return 0, fmt.Errorf("ledger: append %s: %w", m.Subject, err)
+		if apiErr != nil || ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) {
+			return 0, fmt.Errorf("ledger: append %s: %w", m.Subject, err)
+		}
+		// The attempt timed out or the connection is away: try again,
+		// after a pause unless it already waited out its timeout.
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t := time.NewTimer(retryPause)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return 0, fmt.Errorf("ledger: append %s: %w", m.Subject, err)
+			}
+		}
 	}
-	return ack.Sequence, nil
+}
+
+// AttemptTimeout is how long one attempt of Append waits for JetStream's
+// acknowledgement before it sends the message again: far above a durable
+// append's latency (milliseconds, tens in a cluster), far below the
+// deadline of a caller.
+const AttemptTimeout = 2 * time.Second
+
+// retryPause paces Append's attempts that failed at once (no responders
+// while JetStream elects a leader, a connection being re-established).
+const retryPause = 100 * time.Millisecond
+
+// newMsgID returns a message id unique to one Append call.
+func newMsgID() string {
+	var b [msgIDLen / 2]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// ownLast returns the sequence of the subject's last message if it carries
+// msgID.
+func (l *JetStream) ownLast(ctx context.Context, subject, msgID string) (uint64, bool) {
+	raw, err := l.stream.GetLastMsgForSubject(ctx, subject)
+	if err != nil || raw.Header.Get(msgIDHeader) != msgID {
+		return 0, false
+	}
+	return raw.Sequence, true
 }
 
 // LastSubjectSeq returns the sequence of the last message on subject, 0 if
@@ -411,18 +478,33 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 	if err := checkFilter(filter); err != nil {
 		return 0, fmt.Errorf("ledger: read %q: %w", filter, err)
 	}
-	info, err := l.stream.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+	var end uint64
+	if strings.ContainsAny(filter, "*>") {
+		info, err := l.stream.Info(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+		}
+		end = info.State.LastSeq
+	} else {
+		// One subject (a box office loading): its last message tells
+		// whether there is anything to read at all, so loading an event
+		// that is new, or whose snapshot is current, creates no consumer.
+		msg, err := l.stream.GetLastMsgForSubject(ctx, filter)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+		}
+		end = msg.Sequence
 	}
-	end := info.State.LastSeq
 	from = max(from, 1)
 	if end < from {
 		return 0, nil
 	}
 
 	var last uint64
-	err = l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
+	err := l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
 		if rec.Seq > end {
 			return false, nil
 		}
@@ -476,10 +558,18 @@ func (l *JetStream) consume(ctx context.Context, op, filter string, from uint64,
 		return fmt.Errorf("ledger: %s: consumer: %w", op, err)
 	}
 	defer l.deleteConsumer(ctx, cons)
-	if info := cons.CachedInfo(); stopWhenEmpty && info != nil && info.NumPending == 0 {
+	info := cons.CachedInfo()
+	if stopWhenEmpty && info != nil && info.NumPending == 0 {
 		return nil // nothing matches from here on (yet)
 	}
-	it, err := cons.Messages(jetstream.PullMaxBytes(pullBufferBytes))
+	// PullMaxBytes alone sizes the client's buffer for a million messages
+	// (8 MiB of pointers, allocated at once); a read of a known tail, such
+	// as a box office loading, asks for no more messages than it has.
+	var pull jetstream.PullMessagesOpt = jetstream.PullMaxBytes(pullBufferBytes)
+	if stopWhenEmpty && info != nil {
+		pull = jetstream.PullMaxMessagesWithBytesLimit(int(min(info.NumPending, readBatchMax)), pullBufferBytes)
+	}
+	it, err := cons.Messages(pull)
 	if err != nil {
 		return fmt.Errorf("ledger: %s: %w", op, err)
 	}
@@ -558,7 +648,10 @@ func (l *JetStream) PutSnapshot(ctx context.Context, key string, data []byte) er
 	if err := checkSnapshotKey(key); err != nil {
 		return err
 	}
-	meta := jetstream.ObjectMeta{Name: key, Opts: &jetstream.ObjectMetaOptions{ChunkSize: l.chunk}}
+	// The object store allocates a buffer of the chunk size for every Put:
+	// a small snapshot (an idle event unloading) gets a small one.
+	chunk := uint32(max(1, min(int(l.chunk), len(data))))
+	meta := jetstream.ObjectMeta{Name: key, Opts: &jetstream.ObjectMetaOptions{ChunkSize: chunk}}
 	if _, err := l.snaps.Put(ctx, meta, bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("ledger: put snapshot %s: %w", key, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -301,7 +302,9 @@ func fillStore(tb testing.TB, dir string, n, size int) {
 	}
 	data := make([]byte, size)
 	for i := range n {
-		if _, err := js.PublishAsync(fmt.Sprintf("ledger.event.e%d", i%10), data); err != nil {
+		// A publish waits up to a minute for room among the pending ones
+		// (the default 200 ms is too short on a loaded machine).
+		if _, err := js.PublishAsync(fmt.Sprintf("ledger.event.e%d", i%10), data, jetstream.WithStallWait(time.Minute)); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -402,4 +405,173 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.String()
+}
+
+// TestAppendRetriesALostAttempt cuts the connection under an append that the
+// client sent on a socket it still believed alive: once with the request
+// lost on the way (nothing stored), once with the acknowledgement lost (the
+// message stored, the retry then stale against it). Either way Append must
+// retry on the new connection and return the one message's sequence well
+// within its deadline.
+func TestAppendRetriesALostAttempt(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		drop direction
+	}{{"request lost", toServer}, {"ack lost", toClient}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := startServer(t, t.TempDir(), -1)
+			p := startCutter(t, ns.Addr().String())
+			ctx := testContext(t)
+			l, err := Open(ctx, Config{URL: "nats://" + p.addr(), UnsafeLazyFsync: true})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			t.Cleanup(func() { _ = l.Close() })
+
+			p.cutOnNext(tc.drop)
+			actx, cancel := context.WithTimeout(ctx, 4*AttemptTimeout)
+			defer cancel()
+			seq, err := l.Append(actx, Message{Subject: "ledger.event.a", Data: []byte("once")}, 0)
+			if err != nil {
+				t.Fatalf("Append across a cut connection: %v", err)
+			}
+			if !p.didCut() {
+				t.Fatal("the connection was not cut: the test proves nothing")
+			}
+			last, err := l.LastSubjectSeq(ctx, "ledger.event.a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq != 1 || last != 1 {
+				t.Fatalf("Append returned %d, last on the subject %d; want 1 and 1", seq, last)
+			}
+		})
+	}
+}
+
+type direction int
+
+const (
+	toServer direction = iota
+	toClient
+)
+
+// cutter is a TCP proxy that, when told, swallows the next bytes going one
+// way and then closes both sides without a word: what a client sees of a
+// server that died under its request.
+type cutter struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	arm  bool
+	way  direction
+	cut  bool
+	open []net.Conn
+}
+
+func startCutter(t *testing.T, target string) *cutter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cutter{ln: ln}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		c.mu.Lock()
+		for _, conn := range c.open {
+			conn.Close()
+		}
+		c.mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", target)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			c.mu.Lock()
+			c.open = append(c.open, client, server)
+			c.mu.Unlock()
+			wg.Go(func() { c.pipe(server, client, toServer, client) })
+			wg.Go(func() { c.pipe(client, server, toClient, server) })
+		}
+	})
+	return c
+}
+
+func (c *cutter) addr() string { return c.ln.Addr().String() }
+
+func (c *cutter) cutOnNext(way direction) {
+	c.mu.Lock()
+	c.arm, c.way = true, way
+	c.mu.Unlock()
+}
+
+func (c *cutter) didCut() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cut
+}
+
+// pipe copies from src to dst; when armed for its direction it drops what
+// it read and closes both connections.
+func (c *cutter) pipe(dst, src net.Conn, way direction, other net.Conn) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			c.mu.Lock()
+			drop := c.arm && c.way == way
+			if drop {
+				c.arm, c.cut = false, true
+			}
+			c.mu.Unlock()
+			if drop {
+				dst.Close()
+				other.Close()
+				return
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			dst.Close()
+			return
+		}
+	}
+}
+
+// TestSmallSnapshotAllocatesLittle: storing a small snapshot (an idle event
+// unloading) must not allocate a buffer of the largest chunk size; at 4 MiB
+// a Put, 100,000 events unloading once allocate 400 GB in all.
+func TestSmallSnapshotAllocatesLittle(t *testing.T) {
+	l := openEmbedded(t, t.TempDir())
+	ctx := testContext(t)
+	data := bytes.Repeat([]byte("s"), 2000)
+	if err := l.PutSnapshot(ctx, "event.warm", data); err != nil {
+		t.Fatal(err)
+	}
+	const puts = 20
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range puts {
+		if err := l.PutSnapshot(ctx, fmt.Sprintf("event.e%d", i), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / puts; per > 256<<10 {
+		t.Fatalf("a 2,000-byte snapshot allocated %d KiB to store, want at most 256 KiB", per>>10)
+	}
+	if got, err := l.GetSnapshot(ctx, "event.e3"); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("GetSnapshot: %d bytes, %v; want the 2,000 stored", len(got), err)
+	}
 }

@@ -58,11 +58,14 @@ const (
 	reservedHeaderPrefix = "nats-"
 	// expectHeader is the fencing header Append adds.
 	expectHeader = "Nats-Expected-Last-Subject-Sequence"
+	// msgIDHeader is the message id Append sends with every attempt of
+	// one message.
+	msgIDHeader = "Nats-Msg-Id"
 )
 
 // encodedSize is an upper bound of the size of m on the wire, as NATS counts
 // it against max_payload: data plus the header block, including the
-// fencing header Append adds.
+// fencing header and message id Append adds.
 func encodedSize(m *Message) int {
 	n := len(m.Data)
 	n += len("NATS/1.0\r\n") + len("\r\n")
@@ -70,8 +73,12 @@ func encodedSize(m *Message) int {
 		n += len(k) + len(": ") + len(v) + len("\r\n")
 	}
 	n += len(expectHeader) + len(": ") + 20 + len("\r\n")
+	n += len(msgIDHeader) + len(": ") + msgIDLen + len("\r\n")
 	return n
 }
+
+// msgIDLen is the length of a message id Append sends.
+const msgIDLen = 32
 
 // checkMessage validates m for Append against a size limit.
 func checkMessage(m *Message, limit int) error {

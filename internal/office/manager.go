@@ -2,8 +2,10 @@ package office
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
@@ -23,7 +25,9 @@ type Local struct{}
 // Acquire always grants ownership.
 func (Local) Acquire(context.Context, string) (func(), error) { return func() {}, nil }
 
-// Manager starts box offices on first use and stops them on shutdown.
+// Manager starts box offices on first use and stops them on shutdown. An
+// office that unloaded itself when idle is loaded again by the next command
+// or read, or when a hold it left behind is due to expire.
 // Its methods are safe for concurrent use.
 type Manager struct {
 	led   Ledger
@@ -34,9 +38,11 @@ type Manager struct {
 
 	ctx    context.Context // set by Run; offices live as long as it
 	wg     sync.WaitGroup
-	mu     sync.RWMutex // guards ctx, closed and live
+	mu     sync.RWMutex // guards ctx, closed, live and wakes
 	closed bool
 	live   map[string]*entry
+	wakes  wakeHeap      // unloaded events with a hold to expire
+	rewake chan struct{} // holds a token when wakes changed
 }
 
 // entry is an office being loaded or running. ready is closed once office
@@ -50,7 +56,7 @@ type entry struct {
 // NewManager returns a manager; call Run before using it.
 func NewManager(led Ledger, clk clock.Clock, owner Owner, log *slog.Logger, cfg Config) *Manager {
 	return &Manager{led: led, clock: clk, owner: owner, log: log, cfg: cfg.withDefaults(),
-		live: make(map[string]*entry)}
+		live: make(map[string]*entry), rewake: make(chan struct{}, 1)}
 }
 
 // Run lets offices start, and when ctx ends waits for all of them to finish
@@ -60,7 +66,7 @@ func (m *Manager) Run(ctx context.Context, started chan<- struct{}) error {
 	m.ctx = ctx
 	m.mu.Unlock()
 	close(started)
-	<-ctx.Done()
+	m.wakeUp(ctx)
 	m.mu.Lock()
 	m.closed = true // no office starts after this, so wg.Wait below sees them all
 	m.mu.Unlock()
@@ -73,38 +79,66 @@ func (m *Manager) Run(ctx context.Context, started chan<- struct{}) error {
 // with NotFound without keeping an office for it.
 func (m *Manager) Do(ctx context.Context, eventID string, cmd boxoffice.Command, render Render) (Result, error) {
 	_, create := cmd.(*boxoffice.CreateEvent)
-	o, err := m.office(ctx, eventID, create)
-	if err != nil {
-		return Result{}, err
+	for {
+		e, err := m.office(ctx, eventID, create)
+		if err != nil {
+			return Result{}, err
+		}
+		r, err := e.office.Do(ctx, cmd, render)
+		if !errors.Is(err, errUnloaded) {
+			return r, err
+		}
+		m.drop(eventID, e) // it unloaded between the lookup and the call: load it again
 	}
-	return o.Do(ctx, cmd, render)
 }
 
 // Read runs render on the box office goroutine against the current state,
 // in order with the commands: it sees every change acknowledged before it.
 func (m *Manager) Read(ctx context.Context, eventID string, render Render) (any, error) {
-	o, err := m.office(ctx, eventID, false)
-	if err != nil {
-		return nil, err
+	for {
+		e, err := m.office(ctx, eventID, false)
+		if err != nil {
+			return nil, err
+		}
+		r, err := e.office.Do(ctx, nil, render)
+		if !errors.Is(err, errUnloaded) {
+			return r.Value, err
+		}
+		m.drop(eventID, e)
 	}
-	r, err := o.Do(ctx, nil, render)
-	return r.Value, err
 }
 
 // View returns the event's latest published view. Errors: NotFound when
 // the event does not exist.
 func (m *Manager) View(ctx context.Context, eventID string) (*boxoffice.View, error) {
-	o, err := m.office(ctx, eventID, false)
+	e, err := m.office(ctx, eventID, false)
 	if err != nil {
 		return nil, err
 	}
-	return o.View(), nil
+	// An office that unloaded since keeps its last view, which is still
+	// the event's: an office changes nothing once it unloads.
+	return e.office.View(), nil
+}
+
+// Loaded reports how many box offices are loaded or loading.
+func (m *Manager) Loaded() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.live)
+}
+
+// IsLoaded reports whether the event's box office is loaded or loading.
+func (m *Manager) IsLoaded(eventID string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.live[eventID] != nil
 }
 
 var errNotFound = fault.New(fault.NotFound, "event not found")
 
-// office returns the running office of an event, loading it on first use.
-func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Office, error) {
+// office returns the entry of an event's running office, loading it on
+// first use.
+func (m *Manager) office(ctx context.Context, eventID string, create bool) (*entry, error) {
 	// The common case, a running office, takes only the read lock: every
 	// request of an on-sale passes here.
 	m.mu.RLock()
@@ -132,7 +166,7 @@ func (m *Manager) office(ctx context.Context, eventID string, create bool) (*Off
 		m.forget(eventID, e) // do not keep offices for events that do not exist
 		return nil, errNotFound
 	}
-	return e.office, nil
+	return e, nil
 }
 
 // entry returns the event's entry, starting its office when there is none.
@@ -191,6 +225,99 @@ func (m *Manager) start(eventID string, e *entry) {
 		m.log.Error("box office stopped", "event", eventID, "err", err)
 	}
 	m.drop(eventID, e)
+	if !o.nextExpiry.IsZero() {
+		m.wakeAt(eventID, o.nextExpiry)
+	}
+}
+
+// wakeAt has the event's office loaded at the time, unless it is then.
+func (m *Manager) wakeAt(eventID string, at time.Time) {
+	m.mu.Lock()
+	m.wakes.push(wake{at, eventID})
+	m.mu.Unlock()
+	select {
+	case m.rewake <- struct{}{}:
+	default:
+	}
+}
+
+// wakeUp loads unloaded offices when a hold they left behind is due to
+// expire (the office then expires it), until ctx ends.
+func (m *Manager) wakeUp(ctx context.Context) {
+	timer := m.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		now := m.clock.Now()
+		var due []string
+		m.mu.Lock()
+		for len(m.wakes) > 0 && !m.wakes[0].at.After(now) {
+			due = append(due, m.wakes.pop().eventID)
+		}
+		next := now.Add(time.Hour)
+		if len(m.wakes) > 0 {
+			next = m.wakes[0].at
+		}
+		m.mu.Unlock()
+		for _, id := range due {
+			if _, err := m.entry(id); err != nil {
+				return // shutting down
+			}
+		}
+		timer.ResetAt(next)
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C():
+		case <-m.rewake:
+		}
+	}
+}
+
+// wake is an unloaded event's earliest hold expiry.
+type wake struct {
+	at      time.Time
+	eventID string
+}
+
+// wakeHeap is a binary min-heap of wakes by time.
+type wakeHeap []wake
+
+func (h *wakeHeap) push(x wake) {
+	*h = append(*h, x)
+	a, i := *h, len(*h)-1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !a[i].at.Before(a[p].at) {
+			break
+		}
+		a[i], a[p] = a[p], a[i]
+		i = p
+	}
+}
+
+func (h *wakeHeap) pop() wake {
+	a := *h
+	x := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	*h = a
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		c := l
+		if r := l + 1; r < n && a[r].at.Before(a[l].at) {
+			c = r
+		}
+		if !a[c].at.Before(a[i].at) {
+			break
+		}
+		a[i], a[c] = a[c], a[i]
+		i = c
+	}
+	return x
 }
 
 func (m *Manager) drop(eventID string, e *entry) {

@@ -36,6 +36,11 @@ type Config struct {
 	MaxBatch      int // commands decided per ledger message at most; default 4,096
 	SnapshotEvery int // entries between snapshots, at least; default 200,000 (more once the event holds more holds than that); see docs/ledger.md
 	AppendTimeout time.Duration
+	// IdleTimeout is how long a box office waits without a command or a
+	// read before it stores a snapshot and unloads; the next command,
+	// read or due hold expiry loads it again. Default 10 seconds; negative:
+	// never unload.
+	IdleTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -51,8 +56,14 @@ func (c Config) withDefaults() Config {
 	if c.AppendTimeout <= 0 {
 		c.AppendTimeout = 10 * time.Second
 	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
 	return c
 }
+
+// DefaultIdleTimeout is Config.IdleTimeout's default.
+const DefaultIdleTimeout = 10 * time.Second
 
 // Subject is the ledger subject of an event's entries.
 func Subject(eventID string) string { return "ledger.event." + eventID }
@@ -93,11 +104,18 @@ type Office struct {
 	clock   clock.Clock
 	log     *slog.Logger
 	cfg     Config
-	queue   chan *call
 	view    atomic.Pointer[boxoffice.View]
+	wake    chan struct{} // holds a token when calls were queued since run last looked
 	stopped chan struct{} // closed when run returns
 	cancel  func()        // stops run
 	err     error         // why run returned; read after stopped is closed
+
+	// The queue grows with what is waiting, up to cfg.QueueDepth: an idle
+	// office keeps no buffer of that size.
+	qmu      sync.Mutex
+	queued   []*call // guarded by qmu
+	closed   bool    // guarded by qmu: no call is queued any more
+	unloaded bool    // guarded by qmu: closed because the office was idle, not broken
 
 	// Owned by the run goroutine.
 	state     *boxoffice.State
@@ -105,12 +123,20 @@ type Office struct {
 	expiry    expiryHeap
 	sinceSnap int
 	buf       []byte
+	usedAt    time.Time // when run last answered a call
+	// nextExpiry is, once unloaded, the time of the earliest hold expiry it
+	// left behind, zero if none: the manager loads the office again then.
+	nextExpiry time.Time
 }
 
 func newOffice(id string, led Ledger, clk clock.Clock, log *slog.Logger, cfg Config) *Office {
 	return &Office{id: id, subject: Subject(id), led: led, clock: clk, log: log.With("event", id), cfg: cfg,
-		queue: make(chan *call, cfg.QueueDepth), stopped: make(chan struct{})}
+		wake: make(chan struct{}, 1), stopped: make(chan struct{})}
 }
+
+// errUnloaded refuses a call to an office that unloaded itself: the
+// manager loads the event again and retries.
+var errUnloaded = errors.New("office: unloaded")
 
 // View returns the latest published view, nil while the event does not exist.
 func (o *Office) View() *boxoffice.View { return o.view.Load() }
@@ -122,42 +148,33 @@ func (o *Office) View() *boxoffice.View { return o.view.Load() }
 func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (Result, error) {
 	c := calls.Get().(*call)
 	c.cmd, c.render = cmd, render
-	select {
-	case o.queue <- c:
-	case <-o.stopped:
+	o.qmu.Lock()
+	if o.closed || len(o.queued) >= o.cfg.QueueDepth {
+		closed, unloaded := o.closed, o.unloaded
+		o.qmu.Unlock()
 		c.done()
-		return Result{}, fault.New(fault.Unavailable, "the box office of this event is restarting; try again")
-	default:
-		c.done()
+		switch {
+		case unloaded:
+			return Result{}, errUnloaded
+		case closed:
+			return Result{}, fault.New(fault.Unavailable, "the box office of this event is restarting; try again")
+		}
 		return Result{}, fault.New(fault.Unavailable, "too many requests for this event right now; try again")
 	}
-	if !o.isStopped() {
-		// The office answers every call queued before stopped was closed
-		// (failQueued runs after), so a caller that saw it open waits for its
-		// reply alone: no select on the stopped channel every caller shares.
-		select {
-		case r := <-c.reply:
-			c.done()
-			return r.Result, r.err
-		case <-ctx.Done():
-			return Result{}, ctx.Err() // the office may still answer c, so it is not reused
-		}
+	o.queued = append(o.queued, c)
+	o.qmu.Unlock()
+	select {
+	case o.wake <- struct{}{}:
+	default: // a token is already there (a cheap check, without locking the channel)
 	}
+	// The office answers every call it queued, in a batch or, when it
+	// stops, in failQueued: the caller waits for its reply alone.
 	select {
 	case r := <-c.reply:
 		c.done()
 		return r.Result, r.err
-	case <-o.stopped:
-		select {
-		case r := <-c.reply:
-			c.done()
-			return r.Result, r.err
-		default:
-		}
-		return Result{}, fault.New(fault.Unavailable, "the box office of this event stopped; try again")
 	case <-ctx.Done():
-		// The office may still answer c, so it is not reused.
-		return Result{}, ctx.Err()
+		return Result{}, ctx.Err() // the office may still answer c, so it is not reused
 	}
 }
 
@@ -169,17 +186,6 @@ var calls = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1)}
 func (c *call) done() {
 	*c = call{reply: c.reply}
 	calls.Put(c)
-}
-
-// isStopped reports whether stopped is closed, without locking it (a
-// receive that cannot block on a channel does not take its lock).
-func (o *Office) isStopped() bool {
-	select {
-	case <-o.stopped:
-		return true
-	default:
-		return false
-	}
 }
 
 // Stopped is closed when the office has stopped; Err then says why.
@@ -236,44 +242,116 @@ func (o *Office) load(ctx context.Context) error {
 // run is the box office loop. It returns nil when ctx ends (after a final
 // snapshot), or the error that made the office unusable (fenced by another
 // writer, or a ledger it could not reload from).
+//
+// An office that answered no call for cfg.IdleTimeout, and has no hold
+// expiry due, stores a snapshot and unloads: run returns nil with the queue
+// closed and unloaded set, so callers that find it go back to the manager.
 func (o *Office) run(ctx context.Context) (err error) {
 	defer func() {
 		o.err = err
-		close(o.stopped) // before the queue is drained: see Do
 		o.failQueued()
+		close(o.stopped)
 	}()
 	timer := o.clock.NewTimer(time.Hour)
 	defer timer.Stop()
-	batch := make([]*call, 0, o.cfg.MaxBatch)
+	var batch []*call // grows with the load, and swaps with the queue's buffer
+	more := false     // the last take left calls queued
+	o.usedAt = o.clock.Now()
 	for {
-		o.armExpiry(timer)
-		batch = batch[:0]
-		size := 0 // estimated bytes of the batch's entries
-		select {
-		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
-			o.snapshot(sctx)
-			cancel()
-			return nil
-		case c := <-o.queue:
-			batch = append(batch, c)
-			size = callSize(c)
-		case <-timer.C():
-		}
-	drain:
-		for len(batch) < cap(batch) && size < maxBatchBytes {
+		if !more {
+			o.arm(timer)
 			select {
-			case c := <-o.queue:
-				batch = append(batch, c)
-				size += callSize(c)
-			default:
-				break drain
+			case <-ctx.Done():
+				o.finalSnapshot(ctx)
+				return nil
+			case <-o.wake:
+			case <-timer.C():
 			}
+		} else if ctx.Err() != nil {
+			o.finalSnapshot(ctx)
+			return nil
+		}
+		batch, more = o.take(batch)
+		if len(batch) > 0 {
+			o.usedAt = o.clock.Now()
 		}
 		if err := o.decideBatch(ctx, batch); err != nil {
 			return err
 		}
+		clear(batch) // the calls go back to their pool: keep no pointers to them
+		if len(batch) == 0 && !more && o.idle() && o.unload(ctx) {
+			return nil
+		}
 	}
+}
+
+// take moves the calls of the next batch out of the queue: up to MaxBatch
+// and maxBatchBytes of them. batch, emptied, becomes the queue's buffer
+// when every queued call fits, so neither copies. more reports calls left
+// queued.
+func (o *Office) take(batch []*call) (_ []*call, more bool) {
+	o.qmu.Lock()
+	q := o.queued
+	n, size := 0, 0 // size: estimated bytes of the batch's entries
+	for n < len(q) && n < o.cfg.MaxBatch && size < maxBatchBytes {
+		size += callSize(q[n])
+		n++
+	}
+	if n == len(q) {
+		o.queued = batch[:0]
+		o.qmu.Unlock()
+		return q, false
+	}
+	batch = append(batch[:0], q[:n]...)
+	m := copy(q, q[n:])
+	clear(q[m:])
+	o.queued = q[:m]
+	o.qmu.Unlock()
+	return batch, true
+}
+
+// idle reports whether the office answered no call for IdleTimeout and has
+// no hold expiry due.
+func (o *Office) idle() bool {
+	if o.cfg.IdleTimeout < 0 {
+		return false
+	}
+	now := o.clock.Now()
+	return now.Sub(o.usedAt) >= o.cfg.IdleTimeout && (len(o.expiry) == 0 || o.expiry[0].at.After(now))
+}
+
+// unloadSnapshotMin is how many entries after the last snapshot make an
+// unloading office store a new one. Fewer are replayed from the ledger on
+// the next load instead: reading a few entries costs no more than reading
+// a snapshot, and storing one costs two fsynced messages, for every event
+// that goes idle.
+const unloadSnapshotMin = 256
+
+// unload stores a snapshot if the ledger has many entries after the last
+// one, and closes the queue, unless a call came in meanwhile or the
+// snapshot failed (then the office tries again after another IdleTimeout).
+func (o *Office) unload(ctx context.Context) bool {
+	if o.sinceSnap >= unloadSnapshotMin && !o.snapshot(ctx) {
+		o.usedAt = o.clock.Now()
+		return false
+	}
+	o.qmu.Lock()
+	defer o.qmu.Unlock()
+	if len(o.queued) > 0 {
+		return false
+	}
+	o.closed, o.unloaded = true, true
+	if len(o.expiry) > 0 {
+		o.nextExpiry = o.expiry[0].at
+	}
+	return true
+}
+
+// finalSnapshot stores a snapshot on shutdown.
+func (o *Office) finalSnapshot(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
+	o.snapshot(sctx)
+	cancel()
 }
 
 // maxBatchBytes bounds the estimated size of a batch's ledger message, far
@@ -390,11 +468,12 @@ func (o *Office) reload(ctx context.Context, batch []*call, cause error) error {
 	return nil
 }
 
-// snapshot stores the state with the sequence it covers. A failure is
-// logged: the ledger still has everything.
-func (o *Office) snapshot(ctx context.Context) {
+// snapshot stores the state with the sequence it covers, unless the stored
+// one is current, and reports whether a current one is stored. A failure
+// is logged: the ledger still has everything.
+func (o *Office) snapshot(ctx context.Context) bool {
 	if o.sinceSnap == 0 || o.state.Event == nil {
-		return
+		return true
 	}
 	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
 	if err == nil {
@@ -402,27 +481,35 @@ func (o *Office) snapshot(ctx context.Context) {
 	}
 	if err != nil {
 		o.log.Warn("box office snapshot failed", "err", err)
-		return
+		return false
 	}
 	o.sinceSnap = 0
+	return true
 }
 
-func (o *Office) armExpiry(t clock.Timer) {
-	if len(o.expiry) == 0 {
-		t.ResetAt(o.clock.Now().Add(time.Hour))
-		return
+// arm sets the timer to the earliest hold expiry or, sooner, the time the
+// office becomes idle.
+func (o *Office) arm(t clock.Timer) {
+	at := o.clock.Now().Add(time.Hour)
+	if len(o.expiry) > 0 {
+		at = o.expiry[0].at
 	}
-	t.ResetAt(o.expiry[0].at)
+	if o.cfg.IdleTimeout > 0 {
+		if idle := o.usedAt.Add(o.cfg.IdleTimeout); idle.Before(at) {
+			at = idle
+		}
+	}
+	t.ResetAt(at)
 }
 
+// failQueued closes the queue and answers what is left in it.
 func (o *Office) failQueued() {
-	for {
-		select {
-		case c := <-o.queue:
-			c.reply <- reply{err: fault.New(fault.Unavailable, "the box office of this event stopped; try again")}
-		default:
-			return
-		}
+	o.qmu.Lock()
+	q := o.queued
+	o.queued, o.closed = nil, true
+	o.qmu.Unlock()
+	for _, c := range q {
+		c.reply <- reply{err: fault.New(fault.Unavailable, "the box office of this event stopped; try again")}
 	}
 }
 

@@ -56,7 +56,7 @@ func TestFullQueueSheds(t *testing.T) {
 	for range 4 {
 		go func() { _, err := hold(m, evID, ttID, 1); results <- err }()
 	}
-	eventually(t, "a full queue", func() bool { return len(o.queue) == 4 })
+	eventually(t, "a full queue", func() bool { return o.queueLen() == 4 })
 
 	if _, err := hold(m, evID, ttID, 1); !fault.Is(err, fault.Unavailable) {
 		t.Fatalf("hold with a full queue: %v, want Unavailable at once", err)
@@ -73,6 +73,12 @@ func TestFullQueueSheds(t *testing.T) {
 	if got := held(t, m, evID); got != 5 {
 		t.Errorf("held %d, want the 5 queued holds", got)
 	}
+}
+
+func (o *Office) queueLen() int {
+	o.qmu.Lock()
+	defer o.qmu.Unlock()
+	return len(o.queued)
 }
 
 func TestExpiryHeap(t *testing.T) {

@@ -142,6 +142,15 @@ func (db *DB) ListEvents(ctx context.Context, organizerID, status string, limit 
 	return rows, next, nil
 }
 
+// CountEvents returns how many events the organizer has, of any status.
+func (db *DB) CountEvents(ctx context.Context, organizerID string) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE organizer_id = ?`, organizerID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("sqlite: count events: %w", err)
+	}
+	return n, nil
+}
+
 // pageCursor is the position after which a page of a list starts: the
 // last row's creation time and id.
 type pageCursor struct {

@@ -137,6 +137,10 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 		return err
 	}
 	defer end()
+	created, err := s.reserveEvent(r.Context(), org.ID, evID, idem != nil)
+	if err != nil {
+		return err
+	}
 	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, EventID: evID, Currency: in.Currency.V, Idem: idem,
 		Details: boxoffice.EventDetails{Name: in.Name.V, Venue: in.Venue.V, TimeZone: in.TimeZone.V,
 			StartsAt: in.StartsAt.V.UTC(), EndsAt: in.EndsAt.V.UTC(), HoldTTLSeconds: in.HoldTTLSeconds.V,
@@ -146,6 +150,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 				ManualPaymentInstructions:  in.ManualPaymentInstructions.V},
 			BuyerLimits: in.buyerLimits()}}
 	res, err := s.offices.Do(r.Context(), evID, cmd, renderEvent)
+	created(err == nil && len(res.Entries) > 0)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ var problemTypes = map[string]struct {
 	"hold-limit-reached":           {http.StatusConflict, "Too many active holds for one buyer"},
 	"order-limit-reached":          {http.StatusConflict, "Too many unpaid orders for one buyer"},
 	"manual-payment-closed":        {http.StatusConflict, "Manual payment is closed for this event"},
+	"event-limit-reached":          {http.StatusConflict, "The organizer has as many events as the server allows"},
 	"unavailable":                  {http.StatusServiceUnavailable, "Temporarily unavailable"},
 	"internal":                     {http.StatusInternalServerError, "Internal error"},
 	// Written for net/http's own errors (problemConn).

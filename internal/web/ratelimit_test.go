@@ -44,6 +44,7 @@ func (o oneToken) OrganizerByTokenHash(_ context.Context, hash string) (sqlite.O
 func (oneToken) ListEvents(context.Context, string, string, int, string) ([]sqlite.EventRow, string, error) {
 	return nil, "", nil
 }
+func (oneToken) CountEvents(context.Context, string) (int, error) { return 0, nil }
 func (oneToken) Organizer(context.Context, string) (sqlite.Organizer, error) {
 	return sqlite.Organizer{}, nil
 }

@@ -35,6 +35,7 @@ type ReadModel interface {
 	OrganizerByTokenHash(ctx context.Context, hash string) (sqlite.Organizer, error)
 	Organizer(ctx context.Context, id string) (sqlite.Organizer, error)
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
+	CountEvents(ctx context.Context, organizerID string) (int, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
 	WaitFor(ctx context.Context, seq uint64) error
 }
@@ -63,8 +64,10 @@ type Server struct {
 	writes       *limiter // buyers' writes per client; nil: unlimited
 	authFailures *limiter // failed authentications per client; nil: unlimited
 
-	clientSecret   []byte // keys the opaque client keys of the buyer limits (ClientKey)
-	exemptLoopback bool   // loopback clients are exempt from the buyer limits
+	clientSecret   []byte      // keys the opaque client keys of the buyer limits (ClientKey)
+	exemptLoopback bool        // loopback clients are exempt from the buyer limits
+	maxEvents      int         // events per organizer; 0: no limit
+	eventCounts    eventCounts // events per organizer, for maxEvents
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -101,14 +104,22 @@ type Config struct {
 	// ::1) from the buyer limits: a load test from this machine is one
 	// client. Off, a loopback client is limited like any other.
 	ExemptLoopback bool
+	// MaxEventsPerOrganizer is how many events one organizer may create;
+	// 0: no limit. See DefaultMaxEventsPerOrganizer.
+	MaxEventsPerOrganizer int
 }
+
+// DefaultMaxEventsPerOrganizer is serve's default for
+// Config.MaxEventsPerOrganizer: far more than an organizer sells in years,
+// few enough that one token cannot fill a node's disk and read model.
+const DefaultMaxEventsPerOrganizer = 10_000
 
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
-		clientSecret: c.ClientSecret, exemptLoopback: c.ExemptLoopback,
+		clientSecret: c.ClientSecret, exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
 		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.Limits.ExemptLoopback, c.Limits.MaxClients),
 		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.Limits.ExemptLoopback, c.Limits.MaxClients)}
 	if s.clientSecret == nil {

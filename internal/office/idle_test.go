@@ -1,0 +1,87 @@
+package office
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/ledger"
+)
+
+// TestIdleOfficeUnloadsAndReloads: an office idle for IdleTimeout stores a
+// snapshot and unloads; the next read loads the same state; and a hold it
+// left behind still expires on time, with no request to load the office.
+func TestIdleOfficeUnloadsAndReloads(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, _ := startManager(t, led, clk, Config{IdleTimeout: 10 * time.Second})
+	evID, ttID := onSale(t, m, 10)
+	res, err := hold(m, evID, ttID, 3) // expires at t0+60s
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshotOf(t, m, evID)
+
+	clk.Advance(10 * time.Second)
+	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
+	if got := snapshotOf(t, m, evID); string(got) != string(want) { // loads it again
+		t.Fatalf("state after reload differs:\n got %s\nwant %s", got, want)
+	}
+	if !m.IsLoaded(evID) {
+		t.Fatal("a read did not load the office")
+	}
+
+	clk.Advance(10 * time.Second) // t0+20s
+	eventually(t, "the office to unload again", func() bool { return !m.IsLoaded(evID) })
+	clk.Advance(40 * time.Second) // t0+60s: the hold is due
+	eventually(t, "the due expiry to load the office", func() bool { return m.IsLoaded(evID) })
+	eventually(t, "the hold to expire", func() bool { return held(t, m, evID) == 0 })
+	got, err := m.Read(context.Background(), evID, func(s *boxoffice.State, _ boxoffice.Decision) any {
+		return *s.Holds[res.Ref]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := got.(boxoffice.Hold); h.Status != boxoffice.Expired || !h.EndedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("hold %s ended %v, want expired at %v", h.Status, h.EndedAt, t0.Add(time.Minute))
+	}
+
+	// A command reloads it too, and sees the capacity the expiry freed.
+	clk.Advance(10 * time.Second)
+	eventually(t, "the office to unload after the expiry", func() bool { return !m.IsLoaded(evID) })
+	if _, err := hold(m, evID, ttID, 10); err != nil {
+		t.Fatalf("hold of the whole capacity after reload: %v", err)
+	}
+}
+
+// TestIdleOfficeWithALongTailSnapshots: an office with many entries after
+// its last snapshot stores one before it unloads, and loads from it.
+func TestIdleOfficeWithALongTailSnapshots(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, _ := startManager(t, led, clk, Config{IdleTimeout: 10 * time.Second})
+	evID, ttID := onSale(t, m, 1000)
+	for range unloadSnapshotMin {
+		if _, err := hold(m, evID, ttID, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if snap, _ := led.GetSnapshot(context.Background(), snapshotKey(evID)); len(snap) != 0 {
+		t.Fatal("a snapshot before the office went idle: the test proves nothing")
+	}
+	want := snapshotOf(t, m, evID)
+	clk.Advance(10 * time.Second)
+	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
+	snap, err := led.GetSnapshot(context.Background(), snapshotKey(evID))
+	if err != nil || len(snap) < 8 {
+		t.Fatalf("snapshot after unloading: %d bytes, %v", len(snap), err)
+	}
+	if string(snap[8:]) != string(want) {
+		t.Fatalf("the stored snapshot is not the state:\n got %s\nwant %s", snap[8:], want)
+	}
+	if got := snapshotOf(t, m, evID); string(got) != string(want) {
+		t.Fatalf("state after reload differs:\n got %s\nwant %s", got, want)
+	}
+}
