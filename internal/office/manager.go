@@ -41,7 +41,7 @@ type Manager struct {
 	mu     sync.RWMutex // guards ctx, closed, live and wakes
 	closed bool
 	live   map[string]*entry
-	wakes  wakeHeap      // unloaded events with a hold to expire
+	wakes  dueHeap       // unloaded events with a hold to expire
 	rewake chan struct{} // holds a token when wakes changed
 }
 
@@ -233,7 +233,7 @@ func (m *Manager) start(eventID string, e *entry) {
 // wakeAt has the event's office loaded at the time, unless it is then.
 func (m *Manager) wakeAt(eventID string, at time.Time) {
 	m.mu.Lock()
-	m.wakes.push(wake{at, eventID})
+	m.wakes.push(due{at, eventID})
 	m.mu.Unlock()
 	select {
 	case m.rewake <- struct{}{}:
@@ -251,7 +251,7 @@ func (m *Manager) wakeUp(ctx context.Context) {
 		var due []string
 		m.mu.Lock()
 		for len(m.wakes) > 0 && !m.wakes[0].at.After(now) {
-			due = append(due, m.wakes.pop().eventID)
+			due = append(due, m.wakes.pop().id)
 		}
 		next := now.Add(time.Hour)
 		if len(m.wakes) > 0 {
@@ -271,53 +271,6 @@ func (m *Manager) wakeUp(ctx context.Context) {
 		case <-m.rewake:
 		}
 	}
-}
-
-// wake is an unloaded event's earliest hold expiry.
-type wake struct {
-	at      time.Time
-	eventID string
-}
-
-// wakeHeap is a binary min-heap of wakes by time.
-type wakeHeap []wake
-
-func (h *wakeHeap) push(x wake) {
-	*h = append(*h, x)
-	a, i := *h, len(*h)-1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !a[i].at.Before(a[p].at) {
-			break
-		}
-		a[i], a[p] = a[p], a[i]
-		i = p
-	}
-}
-
-func (h *wakeHeap) pop() wake {
-	a := *h
-	x := a[0]
-	n := len(a) - 1
-	a[0] = a[n]
-	a = a[:n]
-	*h = a
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		c := l
-		if r := l + 1; r < n && a[r].at.Before(a[l].at) {
-			c = r
-		}
-		if !a[c].at.Before(a[i].at) {
-			break
-		}
-		a[i], a[c] = a[c], a[i]
-		i = c
-	}
-	return x
 }
 
 func (m *Manager) drop(eventID string, e *entry) {

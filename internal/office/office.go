@@ -120,7 +120,7 @@ type Office struct {
 	// Owned by the run goroutine.
 	state     *boxoffice.State
 	lastSeq   uint64 // stream sequence of the event's last ledger message: the fence
-	expiry    expiryHeap
+	expiry    dueHeap
 	sinceSnap int
 	buf       []byte
 	usedAt    time.Time // when run last answered a call
@@ -231,7 +231,7 @@ func (o *Office) load(ctx context.Context) error {
 	o.expiry = o.expiry[:0]
 	for _, h := range o.state.Holds {
 		if h.Status == boxoffice.Active {
-			o.expiry = append(o.expiry, expiring{h.ExpiresAt, h.ID})
+			o.expiry = append(o.expiry, due{h.ExpiresAt, h.ID})
 		}
 	}
 	o.expiry.init()
@@ -375,7 +375,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	// timer fires again at once for the rest.
 	for n := 0; n < o.cfg.MaxBatch && len(o.expiry) > 0 && !o.expiry[0].at.After(now); n++ {
 		x := o.expiry.pop()
-		if e := boxoffice.Expire(o.state, x.holdID, now); e != nil {
+		if e := boxoffice.Expire(o.state, x.id, now); e != nil {
 			if err := boxoffice.Apply(o.state, e, now); err != nil {
 				return o.reload(ctx, batch, err)
 			}
@@ -397,9 +397,9 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 				return o.reload(ctx, batch, fmt.Errorf("apply own decision: %w", err))
 			}
 			if h, ok := e.(*boxoffice.HoldCreated); ok {
-				o.expiry.push(expiring{h.ExpiresAt, h.HoldID})
+				o.expiry.push(due{h.ExpiresAt, h.HoldID})
 			} else if holdID, at, ok := boxoffice.Expiry(e); ok {
-				o.expiry.push(expiring{at, holdID}) // the earlier expiry, now stale, finds the hold not yet due
+				o.expiry.push(due{at, holdID}) // the earlier expiry, now stale, finds the hold not yet due
 			}
 		}
 		entries = append(entries, d.Entries...)
@@ -510,65 +510,5 @@ func (o *Office) failQueued() {
 	o.qmu.Unlock()
 	for _, c := range q {
 		c.reply <- reply{err: fault.New(fault.Unavailable, "the box office of this event stopped; try again")}
-	}
-}
-
-// expiring is a hold waiting to expire; expiryHeap orders them by time.
-type expiring struct {
-	at     time.Time
-	holdID string
-}
-
-// expiryHeap is a binary min-heap by time. It is typed rather than
-// container/heap's, so that pushing a hold, done for every hold of an
-// on-sale, does not box it.
-type expiryHeap []expiring
-
-func (h *expiryHeap) push(x expiring) {
-	*h = append(*h, x)
-	a, i := *h, len(*h)-1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !a[i].at.Before(a[p].at) {
-			break
-		}
-		a[i], a[p] = a[p], a[i]
-		i = p
-	}
-}
-
-func (h *expiryHeap) pop() expiring {
-	a := *h
-	x := a[0]
-	n := len(a) - 1
-	a[0] = a[n]
-	a = a[:n]
-	*h = a
-	h.down(0)
-	return x
-}
-
-func (h expiryHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && h[r].at.Before(h[l].at) {
-			m = r
-		}
-		if !h[m].at.Before(h[i].at) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-}
-
-// init orders an unordered slice into a heap.
-func (h expiryHeap) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
 	}
 }

@@ -83,7 +83,7 @@ func (o *Office) queueLen() int {
 
 func TestExpiryHeap(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	var h expiryHeap
+	var h dueHeap
 	var want []time.Time
 	for range 2000 {
 		if len(h) > 0 && rng.IntN(3) == 0 {
@@ -95,7 +95,7 @@ func TestExpiryHeap(t *testing.T) {
 			continue
 		}
 		at := t0.Add(time.Duration(rng.IntN(1000)) * time.Second)
-		h.push(expiring{at: at})
+		h.push(due{at: at})
 		want = append(want, at)
 	}
 	h2 := slices.Clone(h)
