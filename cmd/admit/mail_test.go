@@ -25,17 +25,9 @@ func TestServeSendsMail(t *testing.T) {
 		"--public-url", "https://tickets.example.org/")
 	c := newClient(t, a.url, a.token)
 	pub := newClient(t, a.url, "")
-	ev := c.must(201, "POST", "/api/v1/events", map[string]any{
-		"name": "Open Rehearsal", "venue": "Stadthalle", "timezone": "Europe/Vienna",
-		"starts_at": "2030-06-01T19:30:00+02:00", "ends_at": "2030-06-01T23:00:00+02:00", "currency": "EUR"})
-	evID := ev["id"].(string)
-	tt := c.must(201, "POST", "/api/v1/events/"+evID+"/ticket-types", map[string]any{
-		"name": "Guest list", "price": map[string]any{"amount": 0, "currency": "EUR"}})
-	c.must(201, "POST", "/api/v1/events/"+evID+"/quotas", map[string]any{
-		"name": "Hall", "capacity": 10, "ticket_type_ids": []string{tt["id"].(string)}})
-	c.must(200, "POST", "/api/v1/events/"+evID+"/status", map[string]any{"status": "on_sale"})
+	evID, ttID := freeEvent(c)
 	base := "/api/v1/public/events/" + evID
-	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 2}}})
+	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 2}}})
 	o := pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
 		"buyer": map[string]any{"name": "Zoë Łukasiewicz", "email": "zoe@example.com"}})
 	orderID := o["id"].(string)
@@ -71,7 +63,7 @@ func TestServeSendsMail(t *testing.T) {
 	}
 	b := startAdmit(t, dir, "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
 	pub = newClient(t, b.url, "")
-	h = pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 1}}})
+	h = pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
 	pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
 		"buyer": map[string]any{"name": "Ada", "email": "ada@example.com"}})
 	msgs = mp.WaitMessages(t, 2, 20*time.Second)
@@ -136,15 +128,8 @@ func TestServeMailFlags(t *testing.T) {
 func TestWithoutSMTPTheLogSaysNotSent(t *testing.T) {
 	a := startAdmit(t, t.TempDir())
 	c, pub := newClient(t, a.url, a.token), newClient(t, a.url, "")
-	ev := c.must(201, "POST", "/api/v1/events", map[string]any{"name": "Free", "timezone": "UTC",
-		"starts_at": "2030-06-01T19:30:00Z", "ends_at": "2030-06-01T23:00:00Z", "currency": "EUR"})
-	evID := ev["id"].(string)
-	tt := c.must(201, "POST", "/api/v1/events/"+evID+"/ticket-types", map[string]any{
-		"name": "Guest list", "price": map[string]any{"amount": 0, "currency": "EUR"}})
-	c.must(201, "POST", "/api/v1/events/"+evID+"/quotas", map[string]any{
-		"name": "Hall", "capacity": 10, "ticket_type_ids": []string{tt["id"].(string)}})
-	c.must(200, "POST", "/api/v1/events/"+evID+"/status", map[string]any{"status": "on_sale"})
-	h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 1}}})
+	evID, ttID := freeEvent(c)
+	h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
 	pub.must(201, "POST", "/api/v1/public/events/"+evID+"/orders", map[string]any{"hold_id": h["id"],
 		"buyer": map[string]any{"name": "Ada", "email": "ada@example.com"}})
 	deadline := time.Now().Add(20 * time.Second)

@@ -192,6 +192,23 @@ func setupEvent(c *client, capacity int) (evID, ttID string) {
 	return evID, ttID
 }
 
+// freeEvent creates "Open Rehearsal" (Stadthalle, 1 June 2030, 19:30 in
+// Vienna) on sale, with a free "Guest list" ticket type in a quota of 10.
+func freeEvent(c *client) (evID, ttID string) {
+	c.t.Helper()
+	ev := c.must(201, "POST", "/api/v1/events", map[string]any{
+		"name": "Open Rehearsal", "venue": "Stadthalle", "timezone": "Europe/Vienna",
+		"starts_at": "2030-06-01T19:30:00+02:00", "ends_at": "2030-06-01T23:00:00+02:00", "currency": "EUR"})
+	evID = ev["id"].(string)
+	tt := c.must(201, "POST", "/api/v1/events/"+evID+"/ticket-types", map[string]any{
+		"name": "Guest list", "price": map[string]any{"amount": 0, "currency": "EUR"}})
+	ttID = tt["id"].(string)
+	c.must(201, "POST", "/api/v1/events/"+evID+"/quotas", map[string]any{
+		"name": "Hall", "capacity": 10, "ticket_type_ids": []string{ttID}})
+	c.must(200, "POST", "/api/v1/events/"+evID+"/status", map[string]any{"status": "on_sale"})
+	return evID, ttID
+}
+
 func TestServeTourAndRestart(t *testing.T) {
 	dir := t.TempDir()
 	a := startAdmit(t, dir)

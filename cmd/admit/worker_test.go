@@ -26,18 +26,10 @@ func TestWorkerParkedAndRetry(t *testing.T) {
 	a := startAdmit(t, dir, "--smtp", smtp(picky))
 	c := newClient(t, a.url, a.token)
 	pub := newClient(t, a.url, "")
-	ev := c.must(201, "POST", "/api/v1/events", map[string]any{
-		"name": "Open Rehearsal", "timezone": "Europe/Vienna",
-		"starts_at": "2030-06-01T19:30:00+02:00", "ends_at": "2030-06-01T23:00:00+02:00", "currency": "EUR"})
-	evID := ev["id"].(string)
-	tt := c.must(201, "POST", "/api/v1/events/"+evID+"/ticket-types", map[string]any{
-		"name": "Guest list", "price": map[string]any{"amount": 0, "currency": "EUR"}})
-	c.must(201, "POST", "/api/v1/events/"+evID+"/quotas", map[string]any{
-		"name": "Hall", "capacity": 10, "ticket_type_ids": []string{tt["id"].(string)}})
-	c.must(200, "POST", "/api/v1/events/"+evID+"/status", map[string]any{"status": "on_sale"})
+	evID, ttID := freeEvent(c)
 	order := func(pub *client, email string) string {
 		base := "/api/v1/public/events/" + evID
-		h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": tt["id"], "quantity": 1}}})
+		h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
 		o := pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
 			"buyer": map[string]any{"name": "Someone", "email": email}})
 		return o["id"].(string)
