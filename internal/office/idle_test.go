@@ -37,7 +37,11 @@ func TestIdleOfficeUnloadsAndReloads(t *testing.T) {
 	eventually(t, "the office to unload again", func() bool { return !m.IsLoaded(evID) })
 	clk.Advance(40 * time.Second) // t0+60s: the hold is due
 	eventually(t, "the due expiry to load the office", func() bool { return m.IsLoaded(evID) })
-	eventually(t, "the hold to expire", func() bool { return held(t, m, evID) == 0 })
+	// Read, not View: a view would count as use and keep the office loaded.
+	eventually(t, "the hold to expire", func() bool {
+		v, err := m.Read(context.Background(), evID, func(s *boxoffice.State, _ boxoffice.Decision) any { return s.Quotas[0].Held })
+		return err == nil && v.(int) == 0
+	})
 	got, err := m.Read(context.Background(), evID, func(s *boxoffice.State, _ boxoffice.Decision) any {
 		return *s.Holds[res.Ref]
 	})
@@ -84,4 +88,28 @@ func TestIdleOfficeWithALongTailSnapshots(t *testing.T) {
 	if got := snapshotOf(t, m, evID); string(got) != string(want) {
 		t.Fatalf("state after reload differs:\n got %s\nwant %s", got, want)
 	}
+}
+
+// TestViewsKeepAnOfficeLoaded: a sold-out storm is answered from the
+// published view without a call to the office; those views count as use,
+// so the office does not unload (and reload) under them.
+func TestViewsKeepAnOfficeLoaded(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, _ := startManager(t, led, clk, Config{IdleTimeout: 10 * time.Second})
+	evID, _ := onSale(t, m, 10)
+	m.mu.RLock()
+	o := m.live[evID].office
+	m.mu.RUnlock()
+	if _, err := m.View(context.Background(), evID); err != nil {
+		t.Fatal(err)
+	}
+	before := o.checks.Load()
+	clk.Advance(10 * time.Second) // idle for 10 s but for the view
+	eventually(t, "the idle check", func() bool { return o.checks.Load() > before })
+	if !m.IsLoaded(evID) {
+		t.Fatal("the office unloaded although its view was read")
+	}
+	clk.Advance(10 * time.Second) // now idle for 10 s, views included
+	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
 }

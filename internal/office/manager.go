@@ -162,7 +162,7 @@ func (m *Manager) office(ctx context.Context, eventID string, create bool) (*ent
 	if e.err != nil {
 		return nil, e.err
 	}
-	if !create && e.office.View() == nil {
+	if !create && e.office.view.Load() == nil {
 		m.forget(eventID, e) // do not keep offices for events that do not exist
 		return nil, errNotFound
 	}
@@ -188,7 +188,7 @@ func (m *Manager) entry(eventID string) (*entry, error) {
 
 func (m *Manager) forget(eventID string, e *entry) {
 	m.mu.Lock()
-	if m.live[eventID] == e && e.office != nil && e.office.View() == nil {
+	if m.live[eventID] == e && e.office != nil && e.office.view.Load() == nil {
 		delete(m.live, eventID)
 		e.office.cancel()
 	}

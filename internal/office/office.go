@@ -105,6 +105,7 @@ type Office struct {
 	log     *slog.Logger
 	cfg     Config
 	view    atomic.Pointer[boxoffice.View]
+	viewed  atomic.Bool   // View was called since run last looked: reading the view is using the office
 	wake    chan struct{} // holds a token when calls were queued since run last looked
 	stopped chan struct{} // closed when run returns
 	cancel  func()        // stops run
@@ -123,7 +124,8 @@ type Office struct {
 	expiry    dueHeap
 	sinceSnap int
 	buf       []byte
-	usedAt    time.Time // when run last answered a call
+	usedAt    time.Time    // when run last answered a call
+	checks    atomic.Int64 // idle checks made, for tests
 	// nextExpiry is, once unloaded, the time of the earliest hold expiry it
 	// left behind, zero if none: the manager loads the office again then.
 	nextExpiry time.Time
@@ -138,8 +140,17 @@ func newOffice(id string, led Ledger, clk clock.Clock, log *slog.Logger, cfg Con
 // manager loads the event again and retries.
 var errUnloaded = errors.New("office: unloaded")
 
-// View returns the latest published view, nil while the event does not exist.
-func (o *Office) View() *boxoffice.View { return o.view.Load() }
+// View returns the latest published view, nil while the event does not
+// exist. It counts as using the office, which then does not unload: a
+// sold-out storm, answered from the view alone, keeps its event loaded. (A
+// view is noticed at the next idle check, so an office unloads between
+// IdleTimeout and twice that after its last view.)
+func (o *Office) View() *boxoffice.View {
+	if !o.viewed.Load() { // a store only once per idle check, not per view
+		o.viewed.Store(true)
+	}
+	return o.view.Load()
+}
 
 // Do decides cmd, waits until its entries are durable, and returns the
 // result. Errors: the kinds Decide returns; Unavailable when the queue is
@@ -310,13 +321,18 @@ func (o *Office) take(batch []*call) (_ []*call, more bool) {
 	return batch, true
 }
 
-// idle reports whether the office answered no call for IdleTimeout and has
-// no hold expiry due.
+// idle reports whether the office answered no call and showed no view for
+// IdleTimeout, and has no hold expiry due.
 func (o *Office) idle() bool {
 	if o.cfg.IdleTimeout < 0 {
 		return false
 	}
+	defer o.checks.Add(1)
 	now := o.clock.Now()
+	if o.viewed.Swap(false) {
+		o.usedAt = now
+		return false
+	}
 	return now.Sub(o.usedAt) >= o.cfg.IdleTimeout && (len(o.expiry) == 0 || o.expiry[0].at.After(now))
 }
 
