@@ -192,6 +192,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if w := linksWarning(ln.Addr(), *publicURL); w != "" {
+		log.Warn(w)
+	}
 
 	st, err := openStore(ctx, sf, log)
 	if err != nil {
@@ -414,6 +417,18 @@ func mailSender(smtpURL string, log *slog.Logger) (mail.Sender, error) {
 		return nil, &usageError{"--smtp: " + err.Error()}
 	}
 	return s, nil
+}
+
+// linksWarning says what is wrong with the links admit builds when it
+// listens on every interface without --public-url: they name an address
+// (0.0.0.0, ::) no buyer can open. "" when nothing is.
+func linksWarning(addr net.Addr, publicURL string) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || publicURL != "" || !tcp.IP.IsUnspecified() {
+		return ""
+	}
+	return "listening on every interface without --public-url (ADMIT_PUBLIC_URL): the links in e-mails and in the shop name http://" +
+		tcp.String() + ", which buyers cannot open; set --public-url to the address they reach admit at"
 }
 
 // checkPublicURL accepts "" or what links.Parse does: an absolute http(s)
