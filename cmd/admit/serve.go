@@ -153,7 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return &usageError{"--trusted-proxies: " + err.Error()}
 	}
-	limits, err := lf.limits(*exemptLoopback)
+	limits, err := lf.limits()
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			url, demoEvent, bearer)
 	}
 	io.WriteString(stdout, banner.String())
-	log.Info("serving", "url", url, "data", st.dir, "rate_limits", limits.String())
+	log.Info("serving", "url", url, "data", st.dir, "rate_limits", limits.String(), "exempt_loopback", *exemptLoopback)
 
 	var runErr error
 	select {
@@ -549,8 +549,8 @@ func addLimitFlags(f *flags) limitFlags {
 	}
 }
 
-func (lf limitFlags) limits(exemptLoopback bool) (web.Limits, error) {
-	l := web.Limits{ExemptLoopback: exemptLoopback}
+func (lf limitFlags) limits() (web.Limits, error) {
+	var l web.Limits
 	var err error
 	if l.Writes.Rate, err = web.ParseRate(*lf.writes); err != nil {
 		return l, &usageError{"--rate-limit-writes: " + err.Error()}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,22 +47,13 @@ func ParseRate(s string) (rate.Limit, error) {
 	if s == "off" || s == "0" {
 		return 0, nil
 	}
-	n, unit, ok := cutLast(s, '/')
+	n, unit, ok := strings.Cut(s, "/")
 	per := map[string]float64{"s": 1, "m": 60, "h": 3600}[unit]
 	v, err := strconv.ParseFloat(n, 64)
 	if !ok || per == 0 || err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0, fmt.Errorf("%q is not a rate: want a number per second, minute or hour, such as 10/s or 120/m, or off", s)
 	}
 	return rate.Limit(v / per), nil
-}
-
-func cutLast(s string, sep byte) (before, after string, ok bool) {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // Limits are the per-client rate limits of a Server. The zero value limits
@@ -76,11 +68,6 @@ type Limits struct {
 	// a token, and a client without one gets 429 before its token is even
 	// looked at, so guessing tokens is as slow as the limit.
 	AuthFailures Limit
-	// ExemptLoopback exempts clients on 127.0.0.0/8 and ::1 (a load test on
-	// the same machine). Behind a proxy on the same machine, the client is
-	// the one the proxy names, so the exemption does not let the Internet in
-	// through it, as long as --trusted-proxies names that proxy.
-	ExemptLoopback bool
 	// MaxClients bounds the clients remembered per limit (0: 65,536). A
 	// client whose bucket has filled up again is forgotten first, which
 	// loses nothing: a new bucket starts full.
@@ -89,11 +76,7 @@ type Limits struct {
 
 // String says which limits are in force, for logs and the bench.
 func (l Limits) String() string {
-	s := "writes " + l.Writes.String() + ", failed authentications " + l.AuthFailures.String() + " per client"
-	if l.ExemptLoopback {
-		s += ", loopback exempt"
-	}
-	return s
+	return "writes " + l.Writes.String() + ", failed authentications " + l.AuthFailures.String() + " per client"
 }
 
 // limiterShards spreads the clients of a limiter over this many maps, each

@@ -61,11 +61,16 @@ type limitRig struct {
 }
 
 func newLimitRig(t *testing.T, l Limits, trusted ...netip.Prefix) *limitRig {
+	return newLimitRigConfig(t, Config{Limits: l, TrustedProxies: trusted})
+}
+
+// newLimitRigConfig is newLimitRig with more of the server's Config.
+func newLimitRigConfig(t *testing.T, cfg Config) *limitRig {
 	token, hash := organizer.NewToken()
 	c := clock.NewFake(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
-	s := New(Config{Offices: anyHold{}, Read: oneToken{hash}, Clock: c, Limits: l, TrustedProxies: trusted,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	return &limitRig{t: t, s: s, clock: c, token: token}
+	cfg.Offices, cfg.Read, cfg.Clock = anyHold{}, oneToken{hash}, c
+	cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &limitRig{t: t, s: New(cfg), clock: c, token: token}
 }
 
 const limitEvent = "ev_aaaaaaaaaaaaaaaaaaaa"
@@ -177,7 +182,8 @@ func TestClientsBehindATrustedProxyAreLimitedApart(t *testing.T) {
 
 func TestLoopbackIsExemptOnlyWhenConfigured(t *testing.T) {
 	for _, exempt := range []bool{false, true} {
-		g := newLimitRig(t, Limits{Writes: Limit{Rate: 1, Burst: 2}, AuthFailures: Limit{Rate: 1, Burst: 2}, ExemptLoopback: exempt})
+		g := newLimitRigConfig(t, Config{Limits: Limits{Writes: Limit{Rate: 1, Burst: 2}, AuthFailures: Limit{Rate: 1, Burst: 2}},
+			ExemptLoopback: exempt})
 		for _, from := range []string{"127.0.0.1:9000", "[::1]:9000", "127.8.9.10:9000"} {
 			var holds, guesses int
 			for range 10 {

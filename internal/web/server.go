@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,7 +65,7 @@ type Server struct {
 	writes       *limiter // buyers' writes per client; nil: unlimited
 	authFailures *limiter // failed authentications per client; nil: unlimited
 
-	clientSecret   []byte      // keys the opaque client keys of the buyer limits (ClientKey)
+	clientMACs     *sync.Pool  // HMACs keyed with the client secret, for the opaque client keys of the buyer limits (ClientKey)
 	exemptLoopback bool        // loopback clients are exempt from the buyer limits
 	maxEvents      int         // events per organizer; 0: no limit
 	eventCounts    eventCounts // events per organizer, for maxEvents
@@ -101,8 +102,10 @@ type Config struct {
 	// random one, so the limits count afresh after a restart.
 	ClientSecret []byte
 	// ExemptLoopback exempts clients on a loopback address (127.0.0.0/8,
-	// ::1) from the buyer limits: a load test from this machine is one
-	// client. Off, a loopback client is limited like any other.
+	// ::1) from the rate limits and the buyer limits: a load test from this
+	// machine is one client. Off, a loopback client is limited like any
+	// other. Behind a proxy on the same machine the client is the one the
+	// proxy names, as long as TrustedProxies names that proxy.
 	ExemptLoopback bool
 	// MaxEventsPerOrganizer is how many events one organizer may create;
 	// 0: no limit. See DefaultMaxEventsPerOrganizer.
@@ -119,12 +122,9 @@ func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
-		clientSecret: c.ClientSecret, exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
-		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.Limits.ExemptLoopback, c.Limits.MaxClients),
-		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.Limits.ExemptLoopback, c.Limits.MaxClients)}
-	if s.clientSecret == nil {
-		s.clientSecret = newClientSecret()
-	}
+		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
+		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.ExemptLoopback, c.Limits.MaxClients),
+		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.ExemptLoopback, c.Limits.MaxClients)}
 	s.routes()
 	return s
 }
