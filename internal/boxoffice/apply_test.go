@@ -37,7 +37,7 @@ func TestApplyEachEntry(t *testing.T) {
 	want := Event{ID: evID, OrganizerID: org, Name: "Concert", Venue: "Hall", TimeZone: "Europe/Berlin",
 		StartsAt: startsAt, EndsAt: endsAt, Currency: "EUR", Status: Draft, HoldTTLSeconds: 600,
 		MaxTicketsPerHold: 10, CreatedAt: at(1), UpdatedAt: at(1),
-		PaymentSettings: defaultPayments(), BuyerLimits: defaultLimits()} // an entry without them gets the defaults
+		PaymentSettings: legacyPayments(), BuyerLimits: defaultLimits()} // an entry without them gets what they meant when written
 	if !reflect.DeepEqual(*s.Event, want) {
 		t.Fatalf("after EventCreated:\n got %+v\nwant %+v", *s.Event, want)
 	}

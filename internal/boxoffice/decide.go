@@ -202,6 +202,9 @@ func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, erro
 	if d.MaxTicketsPerHold == 0 {
 		d.MaxTicketsPerHold = DefaultMaxTicketsPerHold
 	}
+	if d.ManualPaymentWindowSeconds == 0 {
+		d.ManualPaymentWindowSeconds = DefaultManualPaymentWindowSeconds
+	}
 	d.PaymentSettings.WithDefaults()
 	d.BuyerLimits.WithDefaults()
 	var f fieldErrs

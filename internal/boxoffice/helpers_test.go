@@ -30,6 +30,15 @@ func eventDetails() EventDetails {
 }
 
 // defaultPayments is what an event's payment settings are when left out.
+// legacyPayments is what the payment settings of an event entry written
+// before they existed mean: the defaults of that time, a 3-day manual window.
+func legacyPayments() PaymentSettings {
+	p := defaultPayments()
+	p.ManualPaymentWindowSeconds = 3 * 24 * 3600
+	return p
+}
+
+// defaultPayments is what a new event's payment settings are when left out.
 func defaultPayments() PaymentSettings {
 	return PaymentSettings{PaymentProviders: []string{ProviderManual}, PaymentWindowSeconds: DefaultPaymentWindowSeconds,
 		ManualPaymentWindowSeconds: DefaultManualPaymentWindowSeconds}

@@ -250,9 +250,13 @@ func TestManualPayBy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := t0
+			window := int(tc.window / time.Second)
+			if window == 0 {
+				window = DefaultManualPaymentWindowSeconds // what a new event gets
+			}
 			ev := &Event{StartsAt: now.Add(tc.left), EndsAt: now.Add(tc.left + 4*time.Hour),
 				PaymentSettings: PaymentSettings{PaymentProviders: []string{ProviderManual},
-					ManualPaymentWindowSeconds: int(tc.window / time.Second)}}
+					ManualPaymentWindowSeconds: window}}
 			ev.PaymentSettings.WithDefaults()
 			payBy, ok := ManualPayBy(ev, now)
 			if open := ManualPaymentOpen(ev, now); open != ok {

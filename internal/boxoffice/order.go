@@ -29,7 +29,11 @@ const (
 	DefaultPaymentWindowSeconds       = 15 * 60
 	MinPaymentWindowSeconds           = 60
 	MaxPaymentWindowSeconds           = 24 * 3600
-	DefaultManualPaymentWindowSeconds = 24 * 3600
+	DefaultManualPaymentWindowSeconds = 24 * 3600 // for new events
+	// legacyManualPaymentWindowSeconds is what an event entry without the
+	// manual window means: the default when it was written. New events'
+	// entries carry their window, so a replay never takes the new default.
+	legacyManualPaymentWindowSeconds = 3 * 24 * 3600
 	MaxManualPaymentWindowSeconds     = 60 * 24 * 3600
 	MaxPaymentsPerOrder               = 20 // payments, refunds: an order's history is bounded
 )
@@ -454,13 +458,15 @@ func TicketID(orderID string, i int) string {
 
 // WithDefaults fills in the defaults of an event's payment settings, for
 // details written before they existed as well as new ones. The read model
-// stores them filled in the same way.
+// stores them filled in the same way. An absent manual window is the
+// 3 days it meant when such entries were written; decideCreateEvent gives
+// new events DefaultManualPaymentWindowSeconds before this.
 func (d *PaymentSettings) WithDefaults() {
 	if d.PaymentWindowSeconds == 0 {
 		d.PaymentWindowSeconds = DefaultPaymentWindowSeconds
 	}
 	if d.ManualPaymentWindowSeconds == 0 {
-		d.ManualPaymentWindowSeconds = DefaultManualPaymentWindowSeconds
+		d.ManualPaymentWindowSeconds = legacyManualPaymentWindowSeconds
 	}
 	if d.PaymentProviders == nil {
 		d.PaymentProviders = []string{ProviderManual}
