@@ -144,11 +144,12 @@ func (f *fieldErrs) text(field, v string, minLen, maxLen int) {
 }
 
 func (f *fieldErrs) textIn(field, v string, minLen, maxLen int, lines bool) {
+	problem := textProblem(v, lines)
 	switch n := utf8.RuneCountInString(v); {
 	case !utf8.ValidString(v):
 		f.add(field, "must be valid UTF-8")
-	case textProblem(v, lines) != "":
-		f.add(field, textProblem(v, lines))
+	case problem != "":
+		f.add(field, problem)
 	case n < minLen:
 		if minLen == 1 {
 			f.add(field, "must not be empty")

@@ -63,9 +63,9 @@ func (f *fieldErrs) buyerLimits(l *BuyerLimits) {
 	}
 }
 
-// NormalizeEmail is the form of a buyer's e-mail address that the limits
+// normalizeEmail is the form of a buyer's e-mail address that the limits
 // count by: without surrounding space, in lower case.
-func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // buyerCounts are the counts the buyer limits are checked against. A key
 // whose count drops to zero is deleted, so they grow with what is
@@ -101,7 +101,7 @@ func orderCounted(o *Order) bool { return o.Status == StatusPendingPayment }
 // countOrder adds n to the unpaid orders of o's client and e-mail.
 func (s *State) countOrder(o *Order, n int) {
 	count(s.counts.orders, o.Client, n)
-	count(s.counts.emails, NormalizeEmail(o.Buyer.Email), n)
+	count(s.counts.emails, normalizeEmail(o.Buyer.Email), n)
 }
 
 // recount rebuilds the counts from the holds and orders, after a snapshot
@@ -118,15 +118,6 @@ func (s *State) recount() {
 			s.countOrder(o, 1)
 		}
 	}
-}
-
-// ClientHolds is the number of active holds, not yet ordered, of a client.
-func (s *State) ClientHolds(client string) int { return s.counts.holds[client] }
-
-// UnpaidOrders is the number of orders awaiting payment of a client and of
-// a buyer e-mail (normalized here).
-func (s *State) UnpaidOrders(client, email string) (byClient, byEmail int) {
-	return s.counts.orders[client], s.counts.emails[NormalizeEmail(email)]
 }
 
 // checkHoldLimit refuses a hold beyond the client's limit. An empty client
@@ -152,7 +143,7 @@ func (s *State) checkOrderLimits(client, email string) error {
 			"you have %d unpaid orders for this event, the most one buyer can have at once; "+
 				"pay one, or wait for it to expire", n)
 	}
-	if n := s.counts.emails[NormalizeEmail(email)]; n >= ev.MaxUnpaidOrdersPerEmail {
+	if n := s.counts.emails[normalizeEmail(email)]; n >= ev.MaxUnpaidOrdersPerEmail {
 		return fault.Coded(fault.Conflict, "order-limit-reached",
 			"this e-mail address has %d unpaid orders for this event, the most it can have at once; "+
 				"pay one, or wait for it to expire", n)
@@ -184,18 +175,6 @@ func ManualPayBy(ev *Event, now time.Time) (payBy time.Time, ok bool) {
 	}
 	window := time.Duration(ev.ManualPaymentWindowSeconds) * time.Second
 	return now.Add(min(window, left/2)), true
-}
-
-// ManualPaymentOpen reports whether the event takes manual payments for
-// orders placed at now: it lists the manual provider and ManualPayBy is ok.
-func ManualPaymentOpen(ev *Event, now time.Time) bool {
-	for _, p := range ev.PaymentProviders {
-		if p == ProviderManual {
-			_, ok := ManualPayBy(ev, now)
-			return ok
-		}
-	}
-	return false
 }
 
 var errManualClosed = fault.Coded(fault.Conflict, "manual-payment-closed",

@@ -259,9 +259,6 @@ func TestManualPayBy(t *testing.T) {
 					ManualPaymentWindowSeconds: window}}
 			ev.PaymentSettings.WithDefaults()
 			payBy, ok := ManualPayBy(ev, now)
-			if open := ManualPaymentOpen(ev, now); open != ok {
-				t.Errorf("ManualPaymentOpen = %v, ManualPayBy ok = %v", open, ok)
-			}
 			switch {
 			case tc.want == 0 && ok:
 				t.Fatalf("ManualPayBy = %s, want manual payment closed", payBy.Sub(now))
@@ -271,10 +268,6 @@ func TestManualPayBy(t *testing.T) {
 				t.Fatalf("ManualPayBy = now + %s, want now + %s", payBy.Sub(now), tc.want)
 			}
 		})
-	}
-	if ManualPaymentOpen(&Event{StartsAt: t0.Add(60 * day), PaymentSettings: PaymentSettings{
-		PaymentProviders: []string{ProviderStripe}}}, t0) {
-		t.Error("ManualPaymentOpen of an event without the manual provider = true")
 	}
 }
 

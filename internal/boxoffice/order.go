@@ -34,8 +34,8 @@ const (
 	// manual window means: the default when it was written. New events'
 	// entries carry their window, so a replay never takes the new default.
 	legacyManualPaymentWindowSeconds = 3 * 24 * 3600
-	MaxManualPaymentWindowSeconds     = 60 * 24 * 3600
-	MaxPaymentsPerOrder               = 20 // payments, refunds: an order's history is bounded
+	MaxManualPaymentWindowSeconds    = 60 * 24 * 3600
+	MaxPaymentsPerOrder              = 20 // payments, refunds: an order's history is bounded
 )
 
 // OrderStatus is where an order is in its life.

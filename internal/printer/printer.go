@@ -33,11 +33,8 @@ type Printer struct {
 	Keys    Keyring // nil: nothing can be signed
 }
 
-// TicketGrace is how long after its event ends a ticket still verifies.
-const TicketGrace = boxoffice.TicketGrace
-
 // Claims are what a ticket's secret says: valid from its issue (to the
-// second) until TicketGrace after the event ends. Derived from the ledger,
+// second) until ev.TicketsValidUntil(), a grace after the event ends. Derived from the ledger,
 // so signing again gives the same secret with the same key.
 func Claims(ev *boxoffice.Event, t *boxoffice.Ticket) ticket.Claims {
 	return ticket.Claims{EventID: ev.ID, TicketTypeID: t.TicketTypeID, TicketID: t.ID,

@@ -95,7 +95,7 @@ func TestPrinter(t *testing.T) {
 	pub := ed25519.PublicKey(v.Keys[0].PublicKey)
 	claims, err := ticket.Verify(secret, func(k ticket.KeyID) (ed25519.PublicKey, bool) { return pub, k == ticket.IDOf(pub) },
 		t0.Add(25*time.Hour))
-	if err != nil || claims.TicketID != o.Tickets[1].ID || !claims.ValidUntil.Equal(t0.Add(27*time.Hour+TicketGrace)) {
+	if err != nil || claims.TicketID != o.Tickets[1].ID || !claims.ValidUntil.Equal(t0.Add(27*time.Hour+boxoffice.TicketGrace)) {
 		t.Fatalf("claims %+v, %v", claims, err)
 	}
 	doc, err := p.PDF(ctx, o)
