@@ -2,6 +2,8 @@ package office
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,4 +114,76 @@ func TestViewsKeepAnOfficeLoaded(t *testing.T) {
 	}
 	clk.Advance(10 * time.Second) // now idle for 10 s, views included
 	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
+}
+
+// TestUnloadedOfficeWakesOnlyForDueHolds: a hold released before its
+// office unloads leaves a stale time in the expiry heap; the office does
+// not ask to be loaded again for it.
+func TestUnloadedOfficeWakesOnlyForDueHolds(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, _ := startManager(t, led, clk, Config{IdleTimeout: 10 * time.Second})
+	evID, ttID := onSale(t, m, 10)
+	res, err := hold(m, evID, ttID, 3) // expires at t0+60s
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Do(context.Background(), evID, &boxoffice.ReleaseHold{HoldID: res.Ref}, nil); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.RLock()
+	o := m.live[evID].office
+	m.mu.RUnlock()
+	clk.Advance(10 * time.Second)
+	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
+	if !o.nextExpiry.IsZero() {
+		t.Fatalf("the office asks to be loaded at %v for a released hold", o.nextExpiry)
+	}
+}
+
+// failingLoads is a ledger whose snapshot reads fail while fails > 0: a
+// box office cannot load.
+type failingLoads struct {
+	*ledger.Memory
+	fails atomic.Int32
+}
+
+func (l *failingLoads) GetSnapshot(ctx context.Context, key string) ([]byte, error) {
+	if l.fails.Add(-1) >= 0 {
+		return nil, errors.New("ledger out of reach")
+	}
+	return l.Memory.GetSnapshot(ctx, key)
+}
+
+// TestWakeUpRetriesAFailedLoad: when the office of an unloaded event
+// cannot be loaded for its hold's expiry, it is tried again a second
+// later, not left until a request comes.
+func TestWakeUpRetriesAFailedLoad(t *testing.T) {
+	led := &failingLoads{Memory: ledger.NewMemory()}
+	clk := clock.NewFake(t0)
+	m, _ := startManager(t, led, clk, Config{IdleTimeout: 10 * time.Second})
+	evID, ttID := onSale(t, m, 10)
+	if _, err := hold(m, evID, ttID, 3); err != nil { // expires at t0+60s
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Second)
+	eventually(t, "the idle office to unload", func() bool { return !m.IsLoaded(evID) })
+	eventually(t, "the expiry's wake to be set", func() bool {
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		return len(m.wakes) == 1
+	})
+	led.fails.Store(1)
+	clk.Advance(50 * time.Second) // t0+60s: the hold is due, and its load fails
+	eventually(t, "the failed load and its retry's wake", func() bool {
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		return led.fails.Load() == 0 && m.live[evID] == nil && len(m.wakes) == 1
+	})
+	clk.Advance(time.Second)
+	eventually(t, "the retried load", func() bool { return m.IsLoaded(evID) })
+	eventually(t, "the hold to expire", func() bool {
+		v, err := m.Read(context.Background(), evID, func(s *boxoffice.State, _ boxoffice.Decision) any { return s.Quotas[0].Held })
+		return err == nil && v.(int) == 0
+	})
 }

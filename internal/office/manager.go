@@ -51,6 +51,7 @@ type entry struct {
 	ready  chan struct{}
 	office *Office
 	err    error
+	woken  bool // loaded by wakeUp for a due hold expiry: a failed load is tried again
 }
 
 // NewManager returns a manager; call Run before using it.
@@ -120,13 +121,6 @@ func (m *Manager) View(ctx context.Context, eventID string) (*boxoffice.View, er
 	return e.office.View(), nil
 }
 
-// Loaded reports how many box offices are loaded or loading.
-func (m *Manager) Loaded() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.live)
-}
-
 // IsLoaded reports whether the event's box office is loaded or loading.
 func (m *Manager) IsLoaded(eventID string) bool {
 	m.mu.RLock()
@@ -146,7 +140,7 @@ func (m *Manager) office(ctx context.Context, eventID string, create bool) (*ent
 	m.mu.RUnlock()
 	if e == nil || !open {
 		var err error
-		if e, err = m.entry(eventID); err != nil {
+		if e, err = m.entry(eventID, false); err != nil {
 			return nil, err
 		}
 	}
@@ -169,8 +163,9 @@ func (m *Manager) office(ctx context.Context, eventID string, create bool) (*ent
 	return e, nil
 }
 
-// entry returns the event's entry, starting its office when there is none.
-func (m *Manager) entry(eventID string) (*entry, error) {
+// entry returns the event's entry, starting its office when there is none;
+// woken: for a hold expiry due (wakeUp).
+func (m *Manager) entry(eventID string, woken bool) (*entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.ctx == nil || m.closed {
@@ -178,7 +173,7 @@ func (m *Manager) entry(eventID string) (*entry, error) {
 	}
 	e := m.live[eventID]
 	if e == nil {
-		e = &entry{ready: make(chan struct{})}
+		e = &entry{ready: make(chan struct{}), woken: woken}
 		m.live[eventID] = e
 		m.wg.Add(1)
 		go m.start(eventID, e)
@@ -204,6 +199,9 @@ func (m *Manager) start(eventID string, e *entry) {
 	fail := func(err error) {
 		m.log.Error("box office could not start", "event", eventID, "err", err)
 		e.err = fault.Wrap(fault.Unavailable, err, "the box office of this event is unavailable; try again")
+		if e.woken { // its due expiry must not wait for a request to load it
+			m.wakeAt(eventID, m.clock.Now().Add(time.Second))
+		}
 		m.drop(eventID, e)
 		close(e.ready)
 	}
@@ -259,7 +257,7 @@ func (m *Manager) wakeUp(ctx context.Context) {
 		}
 		m.mu.Unlock()
 		for _, id := range due {
-			if _, err := m.entry(id); err != nil {
+			if _, err := m.entry(id, true); err != nil {
 				return // shutting down
 			}
 		}

@@ -283,9 +283,6 @@ func (o *Office) run(ctx context.Context) (err error) {
 			return nil
 		}
 		batch, more = o.take(batch)
-		if len(batch) > 0 {
-			o.usedAt = o.clock.Now()
-		}
 		if err := o.decideBatch(ctx, batch); err != nil {
 			return err
 		}
@@ -357,10 +354,22 @@ func (o *Office) unload(ctx context.Context) bool {
 		return false
 	}
 	o.closed, o.unloaded = true, true
+	// The heap also keeps the times of holds since released, ordered or
+	// extended: the manager is to load the office only for a hold still due.
+	for len(o.expiry) > 0 && !o.pending(o.expiry[0]) {
+		o.expiry.pop()
+	}
 	if len(o.expiry) > 0 {
 		o.nextExpiry = o.expiry[0].at
 	}
 	return true
+}
+
+// pending reports whether x is the expiry of a hold still active: every
+// change of a hold's expiry pushes its new time, so the others are stale.
+func (o *Office) pending(x due) bool {
+	h := o.state.Holds[x.id]
+	return h != nil && h.Status == boxoffice.Active && h.ExpiresAt.Equal(x.at)
 }
 
 // finalSnapshot stores a snapshot on shutdown.
@@ -386,6 +395,9 @@ func callSize(c *call) int {
 // entries as one ledger message, and answers the calls.
 func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	now := o.clock.Now()
+	if len(batch) > 0 {
+		o.usedAt = now
+	}
 	var entries []boxoffice.Entry
 	// At most MaxBatch expiries a batch, so the message stays small; the
 	// timer fires again at once for the rest.

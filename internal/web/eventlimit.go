@@ -32,7 +32,7 @@ func (s *Server) reserveEvent(ctx context.Context, organizerID, eventID string, 
 	}
 	c := &s.eventCounts
 	c.mu.Lock()
-	n, known := c.n[organizerID]
+	_, known := c.n[organizerID]
 	c.mu.Unlock()
 	if !known {
 		if err := s.waitForOwnWrites(ctx); err != nil {
@@ -52,7 +52,7 @@ func (s *Server) reserveEvent(ctx context.Context, organizerID, eventID string, 
 		c.mu.Unlock()
 	}
 	c.mu.Lock()
-	n = c.n[organizerID]
+	n := c.n[organizerID]
 	if n < s.maxEvents {
 		c.n[organizerID] = n + 1
 		c.mu.Unlock()
