@@ -479,24 +479,17 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 		return 0, fmt.Errorf("ledger: read %q: %w", filter, err)
 	}
 	var end uint64
+	var err error
 	if strings.ContainsAny(filter, "*>") {
-		info, err := l.stream.Info(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
-		}
-		end = info.State.LastSeq
+		end, err = l.LastSeq(ctx)
 	} else {
 		// One subject (a box office loading): its last message tells
 		// whether there is anything to read at all, so loading an event
 		// that is new, or whose snapshot is current, creates no consumer.
-		msg, err := l.stream.GetLastMsgForSubject(ctx, filter)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return 0, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
-		}
-		end = msg.Sequence
+		end, err = l.LastSubjectSeq(ctx, filter)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
 	}
 	from = max(from, 1)
 	if end < from {
@@ -504,7 +497,7 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 	}
 
 	var last uint64
-	err := l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
+	err = l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
 		if rec.Seq > end {
 			return false, nil
 		}
