@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,8 +47,8 @@ type EventsResult struct {
 	// Unloaded minus Before: what an idle, unloaded event costs.
 	PerEventRSS, PerEventHeap         float64
 	PerIdleEventRSS, PerIdleEventHeap float64
-	// Retried counts the answers 503 (unavailable) that were retried, as
-	// their Retry-After asks, until they succeeded.
+	// Retried counts the answers 503 (unavailable) that were retried, a
+	// second later each, until they succeeded.
 	Retried int64 `json:"retried_503"`
 }
 
@@ -94,12 +95,9 @@ func Events(ctx context.Context, base, token string, cfg EventsConfig) (res Even
 	if cfg.Progress != nil {
 		fmt.Fprintf(cfg.Progress, "waiting %s for idle box offices to unload\n", cfg.Settle)
 	}
-	t := time.NewTimer(cfg.Settle)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		t.Stop()
-		return res, ctx.Err()
+	wait(ctx, cfg.Settle)
+	if err := ctx.Err(); err != nil {
+		return res, err
 	}
 	res.Unloaded = ReadMemory()
 	n := float64(cfg.Events)
@@ -115,16 +113,14 @@ func Events(ctx context.Context, base, token string, cfg EventsConfig) (res Even
 func retry(ctx context.Context, n *atomic.Int64, fn func() error) error {
 	for range 10 {
 		err := fn()
-		if err == nil || !strings.Contains(err.Error(), ": 503 ") {
+		var status *statusError
+		if !errors.As(err, &status) || status.code != http.StatusServiceUnavailable {
 			return err
 		}
 		n.Add(1)
-		t := time.NewTimer(time.Second)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
+		wait(ctx, time.Second)
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	return fn()

@@ -184,7 +184,7 @@ func (a *Admit) api(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s: %.300s", method, path, resp.Status, data)
+		return &statusError{code: resp.StatusCode, msg: fmt.Sprintf("%s %s: %s: %.300s", method, path, resp.Status, data)}
 	}
 	if out == nil {
 		return nil
@@ -252,3 +252,11 @@ func (a *Admit) Close() error {
 	a.c.close()
 	return a.stop()
 }
+
+// statusError is an answer of the API outside 2xx.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return e.msg }
