@@ -42,7 +42,7 @@ func seedDemo(ctx context.Context, offices *office.Manager, orgID string, card b
 			Name: "Open Air Night (demo)", Venue: "Riverside Park, Vienna", TimeZone: "Europe/Vienna",
 			StartsAt: starts, EndsAt: starts.Add(4 * time.Hour), HoldTTLSeconds: 600, MaxTicketsPerHold: 8,
 			PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers,
-				ManualPaymentInstructions: "Transfer the total to IBAN AT61 1904 3002 3457 3201 , quoting your order number."}}},
+				ManualPaymentInstructions: "Transfer the total to IBAN AT61 1904 3002 3457 3201, quoting your order number."}}},
 		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: standing, Details: boxoffice.TicketTypeDetails{
 			Name: "Standing", Description: "Anywhere on the lawn.", Price: eur(3500), MaxPerHold: 8}},
 		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: seated, Details: boxoffice.TicketTypeDetails{

@@ -92,10 +92,7 @@ func workerParked(ctx context.Context, args []string, getenv func(string) string
 
 func workerRetry(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("worker retry", "Asks the worker to handle a parked entry again (ID as admit worker parked lists it). If it\nsucceeds, the entry is unparked; if not, it is parked again with the new error.\n"+workerHelp, getenv, stderr)
-	f.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: admit worker retry [flags] ID\n\n%s\n\nFlags:\n", "Asks the worker to handle a parked entry again (ID as admit worker parked lists it).\n"+workerHelp)
-		f.PrintDefaults()
-	}
+	f.synopsis = "admit worker retry [flags] ID"
 	sf := addStoreFlags(f)
 	rest, err := f.parseArgs(args, 1)
 	if err != nil {

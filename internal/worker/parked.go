@@ -95,21 +95,9 @@ var _ Parking = (*KVParking)(nil)
 // OpenKVParking opens the bucket of parked entries, creating it if needed.
 // nc belongs to the caller.
 func OpenKVParking(ctx context.Context, nc *nats.Conn, replicas int) (*KVParking, error) {
-	js, err := jetstream.New(nc)
+	kv, err := openBucket(ctx, nc, ParkedBucket, "admit workers' parked entries", replicas)
 	if err != nil {
-		return nil, fmt.Errorf("worker: jetstream: %w", err)
-	}
-	kv, err := js.KeyValue(ctx, ParkedBucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: ParkedBucket,
-			Description: "admit workers' parked entries", Storage: jetstream.FileStorage,
-			Replicas: max(1, replicas), History: 1})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, ParkedBucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("worker: bucket %s: %w", ParkedBucket, err)
+		return nil, err
 	}
 	return &KVParking{kv: kv}, nil
 }
@@ -143,7 +131,7 @@ func (k *KVParking) List(ctx context.Context) ([]Parked, error) {
 	defer keys.Stop()
 	var out []Parked
 	for key := range keys.Keys() {
-		p, err := k.get(ctx, key)
+		p, _, err := k.get(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // handled in the meantime
 		}
@@ -156,34 +144,29 @@ func (k *KVParking) List(ctx context.Context) ([]Parked, error) {
 	return out, nil
 }
 
-func (k *KVParking) get(ctx context.Context, id string) (Parked, error) {
+// get returns the parked entry id and the revision of its record. Errors:
+// the bucket's, jetstream.ErrKeyNotFound among them.
+func (k *KVParking) get(ctx context.Context, id string) (Parked, uint64, error) {
 	e, err := k.kv.Get(ctx, id)
 	if err != nil {
-		return Parked{}, fmt.Errorf("worker: parked %s: %w", id, err)
+		return Parked{}, 0, fmt.Errorf("worker: parked %s: %w", id, err)
 	}
 	var p Parked
 	if err := json.Unmarshal(e.Value(), &p); err != nil {
-		return Parked{}, fmt.Errorf("worker: parked %s: %w", id, err)
+		return Parked{}, 0, fmt.Errorf("worker: parked %s: %w", id, err)
 	}
-	return p, nil
+	return p, e.Revision(), nil
 }
 
 // Retry asks the worker to handle the parked entry id again. Errors:
 // fault.NotFound when no entry of that id is parked.
 func (k *KVParking) Retry(ctx context.Context, id string) (Parked, error) {
-	if !validKey(id) {
-		return Parked{}, fault.New(fault.NotFound, "no parked entry %q", id)
-	}
-	e, err := k.kv.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	p, rev, err := k.get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
 		return Parked{}, fault.New(fault.NotFound, "no parked entry %q (handled already?)", id)
 	}
 	if err != nil {
-		return Parked{}, fmt.Errorf("worker: parked %s: %w", id, err)
-	}
-	var p Parked
-	if err := json.Unmarshal(e.Value(), &p); err != nil {
-		return Parked{}, fmt.Errorf("worker: parked %s: %w", id, err)
+		return Parked{}, err
 	}
 	p.Retry = true
 	data, err := json.Marshal(p)
@@ -191,7 +174,7 @@ func (k *KVParking) Retry(ctx context.Context, id string) (Parked, error) {
 		return Parked{}, err
 	}
 	// On the revision read: the worker handling it meanwhile wins.
-	if _, err := k.kv.Update(ctx, id, data, e.Revision()); err != nil {
+	if _, err := k.kv.Update(ctx, id, data, rev); err != nil {
 		return Parked{}, fmt.Errorf("worker: retry %s: %w", id, err)
 	}
 	return p, nil
@@ -233,17 +216,4 @@ func (k *KVParking) Retries(ctx context.Context, worker string) (<-chan Parked, 
 		}
 	}()
 	return out, nil
-}
-
-// validKey reports whether s can be a KV key.
-func validKey(s string) bool {
-	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_=/.", c)) {
-			return false
-		}
-	}
-	return true
 }

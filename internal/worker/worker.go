@@ -203,10 +203,6 @@ func (r *Runner) handle(ctx context.Context, e Entry, before int) error {
 	if parkAfter <= 0 {
 		parkAfter = 5 * time.Second
 	}
-	now := r.Now
-	if now == nil {
-		now = time.Now
-	}
 	wait := minB
 	var firstFailure time.Time
 	failures := 0 // of the kind that parks
@@ -233,10 +229,10 @@ func (r *Runner) handle(ctx context.Context, e Entry, before int) error {
 			return r.park(ctx, e, err, before+attempt)
 		default:
 			if failures == 0 {
-				firstFailure = now()
+				firstFailure = r.now()
 			}
 			failures++
-			if failures >= parkAttempts || now().Sub(firstFailure) >= parkAfter {
+			if failures >= parkAttempts || r.now().Sub(firstFailure) >= parkAfter {
 				return r.park(ctx, e, err, before+attempt)
 			}
 		}
@@ -263,15 +259,19 @@ func (r *Runner) park(ctx context.Context, e Entry, cause error, attempts int) e
 	if r.Parking == nil {
 		return nil
 	}
-	now := r.Now
-	if now == nil {
-		now = time.Now
-	}
-	p, err := parked(r.Name, e, cause, attempts, now())
+	p, err := parked(r.Name, e, cause, attempts, r.now())
 	if err != nil {
 		return err
 	}
 	return r.Parking.Park(ctx, p)
+}
+
+// now is r.Now, or time.Now when that is nil.
+func (r *Runner) now() time.Time {
+	if r.Now == nil {
+		return time.Now()
+	}
+	return r.Now()
 }
 
 // Bucket is the NATS KV bucket of worker positions.
@@ -282,23 +282,34 @@ type KV struct{ kv jetstream.KeyValue }
 
 // OpenKV opens the positions bucket, creating it if needed.
 func OpenKV(ctx context.Context, nc *nats.Conn, replicas int) (*KV, error) {
+	kv, err := openBucket(ctx, nc, Bucket, "admit workers' ledger positions", replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &KV{kv: kv}, nil
+}
+
+// openBucket opens a KV bucket of the workers that keeps one value per key
+// (file storage, at least one replica), creating it if needed; if another
+// node creates it at the same time, it opens theirs.
+func openBucket(ctx context.Context, nc *nats.Conn, bucket, description string, replicas int) (jetstream.KeyValue, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("worker: jetstream: %w", err)
 	}
-	kv, err := js.KeyValue(ctx, Bucket)
+	kv, err := js.KeyValue(ctx, bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket,
-			Description: "admit workers' ledger positions", Storage: jetstream.FileStorage,
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket,
+			Description: description, Storage: jetstream.FileStorage,
 			Replicas: max(1, replicas), History: 1})
 		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, Bucket)
+			kv, err = js.KeyValue(ctx, bucket)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("worker: bucket %s: %w", Bucket, err)
+		return nil, fmt.Errorf("worker: bucket %s: %w", bucket, err)
 	}
-	return &KV{kv: kv}, nil
+	return kv, nil
 }
 
 // Get implements Positions.

@@ -283,6 +283,11 @@ func TestParkedSurviveRestart(t *testing.T) {
 	if _, err := park.Retry(ctx, "mail.ev_a.9.0"); !fault.Is(err, fault.NotFound) {
 		t.Errorf("retry of an entry that is not parked: %v, want NotFound", err)
 	}
+	for _, id := range []string{"", "mail..1.0", "mail ev_a"} {
+		if _, err := park.Retry(ctx, id); !fault.Is(err, fault.NotFound) {
+			t.Errorf("retry of %q, no key of the bucket: %v, want NotFound", id, err)
+		}
+	}
 
 	// A retry asked for while the worker is stopped is taken when it starts.
 	if _, err := park.Retry(ctx, "mail.ev_a.1.0"); err != nil {
