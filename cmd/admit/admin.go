@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -88,15 +87,13 @@ func tokenRevoke(ctx context.Context, args []string, getenv func(string) string,
 		return &usageError{"that is a token's secret; give its id (tk_…), as admit token list shows it"}
 	}
 	return withReadModel(ctx, sf, stderr, func(st *store, db *sqlite.DB) error {
-		tokens, err := db.ListTokens(ctx, "")
+		t, err := db.Token(ctx, tokenID)
+		if fault.Is(err, fault.NotFound) {
+			return fault.New(fault.NotFound, "no API token %s (admit token list shows them)", tokenID)
+		}
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(tokens, func(t sqlite.TokenRow) bool { return t.ID == tokenID })
-		if i < 0 {
-			return fault.New(fault.NotFound, "no API token %s (admit token list shows them)", tokenID)
-		}
-		t := tokens[i]
 		if !t.RevokedAt.IsZero() {
 			fmt.Fprintf(stdout, "API token %s (%s) of organizer %s was revoked already, at %s\n", t.ID, t.Name, t.OrganizerID,
 				t.RevokedAt.UTC().Format(time.RFC3339))

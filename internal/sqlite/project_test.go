@@ -686,4 +686,10 @@ func TestListOrganizersAndTokens(t *testing.T) {
 	if all, err := db.ListTokens(ctx, ""); err != nil || len(all) != 3 || all[2].ID != "tk_9" {
 		t.Fatalf("all tokens %+v, %v", all, err)
 	}
+	if got, err := db.Token(ctx, "tk_2"); err != nil || got != want[1] {
+		t.Fatalf("Token(tk_2) = %+v, %v; want %+v", got, err, want[1])
+	}
+	if got, err := db.Token(ctx, "tk_none"); !fault.Is(err, fault.NotFound) {
+		t.Fatalf("Token(tk_none) = %+v, %v; want not found", got, err)
+	}
 }

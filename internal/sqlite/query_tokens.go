@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/admit-org/admit/internal/fault"
 )
 
 // ListOrganizers returns every organizer, oldest first (the bootstrap
@@ -39,6 +42,28 @@ type TokenRow struct {
 	ID, OrganizerID, Name string
 	CreatedAt             time.Time
 	RevokedAt             time.Time // zero while the token is valid
+}
+
+// Token returns one API token, revoked or not. Errors: NotFound.
+func (db *DB) Token(ctx context.Context, id string) (TokenRow, error) {
+	t := TokenRow{ID: id}
+	var created string
+	var revoked sql.NullString
+	err := db.r.QueryRowContext(ctx, `SELECT organizer_id, name, created_at, revoked_at FROM api_tokens WHERE id = ?`, id).
+		Scan(&t.OrganizerID, &t.Name, &created, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TokenRow{}, fault.New(fault.NotFound, "no API token %s", id)
+	}
+	if err != nil {
+		return TokenRow{}, fmt.Errorf("sqlite: read api token: %w", err)
+	}
+	if t.CreatedAt, err = parseTime(created); err != nil {
+		return TokenRow{}, err
+	}
+	if t.RevokedAt, err = parseNullTime(revoked); err != nil {
+		return TokenRow{}, err
+	}
+	return t, nil
 }
 
 // ListTokens returns the API tokens of the organizer, or of every organizer

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/sqlite"
 )
@@ -17,9 +18,10 @@ type TokenDesk interface {
 	RevokeToken(ctx context.Context, organizerID, tokenID string) (uint64, error)
 }
 
-// TokenLister lists API tokens from the read model (*sqlite.DB).
+// TokenLister lists and finds API tokens in the read model (*sqlite.DB).
 type TokenLister interface {
 	ListTokens(ctx context.Context, organizerID string) ([]sqlite.TokenRow, error)
+	Token(ctx context.Context, id string) (sqlite.TokenRow, error)
 }
 
 var (
@@ -108,16 +110,14 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, org sqlite.
 	if err != nil {
 		return err
 	}
-	s.noteWrite(issued.Seq)
-	w.Header().Set("Admit-Ledger-Seq", itoa(issued.Seq))
+	s.noteWrite(issued.Seq) // before s.token, so it waits for this write
 	row, err := s.token(r.Context(), org.ID, issued.TokenID)
 	if err != nil {
 		return err
 	}
 	out := tokenOf(row)
 	out.Token = issued.Token
-	w.Header().Set("Location", "/api/v1/organizer/tokens/"+issued.TokenID)
-	return writeJSON(w, http.StatusCreated, out)
+	return s.writeResult(w, http.StatusCreated, office.Result{Seq: issued.Seq}, "", out)
 }
 
 // revokeToken revokes one of the organizer's tokens, the caller's own
@@ -132,13 +132,12 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, org sqlite.
 	if err != nil {
 		return err
 	}
-	s.noteWrite(seq)
-	w.Header().Set("Admit-Ledger-Seq", itoa(seq))
+	s.noteWrite(seq) // before s.token, so it waits for this write
 	row, err := s.token(r.Context(), org.ID, tokenID)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, tokenOf(row))
+	return s.writeResult(w, http.StatusOK, office.Result{Seq: seq}, "", tokenOf(row))
 }
 
 // token returns one of the organizer's tokens from the read model, once it
@@ -147,14 +146,12 @@ func (s *Server) token(ctx context.Context, organizerID, tokenID string) (sqlite
 	if err := s.waitForOwnWrites(ctx); err != nil {
 		return sqlite.TokenRow{}, err
 	}
-	rows, err := s.tokenList.ListTokens(ctx, organizerID)
+	t, err := s.tokenList.Token(ctx, tokenID)
+	if fault.Is(err, fault.NotFound) || err == nil && t.OrganizerID != organizerID {
+		return sqlite.TokenRow{}, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
+	}
 	if err != nil {
 		return sqlite.TokenRow{}, err
 	}
-	for _, t := range rows {
-		if t.ID == tokenID {
-			return t, nil
-		}
-	}
-	return sqlite.TokenRow{}, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
+	return t, nil
 }
