@@ -82,14 +82,27 @@ func malformed(format string, args ...any) error {
 // charset than UTF-8 (RFC 8259 §8.1: JSON is UTF-8), body-too-large,
 // malformed-request.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return nil, fault.Coded(fault.Invalid, "unsupported-media-type",
-			"send the body as application/json (got %q)", r.Header.Get("Content-Type"))
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // else nothing to parse
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, fault.Coded(fault.Invalid, "unsupported-media-type",
+				"send the body as application/json (got %q)", ct)
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return nil, fault.Coded(fault.Invalid, "unsupported-media-type",
+				"send the body as UTF-8: JSON has no other charset (got charset=%s)", cs)
+		}
 	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, fault.Coded(fault.Invalid, "unsupported-media-type",
-			"send the body as UTF-8: JSON has no other charset (got charset=%s)", cs)
+	if n := r.ContentLength; n > MaxBodyBytes {
+		return nil, fault.Coded(fault.Invalid, "body-too-large", "the body must be at most %d bytes", MaxBodyBytes)
+	} else if n >= 0 {
+		// net/http ends the body after Content-Length bytes: one read of
+		// the right size, instead of ReadAll's growing buffer.
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, malformed("could not read the body")
+		}
+		return body, nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError

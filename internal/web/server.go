@@ -2,11 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -223,15 +224,22 @@ func (s *Server) routes() {
 // ServeHTTP gives every request an id and a security baseline, then routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("X-Request-Id", newRequestID())
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["X-Request-Id"] = []string{newRequestID()}
+	h["X-Content-Type-Options"] = headerNosniff
 	s.mux.ServeHTTP(w, r)
 }
 
+var headerNosniff = []string{"nosniff"}
+
+// newRequestID returns 16 random hex digits naming a request in logs and
+// problems. They need to be unique, not secret: the runtime's generator
+// is enough, and far cheaper than crypto/rand on every request.
 func newRequestID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	var r [8]byte
+	binary.BigEndian.PutUint64(r[:], rand.Uint64())
+	var b [16]byte
+	hex.Encode(b[:], r[:])
+	return string(b[:])
 }
 
 // client is the address of the client a request comes from (clientAddr).
@@ -298,11 +306,28 @@ func (s *Server) authenticate(r *http.Request) (sqlite.Organizer, error) {
 
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
+	if h, ok := v.(holdJSON); ok { // the answer of every hold of an on-sale
+		if done, err := writeHoldFast(w, status, &h); done {
+			return err
+		}
+	}
+	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
 	return json.NewEncoder(w).Encode(v)
+}
+
+// The values of the headers every JSON answer has, made once: Header.Set
+// would make a slice for each of them on every request.
+var (
+	headerJSON    = []string{"application/json"}
+	headerNoStore = []string{"no-store"}
+)
+
+// setJSONHeaders sets the Content-Type and Cache-Control of a JSON answer.
+// The values are shared: nothing appends to a header it did not set.
+func setJSONHeaders(h http.Header) {
+	h["Content-Type"] = headerJSON
+	h["Cache-Control"] = headerNoStore
 }
 
 // writeResult answers a command's result, with the headers of a write.

@@ -1,0 +1,114 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// TestHoldJSONMatchesEncodingJSON: whatever appendJSON writes is what
+// encoding/json writes, and what it refuses, writeJSON still answers the
+// same way.
+func TestHoldJSONMatchesEncodingJSON(t *testing.T) {
+	at := time.Date(2030, 5, 1, 20, 0, 0, 123456789, time.UTC)
+	round := at.Truncate(time.Second)
+	berlin := at.In(time.FixedZone("CEST", 2*3600))
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := holdJSON{ID: "ho_ncoipxa5wp4q4aolrjincjaw4w", EventID: "ev_pm243dav4wxdme2z6jod", Status: "active",
+		Items: []itemJSON{{TicketTypeID: "tt_jx7oxkf7fqv6wdd573v5", Quantity: 2}}, Quantity: 2,
+		CreatedAt: at, ExpiresAt: at.Add(2 * time.Minute)}
+	cases := map[string]func(h *holdJSON){
+		"plain":            func(h *holdJSON) {},
+		"whole seconds":    func(h *holdJSON) { h.CreatedAt, h.ExpiresAt = round, round },
+		"no items":         func(h *holdJSON) { h.Items = nil },
+		"empty items":      func(h *holdJSON) { h.Items = []itemJSON{} },
+		"many items":       func(h *holdJSON) { h.Items = append(h.Items, itemJSON{"tt_b", 100}, itemJSON{"tt_c", 0}) },
+		"released":         func(h *holdJSON) { h.Status, h.ReleasedAt = "released", &round },
+		"expired":          func(h *holdJSON) { h.Status, h.ExpiredAt = "expired", &at },
+		"converted":        func(h *holdJSON) { h.Status, h.ConvertedAt, h.OrderID = "converted", &at, "od_x" },
+		"extended":         func(h *holdJSON) { h.Extended = 10 },
+		"negative":         func(h *holdJSON) { h.Quantity, h.Extended = -1, -3 },
+		"escaped id":       func(h *holdJSON) { h.ID = `ho_"<&>\` },
+		"non-ASCII":        func(h *holdJSON) { h.EventID = "ev_ü" },
+		"control":          func(h *holdJSON) { h.Status = "a\nb" },
+		"escaped item":     func(h *holdJSON) { h.Items[0].TicketTypeID = "tt_<" },
+		"escaped order":    func(h *holdJSON) { h.OrderID = "od_&" },
+		"zero time":        func(h *holdJSON) { h.CreatedAt = time.Time{} },
+		"not UTC":          func(h *holdJSON) { h.ExpiresAt = berlin },
+		"not UTC optional": func(h *holdJSON) { h.ReleasedAt = &berlin },
+		"year 10000":       func(h *holdJSON) { h.ExpiresAt = far },
+		"empty strings":    func(h *holdJSON) { h.ID, h.EventID, h.Status = "", "", "" },
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := base
+			h.Items = append([]itemJSON(nil), base.Items...)
+			if base.Items == nil {
+				h.Items = nil
+			}
+			change(&h)
+			var want bytes.Buffer
+			wantErr := json.NewEncoder(&want).Encode(h)
+			got, ok := h.appendJSON(nil)
+			if ok && (wantErr != nil || !bytes.Equal(got, want.Bytes())) {
+				t.Fatalf("appendJSON:\n got %s\nwant %s (err %v)", got, want.Bytes(), wantErr)
+			}
+			rec := httptest.NewRecorder()
+			err := writeJSON(rec, 201, h)
+			if (err != nil) != (wantErr != nil) || (err == nil && rec.Body.String() != want.String()) {
+				t.Fatalf("writeJSON: %v %s; want %v %s", err, rec.Body.Bytes(), wantErr, want.Bytes())
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" || rec.Header().Get("Cache-Control") != "no-store" {
+				t.Fatalf("headers %v", rec.Header())
+			}
+		})
+	}
+	// And at random, over quantities, times and counts.
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		h := base
+		h.Items = nil
+		for range r.IntN(4) {
+			h.Items = append(h.Items, itemJSON{TicketTypeID: "tt_x", Quantity: r.IntN(200) - 50})
+		}
+		h.Quantity, h.Extended = r.IntN(1000), r.IntN(11)
+		h.CreatedAt = time.Unix(r.Int64N(1<<40), r.Int64N(1e9)).UTC()
+		h.ExpiresAt = h.CreatedAt.Add(time.Duration(r.Int64N(1e12)))
+		if r.IntN(2) == 0 {
+			e := h.ExpiresAt
+			h.ExpiredAt = &e
+		}
+		var want bytes.Buffer
+		if err := json.NewEncoder(&want).Encode(h); err != nil {
+			continue
+		}
+		if got, ok := h.appendJSON(nil); !ok || !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("appendJSON(%+v) = %s, %v; want %s", h, got, ok, want.Bytes())
+		}
+	}
+}
+
+func BenchmarkWriteHold(b *testing.B) {
+	at := time.Date(2030, 5, 1, 20, 0, 0, 123456789, time.UTC)
+	h := holdJSON{ID: "ho_ncoipxa5wp4q4aolrjincjaw4w", EventID: "ev_pm243dav4wxdme2z6jod", Status: "active",
+		Items: []itemJSON{{TicketTypeID: "tt_jx7oxkf7fqv6wdd573v5", Quantity: 2}}, Quantity: 2,
+		CreatedAt: at, ExpiresAt: at.Add(2 * time.Minute)}
+	rec := httptest.NewRecorder()
+	b.Run("writeJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			rec.Body.Reset()
+			writeJSON(rec, 201, h)
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) { // what writeJSON did for every hold before
+		b.ReportAllocs()
+		for b.Loop() {
+			rec.Body.Reset()
+			json.NewEncoder(rec).Encode(h)
+		}
+	})
+}
