@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -132,8 +131,8 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 			"status", p.Status, "err", err)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = headerProblem
+	h["Cache-Control"] = headerNoStore
 	if p.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(p.RetryAfter))
 	}
@@ -147,5 +146,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		h.Set("WWW-Authenticate", `Bearer realm="admit"`)
 	}
 	w.WriteHeader(p.Status)
-	json.NewEncoder(w).Encode(&p)
+	encodeProblem(w, &p)
 }
+
+var headerProblem = []string{"application/problem+json"}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/admit-org/admit/internal/fault"
 	"time"
 )
 
@@ -111,4 +113,47 @@ func BenchmarkWriteHold(b *testing.B) {
 			json.NewEncoder(rec).Encode(h)
 		}
 	})
+}
+
+// TestProblemJSONMatchesEncodingJSON: a problem's fast encoding is
+// encoding/json's, byte for byte, for every problem admit answers with.
+func TestProblemJSONMatchesEncodingJSON(t *testing.T) {
+	base := Problem{Type: ProblemBase + "sold-out", Title: "Not enough tickets left", Status: 409,
+		Detail: "not enough tickets left", Instance: "/api/v1/public/events/ev_x/holds", Code: "sold-out",
+		RequestID: "2078e6d41051190d", Available: []fault.Left{{TicketTypeID: "tt_x", Available: 3}}}
+	cases := map[string]func(p *Problem){
+		"sold out":       func(p *Problem) {},
+		"none left":      func(p *Problem) { p.Available = append(p.Available, fault.Left{TicketTypeID: "tt_y"}) },
+		"no extras":      func(p *Problem) { p.Available, p.Detail, p.Instance, p.RequestID = nil, "", "", "" },
+		"empty slices":   func(p *Problem) { p.Available, p.Errors = []fault.Left{}, []fault.FieldError{} },
+		"fields":         func(p *Problem) { p.Errors = []fault.FieldError{{Field: "/items", Message: "must list"}, {Field: "/x", Message: "y"}} },
+		"retry":          func(p *Problem) { p.RetryAfter = 7 },
+		"quoted detail":  func(p *Problem) { p.Detail = `got "text/plain"` },
+		"unicode detail": func(p *Problem) { p.Detail = "between 1 and 20 — ü" },
+		"html instance":  func(p *Problem) { p.Instance = "/a<b>&c" },
+		"escaped field":  func(p *Problem) { p.Errors = []fault.FieldError{{Field: "/a\"", Message: "m"}} },
+		"escaped tt":     func(p *Problem) { p.Available[0].TicketTypeID = "\x01" },
+		"big numbers":    func(p *Problem) { p.Status, p.Available[0].Available = -1, -1<<62 },
+	}
+	for name, change := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := base
+			p.Available = append([]fault.Left(nil), base.Available...)
+			change(&p)
+			var want, got bytes.Buffer
+			json.NewEncoder(&want).Encode(&p)
+			if err := encodeProblem(&got, &p); err != nil || got.String() != want.String() {
+				t.Fatalf("encodeProblem: %v\n got %s\nwant %s", err, got.Bytes(), want.Bytes())
+			}
+		})
+	}
+	// Every problem type of the catalogue, through problemOf.
+	for code := range problemTypes {
+		p := problemOf(fault.Coded(fault.Invalid, code, "the detail of %s", code))
+		var want, got bytes.Buffer
+		json.NewEncoder(&want).Encode(&p)
+		if err := encodeProblem(&got, &p); err != nil || got.String() != want.String() {
+			t.Fatalf("%s: encodeProblem: %v\n got %s\nwant %s", code, err, got.Bytes(), want.Bytes())
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -126,4 +128,96 @@ func writeHoldFast(w http.ResponseWriter, status int, h *holdJSON) (bool, error)
 	w.WriteHeader(status)
 	_, err := w.Write(b)
 	return true, err
+}
+
+// appendJSON appends p as encoding/json's Encoder writes it (newline
+// included), without reflection: the sold-out answer is the one an on-sale
+// gives most. It reports false when a string would need escaping; the
+// caller then uses encoding/json, so the bytes are the same either way.
+func (p *Problem) appendJSON(b []byte) ([]byte, bool) {
+	b = append(b, `{"type":`...)
+	b, ok := appendPlainString(b, p.Type)
+	if !ok {
+		return b, false
+	}
+	b = append(b, `,"title":`...)
+	if b, ok = appendPlainString(b, p.Title); !ok {
+		return b, false
+	}
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(p.Status), 10)
+	if b, ok = appendOptString(b, `,"detail":`, p.Detail); !ok {
+		return b, false
+	}
+	if b, ok = appendOptString(b, `,"instance":`, p.Instance); !ok {
+		return b, false
+	}
+	b = append(b, `,"code":`...)
+	if b, ok = appendPlainString(b, p.Code); !ok {
+		return b, false
+	}
+	if b, ok = appendOptString(b, `,"request_id":`, p.RequestID); !ok {
+		return b, false
+	}
+	if len(p.Errors) > 0 {
+		b = append(b, `,"errors":[`...)
+		for i, e := range p.Errors {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"field":`...)
+			if b, ok = appendPlainString(b, e.Field); !ok {
+				return b, false
+			}
+			b = append(b, `,"message":`...)
+			if b, ok = appendPlainString(b, e.Message); !ok {
+				return b, false
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if len(p.Available) > 0 {
+		b = append(b, `,"available":[`...)
+		for i, l := range p.Available {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"ticket_type_id":`...)
+			if b, ok = appendPlainString(b, l.TicketTypeID); !ok {
+				return b, false
+			}
+			b = append(b, `,"available":`...)
+			b = strconv.AppendInt(b, l.Available, 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if p.RetryAfter != 0 {
+		b = append(b, `,"retry_after_seconds":`...)
+		b = strconv.AppendInt(b, int64(p.RetryAfter), 10)
+	}
+	return append(b, "}\n"...), true
+}
+
+// appendOptString appends the member name and s when s is not empty, as
+// omitempty does.
+func appendOptString(b []byte, name, s string) ([]byte, bool) {
+	if s == "" {
+		return b, true
+	}
+	return appendPlainString(append(b, name...), s)
+}
+
+// encodeProblem writes p's body as encoding/json would.
+func encodeProblem(w io.Writer, p *Problem) error {
+	bp := jsonBuffers.Get().(*[]byte)
+	defer jsonBuffers.Put(bp)
+	b, ok := p.appendJSON((*bp)[:0])
+	*bp = b[:0]
+	if !ok {
+		return json.NewEncoder(w).Encode(p)
+	}
+	_, err := w.Write(b)
+	return err
 }
