@@ -489,10 +489,12 @@ func subjectID(subject, prefix string) (string, bool) {
 }
 
 func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) error {
-	ts := p.formatTime(at)
-	switch e := e.(type) {
+	switch e.(type) {
 	case *boxoffice.HoldCreated, *boxoffice.HoldReleased, *boxoffice.HoldExpired, *boxoffice.HoldExtended:
 		return nil // holds live in the box office and the ledger, not in the read model
+	}
+	ts := p.formatTime(at)
+	switch e := e.(type) {
 	case *boxoffice.EventCreated:
 		if e.EventID != eventID {
 			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
