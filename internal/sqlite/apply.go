@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +26,7 @@ const maxBatch = 2000
 
 // The writer's prepared statements, by index into DB.stmts.
 const (
-	stGetPosition = iota
-	stSetPosition
+	stSetPosition = iota
 	stInsertOrganizer
 	stInsertToken
 	stRevokeToken
@@ -42,14 +39,9 @@ const (
 	stUpdateQuota
 	stClearQuotaTicketTypes
 	stInsertQuotaTicketType
-	stInsertHold
-	stEndHold
-	stExtendHold
-	stOrderHold
 	stInsertOrder
 	stOrderStatus
 	stPayOrder
-	stEndOrderHold
 	stInsertPayment
 	stInsertTicket
 	stRecountOrder
@@ -66,7 +58,6 @@ const (
 )
 
 var stmtSQL = [numStmts]string{
-	stGetPosition: `SELECT seq FROM projection WHERE name = ?`,
 	stSetPosition: `INSERT INTO projection (name, seq) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
 	stInsertOrganizer: `INSERT INTO organizers (id, name, created_at) VALUES (?, ?, ?)`,
@@ -93,14 +84,6 @@ var stmtSQL = [numStmts]string{
 	stUpdateQuota:           `UPDATE quotas SET name = ?, capacity = ?, updated_at = ? WHERE id = ? AND event_id = ?`,
 	stClearQuotaTicketTypes: `DELETE FROM quota_ticket_types WHERE quota_id = ?`,
 	stInsertQuotaTicketType: `INSERT INTO quota_ticket_types (quota_id, ticket_type_id) VALUES (?, ?)`,
-	stInsertHold: `INSERT INTO holds (id, event_id, status, quantity, items, created_at, expires_at, ended_at)
-		VALUES (?, ?, 'active', ?, ?, ?, ?, NULL)`,
-	stEndHold:    `UPDATE holds SET status = ?, ended_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
-	stExtendHold: `UPDATE holds SET expires_at = ? WHERE id = ? AND event_id = ? AND status = 'active'`,
-
-	// A hold becomes one order at most, and lasts until its payment deadline.
-	stOrderHold: `UPDATE holds SET expires_at = ?, order_id = ?
-		WHERE id = ? AND event_id = ? AND status = 'active' AND order_id IS NULL`,
 	stInsertOrder: `INSERT INTO orders (id, event_id, hold_id, token, status, provider, buyer_name, buyer_email,
 		attendees, lines, total_amount, currency, refunded_amount, quantity, payment_intent_id,
 		created_at, pay_by, paid_at, ended_at, reason, updated_at)
@@ -110,8 +93,6 @@ var stmtSQL = [numStmts]string{
 	// once it expired. The last argument is 1 for a retaken order.
 	stPayOrder: `UPDATE orders SET status = 'paid', paid_at = ?, ended_at = NULL, reason = '', updated_at = ?
 		WHERE id = ? AND event_id = ? AND (status = 'pending_payment' OR status = 'expired' AND ? = 1)`,
-	stEndOrderHold: `UPDATE holds SET status = ?, ended_at = ?
-		WHERE id = (SELECT hold_id FROM orders WHERE id = ?) AND event_id = ? AND status = 'active'`,
 	// The order id comes twice: the payment's, and for its number.
 	stInsertPayment: `INSERT INTO payments (order_id, seq, provider, ref, amount, currency, received_at, kept)
 		VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM payments WHERE order_id = ?), ?, ?, ?, ?, ?, ?)`,
@@ -143,7 +124,7 @@ var stmtSQL = [numStmts]string{
 // projectedTables are the tables the ledger fills, children before parents
 // (the order they are emptied in).
 var projectedTables = []string{"payments", "refunds", "tickets", "orders", "signing_keys",
-	"quota_ticket_types", "holds", "quotas", "ticket_types", "events", "api_tokens", "organizers"}
+	"quota_ticket_types", "quotas", "ticket_types", "events", "api_tokens", "organizers"}
 
 // Follower is what Run needs of the ledger: every record from a sequence on,
 // until ctx ends. *ledger.Memory and *ledger.JetStream implement it.
@@ -166,14 +147,20 @@ var (
 
 // Run projects the ledger into the database: it follows the ledger from the
 // record after Position and applies what arrives, as many records per
-// transaction as are queued (up to 2,000), each transaction committing the
-// table changes and the new position together. It returns nil when ctx ends,
-// or the error of a record that cannot be applied (or of the ledger), after
-// which WaitFor reports that error instead of waiting. Records already
-// applied are skipped, so a restart applies nothing twice. At most one Run
-// per DB at a time.
+// Apply as are queued (up to 2,000). It returns nil when ctx ends, or the
+// error of a record that cannot be applied (or of the ledger, or of saving
+// the position as it stops), after which WaitFor reports that error
+// instead of waiting. Records already applied are skipped, so a restart
+// applies nothing twice. At most one Run per DB at a time.
+//
+// A position that Apply leaves unsaved (records that changed no table) is
+// saved about a second later if nothing else saves it first, and as Run
+// returns.
 func (db *DB) Run(ctx context.Context, led Follower) error {
 	err := db.run(ctx, led)
+	if serr := db.savePosition(context.WithoutCancel(ctx)); err == nil {
+		err = serr
+	}
 	if err != nil {
 		db.setStopped(err)
 	}
@@ -182,13 +169,7 @@ func (db *DB) Run(ctx context.Context, led Follower) error {
 
 func (db *DB) run(parent context.Context, led Follower) error {
 	db.setStopped(nil)
-	from, err := db.Position(parent)
-	if err != nil {
-		if parent.Err() != nil {
-			return nil
-		}
-		return err
-	}
+	from := db.applied()
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 
@@ -208,6 +189,12 @@ func (db *DB) run(parent context.Context, led Follower) error {
 		})
 	}()
 	stop := func() { cancel(); <-followed }
+
+	// save fires saveEvery after an Apply, to save a position the Applies
+	// since have left unsaved, once the ledger goes quiet.
+	save := time.NewTimer(db.saveEvery)
+	save.Stop()
+	saveArmed := false
 
 	batch := make([]ledger.Record, 0, maxBatch)
 	for {
@@ -231,6 +218,19 @@ func (db *DB) run(parent context.Context, led Follower) error {
 				return err
 			}
 			clear(batch) // let the records' data go
+			if !saveArmed {
+				save.Reset(db.saveEvery)
+				saveArmed = true
+			}
+		case <-save.C:
+			saveArmed = false
+			if err := db.savePosition(ctx); err != nil {
+				stop()
+				if parent.Err() != nil {
+					return nil
+				}
+				return err
+			}
 		case err := <-followed:
 			if parent.Err() != nil {
 				return nil
@@ -246,10 +246,15 @@ func (db *DB) run(parent context.Context, led Follower) error {
 	}
 }
 
-// Apply applies records in ONE transaction together with the new position.
-// Records at or before the current position are skipped, so applying the
-// same records twice changes nothing; records must come in sequence order.
-// On error nothing of the call is committed. Safe for concurrent use (calls
+// Apply applies records in ONE transaction together with the new position,
+// or in none when they change no table (holds, other subjects): then only
+// the position in memory moves, and the file's is saved with the next
+// transaction, once 10,000 records or a second have gone by unsaved, by Run
+// and by Close. A crash loses only the unsaved position, and the records
+// after the saved one change nothing when applied again. Records at or
+// before Position are skipped, so applying the same records twice changes
+// nothing; records must come in sequence order. On error nothing of the
+// call is committed and the position stays. Safe for concurrent use (calls
 // are serialized).
 func (db *DB) Apply(ctx context.Context, recs []ledger.Record) error {
 	db.applyMu.Lock()
@@ -259,19 +264,9 @@ func (db *DB) Apply(ctx context.Context, recs []ledger.Record) error {
 
 // apply is Apply with db.applyMu held.
 func (db *DB) apply(ctx context.Context, recs []ledger.Record) error {
-	if len(recs) == 0 {
-		return nil
-	}
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: apply: begin: %w", err)
-	}
-	defer tx.Rollback()
-	p := projector{ctx: ctx, tx: tx, db: db}
-	var pos uint64
-	if err := p.stmt(stGetPosition).QueryRowContext(ctx, positionName).Scan(&pos); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: apply: read position: %w", err)
-	}
+	p := projector{ctx: ctx, db: db}
+	defer p.rollback()
+	pos := db.applied()
 	start := pos
 	for i := range recs {
 		r := &recs[i]
@@ -286,20 +281,48 @@ func (db *DB) apply(ctx context.Context, recs []ledger.Record) error {
 	if pos == start {
 		return nil
 	}
-	if _, err := p.stmt(stSetPosition).ExecContext(ctx, positionName, int64(pos)); err != nil {
-		return fmt.Errorf("sqlite: apply: set position %d: %w", pos, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: apply: commit position %d: %w", pos, err)
+	if p.tx != nil || pos-db.saved >= db.saveAfter || time.Since(db.savedAt) >= db.saveEvery {
+		st, err := p.stmt(stSetPosition)
+		if err != nil {
+			return fmt.Errorf("sqlite: apply: %w", err)
+		}
+		if _, err := st.ExecContext(ctx, positionName, int64(pos)); err != nil {
+			return fmt.Errorf("sqlite: apply: set position %d: %w", pos, err)
+		}
+		if err := p.tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: apply: commit position %d: %w", pos, err)
+		}
+		db.saved, db.savedAt = pos, time.Now()
 	}
 	db.setPos(pos)
 	return nil
 }
 
+// savePosition writes the position to the file if the file's is behind.
+func (db *DB) savePosition(ctx context.Context) error {
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	return db.save(ctx)
+}
+
+// save is savePosition with db.applyMu held.
+func (db *DB) save(ctx context.Context) error {
+	pos := db.applied()
+	if pos == db.saved || db.stmts[stSetPosition] == nil { // saved, or closed
+		return nil
+	}
+	if _, err := db.stmts[stSetPosition].ExecContext(ctx, positionName, int64(pos)); err != nil {
+		return fmt.Errorf("sqlite: save position %d: %w", pos, err)
+	}
+	db.saved, db.savedAt = pos, time.Now()
+	return nil
+}
+
 // Rebuild empties every projected table and the position, then replays the
-// whole ledger in transactions of up to 2,000 records. It is for an offline
-// `admit reindex`: do not run it while Run projects into the same file.
-// Readers may see the model half rebuilt until it returns.
+// whole ledger in Applies of up to 2,000 records, and saves the position.
+// It is for an offline `admit reindex`: do not run it while Run projects
+// into the same file. Readers may see the model half rebuilt until it
+// returns.
 func (db *DB) Rebuild(ctx context.Context, led Reader) error {
 	db.applyMu.Lock()
 	defer db.applyMu.Unlock()
@@ -323,6 +346,9 @@ func (db *DB) Rebuild(ctx context.Context, led Reader) error {
 	if err := db.apply(ctx, batch); err != nil {
 		return fmt.Errorf("sqlite: rebuild: %w", err)
 	}
+	if err := db.save(ctx); err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
 	return nil
 }
 
@@ -344,15 +370,17 @@ func (db *DB) reset(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: reset: commit: %w", err)
 	}
+	db.saved, db.savedAt = 0, time.Now()
 	db.setPos(0)
 	return nil
 }
 
-// projector applies entries within one transaction.
+// projector applies entries within one transaction, begun by the first
+// statement: records that change no table begin none.
 type projector struct {
 	ctx   context.Context
-	tx    *sql.Tx
 	db    *DB
+	tx    *sql.Tx             // nil until the first statement
 	stmts [numStmts]*sql.Stmt // the writer's statements bound to tx, made on first use
 	times [2]formatted        // recent formatTime results: a batch's entries share their times
 }
@@ -363,7 +391,8 @@ type formatted struct {
 }
 
 // formatTime is formatTime, remembering the last two times it formatted:
-// every hold of a batch has the batch's time and most share an expiry.
+// the entries of a batch share its time, and orders placed together mostly
+// share a payment deadline.
 func (p *projector) formatTime(t time.Time) string {
 	for _, f := range p.times {
 		if f.s != "" && f.t.Equal(t) { // formatTime writes UTC: the location does not matter
@@ -375,16 +404,36 @@ func (p *projector) formatTime(t time.Time) string {
 	return s
 }
 
-func (p *projector) stmt(i int) *sql.Stmt {
+// stmt returns statement i bound to the transaction, beginning it first if
+// need be.
+func (p *projector) stmt(i int) (*sql.Stmt, error) {
+	if p.tx == nil {
+		tx, err := p.db.w.BeginTx(p.ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("begin: %w", err)
+		}
+		p.tx = tx
+	}
 	if p.stmts[i] == nil {
 		p.stmts[i] = p.tx.StmtContext(p.ctx, p.db.stmts[i])
 	}
-	return p.stmts[i]
+	return p.stmts[i], nil
+}
+
+// rollback rolls back the transaction if one began and was not committed.
+func (p *projector) rollback() {
+	if p.tx != nil {
+		p.tx.Rollback()
+	}
 }
 
 // exec runs statement i and returns how many rows it changed.
 func (p *projector) exec(i int, args ...any) (int64, error) {
-	res, err := p.stmt(i).ExecContext(p.ctx, args...)
+	st, err := p.stmt(i)
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.ExecContext(p.ctx, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -404,7 +453,8 @@ func (p *projector) execOne(what string, i int, args ...any) error {
 	return nil
 }
 
-// record applies one ledger message's entries.
+// record applies one ledger message's entries. Hold entries change no
+// table: a message of them alone begins no transaction.
 func (p *projector) record(r *ledger.Record) error {
 	if id, ok := subjectID(r.Subject, eventSubjectPrefix); ok {
 		entries, err := boxoffice.DecodeBatch(r.Data)
@@ -439,25 +489,12 @@ func subjectID(subject, prefix string) (string, bool) {
 }
 
 func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) error {
+	switch e.(type) {
+	case *boxoffice.HoldCreated, *boxoffice.HoldReleased, *boxoffice.HoldExpired, *boxoffice.HoldExtended:
+		return nil // holds live in the box office and the ledger, not in the read model
+	}
 	ts := p.formatTime(at)
 	switch e := e.(type) {
-	case *boxoffice.HoldCreated:
-		qty := 0
-		for _, it := range e.Items {
-			qty += it.Quantity
-		}
-		js, err := itemsJSON(e.Items)
-		if err != nil {
-			return err
-		}
-		_, err = p.exec(stInsertHold, e.HoldID, eventID, qty, js, ts, p.formatTime(e.ExpiresAt))
-		return err
-	case *boxoffice.HoldReleased:
-		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Released), ts, e.HoldID, eventID)
-	case *boxoffice.HoldExpired:
-		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Expired), ts, e.HoldID, eventID)
-	case *boxoffice.HoldExtended:
-		return p.execOne("active hold "+e.HoldID, stExtendHold, p.formatTime(e.ExpiresAt), e.HoldID, eventID)
 	case *boxoffice.EventCreated:
 		if e.EventID != eventID {
 			return fmt.Errorf("event %s on the subject of event %s", e.EventID, eventID)
@@ -543,39 +580,6 @@ func sqlBool(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// itemsJSON is json.Marshal of the items, written by hand for the usual
-// ids that need no escaping: it runs for every hold.
-func itemsJSON(items []boxoffice.Item) (string, error) {
-	b := make([]byte, 0, 64*len(items)+2)
-	b = append(b, '[')
-	for i, it := range items {
-		if !plainID(it.TicketTypeID) {
-			js, err := json.Marshal(items)
-			return string(js), err
-		}
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"ticket_type_id":"`...)
-		b = append(b, it.TicketTypeID...)
-		b = append(b, `","quantity":`...)
-		b = strconv.AppendInt(b, int64(it.Quantity), 10)
-		b = append(b, '}')
-	}
-	return string(append(b, ']')), nil
-}
-
-// plainID reports whether s needs no escaping in JSON: letters, digits, _.
-func plainID(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '_' {
-			return false
-		}
-	}
-	return true
 }
 
 // quotaTicketTypes records the quota's ticket types. A ticket type listed

@@ -13,9 +13,9 @@ import (
 
 // orderEntry applies an entry about the event's orders or signing keys,
 // decided at at (ts formatted). It mirrors boxoffice's applyOrderEntry: an
-// entry the box office would refuse to apply is an error here too, and the
-// orders, holds, tickets and refunds end up with the statuses the box
-// office gives them.
+// entry the box office would refuse to apply is an error here too, as far
+// as the tables can tell (they have no holds), and the orders, tickets and
+// refunds end up with the statuses the box office gives them.
 func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, ts string) error {
 	switch e := e.(type) {
 	case *boxoffice.OrderPlaced:
@@ -33,11 +33,8 @@ func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, 
 	case *boxoffice.PaymentStarted:
 		return p.execOne("order "+e.OrderID, stStartPayment, e.PaymentIntentID, ts, e.OrderID, eventID)
 	case *boxoffice.OrderExpired:
-		if err := p.execOne("order "+e.OrderID+" awaiting payment on hold "+e.HoldID, stExpireOrder,
-			ts, boxoffice.ReasonNotPaid, ts, e.OrderID, eventID, e.HoldID); err != nil {
-			return err
-		}
-		return p.execOne("active hold "+e.HoldID, stEndHold, string(boxoffice.Expired), ts, e.HoldID, eventID)
+		return p.execOne("order "+e.OrderID+" awaiting payment on hold "+e.HoldID, stExpireOrder,
+			ts, boxoffice.ReasonNotPaid, ts, e.OrderID, eventID, e.HoldID)
 	case *boxoffice.OrderCancelled:
 		return p.orderCancelled(eventID, e, at, ts)
 	case *boxoffice.OrderRefunded:
@@ -61,8 +58,7 @@ func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, 
 	return fmt.Errorf("no projection for entry %T", e)
 }
 
-// orderPlaced records the order awaiting payment and ties its hold to it
-// until the payment deadline. The hold must be active and not ordered yet.
+// orderPlaced records the order awaiting payment, naming its hold.
 func (p *projector) orderPlaced(eventID string, e *boxoffice.OrderPlaced, ts string) error {
 	qty := 0
 	for _, l := range e.Lines {
@@ -77,28 +73,17 @@ func (p *projector) orderPlaced(eventID string, e *boxoffice.OrderPlaced, ts str
 		return err
 	}
 	payBy := p.formatTime(e.PayBy)
-	if err := p.execOne("active hold "+e.HoldID+" without an order", stOrderHold,
-		payBy, e.OrderID, e.HoldID, eventID); err != nil {
-		return err
-	}
 	_, err = p.exec(stInsertOrder, e.OrderID, eventID, e.HoldID, e.Token, e.Provider, e.Buyer.Name, e.Buyer.Email,
 		attendees, lines, e.Total.Amount, e.Total.Currency, qty, ts, payBy, ts)
 	return err
 }
 
-// orderPaid marks the order paid, converts its hold (unless the capacity
-// was retaken after the hold expired), records the payment and issues the
+// orderPaid marks the order paid, records the payment and issues the
 // tickets.
 func (p *projector) orderPaid(eventID string, e *boxoffice.OrderPaid, ts string) error {
 	if err := p.execOne("order "+e.OrderID+" that can be paid", stPayOrder,
 		ts, ts, e.OrderID, eventID, sqlBool(e.Retaken)); err != nil {
 		return err
-	}
-	if !e.Retaken {
-		if err := p.execOne("active hold of order "+e.OrderID, stEndOrderHold,
-			string(boxoffice.Converted), ts, e.OrderID, eventID); err != nil {
-			return err
-		}
 	}
 	if err := p.insertPayment(e.OrderID, &e.Payment); err != nil {
 		return err
@@ -113,21 +98,14 @@ func (p *projector) orderPaid(eventID string, e *boxoffice.OrderPaid, ts string)
 	return nil
 }
 
-// orderCancelled voids an order awaiting payment (its hold is released) or
-// a paid one (its tickets revoked, its refund owed).
+// orderCancelled voids an order awaiting payment or a paid one (its
+// tickets revoked, its refund owed).
 func (p *projector) orderCancelled(eventID string, e *boxoffice.OrderCancelled, at time.Time, ts string) error {
 	status, err := p.orderStatus(eventID, e.OrderID)
 	if err != nil {
 		return err
 	}
-	switch status {
-	case boxoffice.StatusPendingPayment:
-		if err := p.execOne("active hold of order "+e.OrderID, stEndOrderHold,
-			string(boxoffice.Released), ts, e.OrderID, eventID); err != nil {
-			return err
-		}
-	case boxoffice.StatusPaid:
-	default:
+	if status != boxoffice.StatusPendingPayment && status != boxoffice.StatusPaid {
 		return fmt.Errorf("order %s is %s and cannot be cancelled", e.OrderID, status)
 	}
 	if err := p.revoke(eventID, e.Revoked, ts); err != nil {
@@ -166,8 +144,12 @@ func (p *projector) orderRefunded(eventID string, e *boxoffice.OrderRefunded, at
 
 // orderStatus returns the status of the event's order.
 func (p *projector) orderStatus(eventID, orderID string) (boxoffice.OrderStatus, error) {
+	st, err := p.stmt(stOrderStatus)
+	if err != nil {
+		return "", err
+	}
 	var status string
-	err := p.stmt(stOrderStatus).QueryRowContext(p.ctx, orderID, eventID).Scan(&status)
+	err = st.QueryRowContext(p.ctx, orderID, eventID).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("order %s: no such row", orderID)
 	}

@@ -31,10 +31,16 @@ type DB struct {
 	r     *sql.DB // read-only connections
 	stmts [numStmts]*sql.Stmt
 
-	applyMu sync.Mutex // held across each write transaction
+	applyMu sync.Mutex // held across each write transaction, and guards what follows
+	saved   uint64     // the position as the file has it: at most pos, and nothing after it changes a table
+	savedAt time.Time  // when saved was written (or read, by Open)
+	// How long and for how many ledger records the file's position may
+	// lag the position in memory: a second, 10,000.
+	saveEvery time.Duration
+	saveAfter uint64
 
 	mu      sync.Mutex
-	pos     uint64        // last committed ledger sequence
+	pos     uint64        // last ledger sequence applied (committed, or changing no table)
 	changed chan struct{} // closed and replaced whenever pos changes or stopped is set
 	stopped error         // why the projector stopped, when Run returned an error or the DB closed
 }
@@ -52,8 +58,9 @@ func Open(path string) (*DB, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// A checkpoint every 10,000 WAL pages (about 40 MB) instead of SQLite's
-	// 1,000: during an on-sale, inserts land all over the holds tree, and a
-	// page changed many times between checkpoints is written back once.
+	// 1,000: during an on-sale, orders and tickets land all over their
+	// trees (random ids), and a page changed many times between
+	// checkpoints is written back once.
 	wq := url.Values{"_pragma": append([]string{"journal_mode(WAL)", "wal_autocheckpoint(10000)"}, q["_pragma"]...),
 		"_txlock": {"immediate"}}
 	rq := url.Values{"_pragma": append([]string{"query_only(1)"}, q["_pragma"]...)}
@@ -66,7 +73,7 @@ func Open(path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, changed: make(chan struct{})}
+	db := &DB{w: w, changed: make(chan struct{}), saveEvery: time.Second, saveAfter: 10_000}
 	ctx := context.Background()
 	if err := db.init(ctx); err != nil {
 		w.Close()
@@ -109,7 +116,7 @@ func (db *DB) init(ctx context.Context) error {
 		db.closeStmts()
 		return err
 	}
-	db.pos = pos
+	db.pos, db.saved, db.savedAt = pos, pos, time.Now()
 	return nil
 }
 
@@ -122,14 +129,16 @@ func (db *DB) closeStmts() {
 	}
 }
 
-// Close closes the database. Waiters in WaitFor return ErrClosed. Stop Run
-// (cancel its context and wait for it) before closing.
+// Close saves the position (see Apply) and closes the database. Waiters in
+// WaitFor return ErrClosed. Stop Run (cancel its context and wait for it)
+// before closing.
 func (db *DB) Close() error {
 	db.setStopped(ErrClosed)
 	db.applyMu.Lock()
 	defer db.applyMu.Unlock()
+	err := db.save(context.Background())
 	db.closeStmts()
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(err, db.r.Close(), db.w.Close())
 }
 
 type queryer interface {
@@ -148,9 +157,18 @@ func readPosition(ctx context.Context, q queryer) (uint64, error) {
 	return uint64(seq), nil
 }
 
-// Position returns the last ledger stream sequence applied, 0 if none.
+// Position returns the last ledger stream sequence applied, 0 if none. The
+// file's position may lag it by records that changed no table (see Apply).
+// It reads the position in memory and never fails.
 func (db *DB) Position(ctx context.Context) (uint64, error) {
-	return readPosition(ctx, db.r)
+	return db.applied(), nil
+}
+
+// applied returns the position in memory.
+func (db *DB) applied() uint64 {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.pos
 }
 
 // WaitFor blocks until the read model has applied the ledger up to seq
@@ -176,7 +194,7 @@ func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
 	}
 }
 
-// setPos records a committed position and wakes the waiters.
+// setPos records an applied position and wakes the waiters.
 func (db *DB) setPos(pos uint64) {
 	db.mu.Lock()
 	db.pos = pos

@@ -1,16 +1,23 @@
 // Package sqlite is admit's read model: a projection of the ledger into a
 // SQLite file (modernc.org/sqlite, pure Go), queried by the HTTP API for
-// everything that is not hot (organizers, API tokens, event lists, holds,
-// orders and their tickets, payments and refunds, signing keys).
+// everything that is not hot (organizers, API tokens, event lists, orders
+// and their tickets, payments and refunds, signing keys). Holds are not in
+// it: the box office has every hold in memory and answers reads of them,
+// and the ledger keeps them.
 //
 // The projector reads every ledger message in order. A message on
 // "ledger.event.<event-id>" is an event's batch of box-office entries, one on
-// "ledger.org.<organizer-id>" an organizer's; each entry changes the tables
-// and the position (the last ledger stream sequence applied) in the SAME
-// transaction, so a restart neither loses nor applies anything twice.
-// Messages on other subjects are skipped (the position still moves past
-// them); a message that does not decode or an entry that cannot follow the
-// tables stops the projector with an error, never silently.
+// "ledger.org.<organizer-id>" an organizer's; the entries that change tables
+// change them and the position (the last ledger stream sequence applied) in
+// the SAME transaction, so a restart neither loses nor applies anything
+// twice. Hold entries and messages on other subjects change nothing: a
+// batch of such messages opens no transaction and moves only the position
+// in memory, which WaitFor goes by. The file's position catches up with the
+// next transaction, within about a second or 10,000 messages otherwise, and
+// when Run returns or the DB closes; after a crash the projector starts
+// from the file's position, and the messages after it change nothing when
+// applied again. A message that does not decode or an entry that cannot
+// follow the tables stops the projector with an error, never silently.
 //
 // The read model is derived: Rebuild empties it and replays the whole ledger,
 // and Dump prints it canonically, so a rebuild can be proved identical to the

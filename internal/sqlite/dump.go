@@ -26,7 +26,6 @@ var dumpTables = []struct {
 		"min_per_hold", "max_per_hold", "sales_start", "sales_end", "attendee_names", "created_at", "updated_at"}, "id"},
 	{"quotas", []string{"id", "event_id", "name", "capacity", "created_at", "updated_at"}, "id"},
 	{"quota_ticket_types", []string{"quota_id", "ticket_type_id"}, "quota_id, ticket_type_id"},
-	{"holds", []string{"id", "event_id", "status", "quantity", "items", "created_at", "expires_at", "ended_at", "order_id"}, "id"},
 	{"orders", []string{"id", "event_id", "hold_id", "token", "status", "provider", "buyer_name", "buyer_email",
 		"attendees", "lines", "total_amount", "currency", "refunded_amount", "quantity", "payment_intent_id",
 		"created_at", "pay_by", "paid_at", "ended_at", "reason", "updated_at"}, "id"},

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -176,4 +177,52 @@ func (b *book) newEvent(organizerID, eventID string, when time.Time) {
 func hold(eventID, holdID string, n int, when time.Time) *boxoffice.HoldCreated {
 	return &boxoffice.HoldCreated{HoldID: holdID, ExpiresAt: when.Add(10 * time.Minute),
 		Items: []boxoffice.Item{{TicketTypeID: "tt_" + eventID, Quantity: n}}}
+}
+
+// placed is an order awaiting Stripe payment of a hold that hold made.
+func placed(eventID, orderID, holdID string, when time.Time) *boxoffice.OrderPlaced {
+	price := boxoffice.Money{Amount: 4500, Currency: "EUR"}
+	return &boxoffice.OrderPlaced{OrderID: orderID, HoldID: holdID, Token: "tok_" + orderID,
+		Buyer: boxoffice.Buyer{Name: "Buyer", Email: "buyer@example.com"},
+		Lines: []boxoffice.OrderLine{{TicketTypeID: "tt_" + eventID, Name: "Standing", Quantity: 1,
+			UnitPrice: price, Amount: price}},
+		Total: price, Provider: boxoffice.ProviderStripe, PayBy: when.Add(10 * time.Minute)}
+}
+
+// savedPosition returns the position in the read model file at path, as a
+// process opening it would start from, read over a connection of its own.
+func savedPosition(t testing.TB, path string) uint64 {
+	t.Helper()
+	c, err := sql.Open("sqlite", path+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	pos, err := readPosition(context.Background(), c)
+	if err != nil {
+		t.Fatalf("read the saved position: %v", err)
+	}
+	return pos
+}
+
+// filePosition returns the position in db's file (what a restart would
+// start from), which may lag db's Position.
+func filePosition(t testing.TB, db *DB) uint64 {
+	t.Helper()
+	pos, err := readPosition(context.Background(), db.r)
+	if err != nil {
+		t.Fatalf("read the file's position: %v", err)
+	}
+	return pos
+}
+
+// crash drops db as a killed process would: without saving the position
+// or closing anything in order.
+func crash(db *DB) {
+	db.setStopped(ErrClosed)
+	db.applyMu.Lock()
+	defer db.applyMu.Unlock()
+	db.closeStmts()
+	db.r.Close()
+	db.w.Close()
 }

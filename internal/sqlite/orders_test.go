@@ -213,8 +213,9 @@ func (o *office) sellOrders(start time.Time) uint64 {
 }
 
 // TestOrdersFollowBoxOffice: after orders went through every status in the
-// box office, the read model shows each order, hold, ticket, payment,
-// refund and signing key as the box office's state has it.
+// box office, the read model shows each order, ticket, payment, refund and
+// signing key as the box office's state has it (holds, in every status
+// too, are the box office's alone).
 func TestOrdersFollowBoxOffice(t *testing.T) {
 	b := newBook(t)
 	orgID := id.Derived("or", id.Short, "organizer")
@@ -230,7 +231,8 @@ func TestOrdersFollowBoxOffice(t *testing.T) {
 
 // checkOffice checks that the read model shows the event of state s as s
 // has it, and that s has orders, holds, tickets and refunds in every
-// status.
+// status (holds to show that the read model follows whatever became of
+// an order's hold).
 func checkOffice(t *testing.T, db *DB, s *boxoffice.State) {
 	t.Helper()
 	ctx := context.Background()
@@ -324,18 +326,6 @@ func checkOffice(t *testing.T, db *DB, s *boxoffice.State) {
 		if got := queryRows(t, db, `SELECT id, amount, currency, ticket_ids, reason, provider, payment_ref, status,
 			provider_ref, message, created_at, settled_at FROM refunds WHERE order_id = ? ORDER BY id`, o.ID); !slices.Equal(got, wantRefunds) {
 			t.Errorf("refunds of %s:\n%s\nwant\n%s", o.ID, strings.Join(got, "\n"), strings.Join(wantRefunds, "\n"))
-		}
-	}
-
-	for _, h := range s.Holds {
-		want := HoldRow{ID: h.ID, EventID: ev, Status: string(h.Status), Quantity: h.Quantity, Items: h.Items,
-			CreatedAt: h.CreatedAt.UTC(), ExpiresAt: h.ExpiresAt.UTC(), EndedAt: utc(h.EndedAt)}
-		if got, err := db.Hold(ctx, ev, h.ID); err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("hold %s = %+v, %v;\nwant %+v", h.ID, got, err, want)
-		}
-		wantOrder := sql.NullString{String: h.OrderID, Valid: h.OrderID != ""}
-		if got := queryRows(t, db, `SELECT order_id FROM holds WHERE id = ?`, h.ID); !slices.Equal(got, []string{rowText(wantOrder)}) {
-			t.Errorf("hold %s has order %v, want %v", h.ID, got, wantOrder)
 		}
 	}
 

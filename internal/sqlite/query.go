@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -207,40 +206,4 @@ func parseTimes(ts ...storedTime) error {
 		*st.dst = t
 	}
 	return nil
-}
-
-// HoldRow is a hold as the read model knows it. EndedAt is zero while the
-// hold is active.
-type HoldRow struct {
-	ID, EventID, Status           string
-	Quantity                      int
-	Items                         []boxoffice.Item
-	CreatedAt, ExpiresAt, EndedAt time.Time
-}
-
-// Hold returns the event's hold with the id. Errors: NotFound when the
-// event has no such hold.
-func (db *DB) Hold(ctx context.Context, eventID, holdID string) (HoldRow, error) {
-	var h HoldRow
-	var items, created, expires string
-	var ended sql.NullString
-	err := db.r.QueryRowContext(ctx, `SELECT id, event_id, status, quantity, items, created_at, expires_at, ended_at
-		FROM holds WHERE id = ? AND event_id = ?`, holdID, eventID).
-		Scan(&h.ID, &h.EventID, &h.Status, &h.Quantity, &items, &created, &expires, &ended)
-	if errors.Is(err, sql.ErrNoRows) {
-		return HoldRow{}, fault.New(fault.NotFound, "hold not found")
-	}
-	if err != nil {
-		return HoldRow{}, fmt.Errorf("sqlite: read hold: %w", err)
-	}
-	if err := json.Unmarshal([]byte(items), &h.Items); err != nil {
-		return HoldRow{}, fmt.Errorf("sqlite: hold %s: bad stored items: %w", holdID, err)
-	}
-	if err := parseTimes(storedTime{&h.CreatedAt, created}, storedTime{&h.ExpiresAt, expires}); err != nil {
-		return HoldRow{}, err
-	}
-	if h.EndedAt, err = parseNullTime(ended); err != nil {
-		return HoldRow{}, err
-	}
-	return h, nil
 }
