@@ -192,6 +192,12 @@ func (a *Admit) api(ctx context.Context, method, path string, in, out any) error
 	return json.Unmarshal(data, out)
 }
 
+// BaseURL is the server's.
+func (a *Admit) BaseURL() string { return a.c.base }
+
+// EventID is the event Setup created.
+func (a *Admit) EventID() string { return a.c.eventID }
+
 // Hold posts a hold to the public API.
 func (a *Admit) Hold(ctx context.Context, t, n int) Answer { return a.c.hold(ctx, t, n) }
 
