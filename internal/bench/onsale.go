@@ -154,8 +154,11 @@ type Answer struct {
 	Outcome    Outcome
 	HoldID     string
 	RetryAfter time.Duration
-	Err        error // for Failed
-	NotSent    bool  // for Failed: the request never reached the target (no connection)
+	// Left, for SoldOut, is at most how many tickets of the requested type
+	// could be held now, as the answer said; -1 when it did not say.
+	Left    int
+	Err     error // for Failed
+	NotSent bool  // for Failed: the request never reached the target (no connection)
 }
 
 // Target is a system that sells holds.
@@ -256,8 +259,9 @@ type buyer struct {
 	lat       []time.Duration
 	holds     []grant // in the order granted; merged into a map after the run, off the clock
 	perQuota  []int
-	gone      []bool // ticket types this buyer saw sold out at quantity 1
-	small     []bool // ticket types where asking for more than one failed
+	gone      []bool // ticket types this buyer saw sold out at quantity 1, or with 0 left
+	small     []bool // ticket types where asking for more than one failed, and the answer did not say what is left
+	left      []int  // per ticket type, at most this many left, as answers said
 	soldOut   int
 	shed      int
 	failed    int
@@ -283,7 +287,11 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	var wg sync.WaitGroup
 	for i := range buyers {
 		b := &buyer{rng: rand.New(rand.NewPCG(uint64(i), 42)),
-			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types))}
+			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types)),
+			left: make([]int, len(plan.Types))}
+		for t := range b.left {
+			b.left[t] = cfg.Seats
+		}
 		buyers[i] = b
 		wg.Go(func() { b.buy(ctx, cfg, &plan, t, &sold, &grants, &errs) })
 	}
@@ -378,7 +386,7 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 			return
 		}
 		tt := open[b.rng.IntN(len(open))]
-		n := cfg.Mix.pick(b.rng)
+		n := min(cfg.Mix.pick(b.rng), b.left[tt])
 		if b.small[tt] {
 			n = 1
 		}
@@ -396,10 +404,14 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 			granted.Add(1)
 		case SoldOut:
 			b.soldOut++
-			if n == 1 {
+			switch {
+			case a.Left == 0 || a.Left < 0 && n == 1:
 				b.gone[tt] = true
+			case a.Left > 0:
+				b.left[tt] = min(b.left[tt], a.Left)
+			default:
+				b.small[tt] = true
 			}
-			b.small[tt] = true
 		case Shed:
 			b.shed++
 			wait(ctx, a.RetryAfter)
