@@ -291,6 +291,7 @@ func runWrk(ctx context.Context, t HTTPTarget, cfg Config, a wrkArgs) (wrkPhase,
 		poll = tick.C
 	}
 	var grace <-chan time.Time
+	cancelled := ctx.Done()
 	pollClient := &http.Client{Timeout: 5 * time.Second}
 	availURL := strings.TrimRight(t.BaseURL(), "/") + "/api/v1/public/events/" + t.EventID() + "/availability"
 loop:
@@ -299,7 +300,8 @@ loop:
 		case waitErr = <-exited:
 			ph.exited = !stopped
 			break loop
-		case <-ctx.Done():
+		case <-cancelled:
+			cancelled = nil
 			stop()
 		case <-stopAt:
 			stop()
