@@ -259,14 +259,17 @@ func runWrk(ctx context.Context, t HTTPTarget, cfg Config, a wrkArgs) (wrkPhase,
 
 	var waitErr error
 	stopped := false
-	stop := func() { // SIGINT until it exits: wrk ignores it until its threads run
+	// stop sends SIGINT until wrk exits: wrk ignores it until its threads
+	// run, and one that comes just before its sleep is not seen by it. Before
+	// wrk catches SIGINT (SigCgt in /proc), the signal would kill it.
+	stop := func() {
 		if !stopped {
 			stopped = true
 			go func() {
 				tick := time.NewTicker(100 * time.Millisecond)
 				defer tick.Stop()
 				for {
-					if cmd.Process.Signal(os.Interrupt) != nil {
+					if catchesSIGINT(cmd.Process.Pid) && cmd.Process.Signal(os.Interrupt) != nil {
 						return
 					}
 					select {
@@ -347,6 +350,22 @@ loop:
 	}
 	ph.report = rep
 	return ph, nil
+}
+
+// catchesSIGINT reports whether process pid has a handler for SIGINT, from
+// the SigCgt mask of /proc/<pid>/status; true when that cannot be read.
+func catchesSIGINT(pid int) bool {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return true
+	}
+	for line := range strings.Lines(string(data)) {
+		if mask, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64)
+			return err != nil || m&(1<<(int(syscall.SIGINT)-1)) != 0
+		}
+	}
+	return true
 }
 
 // soldOut reports whether the event's availability (admit's answer, or the
