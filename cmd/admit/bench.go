@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -58,13 +60,25 @@ func benchOnsale(ctx context.Context, args []string, getenv func(string) string,
 (--mix) until all --seats are gone, then audits that nothing was oversold.
 By default admit runs in-process on a temporary data directory; --url and
 --token aim it at a running server instead. --compare runs hello, engine,
-admit, postgres and redis one after another and prints them side by side.`, getenv, stderr)
+admit, postgres and redis one after another and prints them side by side.
+
+The HTTP targets (hello, admit, postgres, redis) are driven by wrk (--load
+wrk, the default: another process, one thread, --buyers connections, 256
+unless given; Debian: apt-get install wrk), so that the load generator is
+not what saturates first; --load go uses Go clients in this process (2000
+buyers unless given). The engine target is always in-process. --duration
+10s measures a steady state instead: wrk runs that long against an event
+too big to sell out. --print-lua prints wrk's script (docs/bench.md).`, getenv, stderr)
 	target := f.String("target", "admit", "what to sell from: engine, hello, admit, postgres or redis")
 	compare := f.Bool("compare", false, "run every target one after another and compare them")
 	url := f.String("url", "", "a running admit server to sell from (target admit), e.g. http://127.0.0.1:8080, started with --exempt-loopback")
 	token := f.string("token", "ADMIT_TOKEN", "", "an organizer API token of the server at --url")
 	seats := f.Int("seats", 100_000, "tickets on sale")
-	buyers := f.Int("buyers", 2000, "concurrent buyers")
+	buyers := f.Int("buyers", 0, "concurrent buyers: with --load wrk wrk's connections (default 256), with --load go Go clients (default 2000)")
+	connections := f.Int("connections", 0, "the same as --buyers: wrk's connections (default 256)")
+	load := f.String("load", "wrk", "what sends the HTTP targets' holds: wrk (needs wrk on the PATH) or go (clients in this process)")
+	duration := f.Duration("duration", 0, "0: sell out the event; above 0: run wrk this long against an event that does not sell out and report the steady rate (--seats defaults to 10000000 then)")
+	printLua := f.Bool("print-lua", false, "print the Lua script wrk runs as the buyers, and exit")
 	mixFlag := f.String("mix", "40,35,15,10", "weights of asking for 1, 2, 3, 4 … tickets at once")
 	soldOut := f.Duration("soldout-duration", 2*time.Second, "after the sell-out, keep asking this long to measure sold-out answers (0 skips)")
 	timeout := f.Duration("timeout", 5*time.Minute, "give up after this long")
@@ -75,6 +89,34 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 	cpuProfile := f.String("cpuprofile", "", "write a CPU profile of the whole run (clients and servers) to this file")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *printLua {
+		fmt.Fprint(stdout, bench.LuaScript)
+		return nil
+	}
+	seatsSet := false
+	f.Visit(func(fl *flag.Flag) { seatsSet = seatsSet || fl.Name == "seats" })
+	switch {
+	case *buyers > 0 && *connections > 0 && *buyers != *connections:
+		return &usageError{"--buyers and --connections are the same: give one"}
+	case *connections > 0:
+		*buyers = *connections
+	case *buyers == 0 && *load == "go":
+		*buyers = 2000
+	case *buyers == 0:
+		*buyers = 256
+	}
+	switch {
+	case *load != "wrk" && *load != "go":
+		return &usageError{fmt.Sprintf("unknown --load %q: want wrk or go", *load)}
+	case *duration < 0:
+		return &usageError{"--duration must be 0 (sell out) or above"}
+	case *duration > 0 && *load != "wrk":
+		return &usageError{"--duration needs --load wrk"}
+	case *duration > 0 && !*compare && *target == "engine":
+		return &usageError{"--duration needs an HTTP target (hello, admit, postgres or redis): the engine target sells out"}
+	case *duration > 0 && !seatsSet:
+		*seats = 10_000_000 // the most a quota holds: more than 2 cores sell in a few minutes
 	}
 	if *cpuProfile != "" {
 		pf, err := os.Create(*cpuProfile)
@@ -108,8 +150,19 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 	targets := []string{*target}
 	if *compare {
 		targets = compareOrder
+		if *duration > 0 {
+			targets = slices.DeleteFunc(slices.Clone(targets), func(t string) bool { return t == "engine" })
+		}
 	} else if !slices.Contains(compareOrder, *target) {
 		return &usageError{fmt.Sprintf("unknown --target %q: want engine, hello, admit, postgres or redis", *target)}
+	}
+	var wrk string
+	if *load == "wrk" && slices.ContainsFunc(targets, func(t string) bool { return t != "engine" }) {
+		p, err := bench.LookWrk()
+		if err != nil {
+			return err
+		}
+		wrk = p
 	}
 	var progress io.Writer
 	if fd, ok := stderr.(*os.File); ok && isatty.IsTerminal(fd.Fd()) {
@@ -120,7 +173,7 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 	failed := false
 	for _, name := range targets {
 		cfg := bench.Config{Target: name, Seats: *seats, Buyers: *buyers, Mix: mix, SoldOut: *soldOut,
-			Timeout: *timeout, Progress: progress}
+			Timeout: *timeout, Progress: progress, Wrk: wrk, Duration: *duration}
 		res, err := onsaleTarget(ctx, cfg, *url, *token, *pg, *redisAddr, *pool)
 		var unreachable *storeError
 		if *compare && errors.As(err, &unreachable) {
@@ -150,6 +203,9 @@ admit, postgres and redis one after another and prints them side by side.`, gete
 		writeIndentedJSON(stdout, results[0])
 	case *compare:
 		printComparison(stdout, results)
+	}
+	if failed && *duration > 0 {
+		return errors.New("the audit failed or the event sold out within --duration (not a steady state): see above")
 	}
 	if failed {
 		return errors.New("the audit failed or the run did not sell out: see above")
@@ -214,7 +270,29 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 			cleanup()
 		}
 	}()
-	res, err := bench.Run(ctx, cfg, t)
+	var res bench.Result
+	var err error
+	if ht, ok := t.(bench.HTTPTarget); ok && cfg.Wrk != "" {
+		switch cfg.Target {
+		case "admit":
+			if url != "" {
+				cfg.ServerAddr = url // another process: its CPU is read from /proc
+			}
+		case "postgres":
+			cfg.StoreAddr = pgAddr(pg)
+		case "redis":
+			cfg.StoreAddr = redisAddr
+		}
+		res, err = bench.RunWrk(ctx, cfg, ht)
+	} else {
+		switch cfg.Target {
+		case "postgres":
+			cfg.StoreAddr = pgAddr(pg)
+		case "redis":
+			cfg.StoreAddr = redisAddr
+		}
+		res, err = bench.Run(ctx, cfg, t)
+	}
 	if cfg.Target == "admit" {
 		res.RateLimits = inProcessLimits
 		if url != "" {
@@ -230,6 +308,19 @@ func onsaleTarget(ctx context.Context, cfg bench.Config, url, token, pg, redisAd
 var inProcessLimits = "serve's defaults (writes " + defaultWriteRate + " burst " + strconv.Itoa(defaultWriteBurst) +
 	", failed authentications " + defaultAuthRate + " burst " + strconv.Itoa(defaultAuthBurst) +
 	" per client) with --exempt-loopback: the buyers, all on 127.0.0.1, are not limited"
+
+// pgAddr is the host:port of a PostgreSQL URL, for reading the server's
+// CPU time; "" when it names none.
+func pgAddr(dsn string) string {
+	u, err := neturl.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if u.Port() == "" {
+		return u.Host + ":5432"
+	}
+	return u.Host
+}
 
 func newStore(ctx context.Context, target, pg, redisAddr string, pool int) (baseline.Store, error) {
 	switch target {
@@ -348,13 +439,34 @@ func printResult(w io.Writer, r bench.Result) {
 	if !r.Complete {
 		status = "DID NOT SELL OUT before the timeout"
 	}
-	fmt.Fprintf(w, "%s: %s %d of %d seats in %.2f s (%d buyers)\n", r.Target, status, r.Sold, r.Seats, r.DurationS, r.Buyers)
+	if r.Mode == "steady" {
+		status = "steady state"
+		if !r.Complete {
+			status = "SOLD OUT within the window (not a steady state)"
+		}
+		fmt.Fprintf(w, "%s: %s, %d of %d seats sold in a %.2f s window (%s)\n", r.Target, status, r.Sold, r.Seats, r.DurationS, loadOf(r))
+	} else {
+		fmt.Fprintf(w, "%s: %s %d of %d seats in %.2f s (%s)\n", r.Target, status, r.Sold, r.Seats, r.DurationS, loadOf(r))
+	}
 	fmt.Fprintf(w, "  holds/s      %.0f   tickets/s %.0f   answers/s while selling %.0f\n", r.HoldsPerS, r.TicketsPerS, r.RequestsPerS)
 	if r.SoldOutPerS > 0 {
 		fmt.Fprintf(w, "  sold-out answers/s after the sell-out %.0f\n", r.SoldOutPerS)
 	}
 	fmt.Fprintf(w, "  latency      p50 %.2f ms   p90 %.2f ms   p99 %.2f ms   max %.2f ms\n", r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs)
-	fmt.Fprintf(w, "  answers      granted %d   sold out %d   shed %d   failed %d\n", r.Granted, r.SoldOutN, r.ShedN, r.Errors)
+	fmt.Fprintf(w, "  answers      granted %d   sold out %d   shed %d   failed %d", r.Granted, r.SoldOutN, r.ShedN, r.Errors)
+	if r.LoadGenerator == "wrk" {
+		fmt.Fprintf(w, "   unanswered when wrk stopped %d", r.Unanswered)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  cpu          %s while selling", cpuShares(r.LoadgenCPUPct, r.ServerCPUPct, r.StoreCPUPct))
+	if r.SoldOutServerCPUPct != nil {
+		fmt.Fprintf(w, "; %s after the sell-out", cpuShares(r.SoldOutLoadgenCPUPct, r.SoldOutServerCPUPct, r.SoldOutStoreCPUPct))
+	}
+	fmt.Fprintln(w, " (% of one core)")
+	fmt.Fprintf(w, "    server: %s\n", r.ServerCPU)
+	if r.StoreCPU != "" {
+		fmt.Fprintf(w, "    store: %s\n", r.StoreCPU)
+	}
 	verdict := "OK"
 	if !r.Audit.OK {
 		verdict = "FAILED"
@@ -366,6 +478,46 @@ func printResult(w io.Writer, r bench.Result) {
 	if r.RateLimits != "" {
 		fmt.Fprintf(w, "  rate limits  %s\n", r.RateLimits)
 	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note         %s\n", n)
+	}
+}
+
+// loadOf says what sent the holds.
+func loadOf(r bench.Result) string {
+	switch r.LoadGenerator {
+	case "wrk":
+		return fmt.Sprintf("wrk, 1 thread, %d connections", r.Buyers)
+	case "go":
+		return fmt.Sprintf("%d Go clients in this process", r.Buyers)
+	}
+	return fmt.Sprintf("%d callers in this process", r.Buyers)
+}
+
+// cpuShares prints the CPU percentages that are known.
+func cpuShares(loadgen, server, store *float64) string {
+	var parts []string
+	if loadgen != nil {
+		parts = append(parts, fmt.Sprintf("wrk %.0f%%", *loadgen))
+	}
+	if server != nil {
+		parts = append(parts, fmt.Sprintf("server %.0f%%", *server))
+	}
+	if store != nil {
+		parts = append(parts, fmt.Sprintf("store %.0f%%", *store))
+	}
+	if len(parts) == 0 {
+		return "unknown"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// pctCell is a table cell of a CPU share, "-" when unknown.
+func pctCell(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", *p)
 }
 
 // printComparison prints the --compare table, with ratios to hello.
@@ -383,7 +535,13 @@ func printComparison(w io.Writer, rs []bench.Result) {
 		return fmt.Sprintf("%.2f×", v/base)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tsold\toversold\tsell-out s\tholds/s\t× hello\tsold-out/s\t× hello\tp50 ms\tp99 ms\terrors\taudit\t")
+	steady := len(rs) > 0 && rs[0].Mode == "steady"
+	secs := "sell-out s"
+	if steady {
+		secs = "window s"
+	}
+	fmt.Fprintln(tw, "target\tload\tsold\toversold\t"+secs+"\tholds/s\t× hello\tsold-out/s\t× hello\tp50 ms\tp99 ms\terrors\taudit\t"+
+		"loadgen cpu\tserver cpu\tstore cpu\t")
 	for _, r := range rs {
 		audit := "ok"
 		if !r.Audit.OK {
@@ -393,16 +551,26 @@ func printComparison(w io.Writer, rs []bench.Result) {
 		if hello != nil {
 			hh, hs = hello.HoldsPerS, hello.SoldOutPerS
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.0f\t%s\t%.0f\t%s\t%.2f\t%.2f\t%d\t%s\t\n", r.Target, r.Sold, r.Oversold,
-			r.DurationS, r.HoldsPerS, ratio(r.HoldsPerS, hh), r.SoldOutPerS, ratio(r.SoldOutPerS, hs), r.P50Ms, r.P99Ms, r.Errors, audit)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.2f\t%.0f\t%s\t%.0f\t%s\t%.2f\t%.2f\t%d\t%s\t%s\t%s\t%s\t\n", r.Target, r.LoadGenerator,
+			r.Sold, r.Oversold, r.DurationS, r.HoldsPerS, ratio(r.HoldsPerS, hh), r.SoldOutPerS, ratio(r.SoldOutPerS, hs),
+			r.P50Ms, r.P99Ms, r.Errors, audit, pctCell(r.LoadgenCPUPct), pctCell(r.ServerCPUPct), pctCell(r.StoreCPUPct))
 	}
 	tw.Flush()
+	fmt.Fprintln(w, "cpu: percent of one core over the sale's wall time (2 cores = 200%); loadgen is wrk, server this process")
+	fmt.Fprintln(w, "(the HTTP server, or the engine and its callers, or with --load go the server and its Go clients),")
+	fmt.Fprintln(w, "store the PostgreSQL or Redis server's processes.")
 	for _, r := range rs {
 		for _, p := range r.Audit.Problems {
 			fmt.Fprintf(w, "%s: %s\n", r.Target, p)
 		}
 		if r.RateLimits != "" {
 			fmt.Fprintf(w, "%s: rate limits: %s\n", r.Target, r.RateLimits)
+		}
+		if r.StoreCPU != "" {
+			fmt.Fprintf(w, "%s: store cpu: %s\n", r.Target, r.StoreCPU)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "%s: %s\n", r.Target, n)
 		}
 	}
 }

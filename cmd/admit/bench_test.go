@@ -16,13 +16,35 @@ import (
 	"github.com/admit-org/admit/internal/bench"
 )
 
+// benchLoad is the bench's load generator for a test: wrk when it is
+// installed (CI installs it), else the Go clients.
+func benchLoad(t *testing.T) string {
+	if _, err := bench.LookWrk(); err != nil {
+		t.Logf("%v: this test runs with --load go", err)
+		return "go"
+	}
+	return "wrk"
+}
+
 // TestBenchOnsaleAdmit sells out a small event on an in-process server, as
-// "admit bench onsale" does by default, and reads its --json summary.
+// "admit bench onsale" does by default, and reads its --json summary: with
+// wrk as the buyers (the default) and with Go clients.
 func TestBenchOnsaleAdmit(t *testing.T) {
+	for _, load := range []string{"wrk", "go"} {
+		t.Run(load, func(t *testing.T) {
+			if _, err := bench.LookWrk(); err != nil && load == "wrk" {
+				t.Skipf("%v (CI installs it)", err)
+			}
+			testBenchOnsaleAdmit(t, load)
+		})
+	}
+}
+
+func testBenchOnsaleAdmit(t *testing.T, load string) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // to see that the bench leaves nothing behind
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), []string{"bench", "onsale", "--seats", "3000", "--buyers", "64",
+	err := run(context.Background(), []string{"bench", "onsale", "--seats", "2000", "--buyers", "64", "--load", load,
 		"--soldout-duration", "100ms", "--json"}, noEnv, &out, &errOut)
 	if err != nil {
 		t.Fatalf("bench onsale: %v\n%s\n%s", err, out.String(), errOut.String())
@@ -36,8 +58,15 @@ func TestBenchOnsaleAdmit(t *testing.T) {
 			t.Errorf("--json lacks %q: %s", k, out.String())
 		}
 	}
-	if res["target"] != "admit" || res["sold"] != 3000.0 || res["oversold"] != 0.0 || res["errors"] != 0.0 {
-		t.Errorf("want 3000 sold by admit, none oversold, no errors: %s", out.String())
+	if res["target"] != "admit" || res["sold"] != 2000.0 || res["oversold"] != 0.0 || res["errors"] != 0.0 ||
+		res["load_generator"] != load || res["mode"] != "sell-out" || res["complete"] != true {
+		t.Errorf("want 2000 sold by admit with %s, none oversold, no errors: %s", load, out.String())
+	}
+	if _, ok := res["server_cpu_pct"].(float64); !ok {
+		t.Errorf("no server_cpu_pct: %s", out.String())
+	}
+	if _, ok := res["loadgen_cpu_pct"].(float64); ok != (load == "wrk") {
+		t.Errorf("loadgen_cpu_pct is wrk's only: %s", out.String())
 	}
 	if a := res["audit"].(map[string]any); a["ok"] != true || a["source"] != "ledger replay" {
 		t.Errorf("audit: %v", a)
@@ -61,8 +90,9 @@ func TestBenchCompare(t *testing.T) {
 		c.Close()
 	}
 	var out, errOut bytes.Buffer
+	load := benchLoad(t)
 	err := run(context.Background(), []string{"bench", "onsale", "--compare", "--seats", "1000", "--buyers", "32",
-		"--soldout-duration", "50ms", "--json"}, noEnv, &out, &errOut)
+		"--load", load, "--soldout-duration", "50ms", "--json"}, noEnv, &out, &errOut)
 	if err != nil {
 		t.Fatalf("bench onsale --compare: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
@@ -76,6 +106,12 @@ func TestBenchCompare(t *testing.T) {
 		if r.Sold != 1000 || r.Oversold != 0 || !r.Audit.OK {
 			t.Errorf("%s: %+v", r.Target, r)
 		}
+		if want := load; r.Target == "engine" && r.LoadGenerator != "in-process" || r.Target != "engine" && r.LoadGenerator != want {
+			t.Errorf("%s: load generator %q", r.Target, r.LoadGenerator)
+		}
+		if (r.Target == "postgres" || r.Target == "redis") && r.StoreCPUPct == nil {
+			t.Errorf("%s: the store's CPU is not known: %s", r.Target, r.StoreCPU)
+		}
 	}
 	if strings.Join(names, ",") != "hello,engine,admit,postgres,redis" {
 		t.Errorf("targets %v", names)
@@ -85,7 +121,7 @@ func TestBenchCompare(t *testing.T) {
 	out.Reset()
 	printComparison(&out, rs)
 	// The table, and under it which rate limits admit ran with.
-	if !strings.Contains(out.String(), "× hello") || strings.Count(out.String(), "\n") != 7 ||
+	if !strings.Contains(out.String(), "× hello") || !strings.Contains(out.String(), "loadgen cpu") ||
 		!strings.Contains(out.String(), "\nadmit: rate limits: serve's defaults") {
 		t.Errorf("table:\n%s", out.String())
 	}
@@ -103,6 +139,11 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bench", "onsale", "--url", "http://127.0.0.1:1", "--token", "t", "--compare"},
 		{"bench", "onsale", "--url", "http://127.0.0.1:1", "--token", "t", "--target", "engine"},
 		{"bench", "onsale", "--pool", "-1"},
+		{"bench", "onsale", "--load", "ab"},
+		{"bench", "onsale", "--load", "go", "--duration", "1s"},
+		{"bench", "onsale", "--target", "engine", "--duration", "1s"},
+		{"bench", "onsale", "--duration", "-1s"},
+		{"bench", "onsale", "--buyers", "3", "--connections", "4"},
 		{"bench", "chaos", "--kills", "0"},
 		{"bench", "chaos", "--release", "2"},
 	} {
@@ -178,7 +219,7 @@ func TestBenchOnsaleURL(t *testing.T) {
 	inst := startAdmit(t, t.TempDir(), "--exempt-loopback") // the bench's buyers are all 127.0.0.1
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"bench", "onsale", "--url", inst.url, "--token", inst.token,
-		"--seats", "800", "--buyers", "16", "--soldout-duration", "0"}, noEnv, &out, &errOut)
+		"--seats", "800", "--buyers", "16", "--soldout-duration", "0", "--load", benchLoad(t)}, noEnv, &out, &errOut)
 	if err != nil {
 		t.Fatalf("bench onsale --url: %v\n%s\n%s", err, out.String(), errOut.String())
 	}
@@ -192,8 +233,29 @@ func TestBenchOnsaleURL(t *testing.T) {
 	// A wrong token is a clear error, not a hang.
 	out.Reset()
 	err = run(context.Background(), []string{"bench", "onsale", "--url", inst.url, "--token", "admit_wrong",
-		"--seats", "10", "--buyers", "2"}, noEnv, &out, &errOut)
+		"--seats", "10", "--buyers", "2", "--load", benchLoad(t)}, noEnv, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("wrong token: %v", err)
+	}
+}
+
+// TestBenchOnsaleNoWrk: without wrk, the HTTP targets say how to get it.
+func TestBenchOnsaleNoWrk(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"bench", "onsale", "--target", "hello", "--seats", "10"}, noEnv, &out, &errOut)
+	if err == nil || err.Error() != "wrk not found: install it (Debian: apt-get install wrk) or pass --load go" {
+		t.Errorf("without wrk: %v", err)
+	}
+}
+
+// TestBenchPrintLua prints the script wrk runs, for running wrk by hand.
+func TestBenchPrintLua(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"bench", "onsale", "--print-lua"}, noEnv, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != bench.LuaScript || !strings.Contains(out.String(), "function response(status, headers, body)") {
+		t.Errorf("--print-lua printed %.200s", out.String())
 	}
 }

@@ -59,6 +59,12 @@ func (b *Baseline) Setup(ctx context.Context, p *Plan) error {
 	return nil
 }
 
+// BaseURL is the in-process server's.
+func (b *Baseline) BaseURL() string { return b.c.base }
+
+// EventID is the event's, which the handler does not check.
+func (b *Baseline) EventID() string { return b.c.eventID }
+
 // Hold posts a hold to the handler.
 func (b *Baseline) Hold(ctx context.Context, t, n int) Answer { return b.c.hold(ctx, t, n) }
 

@@ -78,7 +78,7 @@ func (l *liar) Hold(_ context.Context, t, n int) Answer {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.sold[t]+n > l.plan.Quotas[t].Capacity+l.overSell {
-		return Answer{Outcome: SoldOut}
+		return Answer{Outcome: SoldOut, Left: -1}
 	}
 	l.sold[t] += n
 	id := fmt.Sprint("h", len(l.holds))

@@ -6,7 +6,9 @@
 //
 // A Target sells holds: Engine (the box office in-process), Admit (the HTTP
 // API, in-process or at a URL) and Baseline (the other designs behind one
-// small handler, package baseline). Run drives buyers against a target and
-// audits what it recorded; Chaos runs admit serve as a child process and
-// kills it under load.
+// small handler, package baseline). RunWrk drives an HTTP target with wrk
+// as the buyers (the Lua script onsale.lua, embedded), Run with Go clients
+// in this process or the engine's callers; both audit what the target
+// recorded. Chaos runs admit serve as a child process and kills it under
+// load.
 package bench

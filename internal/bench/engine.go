@@ -120,7 +120,11 @@ func (e *Engine) Hold(ctx context.Context, t, n int) Answer {
 func answerOf(err error) Answer {
 	switch {
 	case fault.Is(err, fault.SoldOut):
-		return Answer{Outcome: SoldOut}
+		a := Answer{Outcome: SoldOut, Left: -1}
+		if fe := fault.As(err); fe != nil && len(fe.Available) == 1 {
+			a.Left = int(fe.Available[0].Available) // a hold of one item
+		}
+		return a
 	case fault.Is(err, fault.Unavailable), fault.Is(err, fault.RateLimited):
 		return Answer{Outcome: Shed, RetryAfter: time.Second}
 	}

@@ -25,6 +25,7 @@ type client struct {
 	http    *http.Client
 	url     string     // the holds URL of the event
 	bodies  [][][]byte // per ticket type, per quantity
+	ids     []string   // per ticket type, its id
 }
 
 func newClient(base string, buyers int) *client {
@@ -43,7 +44,9 @@ func (c *client) prepare(eventID string, p *Plan) {
 	c.eventID = eventID
 	c.url = c.base + "/api/v1/public/events/" + eventID + "/holds"
 	c.bodies = make([][][]byte, len(p.Types))
+	c.ids = make([]string, len(p.Types))
 	for t := range p.Types {
+		c.ids[t] = p.Types[t].ID
 		c.bodies[t] = make([][]byte, 11)
 		for n := 1; n <= 10; n++ {
 			c.bodies[t][n] = fmt.Appendf(nil, `{"items":[{"ticket_type_id":%q,"quantity":%d}]}`, p.Types[t].ID, n)
@@ -76,7 +79,21 @@ func (c *client) hold(ctx context.Context, t, n int) Answer {
 		}
 		return Answer{Outcome: Granted, HoldID: h.ID}
 	case resp.StatusCode == http.StatusConflict && bytes.Contains(body, []byte(`"code":"sold-out"`)):
-		return Answer{Outcome: SoldOut}
+		var p struct {
+			Available []struct {
+				TicketTypeID string `json:"ticket_type_id"`
+				Available    int    `json:"available"`
+			} `json:"available"`
+		}
+		a := Answer{Outcome: SoldOut, Left: -1}
+		if json.Unmarshal(body, &p) == nil {
+			for _, l := range p.Available {
+				if l.TicketTypeID == c.ids[t] {
+					a.Left = l.Available
+				}
+			}
+		}
+		return a
 	case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests:
 		after, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 		return Answer{Outcome: Shed, RetryAfter: time.Duration(max(after, 0)) * time.Second}
@@ -191,6 +208,12 @@ func (a *Admit) api(ctx context.Context, method, path string, in, out any) error
 	}
 	return json.Unmarshal(data, out)
 }
+
+// BaseURL is the server's.
+func (a *Admit) BaseURL() string { return a.c.base }
+
+// EventID is the event Setup created.
+func (a *Admit) EventID() string { return a.c.eventID }
 
 // Hold posts a hold to the public API.
 func (a *Admit) Hold(ctx context.Context, t, n int) Answer { return a.c.hold(ctx, t, n) }

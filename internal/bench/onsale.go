@@ -23,6 +23,18 @@ type Config struct {
 	SoldOut  time.Duration // after the sell-out, how long buyers keep asking (measures sold-out answers); 0 skips it
 	Timeout  time.Duration // the whole run gives up after this
 	Progress io.Writer     // a live progress line goes here when not nil
+
+	// For RunWrk: Buyers are wrk's connections.
+	Wrk string // the wrk binary; "" finds it on the PATH
+	// Duration, when above 0, runs wrk this long against an event that must
+	// not sell out in that time (a steady state), instead of selling out.
+	Duration time.Duration
+	// ServerAddr is the server's listening address when it is another
+	// process than this one (admit at --url): its CPU is read from /proc.
+	ServerAddr string
+	// StoreAddr is the address of the store's server (PostgreSQL, Redis),
+	// whose CPU is read from /proc.
+	StoreAddr string
 }
 
 // Defaults fills zero fields.
@@ -142,8 +154,11 @@ type Answer struct {
 	Outcome    Outcome
 	HoldID     string
 	RetryAfter time.Duration
-	Err        error // for Failed
-	NotSent    bool  // for Failed: the request never reached the target (no connection)
+	// Left, for SoldOut, is at most how many tickets of the requested type
+	// could be held now, as the answer said; -1 when it did not say.
+	Left    int
+	Err     error // for Failed
+	NotSent bool  // for Failed: the request never reached the target (no connection)
 }
 
 // Target is a system that sells holds.
@@ -192,6 +207,37 @@ type Result struct {
 	// RateLimits says which per-client rate limits the server ran with
 	// (admit only; set by the caller, who started or named the server).
 	RateLimits string `json:"rate_limits,omitempty"`
+
+	// LoadGenerator is what sent the holds: "wrk" (another process, one
+	// thread), "go" (Go clients in this process, beside the server) or
+	// "in-process" (the engine's callers, no HTTP).
+	LoadGenerator string `json:"load_generator"`
+	// Mode is "sell-out" (the run sells every seat; duration_s is until the
+	// sell-out) or "steady" (wrk runs --duration against an event that does
+	// not sell out; duration_s is that window, and complete says that it
+	// did not sell out within it).
+	Mode string `json:"mode"`
+	// CPU while selling (or over the steady window), in percent of one core
+	// over the phase's wall time: the load generator's (wrk's user+sys, only
+	// with wrk), the server's, and the store's server (postgres, redis:
+	// other processes) when it could be read. ServerCPU and StoreCPU say
+	// whose time it is, or why it is unknown (then the figure is absent).
+	LoadgenCPUPct *float64 `json:"loadgen_cpu_pct,omitempty"`
+	ServerCPUPct  *float64 `json:"server_cpu_pct,omitempty"`
+	ServerCPU     string   `json:"server_cpu,omitempty"`
+	StoreCPUPct   *float64 `json:"store_cpu_pct,omitempty"`
+	StoreCPU      string   `json:"store_cpu,omitempty"`
+	// The same over the sold-out phase.
+	SoldOutLoadgenCPUPct *float64 `json:"soldout_loadgen_cpu_pct,omitempty"`
+	SoldOutServerCPUPct  *float64 `json:"soldout_server_cpu_pct,omitempty"`
+	SoldOutStoreCPUPct   *float64 `json:"soldout_store_cpu_pct,omitempty"`
+	// Unanswered (wrk only) are requests sent whose answer wrk never saw:
+	// in flight when it stopped, or lost to a socket error. They count
+	// among errors, as requests that may have taken effect.
+	Unanswered   int           `json:"unanswered,omitempty"`
+	SocketErrors *SocketErrors `json:"socket_errors,omitempty"`
+	// Notes are what a reader of the figures should know.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Audit is the oversell audit.
@@ -213,8 +259,9 @@ type buyer struct {
 	lat       []time.Duration
 	holds     []grant // in the order granted; merged into a map after the run, off the clock
 	perQuota  []int
-	gone      []bool // ticket types this buyer saw sold out at quantity 1
-	small     []bool // ticket types where asking for more than one failed
+	gone      []bool // ticket types this buyer saw sold out at quantity 1, or with 0 left
+	small     []bool // ticket types where asking for more than one failed, and the answer did not say what is left
+	left      []int  // per ticket type, at most this many left, as answers said
 	soldOut   int
 	shed      int
 	failed    int
@@ -235,19 +282,31 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	var sold, grants, errs atomic.Int64
 	buyers := make([]*buyer, cfg.Buyers)
 	stopProgress := progress(cfg, &sold, &grants, &errs)
+	cpu0, store0 := selfCPU(), cfg.storeCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range buyers {
 		b := &buyer{rng: rand.New(rand.NewPCG(uint64(i), 42)),
-			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types))}
+			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types)),
+			left: make([]int, len(plan.Types))}
+		for t := range b.left {
+			b.left[t] = cfg.Seats
+		}
 		buyers[i] = b
 		wg.Go(func() { b.buy(ctx, cfg, &plan, t, &sold, &grants, &errs) })
 	}
 	wg.Wait()
 	sellEnd := time.Now()
+	cpu := selfCPU() - cpu0
 	stopProgress()
 
-	res := Result{Target: t.Name(), Seats: cfg.Seats, Buyers: cfg.Buyers, Complete: ctx.Err() == nil}
+	res := Result{Target: t.Name(), Seats: cfg.Seats, Buyers: cfg.Buyers, Complete: ctx.Err() == nil,
+		LoadGenerator: "go", Mode: "sell-out", ServerCPU: "this process: the server and the Go clients together"}
+	if _, ok := t.(*Engine); ok {
+		res.LoadGenerator, res.ServerCPU = "in-process", "this process: the box office and its callers together"
+	}
+	res.ServerCPUPct = ptr(pct(cpu, sellEnd.Sub(start)))
+	res.StoreCPUPct, res.StoreCPU = cfg.storeShare(cfg.storeCPU().since(store0), sellEnd.Sub(start))
 	var lat []time.Duration
 	perQuota := make([]int, len(plan.Quotas))
 	granted := make(map[string]int)
@@ -291,7 +350,9 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 		res.Oversold += max(0, n-plan.Quotas[q].Capacity)
 	}
 	if res.Complete && cfg.SoldOut > 0 {
+		cpu0, at := selfCPU(), time.Now()
 		res.SoldOutPerS = soldOutStorm(ctx, cfg, &plan, t)
+		res.SoldOutServerCPUPct = ptr(pct(selfCPU()-cpu0, time.Since(at)))
 	}
 	res.Audit = audit(ctx, t, &plan, perQuota, granted, res.Errors)
 	if dups > 0 {
@@ -325,7 +386,7 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 			return
 		}
 		tt := open[b.rng.IntN(len(open))]
-		n := cfg.Mix.pick(b.rng)
+		n := min(cfg.Mix.pick(b.rng), b.left[tt])
 		if b.small[tt] {
 			n = 1
 		}
@@ -343,10 +404,14 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 			granted.Add(1)
 		case SoldOut:
 			b.soldOut++
-			if n == 1 {
+			switch {
+			case a.Left == 0 || a.Left < 0 && n == 1:
 				b.gone[tt] = true
+			case a.Left > 0:
+				b.left[tt] = min(b.left[tt], a.Left)
+			default:
+				b.small[tt] = true
 			}
-			b.small[tt] = true
 		case Shed:
 			b.shed++
 			wait(ctx, a.RetryAfter)

@@ -38,7 +38,8 @@ type Item struct {
 
 var (
 	// ErrSoldOut means some quota the hold counts against lacks room;
-	// nothing was taken.
+	// nothing was taken. Stores return it as a *SoldOutError, which says
+	// what is left.
 	ErrSoldOut = errors.New("sold out")
 	// ErrInvalid means the hold lists no items, a ticket type the plan does
 	// not have, or a quantity below 1; nothing was taken. Errors wrapping it
@@ -64,8 +65,52 @@ type Store interface {
 	Hold(ctx context.Context, holdID string, items []Item, ttl time.Duration) error
 	// Audit returns what the store has recorded, for the oversell audit.
 	Audit(ctx context.Context) (Audit, error)
+	// Available returns what is left now of every quota and ticket type,
+	// in one cheap read, for buyers polling during an on-sale.
+	Available(ctx context.Context) (Availability, error)
 	// Close drops what Setup created and closes the store's connections.
 	Close() error
+}
+
+// SoldOutError is ErrSoldOut with what is left, learnt in the hold's own
+// round trip: Left lists requested ticket types, each with at most how many
+// of its tickets could be held now. The memory store lists every requested
+// type with the least of what its quotas have left; postgres and redis list
+// the requested types that count against the quota that lacked room, with
+// what is left of that quota (a bound: another of the type's quotas may
+// have less).
+type SoldOutError struct{ Left []Left }
+
+// Left is what is left of one ticket type.
+type Left struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	Available    int    `json:"available"`
+}
+
+func (e *SoldOutError) Error() string { return "sold out" }
+
+// Unwrap makes errors.Is(err, ErrSoldOut) hold.
+func (e *SoldOutError) Unwrap() error { return ErrSoldOut }
+
+// Availability is what is left of an on-sale: per ticket type (in plan
+// order) the least of what its quotas have left, and per quota (in quota id
+// order) its capacity minus what is held.
+type Availability struct {
+	TicketTypes []TypeAvailability
+	Quotas      []QuotaAvailability
+}
+
+// TypeAvailability is what is left of a ticket type; Capacity is the least
+// capacity of its quotas.
+type TypeAvailability struct {
+	ID                  string
+	Available, Capacity int
+}
+
+// QuotaAvailability is what is left of a quota.
+type QuotaAvailability struct {
+	ID                  string
+	Available, Capacity int
 }
 
 // Audit is what a store has recorded.
@@ -79,8 +124,9 @@ type Audit struct {
 // wait for each other's locks in opposite orders), and for each ticket type
 // the positions of its quotas in that order.
 type index struct {
-	quotas []Quota          // sorted by ID
-	types  map[string][]int // ticket type id → positions in quotas, ascending, no repeats
+	quotas  []Quota          // sorted by ID
+	types   map[string][]int // ticket type id → positions in quotas, ascending, no repeats
+	typeIDs []string         // in plan order
 }
 
 func compile(p Plan) (*index, error) {
@@ -122,6 +168,7 @@ func compile(p Plan) (*index, error) {
 		}
 		slices.Sort(ps)
 		x.types[tt.ID] = slices.Compact(ps)
+		x.typeIDs = append(x.typeIDs, tt.ID)
 	}
 	return x, nil
 }
@@ -160,4 +207,39 @@ func (x *index) takes(buf []take, items []Item) ([]take, int, error) {
 		}
 	}
 	return buf, total, nil
+}
+
+// soldOut is the error of a hold of items that found left tickets in the
+// quota at position q: the items' ticket types that count against q have at
+// most that many left.
+func (x *index) soldOut(items []Item, q, left int) error {
+	e := &SoldOutError{}
+	for _, it := range items {
+		if slices.Contains(x.types[it.TicketTypeID], q) {
+			e.Left = append(e.Left, Left{TicketTypeID: it.TicketTypeID, Available: max(left, 0)})
+		}
+	}
+	return e
+}
+
+// availability is what is left when held[i] tickets of the quota at
+// position i are held.
+func (x *index) availability(held []int) Availability {
+	var a Availability
+	for i, q := range x.quotas {
+		a.Quotas = append(a.Quotas, QuotaAvailability{ID: q.ID, Available: max(q.Capacity-held[i], 0), Capacity: q.Capacity})
+	}
+	for _, id := range x.typeIDs {
+		t := TypeAvailability{ID: id, Available: -1}
+		for _, q := range x.types[id] {
+			if t.Available < 0 || a.Quotas[q].Available < t.Available {
+				t.Available = a.Quotas[q].Available
+			}
+			if t.Capacity == 0 || a.Quotas[q].Capacity < t.Capacity {
+				t.Capacity = a.Quotas[q].Capacity
+			}
+		}
+		a.TicketTypes = append(a.TicketTypes, t)
+	}
+	return a
 }

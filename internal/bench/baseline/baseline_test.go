@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -336,13 +337,29 @@ func testAllOrNothing(t *testing.T, c storeCase) {
 		},
 	})
 	ctx := context.Background()
-	if err := s.Hold(ctx, id.New("ho", id.Long), []Item{{TicketTypeID: "tt-both", Quantity: 2}}, time.Hour); !errors.Is(err, ErrSoldOut) {
+	err := s.Hold(ctx, id.New("ho", id.Long), []Item{{TicketTypeID: "tt-both", Quantity: 2}}, time.Hour)
+	if !errors.Is(err, ErrSoldOut) {
 		t.Fatalf("2 of tt-both with 1 floor seat: got %v, want ErrSoldOut", err)
 	}
+	// The answer says what is left, in the same round trip.
+	if so, ok := errors.AsType[*SoldOutError](err); !ok || !slices.Equal(so.Left, []Left{{TicketTypeID: "tt-both", Available: 1}}) {
+		t.Errorf("2 of tt-both with 1 floor seat: %#v; want a *SoldOutError saying 1 of tt-both is left", err)
+	}
 	// Two items of ticket types sharing a quota add up: 1 + 4 = 5 balcony seats fit, 1 + 5 do not.
-	if err := s.Hold(ctx, id.New("ho", id.Long), []Item{{TicketTypeID: "tt-both", Quantity: 1},
-		{TicketTypeID: "tt-balcony", Quantity: 5}}, time.Hour); !errors.Is(err, ErrSoldOut) {
+	err = s.Hold(ctx, id.New("ho", id.Long), []Item{{TicketTypeID: "tt-both", Quantity: 1},
+		{TicketTypeID: "tt-balcony", Quantity: 5}}, time.Hour)
+	if !errors.Is(err, ErrSoldOut) {
 		t.Fatalf("6 balcony seats of 5: got %v, want ErrSoldOut", err)
+	}
+	if so, ok := errors.AsType[*SoldOutError](err); !ok || !slices.Contains(so.Left, Left{TicketTypeID: "tt-balcony", Available: 5}) {
+		t.Errorf("6 balcony seats of 5: %#v; want a *SoldOutError saying 5 of tt-balcony are left", err)
+	}
+	av, err := s.Available(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []TypeAvailability{{ID: "tt-both", Available: 1, Capacity: 1}, {ID: "tt-balcony", Available: 5, Capacity: 5}}; !slices.Equal(av.TicketTypes, want) {
+		t.Errorf("available %+v; want %+v", av.TicketTypes, want)
 	}
 	a := audit(t, s)
 	if want := map[string]int{"q-floor": 0, "q-balcony": 0}; !maps.Equal(a.Held, want) || len(a.Holds) != 0 {
@@ -355,6 +372,12 @@ func testAllOrNothing(t *testing.T, c storeCase) {
 	a = audit(t, s)
 	if want := map[string]int{"q-floor": 1, "q-balcony": 5}; !maps.Equal(a.Held, want) || !maps.Equal(a.Holds, map[string]int{hid: 5}) {
 		t.Errorf("audit %+v; want %v held, and hold %s of 5", a, want, hid)
+	}
+	if av, err = s.Available(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if want := []QuotaAvailability{{ID: "q-balcony", Available: 0, Capacity: 5}, {ID: "q-floor", Available: 0, Capacity: 1}}; !slices.Equal(av.Quotas, want) {
+		t.Errorf("available %+v; want %+v", av.Quotas, want)
 	}
 }
 
@@ -498,6 +521,17 @@ func TestHandlerHolds(t *testing.T) {
 		if raw[k] != want {
 			t.Errorf("sold-out problem: %s = %v, want %v", k, raw[k], want)
 		}
+	}
+	if !strings.Contains(w.Body.String(), `"available":[{"ticket_type_id":"tt_1","available":1}]`) {
+		t.Errorf("sold-out problem %s: want admit's available member, 1 of tt_1 left", w.Body)
+	}
+	// The availability admit answers, from the store.
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/public/events/ev_1/availability", nil)
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if want := `{"event_id":"ev_1","status":"on_sale","ticket_types":[{"ticket_type_id":"tt_1","available":1,"state":"on_sale"}],` +
+		`"quotas":[{"quota_id":"q","available":1}]}`; w.Code != http.StatusOK || strings.TrimSpace(w.Body.String()) != want {
+		t.Errorf("availability: %d %s; want 200 %s", w.Code, w.Body, want)
 	}
 
 	for _, tc := range []struct {

@@ -32,6 +32,7 @@ type problem struct {
 	Code       string       `json:"code"`
 	Errors     []fieldError `json:"errors,omitempty"`
 	RetryAfter int          `json:"retry_after_seconds,omitempty"`
+	Available  []Left       `json:"available,omitempty"`
 }
 
 type fieldError struct {
@@ -39,6 +40,7 @@ type fieldError struct {
 	Message string `json:"message"`
 }
 
+// holdJSON is admit's hold as the public API answers it (internal/web).
 type holdJSON struct {
 	ID        string    `json:"id"`
 	EventID   string    `json:"event_id"`
@@ -47,6 +49,27 @@ type holdJSON struct {
 	Quantity  int       `json:"quantity"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	Extended  int       `json:"extended"`
+}
+
+// availabilityJSON is admit's GET …/availability answer (internal/web,
+// api/openapi.yaml: Availability).
+type availabilityJSON struct {
+	EventID     string                  `json:"event_id"`
+	Status      string                  `json:"status"`
+	TicketTypes []typeAvailabilityJSON  `json:"ticket_types"`
+	Quotas      []quotaAvailabilityJSON `json:"quotas"`
+}
+
+type typeAvailabilityJSON struct {
+	TicketTypeID string `json:"ticket_type_id"`
+	Available    int    `json:"available"`
+	State        string `json:"state"`
+}
+
+type quotaAvailabilityJSON struct {
+	QuotaID   string `json:"quota_id"`
+	Available int    `json:"available"`
 }
 
 // Handler serves POST /api/v1/public/events/{event_id}/holds as admit does,
@@ -61,11 +84,20 @@ type holdJSON struct {
 // "unavailable" with Retry-After: 1 when the store fails; 404 and 405
 // problems for any other path or method. Problems are
 // application/problem+json. Store errors are not logged: the benchmark
-// counts the answers.
+// counts the answers. The sold-out problem carries admit's "available"
+// member, [{"ticket_type_id","available"}], as far as the store learnt it
+// in the hold's round trip (SoldOutError).
+//
+// GET /api/v1/public/events/{event_id}/availability answers as admit's
+// does: per ticket type what could be held now and its state (on_sale,
+// few_left at a tenth of its capacity or less, sold_out), and per quota
+// what is left, read from the store (Store.Available); 503 when the store
+// fails.
 func Handler(s Store, ttl time.Duration) http.Handler {
 	h := &handler{store: s, ttl: ttl}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/v1/public/events/{event_id}/holds", h.holds)
+	mux.HandleFunc("/api/v1/public/events/{event_id}/availability", h.availability)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, "not-found", "there is nothing at this path", nil)
 	})
@@ -91,7 +123,11 @@ func (h *handler) holds(w http.ResponseWriter, r *http.Request) {
 	holdID, now := id.New("ho", id.Long), time.Now().UTC()
 	switch err := h.store.Hold(r.Context(), holdID, items, h.ttl); {
 	case errors.Is(err, ErrSoldOut):
-		writeProblem(w, r, "sold-out", "there are not enough tickets left for this hold", nil)
+		var left []Left
+		if so, ok := errors.AsType[*SoldOutError](err); ok {
+			left = so.Left
+		}
+		writeProblemLeft(w, r, "sold-out", "there are not enough tickets left for this hold", left)
 		return
 	case errors.Is(err, ErrInvalid):
 		writeProblem(w, r, "validation", "the hold is not valid for this event",
@@ -111,7 +147,7 @@ func (h *handler) holds(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Location", "/api/v1/public/events/"+evID+"/holds/"+holdID)
 	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(holdJSON{ID: holdID, EventID: evID, Status: "held", Items: items, Quantity: n,
+	json.NewEncoder(w).Encode(holdJSON{ID: holdID, EventID: evID, Status: "active", Items: items, Quantity: n,
 		CreatedAt: now, ExpiresAt: now.Add(h.ttl)})
 }
 
@@ -175,11 +211,49 @@ func listed(items []Item, ticketTypeID string) bool {
 	return false
 }
 
+func (h *handler) availability(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeProblem(w, r, "method-not-allowed", "this path accepts GET only", nil)
+		return
+	}
+	a, err := h.store.Available(r.Context())
+	if err != nil {
+		writeProblem(w, r, "unavailable", "the store did not answer; try again", nil)
+		return
+	}
+	out := availabilityJSON{EventID: r.PathValue("event_id"), Status: "on_sale"}
+	out.TicketTypes = make([]typeAvailabilityJSON, len(a.TicketTypes))
+	for i, t := range a.TicketTypes {
+		state := "on_sale"
+		switch {
+		case t.Available == 0:
+			state = "sold_out"
+		case t.Available*10 <= t.Capacity:
+			state = "few_left"
+		}
+		out.TicketTypes[i] = typeAvailabilityJSON{TicketTypeID: t.ID, Available: t.Available, State: state}
+	}
+	out.Quotas = make([]quotaAvailabilityJSON, len(a.Quotas))
+	for i, q := range a.Quotas {
+		out.Quotas[i] = quotaAvailabilityJSON{QuotaID: q.ID, Available: q.Available}
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(&out)
+}
+
 // writeProblem answers with the problem of code, as admit does.
 func writeProblem(w http.ResponseWriter, r *http.Request, code, detail string, fields []fieldError) {
+	writeProblemLeft(w, r, code, detail, nil, fields...)
+}
+
+// writeProblemLeft is writeProblem with a sold-out problem's "available".
+func writeProblemLeft(w http.ResponseWriter, r *http.Request, code, detail string, left []Left, fields ...fieldError) {
 	status, title, _ := web.ProblemType(code) // admit's catalogue, admit's words
 	p := problem{Type: web.ProblemBase + code, Title: title, Status: status, Detail: detail, Instance: r.URL.Path,
-		Code: code, Errors: fields}
+		Code: code, Errors: fields, Available: left}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/problem+json")
 	hdr.Set("Cache-Control", "no-store")

@@ -66,7 +66,7 @@ func (m *memory) Hold(_ context.Context, holdID string, items []Item, _ time.Dur
 			cur := c.Load()
 			if cur > limit {
 				m.giveBack(ts[:i])
-				return ErrSoldOut
+				return m.soldOut(items)
 			}
 			if c.CompareAndSwap(cur, cur+int64(t.n)) {
 				break
@@ -78,6 +78,34 @@ func (m *memory) Hold(_ context.Context, holdID string, items []Item, _ time.Dur
 		return fmt.Errorf("%w: hold id %q is already used", ErrInvalid, holdID)
 	}
 	return nil
+}
+
+// soldOut says, for each item's ticket type, the least of what its quotas
+// have left now. A hold giving back at this moment may make it less than
+// what is left an instant later (see NewMemory).
+func (m *memory) soldOut(items []Item) error {
+	e := &SoldOutError{}
+	for _, it := range items {
+		left := -1
+		for _, q := range m.x.types[it.TicketTypeID] {
+			if n := m.x.quotas[q].Capacity - int(m.sold[q].n.Load()); left < 0 || n < left {
+				left = n
+			}
+		}
+		e.Left = append(e.Left, Left{TicketTypeID: it.TicketTypeID, Available: max(left, 0)})
+	}
+	return e
+}
+
+func (m *memory) Available(context.Context) (Availability, error) {
+	if !m.ready.Load() {
+		return Availability{}, errNotReady
+	}
+	held := make([]int, len(m.sold))
+	for i := range m.sold {
+		held[i] = int(m.sold[i].n.Load())
+	}
+	return m.x.availability(held), nil
 }
 
 func (m *memory) giveBack(ts []take) {

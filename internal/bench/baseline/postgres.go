@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,8 +27,11 @@ import (
 //
 //	UPDATE quotas SET sold = sold + n WHERE id = $q AND sold + n <= capacity
 //
-// and raises SQLSTATE AD409 (sold out) when one matches no row, which rolls
-// the whole transaction back; then it inserts the hold's row. The commit
+// and, when one matches no row, reads what is left of that quota and raises
+// SQLSTATE AD409 (sold out) with DETAIL "<the quota's place in the call,
+// from 1> <tickets left>", which rolls the whole transaction back: a
+// sold-out answer says what is left in the same round trip. Then it inserts
+// the hold's row. The commit
 // waits for the WAL flush (PostgreSQL's defaults, synchronous_commit on, are
 // left as they are). Done from the client instead (BEGIN, one UPDATE per
 // quota, INSERT, COMMIT) the same transaction takes four to six round trips
@@ -95,13 +100,17 @@ CREATE TABLE %[1]s.holds (
 );
 CREATE FUNCTION %[1]s.hold(p_hold_id text, p_quota_ids text[], p_counts bigint[], p_items jsonb, p_expires_at timestamptz)
 RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_left bigint;
 BEGIN
 	-- p_quota_ids are sorted: every hold locks quotas in the same order.
 	FOR i IN 1 .. cardinality(p_quota_ids) LOOP
 		UPDATE %[1]s.quotas SET sold = sold + p_counts[i]
 		 WHERE id = p_quota_ids[i] AND sold + p_counts[i] <= capacity;
 		IF NOT FOUND THEN
-			RAISE EXCEPTION 'quota %% is sold out', p_quota_ids[i] USING ERRCODE = '` + sqlstateSoldOut + `';
+			SELECT capacity - sold INTO v_left FROM %[1]s.quotas WHERE id = p_quota_ids[i];
+			RAISE EXCEPTION 'quota %% is sold out', p_quota_ids[i] USING ERRCODE = '` + sqlstateSoldOut + `',
+				DETAIL = i || ' ' || coalesce(v_left, 0);
 		END IF;
 	END LOOP;
 	INSERT INTO %[1]s.holds (id, items, expires_at) VALUES (p_hold_id, p_items, p_expires_at);
@@ -167,7 +176,7 @@ func (s *postgres) Hold(ctx context.Context, holdID string, items []Item, ttl ti
 		if errors.As(err, &pe) {
 			switch pe.Code {
 			case sqlstateSoldOut:
-				return ErrSoldOut
+				return s.soldOut(items, ts, pe.Detail)
 			case "23505": // unique_violation: the hold's primary key
 				return fmt.Errorf("%w: hold id %q is already used", ErrInvalid, holdID)
 			case "40001", "40P01":
@@ -178,6 +187,37 @@ func (s *postgres) Hold(ctx context.Context, holdID string, items []Item, ttl ti
 		}
 		return fmt.Errorf("baseline: postgres: hold %s: %w", holdID, err)
 	}
+}
+
+// soldOut reads the hold function's DETAIL: which of the hold's quotas
+// lacked room, and what is left of it.
+func (s *postgres) soldOut(items []Item, ts []take, detail string) error {
+	i, left, ok := strings.Cut(detail, " ")
+	n, err1 := strconv.Atoi(i)
+	l, err2 := strconv.Atoi(left)
+	if !ok || err1 != nil || err2 != nil || n < 1 || n > len(ts) {
+		return &SoldOutError{} // what is left is not known
+	}
+	return s.x.soldOut(items, ts[n-1].q, l)
+}
+
+func (s *postgres) Available(ctx context.Context) (Availability, error) {
+	if s.x == nil {
+		return Availability{}, errNotReady
+	}
+	rows, err := s.pool.Query(ctx, "SELECT id, sold FROM "+s.schema+".quotas")
+	if err != nil {
+		return Availability{}, fmt.Errorf("baseline: postgres: available: %w", err)
+	}
+	sold := make(map[string]int, len(s.x.quotas))
+	if err := scanCounts(rows, sold); err != nil {
+		return Availability{}, fmt.Errorf("baseline: postgres: available: %w", err)
+	}
+	held := make([]int, len(s.x.quotas))
+	for i, q := range s.x.quotas {
+		held[i] = sold[q.ID]
+	}
+	return s.x.availability(held), nil
 }
 
 func (s *postgres) Audit(ctx context.Context) (Audit, error) {

@@ -42,7 +42,8 @@ type redisStore struct {
 //	ARGV[n+1]   the hold's value (its items as JSON)
 //	ARGV[n+2]   the hold's time to live, in milliseconds
 //
-// It returns 1 when held, 0 when sold out, -1 when the hold's key exists.
+// It returns 1 when held, -1 when the hold's key exists, and when sold out
+// {0, i, left}: the i-th quota (from 1) lacked room and has left tickets.
 const holdLua = `
 local n = #KEYS - 1
 local hold = KEYS[n + 1]
@@ -55,7 +56,7 @@ for i = 1, n do
 		return redis.error_reply('ERR unknown quota ' .. KEYS[i])
 	end
 	if tonumber(q[2]) + tonumber(ARGV[i]) > tonumber(q[1]) then
-		return 0
+		return {0, i, tonumber(q[1]) - tonumber(q[2])}
 	end
 end
 for i = 1, n do
@@ -135,16 +136,51 @@ func (s *redisStore) Hold(ctx context.Context, holdID string, items []Item, ttl 
 	}
 	keys[len(ts)] = s.prefix + "hold:" + holdID
 	args[len(ts)], args[len(ts)+1] = itemsJSON, max(ttl.Milliseconds(), 1)
-	r, err := s.script.Run(ctx, s.rdb, keys, args...).Int()
-	switch {
-	case err != nil:
+	r, err := s.script.Run(ctx, s.rdb, keys, args...).Result()
+	if err != nil {
 		return fmt.Errorf("baseline: redis: hold %s: %w", holdID, err)
-	case r == 0:
-		return ErrSoldOut
-	case r < 0:
-		return fmt.Errorf("%w: hold id %q is already used", ErrInvalid, holdID)
 	}
-	return nil
+	switch r := r.(type) {
+	case int64:
+		if r < 0 {
+			return fmt.Errorf("%w: hold id %q is already used", ErrInvalid, holdID)
+		}
+		return nil
+	case []any:
+		if len(r) == 3 {
+			i, ok1 := r[1].(int64)
+			left, ok2 := r[2].(int64)
+			if ok1 && ok2 && i >= 1 && int(i) <= len(ts) {
+				return s.x.soldOut(items, ts[i-1].q, int(left))
+			}
+		}
+		return &SoldOutError{}
+	}
+	return fmt.Errorf("baseline: redis: hold %s: the script answered %v", holdID, r)
+}
+
+func (s *redisStore) Available(ctx context.Context) (Availability, error) {
+	if s.x == nil {
+		return Availability{}, errNotReady
+	}
+	cmds, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for _, k := range s.quotaKeys {
+			pipe.HGet(ctx, k, "sold")
+		}
+		return nil
+	})
+	if err != nil {
+		return Availability{}, fmt.Errorf("baseline: redis: available: %w", err)
+	}
+	held := make([]int, len(cmds))
+	for i, c := range cmds {
+		n, err := c.(*redis.StringCmd).Int()
+		if err != nil {
+			return Availability{}, fmt.Errorf("baseline: redis: available: %w", err)
+		}
+		held[i] = n
+	}
+	return s.x.availability(held), nil
 }
 
 func (s *redisStore) Audit(ctx context.Context) (Audit, error) {
