@@ -176,13 +176,13 @@ func Replay(ctx context.Context, led office.Ledger, eventID string, each func(*b
 
 // recordedOf reads the plan's quotas and every hold from a replayed state.
 func recordedOf(st *boxoffice.State, p *Plan, source string) Recorded {
-	rec := Recorded{Source: source, Held: make([]int, len(p.Quotas)), Holds: make(map[string]int, len(st.Holds))}
+	rec := Recorded{Source: source, Held: make([]int, len(p.Quotas)), Holds: make(map[string]int, st.HoldCount())}
 	for i, q := range p.Quotas {
 		if sq := st.Quota(q.ID); sq != nil {
 			rec.Held[i] = sq.Held + sq.Sold
 		}
 	}
-	for id, h := range st.Holds {
+	for id, h := range st.Holds() {
 		if h.Status == boxoffice.Active {
 			rec.Holds[id] = h.Quantity
 		}

@@ -92,9 +92,6 @@ func count(m map[string]int, key string, n int) {
 	}
 }
 
-// holdCounted reports whether h counts as a client's active hold.
-func holdCounted(h *Hold) bool { return h.Status == Active && h.OrderID == "" }
-
 // orderCounted reports whether o counts as an unpaid order.
 func orderCounted(o *Order) bool { return o.Status == StatusPendingPayment }
 
@@ -108,9 +105,9 @@ func (s *State) countOrder(o *Order, n int) {
 // is loaded.
 func (s *State) recount() {
 	s.counts = newBuyerCounts()
-	for _, h := range s.Holds {
-		if holdCounted(h) {
-			count(s.counts.holds, h.Client, 1)
+	for i := range s.holds {
+		if s.holds[i].status == stActive && s.holds[i].flags&ordered == 0 {
+			count(s.counts.holds, s.clientOf(uint32(i)), 1)
 		}
 	}
 	for _, o := range s.Orders {

@@ -59,7 +59,7 @@ func (o *office) do(now time.Time, cmds ...boxoffice.Command) uint64 {
 func (o *office) expire(now time.Time) uint64 {
 	o.t.Helper()
 	var ids []string
-	for id := range o.s.Holds {
+	for id := range o.s.Holds() {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -250,7 +250,7 @@ func checkOffice(t *testing.T, db *DB, s *boxoffice.State) {
 			statuses["ticket "+string(s.Ticket(id).Status)] = true
 		}
 	}
-	for _, h := range s.Holds {
+	for _, h := range s.Holds() {
 		statuses["hold "+string(h.Status)] = true
 	}
 	for _, want := range []string{"order pending_payment", "order paid", "order expired", "order cancelled",
@@ -327,7 +327,7 @@ func checkOffice(t *testing.T, db *DB, s *boxoffice.State) {
 		}
 	}
 
-	for _, h := range s.Holds {
+	for _, h := range s.Holds() {
 		want := HoldRow{ID: h.ID, EventID: ev, Status: string(h.Status), Quantity: h.Quantity, Items: h.Items,
 			CreatedAt: h.CreatedAt.UTC(), ExpiresAt: h.ExpiresAt.UTC(), EndedAt: utc(h.EndedAt)}
 		if got, err := db.Hold(ctx, ev, h.ID); err != nil || !reflect.DeepEqual(got, want) {
