@@ -102,7 +102,7 @@ func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
 		quantity += it.Quantity
 	}
 	// The record keeps its own copy of the items: the entry's may be reused.
-	s.addHold(&Hold{ID: e.HoldID, Items: e.Items, Quantity: quantity, Status: Active, CreatedAt: at,
+	i := s.addHold(&Hold{ID: e.HoldID, Items: e.Items, Quantity: quantity, Status: Active, CreatedAt: at,
 		ExpiresAt: e.ExpiresAt, Client: e.Client}, tts)
 	for i, it := range e.Items {
 		for _, q := range tts[i].quotas {
@@ -110,7 +110,7 @@ func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
 		}
 	}
 	s.activeHolds++
-	count(s.counts.holds, e.Client, 1)
+	count(s.counts.holds, s.clientOf(i), 1) // the state's copy of the key, which the hold keeps anyway
 	s.remember(e.Idem, e.HoldID, at)
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unique"
 )
 
 // How the box office keeps its holds. An on-sale makes one for every
@@ -25,12 +24,12 @@ import (
 // holdRec is a hold as the box office keeps it.
 type holdRec struct {
 	id       string
-	created  int64                 // Unix nanoseconds
-	expires  int64                 // Unix nanoseconds
-	ended    int64                 // Unix nanoseconds; noTime when not ended
-	client   unique.Handle[string] // zero when ""
+	created  int64 // Unix nanoseconds
+	expires  int64 // Unix nanoseconds
+	ended    int64 // Unix nanoseconds; noTime when not ended
 	quantity int64
 	extended uint32
+	client   uint32 // an index into State.clientKeys; 0 for ""
 	tt       uint16 // the inline item's ticket type, an index into State.TicketTypes
 	qty      uint16 // the inline item's quantity
 	status   holdStatus
@@ -163,9 +162,7 @@ func (s *State) holdAt(i uint32) *Hold {
 	r := &s.holds[i]
 	h := &heldHold{hold: Hold{ID: r.id, Quantity: int(r.quantity), Status: r.status.HoldStatus(),
 		Extended: int(r.extended)}}
-	if r.client != (unique.Handle[string]{}) {
-		h.hold.Client = r.client.Value()
-	}
+	h.hold.Client = s.clientKeys[r.client]
 	h.hold.CreatedAt, h.hold.ExpiresAt, h.hold.EndedAt = s.times(i)
 	if r.flags&inlineItem != 0 {
 		h.items[0] = Item{TicketTypeID: s.TicketTypes[r.tt].ID, Quantity: int(r.qty)}
@@ -280,11 +277,21 @@ func (s *State) orderOf(i uint32) string {
 	return s.holdExtra[i].orderID
 }
 
-func (s *State) clientOf(i uint32) string {
-	if c := s.holds[i].client; c != (unique.Handle[string]{}) {
-		return c.Value()
+func (s *State) clientOf(i uint32) string { return s.clientKeys[s.holds[i].client] }
+
+// internClient returns the index of client key c in s.clientKeys, adding
+// it if new.
+func (s *State) internClient(c string) uint32 {
+	if c == "" {
+		return 0
 	}
-	return ""
+	if i, ok := s.clientIndex[c]; ok {
+		return i
+	}
+	i := uint32(len(s.clientKeys))
+	s.clientKeys = append(s.clientKeys, c)
+	s.clientIndex[c] = i
+	return i
 }
 
 // addHold adds h's record, with its items' ticket types tts, and returns
@@ -298,9 +305,7 @@ func (s *State) addHold(h *Hold, tts []*TicketType) uint32 {
 	s.holds = append(s.holds, holdRec{id: h.ID, quantity: int64(h.Quantity), extended: uint32(h.Extended),
 		status: st, created: noTime, expires: noTime, ended: noTime})
 	r := &s.holds[i]
-	if h.Client != "" {
-		r.client = unique.Make(h.Client)
-	}
+	r.client = s.internClient(h.Client)
 	if len(h.Items) == 1 && tts[0].index <= math.MaxUint16 && h.Items[0].Quantity >= 0 &&
 		h.Items[0].Quantity <= math.MaxUint16 {
 		r.tt, r.qty, r.flags = uint16(tts[0].index), uint16(h.Items[0].Quantity), inlineItem

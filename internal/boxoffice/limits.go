@@ -105,10 +105,14 @@ func (s *State) countOrder(o *Order, n int) {
 // is loaded.
 func (s *State) recount() {
 	s.counts = newBuyerCounts()
+	holds := make([]int, len(s.clientKeys)) // by client index
 	for i := range s.holds {
-		if s.holds[i].status == stActive && s.holds[i].flags&ordered == 0 {
-			count(s.counts.holds, s.clientOf(uint32(i)), 1)
+		if r := &s.holds[i]; r.status == stActive && r.flags&ordered == 0 {
+			holds[r.client]++
 		}
+	}
+	for c, n := range holds {
+		count(s.counts.holds, s.clientKeys[c], n)
 	}
 	for _, o := range s.Orders {
 		if orderCounted(o) {

@@ -48,7 +48,7 @@ func checkInvariants(tb testing.TB, s *State) {
 	if s.ActiveHolds() != active {
 		tb.Fatalf("ActiveHolds() = %d, want %d", s.ActiveHolds(), active)
 	}
-	recounted := &State{holds: s.holds, holdExtra: s.holdExtra, Orders: s.Orders}
+	recounted := &State{holds: s.holds, holdExtra: s.holdExtra, clientKeys: s.clientKeys, Orders: s.Orders}
 	recounted.recount()
 	if !reflect.DeepEqual(recounted.counts, s.counts) {
 		tb.Fatalf("buyer counts = %+v, want %+v as recounted", s.counts, recounted.counts)

@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"time"
-	"unique"
 )
 
 // Snapshots. A snapshot is the whole state, for recovery without replaying
@@ -125,20 +124,20 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 	buf = appendString(buf, head)
 
 	order := s.holdsByCreation()
-	// The clients, in order of first use.
-	clients := make(map[unique.Handle[string]]uint64)
-	var clientList []unique.Handle[string]
+	// The clients, in order of first use in that order (not the state's
+	// own, which depends on the order applied): clients maps the state's
+	// index to the snapshot's, plus 1.
+	clients := make([]uint32, len(s.clientKeys))
+	var clientList []uint32
 	for _, i := range order {
-		if c := s.holds[i].client; c != (unique.Handle[string]{}) {
-			if _, ok := clients[c]; !ok {
-				clients[c] = uint64(len(clientList))
-				clientList = append(clientList, c)
-			}
+		if c := s.holds[i].client; c != 0 && clients[c] == 0 {
+			clientList = append(clientList, c)
+			clients[c] = uint32(len(clientList))
 		}
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(clientList)))
 	for _, c := range clientList {
-		buf = appendString(buf, c.Value())
+		buf = appendString(buf, s.clientKeys[c])
 	}
 
 	buf = binary.AppendUvarint(buf, uint64(len(order)))
@@ -164,7 +163,7 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 		if r.extended != 0 {
 			flags |= holdExtended
 		}
-		if r.client != (unique.Handle[string]{}) {
+		if r.client != 0 {
 			flags |= holdClient
 		}
 		buf = append(buf, flags)
@@ -193,7 +192,7 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 			buf = binary.AppendUvarint(buf, uint64(r.extended))
 		}
 		if flags&holdClient != 0 {
-			buf = binary.AppendUvarint(buf, clients[r.client])
+			buf = binary.AppendUvarint(buf, uint64(clients[r.client]-1))
 		}
 	}
 
@@ -428,9 +427,16 @@ func unmarshalV2(data []byte) (*State, error) {
 		return nil, err
 	}
 
-	clients := make([]unique.Handle[string], r.count(1))
-	for i := range clients {
-		clients[i] = unique.Make(string(r.bytes()))
+	nc := r.count(1)
+	s.clientKeys = slices.Grow(s.clientKeys, nc)
+	s.clientIndex = make(map[string]uint32, nc)
+	for range nc {
+		c := r.string()
+		if _, dup := s.clientIndex[c]; dup || c == "" {
+			r.fail(fmt.Errorf("client %q twice", c))
+			break
+		}
+		s.internClient(c)
 	}
 	n := r.count(8) // a hold takes 8 bytes at least
 	s.holds = make([]holdRec, 0, n)
@@ -490,16 +496,15 @@ func unmarshalV2(data []byte) (*State, error) {
 		}
 		if flags&holdClient != 0 {
 			c := r.uvarint()
-			if c >= uint64(len(clients)) {
+			if c >= uint64(len(s.clientKeys)-1) {
 				r.fail(fmt.Errorf("hold %s: client out of range", rec.id))
 				break
 			}
-			rec.client = clients[c]
+			rec.client = uint32(c + 1)
 		}
-		if _, dup := s.holdIndex[rec.id]; dup && r.err == nil {
+		if s.holdIndex[rec.id] = i; len(s.holdIndex) != len(s.holds) && r.err == nil {
 			r.fail(fmt.Errorf("hold %s twice", rec.id))
 		}
-		s.holdIndex[rec.id] = i
 		if rec.status == stActive {
 			s.activeHolds++
 		}

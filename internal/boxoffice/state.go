@@ -134,6 +134,9 @@ type State struct {
 	holds     []holdRec
 	holdIndex map[string]uint32     // hold id → its place in holds
 	holdExtra map[uint32]*holdExtra // what few holds have, by place
+	// The client keys of the holds, each once: index 0 is "".
+	clientKeys  []string
+	clientIndex map[string]uint32
 
 	counts buyerCounts // for the buyer limits
 
@@ -148,6 +151,8 @@ func NewState() *State {
 	return &State{
 		holdIndex:   make(map[string]uint32),
 		holdExtra:   make(map[uint32]*holdExtra),
+		clientKeys:  []string{""},
+		clientIndex: make(map[string]uint32),
 		ticketTypes: make(map[string]*TicketType),
 		quotas:      make(map[string]*Quota),
 		idem:        make(map[string]idemRecord),
