@@ -87,7 +87,7 @@ func Apply(s *State, e Entry, at time.Time) error {
 }
 
 func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
-	if _, dup := s.holdIndex[e.HoldID]; dup {
+	if _, dup := s.holdIndex.find(s.holds, e.HoldID); dup {
 		return fmt.Errorf("boxoffice: apply %s: hold %s exists", e.Type(), e.HoldID)
 	}
 	var ttStack [MaxHoldItems]*TicketType
@@ -117,7 +117,7 @@ func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
 
 // activeHold returns the place of the hold with the id if it is active.
 func (s *State) activeHold(id string) (uint32, bool) {
-	i, ok := s.holdIndex[id]
+	i, ok := s.holdIndex.find(s.holds, id)
 	return i, ok && s.holds[i].status == stActive
 }
 

@@ -539,7 +539,7 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 		return Decision{}, fault.Fields(fault.FieldError{Field: "/items",
 			Message: "must list between 1 and " + strconv.Itoa(MaxHoldItems) + " ticket types"})
 	}
-	if _, ok := s.holdIndex[c.HoldID]; ok {
+	if _, ok := s.holdIndex.find(s.holds, c.HoldID); ok {
 		return Decision{}, fault.New(fault.Conflict, "hold %s already exists", c.HoldID)
 	}
 	var f fieldErrs

@@ -115,7 +115,7 @@ func (s *State) HoldCount() int { return len(s.holds) }
 
 // Hold returns a copy of the hold with the id, or nil.
 func (s *State) Hold(id string) *Hold {
-	i, ok := s.holdIndex[id]
+	i, ok := s.holdIndex.find(s.holds, id)
 	if !ok {
 		return nil
 	}
@@ -135,7 +135,7 @@ func (s *State) Holds() iter.Seq2[string, *Hold] {
 
 // HoldRef returns the place of the hold with the id.
 func (s *State) HoldRef(id string) (HoldRef, bool) {
-	i, ok := s.holdIndex[id]
+	i, ok := s.holdIndex.find(s.holds, id)
 	return HoldRef(i), ok
 }
 
@@ -317,7 +317,7 @@ func (s *State) addHold(h *Hold, tts []*TicketType) uint32 {
 		r.flags |= ordered
 	}
 	s.setTimes(i, &h.CreatedAt, &h.ExpiresAt, &h.EndedAt)
-	s.holdIndex[h.ID] = i
+	s.holdIndex.add(s.holds, i) // the caller made sure it is new
 	return i
 }
 

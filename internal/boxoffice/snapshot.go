@@ -27,10 +27,11 @@ import (
 //	         key: key, hash, ref as strings, then its time
 //	crc      CRC-32C (Castagnoli) of all of the above, 4 bytes big-endian
 //
-// A string is its uvarint length and its bytes; a time is a varint of Unix
-// seconds and a uvarint of nanoseconds, the seconds of a hold's created
-// time less the previous hold's, of its other times less its created
-// time's. A hold is:
+// A string is its uvarint length and its bytes; a time is a varint of its
+// Unix seconds and one of its nanoseconds, each less those of a base: for
+// a hold's created time the previous hold's (the Unix epoch for the
+// first), for its other times its created time, for an Idempotency-Key
+// record's the epoch. A hold is:
 //
 //	id        string
 //	flags     byte: bits 0-1 the status (active, released, expired,
@@ -141,7 +142,7 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 	}
 
 	buf = binary.AppendUvarint(buf, uint64(len(order)))
-	var prev int64 // the previous hold's created second
+	prev := time.Unix(0, 0) // the previous hold's created time
 	for _, i := range order {
 		r := &s.holds[i]
 		buf = appendString(buf, r.id)
@@ -167,12 +168,11 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 			flags |= holdClient
 		}
 		buf = append(buf, flags)
-		cs := created.Unix()
 		buf = appendTime(buf, created, prev)
-		prev = cs
-		buf = appendTime(buf, expires, cs)
+		prev = created
+		buf = appendTime(buf, expires, created)
 		if flags&holdEnded != 0 {
-			buf = appendTime(buf, ended, cs)
+			buf = appendTime(buf, ended, created)
 		}
 		if flags&holdInline != 0 {
 			buf = binary.AppendUvarint(buf, uint64(r.tt))
@@ -207,7 +207,7 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 		buf = appendString(buf, k)
 		buf = appendString(buf, rec.Hash)
 		buf = appendString(buf, rec.Ref)
-		buf = appendTime(buf, rec.At, 0)
+		buf = appendTime(buf, rec.At, time.Unix(0, 0))
 	}
 	return binary.BigEndian.AppendUint32(buf, crc32.Checksum(buf[start:], castagnoli)), nil
 }
@@ -217,10 +217,11 @@ func appendString[T string | []byte](buf []byte, v T) []byte {
 	return append(buf, v...)
 }
 
-// appendTime appends t's Unix seconds less base, and its nanoseconds.
-func appendTime(buf []byte, t time.Time, base int64) []byte {
-	buf = binary.AppendVarint(buf, t.Unix()-base)
-	return binary.AppendUvarint(buf, uint64(t.Nanosecond()))
+// appendTime appends t's Unix seconds less base's, and its nanoseconds
+// less base's.
+func appendTime(buf []byte, t, base time.Time) []byte {
+	buf = binary.AppendVarint(buf, t.Unix()-base.Unix())
+	return binary.AppendVarint(buf, int64(t.Nanosecond()-base.Nanosecond()))
 }
 
 // UnmarshalSnapshot decodes a state written by MarshalSnapshot, of version
@@ -251,12 +252,13 @@ func unmarshalV1(data []byte) (*State, error) {
 		return nil, err
 	}
 	s.growHolds(len(snap.Holds))
+	s.holdIndex = newHoldIndex(len(snap.Holds))
 	tts := make([]*TicketType, 0, MaxHoldItems)
 	for _, h := range snap.Holds {
 		if _, ok := packStatus(h.Status); !ok {
 			return nil, fmt.Errorf("boxoffice: decode snapshot: hold %s has status %q", h.ID, h.Status)
 		}
-		if _, dup := s.holdIndex[h.ID]; dup {
+		if _, dup := s.holdIndex.find(s.holds, h.ID); dup {
 			return nil, fmt.Errorf("boxoffice: decode snapshot: hold %s twice", h.ID)
 		}
 		tts = tts[:0]
@@ -389,16 +391,16 @@ func (r *reader) byte() byte {
 	return v
 }
 
-// time reads a time of Unix seconds base plus what follows.
-func (r *reader) time(base int64) (time.Time, int64) {
-	d := r.varint()
-	nsec := r.uvarint()
-	sec := base + d
-	if nsec >= 1e9 || (d > 0 && sec < base) || (d < 0 && sec > base) {
+// time reads a time written by appendTime with base.
+func (r *reader) time(base time.Time) time.Time {
+	d, dn := r.varint(), r.varint()
+	bs := base.Unix()
+	sec, nsec := bs+d, int64(base.Nanosecond())+dn
+	if nsec < 0 || nsec >= 1e9 || (d > 0 && sec < bs) || (d < 0 && sec > bs) {
 		r.fail(errors.New("a time out of range"))
-		return time.Time{}, 0
+		return time.Time{}
 	}
-	return time.Unix(sec, int64(nsec)).UTC(), sec
+	return time.Unix(sec, nsec).UTC()
 }
 
 func unmarshalV2(data []byte) (*State, error) {
@@ -440,8 +442,8 @@ func unmarshalV2(data []byte) (*State, error) {
 	}
 	n := r.count(8) // a hold takes 8 bytes at least
 	s.holds = make([]holdRec, 0, n)
-	s.holdIndex = make(map[string]uint32, n)
-	var prev int64
+	s.holdIndex = newHoldIndex(n)
+	prev := time.Unix(0, 0)
 	for range n {
 		if r.err != nil {
 			break
@@ -452,17 +454,19 @@ func unmarshalV2(data []byte) (*State, error) {
 		flags := r.byte()
 		rec.status = holdStatus(flags & 3)
 		var ts holdTimes
-		ts.created, prev = r.time(prev)
-		ts.expires, _ = r.time(prev)
+		ts.created = r.time(prev)
+		prev = ts.created
+		ts.expires = r.time(prev)
 		if flags&holdEnded != 0 {
-			ts.ended, _ = r.time(prev)
+			ts.ended = r.time(prev)
 		}
 		var ok1, ok2, ok3 bool
 		rec.created, ok1 = packTime(ts.created)
 		rec.expires, ok2 = packTime(ts.expires)
 		rec.ended, ok3 = packTime(ts.ended)
 		if !ok1 || !ok2 || !ok3 {
-			s.extraOf(i).times = &ts
+			odd := ts // only these escape
+			s.extraOf(i).times = &odd
 		}
 		switch {
 		case flags&holdInline != 0:
@@ -502,7 +506,7 @@ func unmarshalV2(data []byte) (*State, error) {
 			}
 			rec.client = uint32(c + 1)
 		}
-		if s.holdIndex[rec.id] = i; len(s.holdIndex) != len(s.holds) && r.err == nil {
+		if !s.holdIndex.add(s.holds, i) && r.err == nil {
 			r.fail(fmt.Errorf("hold %s twice", rec.id))
 		}
 		if rec.status == stActive {
@@ -515,7 +519,7 @@ func unmarshalV2(data []byte) (*State, error) {
 	for range m {
 		k := r.string()
 		rec := idemRecord{Hash: r.string(), Ref: r.string()}
-		rec.At, _ = r.time(0)
+		rec.At = r.time(time.Unix(0, 0))
 		s.idem[k] = rec
 	}
 	if r.err != nil {

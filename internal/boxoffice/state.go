@@ -132,7 +132,7 @@ type State struct {
 	// The holds, in the order applied (holds.go): snapshots need no full
 	// sort. Hold and HoldRef find them.
 	holds     []holdRec
-	holdIndex map[string]uint32     // hold id → its place in holds
+	holdIndex holdIndex             // hold id → its place in holds
 	holdExtra map[uint32]*holdExtra // what few holds have, by place
 	// The client keys of the holds, each once: index 0 is "".
 	clientKeys  []string
@@ -149,7 +149,7 @@ type State struct {
 // NewState returns the state of an event that has not been created yet.
 func NewState() *State {
 	return &State{
-		holdIndex:   make(map[string]uint32),
+		holdIndex:   newHoldIndex(0),
 		holdExtra:   make(map[uint32]*holdExtra),
 		clientKeys:  []string{""},
 		clientIndex: make(map[string]uint32),
