@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -443,13 +444,20 @@ func unmarshalV2(data []byte) (*State, error) {
 	n := r.count(8) // a hold takes 8 bytes at least
 	s.holds = make([]holdRec, 0, n)
 	s.holdIndex = newHoldIndex(n)
+	// The ids go into one string, which the holds' ids are parts of: one
+	// allocation rather than one a hold. ends marks where each one ends.
+	var ids strings.Builder
+	ids.Grow(min(len(r.b), n*32))
+	ends := make([]int, 0, n)
 	prev := time.Unix(0, 0)
 	for range n {
 		if r.err != nil {
 			break
 		}
 		i := uint32(len(s.holds))
-		s.holds = append(s.holds, holdRec{id: r.string(), ended: noTime})
+		ids.Write(r.bytes())
+		ends = append(ends, ids.Len())
+		s.holds = append(s.holds, holdRec{ended: noTime})
 		rec := &s.holds[i]
 		flags := r.byte()
 		rec.status = holdStatus(flags & 3)
@@ -472,7 +480,7 @@ func unmarshalV2(data []byte) (*State, error) {
 		case flags&holdInline != 0:
 			tt, qty := r.uvarint(), r.uvarint()
 			if tt >= uint64(len(s.TicketTypes)) || qty > math.MaxUint16 {
-				r.fail(fmt.Errorf("hold %s: item out of range", rec.id))
+				r.fail(fmt.Errorf("hold %d: item out of range", i))
 				break
 			}
 			rec.tt, rec.qty, rec.flags = uint16(tt), uint16(qty), rec.flags|inlineItem
@@ -481,7 +489,7 @@ func unmarshalV2(data []byte) (*State, error) {
 			for j := range items {
 				items[j] = Item{TicketTypeID: r.string(), Quantity: int(r.varint())}
 				if r.err == nil && s.ticketTypes[items[j].TicketTypeID] == nil {
-					r.fail(fmt.Errorf("hold %s: no ticket type %s", rec.id, items[j].TicketTypeID))
+					r.fail(fmt.Errorf("hold %d: no ticket type %s", i, items[j].TicketTypeID))
 				}
 			}
 			s.extraOf(i).items = items
@@ -494,23 +502,27 @@ func unmarshalV2(data []byte) (*State, error) {
 		if flags&holdExtended != 0 {
 			e := r.uvarint()
 			if e > math.MaxUint32 {
-				r.fail(fmt.Errorf("hold %s: extended out of range", rec.id))
+				r.fail(fmt.Errorf("hold %d: extended out of range", i))
 			}
 			rec.extended = uint32(e)
 		}
 		if flags&holdClient != 0 {
 			c := r.uvarint()
 			if c >= uint64(len(s.clientKeys)-1) {
-				r.fail(fmt.Errorf("hold %s: client out of range", rec.id))
+				r.fail(fmt.Errorf("hold %d: client out of range", i))
 				break
 			}
 			rec.client = uint32(c + 1)
 		}
-		if !s.holdIndex.add(s.holds, i) && r.err == nil {
-			r.fail(fmt.Errorf("hold %s twice", rec.id))
-		}
 		if rec.status == stActive {
 			s.activeHolds++
+		}
+	}
+	all, start := ids.String(), 0
+	for i, end := range ends {
+		s.holds[i].id, start = all[start:end], end
+		if !s.holdIndex.add(s.holds, uint32(i)) && r.err == nil {
+			r.fail(fmt.Errorf("hold %s twice", s.holds[i].id))
 		}
 	}
 
