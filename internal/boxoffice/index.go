@@ -31,6 +31,9 @@ func newHoldIndex(holds int) holdIndex {
 // resize makes room for holds at a load of at most 3/4, and puts back the
 // entries there are.
 func (x *holdIndex) resize(holds int) {
+	if x.seed == (maphash.Seed{}) { // the zero index of a State not made by NewState
+		x.seed = maphash.MakeSeed()
+	}
 	n := max(minIndexSlots, 1<<bits.Len(uint(holds*4/3)))
 	old := x.slots
 	x.slots, x.shift = make([]uint64, n), uint(64-bits.TrailingZeros(uint(n)))

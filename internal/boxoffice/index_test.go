@@ -37,3 +37,19 @@ func TestHoldIndex(t *testing.T) {
 		t.Errorf("%d entries in %d slots", x.n, len(x.slots))
 	}
 }
+
+// TestZeroHoldIndex: the zero index, of a State not made by NewState,
+// finds nothing and takes holds.
+func TestZeroHoldIndex(t *testing.T) {
+	var x holdIndex
+	holds := []holdRec{{id: "h1"}}
+	if _, ok := x.find(holds, "h1"); ok {
+		t.Fatal("the zero index found a hold")
+	}
+	if !x.add(holds, 0) {
+		t.Fatal("the zero index refused a hold")
+	}
+	if i, ok := x.find(holds, "h1"); !ok || i != 0 {
+		t.Fatalf("find = %d, %v", i, ok)
+	}
+}

@@ -34,6 +34,9 @@ func TestSnapshotDeterministic(t *testing.T) {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
+	if z := clone(t, &State{}); z.Event != nil || z.HoldCount() != 0 {
+		t.Errorf("restored zero state = %+v", z)
+	}
 	empty := clone(t, NewState())
 	if empty.Event != nil || empty.View() != nil || empty.ActiveHolds() != 0 {
 		t.Errorf("restored empty state = %+v", empty)
