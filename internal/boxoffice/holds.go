@@ -11,11 +11,12 @@ import (
 // How the box office keeps its holds. An on-sale makes one for every
 // buyer, up to millions for an event, and none is ever forgotten, so a
 // hold is kept compact: a holdRec in a slice, in the order applied, found
-// by id through an index of its place. A Hold, what the rest of admit
-// sees, is made from it on request (State.Hold).
+// by id through an index of its place (holdIndex). A Hold, what the rest
+// of admit sees, is made from it on request (State.Hold).
 //
 // A record keeps its times as Unix nanoseconds, its status as a byte, its
-// client key interned (the holds of one client share it), and its item
+// client key as an index into the state's table of them (the holds of one
+// client share it), and its item
 // inline when it has one of a known ticket type and a quantity that fits,
 // as the holds an on-sale makes do. What is rarer lives in holdExtra,
 // beside the records: more items, the order it became, times beyond
@@ -255,7 +256,7 @@ func setIf(dst *time.Time, t *time.Time) {
 	}
 }
 
-// items calls fn with each of the hold's items and its ticket type.
+// eachItem calls fn with each of the hold's items: its ticket type and quantity.
 func (s *State) eachItem(i uint32, fn func(tt *TicketType, quantity int)) {
 	r := &s.holds[i]
 	if r.flags&inlineItem != 0 {
