@@ -225,10 +225,10 @@ func chaosAudit(ctx context.Context, dir, eventID string, holds []ackedHold,
 	if maxOver > 0 {
 		bad("a quota was exceeded by %d tickets at some point in the ledger", maxOver)
 	}
-	res.InLedger = len(st.Holds)
+	res.InLedger = st.HoldCount()
 	wrong := 0
 	for _, h := range holds {
-		got := st.Holds[h.id]
+		got := st.Hold(h.id)
 		if got == nil {
 			res.Lost++
 			continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type Engine struct {
 	eventID string
 	plan    *Plan
 	items   [][][]boxoffice.Item // per ticket type, per quantity
+	// Memory is where Audit reports the process's memory with the sale's
+	// holds still active, against before (once Setup is done).
+	Memory io.Writer
+	before memSample
 }
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -46,7 +51,7 @@ func NewEngine(ctx context.Context, dir string) (*Engine, error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { m.Run(mctx, started) })
 	<-started
-	return &Engine{dir: dir, led: led, m: m, stop: func() { cancel(); wg.Wait() }}, nil
+	return &Engine{dir: dir, led: led, m: m, stop: func() { cancel(); wg.Wait() }, Memory: os.Stderr}, nil
 }
 
 // Name is "engine".
@@ -83,6 +88,9 @@ func (e *Engine) Setup(ctx context.Context, p *Plan) error {
 		}
 	}
 	e.items = itemsOf(p)
+	if e.Memory != nil {
+		e.before = sampleMemory()
+	}
 	return nil
 }
 
@@ -134,6 +142,13 @@ func answerOf(err error) Answer {
 // Audit stops the box office (it stores its snapshot) and replays the
 // event's ledger from its first entry.
 func (e *Engine) Audit(ctx context.Context) (Recorded, error) {
+	if e.Memory != nil {
+		active, err := e.m.Read(ctx, e.eventID, func(st *boxoffice.State, _ boxoffice.Decision) any { return st.ActiveHolds() })
+		if err != nil {
+			return Recorded{}, err
+		}
+		reportMemory(e.Memory, e.before, sampleMemory(), active.(int))
+	}
 	e.stop()
 	e.stop = func() {}
 	st, err := Replay(ctx, e.led, e.eventID, nil)
@@ -180,13 +195,13 @@ func Replay(ctx context.Context, led office.Ledger, eventID string, each func(*b
 
 // recordedOf reads the plan's quotas and every hold from a replayed state.
 func recordedOf(st *boxoffice.State, p *Plan, source string) Recorded {
-	rec := Recorded{Source: source, Held: make([]int, len(p.Quotas)), Holds: make(map[string]int, len(st.Holds))}
+	rec := Recorded{Source: source, Held: make([]int, len(p.Quotas)), Holds: make(map[string]int, st.HoldCount())}
 	for i, q := range p.Quotas {
 		if sq := st.Quota(q.ID); sq != nil {
 			rec.Held[i] = sq.Held + sq.Sold
 		}
 	}
-	for id, h := range st.Holds {
+	for id, h := range st.Holds() {
 		if h.Status == boxoffice.Active {
 			rec.Holds[id] = h.Quantity
 		}

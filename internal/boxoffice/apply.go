@@ -14,16 +14,16 @@ func Apply(s *State, e Entry, at time.Time) error {
 	case *HoldCreated:
 		return s.applyHoldCreated(e, at)
 	case *HoldReleased:
-		return s.endHold(e.HoldID, Released, at)
+		return s.endHold(e.HoldID, stReleased, at)
 	case *HoldExpired:
-		return s.endHold(e.HoldID, Expired, at)
+		return s.endHold(e.HoldID, stExpired, at)
 	case *HoldExtended:
-		h := s.Holds[e.HoldID]
-		if h == nil || h.Status != Active {
+		i, ok := s.activeHold(e.HoldID)
+		if !ok {
 			return fmt.Errorf("boxoffice: apply %s: hold %s is not active", e.Type(), e.HoldID)
 		}
-		h.ExpiresAt = e.ExpiresAt
-		h.Extended++
+		s.setTimes(i, nil, &e.ExpiresAt, nil)
+		s.holds[i].extended++
 	case *EventCreated:
 		if s.Event != nil {
 			return fmt.Errorf("boxoffice: apply %s: event %s exists", e.Type(), e.EventID)
@@ -48,7 +48,7 @@ func Apply(s *State, e Entry, at time.Time) error {
 		if s.Event == nil || s.ticketTypes[e.TicketTypeID] != nil {
 			return fmt.Errorf("boxoffice: apply %s: cannot create %s", e.Type(), e.TicketTypeID)
 		}
-		tt := &TicketType{ID: e.TicketTypeID, CreatedAt: at}
+		tt := &TicketType{ID: e.TicketTypeID, CreatedAt: at, index: len(s.TicketTypes)}
 		tt.setDetails(&e.TicketTypeDetails, at)
 		s.TicketTypes = append(s.TicketTypes, tt)
 		s.ticketTypes[tt.ID] = tt
@@ -86,65 +86,56 @@ func Apply(s *State, e Entry, at time.Time) error {
 	return nil
 }
 
-// heldHold is a hold with room for its items, so that applying a hold of
-// one item, the most common, takes one allocation.
-type heldHold struct {
-	hold  Hold
-	items [1]Item
-}
-
 func (s *State) applyHoldCreated(e *HoldCreated, at time.Time) error {
-	if _, dup := s.Holds[e.HoldID]; dup {
+	if _, dup := s.holdIndex.find(s.holds, e.HoldID); dup {
 		return fmt.Errorf("boxoffice: apply %s: hold %s exists", e.Type(), e.HoldID)
 	}
 	var ttStack [MaxHoldItems]*TicketType
 	tts := ttStack[:0] // of each item
+	quantity := 0
 	for _, it := range e.Items {
 		tt := s.ticketTypes[it.TicketTypeID]
 		if tt == nil {
 			return fmt.Errorf("boxoffice: apply %s: no ticket type %s", e.Type(), it.TicketTypeID)
 		}
 		tts = append(tts, tt)
+		quantity += it.Quantity
 	}
-	hh := &heldHold{hold: Hold{ID: e.HoldID, Status: Active, CreatedAt: at, ExpiresAt: e.ExpiresAt, Client: e.Client}}
-	h := &hh.hold
-	// The hold keeps its own copy of the items: the entry's may be reused.
-	switch {
-	case e.Items == nil:
-	case len(e.Items) <= len(hh.items):
-		h.Items = append(hh.items[:0], e.Items...)
-	default:
-		h.Items = append([]Item(nil), e.Items...)
-	}
+	// The record keeps its own copy of the items: the entry's may be reused.
+	i := s.addHold(&Hold{ID: e.HoldID, Items: e.Items, Quantity: quantity, Status: Active, CreatedAt: at,
+		ExpiresAt: e.ExpiresAt, Client: e.Client}, tts)
 	for i, it := range e.Items {
-		h.Quantity += it.Quantity
 		for _, q := range tts[i].quotas {
 			q.Held += it.Quantity
 		}
 	}
-	s.Holds[h.ID] = h
-	s.created = append(s.created, h)
 	s.activeHolds++
-	count(s.counts.holds, h.Client, 1)
-	s.remember(e.Idem, h.ID, at)
+	count(s.counts.holds, s.clientOf(i), 1) // the state's copy of the key, which the hold keeps anyway
+	s.remember(e.Idem, e.HoldID, at)
 	return nil
 }
 
-func (s *State) endHold(id string, status HoldStatus, at time.Time) error {
-	h := s.Holds[id]
-	if h == nil || h.Status != Active {
+// activeHold returns the place of the hold with the id if it is active.
+func (s *State) activeHold(id string) (uint32, bool) {
+	i, ok := s.holdIndex.find(s.holds, id)
+	return i, ok && s.holds[i].status == stActive
+}
+
+func (s *State) endHold(id string, status holdStatus, at time.Time) error {
+	i, ok := s.activeHold(id)
+	if !ok {
 		return fmt.Errorf("boxoffice: end hold %s: not active", id)
 	}
-	h.Status = status
-	h.EndedAt = at
-	for _, it := range h.Items {
-		for _, q := range s.ticketTypes[it.TicketTypeID].quotas {
-			q.Held -= it.Quantity
+	s.holds[i].status = status
+	s.setTimes(i, nil, nil, &at)
+	s.eachItem(i, func(tt *TicketType, n int) {
+		for _, q := range tt.quotas {
+			q.Held -= n
 		}
-	}
+	})
 	s.activeHolds--
-	if h.OrderID == "" {
-		count(s.counts.holds, h.Client, -1)
+	if s.orderOf(i) == "" {
+		count(s.counts.holds, s.clientOf(i), -1)
 	}
 	return nil
 }

@@ -92,7 +92,7 @@ func TestApplyEachEntry(t *testing.T) {
 	mustApply(t, s, &HoldCreated{HoldID: "h1", Items: []Item{item("ga", 2), item("vip", 3)}, ExpiresAt: exp}, at(7))
 	wantH := Hold{ID: "h1", Items: []Item{item("ga", 2), item("vip", 3)}, Quantity: 5, Status: Active,
 		CreatedAt: at(7), ExpiresAt: exp}
-	if got := *s.Holds["h1"]; !reflect.DeepEqual(got, wantH) {
+	if got := *s.Hold("h1"); !reflect.DeepEqual(got, wantH) {
 		t.Fatalf("after HoldCreated:\n got %+v\nwant %+v", got, wantH)
 	}
 	checkHeld(t, s, map[string]int{"total": 5, "front": 3})
@@ -102,7 +102,7 @@ func TestApplyEachEntry(t *testing.T) {
 
 	mustApply(t, s, &HoldReleased{HoldID: "h1"}, at(8))
 	wantH.Status, wantH.EndedAt = Released, at(8)
-	if got := *s.Holds["h1"]; !reflect.DeepEqual(got, wantH) {
+	if got := *s.Hold("h1"); !reflect.DeepEqual(got, wantH) {
 		t.Fatalf("after HoldReleased:\n got %+v\nwant %+v", got, wantH)
 	}
 	checkHeld(t, s, map[string]int{"total": 0, "front": 0})
@@ -116,7 +116,7 @@ func TestApplyEachEntry(t *testing.T) {
 	mustApply(t, s, &HoldExpired{HoldID: "h2"}, at(10))
 	wantH = Hold{ID: "h2", Items: []Item{item("vip", 4)}, Quantity: 4, Status: Expired, CreatedAt: at(9),
 		ExpiresAt: at(10), EndedAt: at(10)}
-	if got := *s.Holds["h2"]; !reflect.DeepEqual(got, wantH) {
+	if got := *s.Hold("h2"); !reflect.DeepEqual(got, wantH) {
 		t.Fatalf("after HoldExpired:\n got %+v\nwant %+v", got, wantH)
 	}
 	checkHeld(t, s, map[string]int{"total": 1, "front": 0})

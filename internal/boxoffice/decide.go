@@ -67,12 +67,12 @@ func Decide(s *State, cmd Command, now time.Time) (Decision, error) {
 // now, or nil. A hold that became an order awaiting payment expires with
 // its order (OrderExpired).
 func Expire(s *State, id string, now time.Time) Entry {
-	h := s.Holds[id]
-	if h == nil || h.Status != Active || now.Before(h.ExpiresAt) {
+	i, ok := s.activeHold(id)
+	if !ok || now.Before(s.expiresAt(i)) {
 		return nil
 	}
-	if h.OrderID != "" {
-		return expireEntry(s, h)
+	if orderID := s.orderOf(i); orderID != "" {
+		return expireEntry(s, id, orderID)
 	}
 	return &HoldExpired{HoldID: id}
 }
@@ -427,17 +427,15 @@ func (s *State) checkQuota(d *QuotaDetails) error {
 // heldOf counts the tickets of the given ticket types in active holds.
 func (s *State) heldOf(ids []string) int {
 	n := 0
-	for _, h := range s.Holds {
-		if h.Status != Active {
+	for i := range s.holds {
+		if s.holds[i].status != stActive {
 			continue
 		}
-		for _, it := range h.Items {
-			for _, id := range ids {
-				if it.TicketTypeID == id {
-					n += it.Quantity
-				}
+		s.eachItem(uint32(i), func(tt *TicketType, q int) {
+			if slices.Contains(ids, tt.ID) {
+				n += q
 			}
-		}
+		})
 	}
 	return n
 }
@@ -541,7 +539,7 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 		return Decision{}, fault.Fields(fault.FieldError{Field: "/items",
 			Message: "must list between 1 and " + strconv.Itoa(MaxHoldItems) + " ticket types"})
 	}
-	if s.Holds[c.HoldID] != nil {
+	if _, ok := s.holdIndex.find(s.holds, c.HoldID); ok {
 		return Decision{}, fault.New(fault.Conflict, "hold %s already exists", c.HoldID)
 	}
 	var f fieldErrs
@@ -627,7 +625,7 @@ func soldOutError(left []fault.Left) error {
 }
 
 func (s *State) decideReleaseHold(c *ReleaseHold, now time.Time) (Decision, error) {
-	h := s.Holds[c.HoldID]
+	h := s.Hold(c.HoldID)
 	if h == nil {
 		return Decision{}, fault.New(fault.NotFound, "hold not found")
 	}
@@ -644,7 +642,7 @@ func (s *State) decideReleaseHold(c *ReleaseHold, now time.Time) (Decision, erro
 }
 
 func (s *State) decideExtendHold(c *ExtendHold, now time.Time) (Decision, error) {
-	h := s.Holds[c.HoldID]
+	h := s.Hold(c.HoldID)
 	switch {
 	case h == nil:
 		return Decision{}, fault.New(fault.NotFound, "hold not found")

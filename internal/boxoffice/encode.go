@@ -3,7 +3,6 @@ package boxoffice
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -166,109 +165,6 @@ func (h *batchHead) appendEnvelope(buf []byte, i int, typ, subjectPrefix, subjec
 	buf = append(buf, subjectPrefix...)
 	buf = appendJSONStringBody(buf, subjectID)
 	return append(buf, `","datacontenttype":"application/json","data":`...)
-}
-
-// Typical encoded sizes of a hold and of an Idempotency-Key record in a
-// snapshot, to size its buffer.
-const (
-	holdJSONSize = 240
-	idemJSONSize = 200
-)
-
-// marshal encodes snap as json.Marshal does, writing by hand the holds and
-// Idempotency-Key records, whose number grows without bound: a box office
-// stores a snapshot every so many entries. It reports false where
-// json.Marshal fails.
-func (snap *snapshot) marshal(prefix []byte) ([]byte, bool) {
-	head, err := json.Marshal(&snap.snapshotHead)
-	if err != nil {
-		return nil, false
-	}
-	buf := make([]byte, 0, len(prefix)+len(head)+len(snap.Holds)*holdJSONSize+len(snap.Idem)*idemJSONSize)
-	buf = append(buf, prefix...)
-	buf = append(buf, head[:len(head)-1]...) // all but the closing brace
-	buf = append(buf, `,"holds":`...)
-	if snap.Holds == nil {
-		buf = append(buf, "null"...)
-	} else {
-		// The holds come in order of creation: those of one batch share
-		// their times.
-		var created, expires, ended timeCache
-		buf = append(buf, '[')
-		for i, h := range snap.Holds {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, `{"id":`...)
-			buf = appendJSONString(buf, h.ID)
-			buf = append(buf, `,"items":`...)
-			buf = appendItemsJSON(buf, h.Items)
-			buf = append(buf, `,"quantity":`...)
-			buf = strconv.AppendInt(buf, int64(h.Quantity), 10)
-			buf = append(buf, `,"status":`...)
-			buf = appendJSONString(buf, string(h.Status))
-			var ok bool
-			buf = append(buf, `,"created_at":`...)
-			if buf, ok = created.append(buf, h.CreatedAt); !ok {
-				return nil, false
-			}
-			buf = append(buf, `,"expires_at":`...)
-			if buf, ok = expires.append(buf, h.ExpiresAt); !ok {
-				return nil, false
-			}
-			if !h.EndedAt.IsZero() {
-				buf = append(buf, `,"ended_at":`...)
-				if buf, ok = ended.append(buf, h.EndedAt); !ok {
-					return nil, false
-				}
-			}
-			if h.OrderID != "" {
-				buf = append(buf, `,"order_id":`...)
-				buf = appendJSONString(buf, h.OrderID)
-			}
-			if h.Extended != 0 {
-				buf = append(buf, `,"extended":`...)
-				buf = strconv.AppendInt(buf, int64(h.Extended), 10)
-			}
-			if h.Client != "" {
-				buf = append(buf, `,"client":`...)
-				buf = appendJSONString(buf, h.Client)
-			}
-			buf = append(buf, '}')
-		}
-		buf = append(buf, ']')
-	}
-	buf = append(buf, `,"idem":`...)
-	if snap.Idem == nil {
-		buf = append(buf, "null"...)
-	} else {
-		keys := make([]string, 0, len(snap.Idem))
-		for k := range snap.Idem {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		var at timeCache
-		buf = append(buf, '{')
-		for i, k := range keys {
-			rec := snap.Idem[k]
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendJSONString(buf, k)
-			buf = append(buf, `:{"hash":`...)
-			buf = appendJSONString(buf, rec.Hash)
-			buf = append(buf, `,"ref":`...)
-			buf = appendJSONString(buf, rec.Ref)
-			buf = append(buf, `,"at":`...)
-			var ok bool
-			if buf, ok = at.append(buf, rec.At); !ok {
-				return nil, false
-			}
-			buf = append(buf, '}')
-		}
-		buf = append(buf, '}')
-	}
-	return append(buf, '}'), true
 }
 
 // appendJSONTime appends t as time.Time's MarshalJSON writes it: an

@@ -51,7 +51,7 @@ func TestExpire(t *testing.T) {
 		if got := Expire(s, "h3", expires.Add(time.Second)); got != nil {
 			t.Errorf("Expire of an expired hold = %#v, want nil", got)
 		}
-		if h := s.Holds["h3"]; h.Status != Expired || !h.EndedAt.Equal(expires) {
+		if h := s.Hold("h3"); h.Status != Expired || !h.EndedAt.Equal(expires) {
 			t.Errorf("hold = %+v, want expired at %s", h, expires)
 		}
 	})
@@ -78,7 +78,7 @@ func TestHoldLifecycle(t *testing.T) {
 	if !reflect.DeepEqual(d, Decision{Entries: []Entry{&HoldReleased{HoldID: "a"}}, Ref: "a"}) {
 		t.Errorf("release = %+v", d)
 	}
-	if h := s.Holds["a"]; h.Status != Released || !h.EndedAt.Equal(now) {
+	if h := s.Hold("a"); h.Status != Released || !h.EndedAt.Equal(now) {
 		t.Errorf("a = %+v, want released at %s", h, now)
 	}
 	checkHeld(t, s, map[string]int{"vipq": 6, "total": 6})
@@ -104,13 +104,13 @@ func TestHoldLifecycle(t *testing.T) {
 	}
 	_, err = decideApply(t, s, &ReleaseHold{HoldID: "b"}, bEnds)
 	wantKind(t, err, fault.HoldExpired)
-	if s.Holds["b"].Status != Active {
+	if s.Hold("b").Status != Active {
 		t.Fatal("a refused release ended the hold")
 	}
 	_, err = decideApply(t, s, hold("e", item("vip", 4)), bEnds)
 	wantKind(t, err, fault.SoldOut) // b still holds until its expiry is applied
 	mustApply(t, s, Expire(s, "b", bEnds), bEnds)
-	if h := s.Holds["b"]; h.Status != Expired || !h.EndedAt.Equal(bEnds) {
+	if h := s.Hold("b"); h.Status != Expired || !h.EndedAt.Equal(bEnds) {
 		t.Errorf("b = %+v, want expired at %s", h, bEnds)
 	}
 	checkHeld(t, s, map[string]int{"vipq": 6})
@@ -135,7 +135,7 @@ func TestExtendHold(t *testing.T) {
 	if e, ok := d.Entries[0].(*HoldExtended); !ok || !e.ExpiresAt.Equal(now.Add(ttl)) {
 		t.Fatalf("entries %#v", d.Entries)
 	}
-	if h := s.Holds["h1"]; !h.ExpiresAt.Equal(now.Add(ttl)) || h.Extended != 1 {
+	if h := s.Hold("h1"); !h.ExpiresAt.Equal(now.Add(ttl)) || h.Extended != 1 {
 		t.Fatalf("hold %+v", h)
 	}
 	if holdID, at, ok := Expiry(d.Entries[0]); !ok || holdID != "h1" || !at.Equal(now.Add(ttl)) {
@@ -154,7 +154,7 @@ func TestExtendHold(t *testing.T) {
 	c := clone(t, s)
 	sameState(t, "snapshot of an extended hold", c, s)
 
-	_, err = Decide(s, &ExtendHold{HoldID: "h1"}, s.Holds["h1"].ExpiresAt)
+	_, err = Decide(s, &ExtendHold{HoldID: "h1"}, s.Hold("h1").ExpiresAt)
 	wantKind(t, err, fault.HoldExpired)
 	_, err = Decide(s, &ExtendHold{HoldID: "nope"}, now)
 	wantKind(t, err, fault.NotFound)

@@ -92,9 +92,6 @@ func count(m map[string]int, key string, n int) {
 	}
 }
 
-// holdCounted reports whether h counts as a client's active hold.
-func holdCounted(h *Hold) bool { return h.Status == Active && h.OrderID == "" }
-
 // orderCounted reports whether o counts as an unpaid order.
 func orderCounted(o *Order) bool { return o.Status == StatusPendingPayment }
 
@@ -108,10 +105,14 @@ func (s *State) countOrder(o *Order, n int) {
 // is loaded.
 func (s *State) recount() {
 	s.counts = newBuyerCounts()
-	for _, h := range s.Holds {
-		if holdCounted(h) {
-			count(s.counts.holds, h.Client, 1)
+	holds := make([]int, len(s.clientKeys)) // by client index
+	for i := range s.holds {
+		if r := &s.holds[i]; r.status == stActive && r.flags&ordered == 0 {
+			holds[r.client]++
 		}
+	}
+	for c, n := range holds {
+		count(s.counts.holds, s.clientKeys[c], n)
 	}
 	for _, o := range s.Orders {
 		if orderCounted(o) {

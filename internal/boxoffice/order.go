@@ -515,7 +515,7 @@ func (s *State) decidePlaceOrder(c *PlaceOrder, now time.Time) (Decision, error)
 	if d, ok, err := s.replay(c.Idem, now); ok || err != nil {
 		return d, err
 	}
-	h := s.Holds[c.HoldID]
+	h := s.Hold(c.HoldID)
 	switch {
 	case h == nil:
 		return Decision{}, fault.New(fault.NotFound, "hold not found")
@@ -916,20 +916,20 @@ func (s *State) decideRetireSigningKey(c *RetireSigningKey) (Decision, error) {
 	return one(&SigningKeyRetired{KeyID: k.ID}, k.ID)
 }
 
-// expireEntry is the entry that expires hold h: the order's when it
-// belongs to an order awaiting payment.
-func expireEntry(s *State, h *Hold) Entry {
-	if o := s.orders[h.OrderID]; o != nil && o.Status == StatusPendingPayment {
-		return &OrderExpired{OrderID: o.ID, HoldID: h.ID}
+// expireEntry is the entry that expires hold holdID, which became order
+// orderID: the order's when it awaits payment.
+func expireEntry(s *State, holdID, orderID string) Entry {
+	if o := s.orders[orderID]; o != nil && o.Status == StatusPendingPayment {
+		return &OrderExpired{OrderID: o.ID, HoldID: holdID}
 	}
-	return &HoldExpired{HoldID: h.ID}
+	return &HoldExpired{HoldID: holdID}
 }
 
 // Applying order entries.
 
 func (s *State) applyOrderPlaced(e *OrderPlaced, at time.Time) error {
-	h := s.Holds[e.HoldID]
-	if h == nil || h.Status != Active || h.OrderID != "" || s.orders[e.OrderID] != nil {
+	i, active := s.activeHold(e.HoldID)
+	if !active || s.orderOf(i) != "" || s.orders[e.OrderID] != nil {
 		return errApply(e, "hold %s cannot become order %s", e.HoldID, e.OrderID)
 	}
 	for _, l := range e.Lines {
@@ -937,9 +937,10 @@ func (s *State) applyOrderPlaced(e *OrderPlaced, at time.Time) error {
 			return errApply(e, "no ticket type %s", l.TicketTypeID)
 		}
 	}
-	count(s.counts.holds, h.Client, -1) // no longer a hold only: an order
-	h.OrderID = e.OrderID
-	h.ExpiresAt = e.PayBy
+	count(s.counts.holds, s.clientOf(i), -1) // no longer a hold only: an order
+	s.extraOf(i).orderID = e.OrderID
+	s.holds[i].flags |= ordered
+	s.setTimes(i, nil, &e.PayBy, nil)
 	o := &Order{ID: e.OrderID, HoldID: e.HoldID, Token: e.Token, Buyer: e.Buyer, Client: e.Client, Attendees: e.Attendees,
 		Lines: e.Lines, Total: e.Total, Provider: e.Provider, Status: StatusPendingPayment, CreatedAt: at,
 		PayBy: e.PayBy, UpdatedAt: at}
@@ -961,8 +962,7 @@ func (s *State) applyOrderPaid(e *OrderPaid, at time.Time) error {
 	if e.Retaken {
 		s.addSold(o.Lines, 1)
 	} else {
-		h := s.Holds[o.HoldID]
-		if err := s.endHold(h.ID, Converted, at); err != nil {
+		if err := s.endHold(o.HoldID, stConverted, at); err != nil {
 			return err
 		}
 		s.addSold(o.Lines, 1)
@@ -1036,7 +1036,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 		if o == nil || o.Status != StatusPendingPayment || o.HoldID != e.HoldID {
 			return errApply(e, "order %s cannot expire", e.OrderID)
 		}
-		if err := s.endHold(e.HoldID, Expired, at); err != nil {
+		if err := s.endHold(e.HoldID, stExpired, at); err != nil {
 			return err
 		}
 		s.countOrder(o, -1)
@@ -1048,7 +1048,7 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			return errApply(e, "order %s cannot be cancelled", e.OrderID)
 		}
 		if o.Status == StatusPendingPayment {
-			if err := s.endHold(o.HoldID, Released, at); err != nil {
+			if err := s.endHold(o.HoldID, stReleased, at); err != nil {
 				return err
 			}
 			s.countOrder(o, -1)

@@ -17,7 +17,7 @@ func checkInvariants(tb testing.TB, s *State) {
 	tb.Helper()
 	heldByType := make(map[string]int)
 	active := 0
-	for id, h := range s.Holds {
+	for id, h := range s.Holds() {
 		if h.ID != id {
 			tb.Fatalf("hold %s stored under %s", h.ID, id)
 		}
@@ -48,7 +48,7 @@ func checkInvariants(tb testing.TB, s *State) {
 	if s.ActiveHolds() != active {
 		tb.Fatalf("ActiveHolds() = %d, want %d", s.ActiveHolds(), active)
 	}
-	recounted := &State{Holds: s.Holds, Orders: s.Orders}
+	recounted := &State{holds: s.holds, holdExtra: s.holdExtra, clientKeys: s.clientKeys, Orders: s.Orders}
 	recounted.recount()
 	if !reflect.DeepEqual(recounted.counts, s.counts) {
 		tb.Fatalf("buyer counts = %+v, want %+v as recounted", s.counts, recounted.counts)
@@ -156,7 +156,7 @@ func TestRandomized(t *testing.T) {
 		// Holds ended earlier must not expire again.
 		if len(holdIDs) > 0 {
 			id := holdIDs[rng.IntN(len(holdIDs))]
-			if h := live.Holds[id]; h != nil && h.Status != Active {
+			if h := live.Hold(id); h != nil && h.Status != Active {
 				if e := Expire(live, id, now); e != nil {
 					t.Fatalf("Expire(%s) = %#v for a %s hold", id, e, h.Status)
 				}
@@ -164,7 +164,7 @@ func TestRandomized(t *testing.T) {
 		}
 		still := open[:0]
 		for _, id := range open {
-			h := live.Holds[id]
+			h := live.Hold(id)
 			if h.Status != Active {
 				continue
 			}
@@ -372,5 +372,5 @@ func TestRandomized(t *testing.T) {
 			t.Errorf("only %d %q in the run; the generator needs tuning (%v)", stats[k], k, stats)
 		}
 	}
-	t.Logf("%d batches, %d holds, %d active; %v", len(led.batches), len(live.Holds), live.ActiveHolds(), stats)
+	t.Logf("%d batches, %d holds, %d active; %v", len(led.batches), live.HoldCount(), live.ActiveHolds(), stats)
 }

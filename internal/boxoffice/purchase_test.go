@@ -49,7 +49,7 @@ func TestPlaceOrder(t *testing.T) {
 		t.Fatalf("total %v, lines %+v", o.Total, o.Lines)
 	}
 	wantPayBy := now.Add(DefaultPaymentWindowSeconds * time.Second)
-	if h := s.Holds["h1"]; !o.PayBy.Equal(wantPayBy) || !h.ExpiresAt.Equal(wantPayBy) || h.OrderID != "o1" {
+	if h := s.Hold("h1"); !o.PayBy.Equal(wantPayBy) || !h.ExpiresAt.Equal(wantPayBy) || h.OrderID != "o1" {
 		t.Fatalf("pay by %s, hold expires %s (order %q), want both %s", o.PayBy, h.ExpiresAt, h.OrderID, wantPayBy)
 	}
 	if got := s.OrderByToken("secret-1"); got != o {
@@ -150,7 +150,7 @@ func TestFreeOrderIsPaidAtOnce(t *testing.T) {
 	if tk := s.Ticket(o.TicketIDs[1]); tk.Attendee != "B" || tk.Status != TicketValid || tk.TicketTypeID != "guest" {
 		t.Fatalf("ticket %+v", tk)
 	}
-	if h := s.Holds["h1"]; h.Status != Converted || s.ActiveHolds() != 0 {
+	if h := s.Hold("h1"); h.Status != Converted || s.ActiveHolds() != 0 {
 		t.Fatalf("hold %s, active holds %d", h.Status, s.ActiveHolds())
 	}
 	wantCounts(t, s, [4]int{0, 2, 0, 0})
@@ -233,7 +233,7 @@ func TestOrderExpires(t *testing.T) {
 		t.Fatalf("Expire = %#v, want OrderExpired", e)
 	}
 	mustApply(t, s, e, payBy)
-	if o, h := s.Order("o1"), s.Holds["h1"]; o.Status != StatusExpired || h.Status != Expired {
+	if o, h := s.Order("o1"), s.Hold("h1"); o.Status != StatusExpired || h.Status != Expired {
 		t.Fatalf("order %s, hold %s", o.Status, h.Status)
 	}
 	wantCounts(t, s, [4]int{0, 0, 0, 0})
@@ -296,7 +296,7 @@ func TestCancelOrder(t *testing.T) {
 		s := held(t)
 		must(t, s, place(ProviderManual), t0)
 		must(t, s, &CancelOrder{OrganizerID: org, OrderID: "o1", Reason: "asked by phone"}, t0)
-		if o, h := s.Order("o1"), s.Holds["h1"]; o.Status != StatusCancelled || h.Status != Released || len(o.Refunds) != 0 {
+		if o, h := s.Order("o1"), s.Hold("h1"); o.Status != StatusCancelled || h.Status != Released || len(o.Refunds) != 0 {
 			t.Fatalf("order %+v, hold %s", o, h.Status)
 		}
 		wantCounts(t, s, [4]int{0, 0, 0, 0})

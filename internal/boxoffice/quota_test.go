@@ -42,8 +42,8 @@ func TestHoldSumsTypesSharingAQuota(t *testing.T) {
 		t.Errorf("Available = %+v, want %+v", fe.Available, want)
 	}
 	d := must(t, s, hold("h", item("ga", 5), item("vip", 3)), t0)
-	if d.Ref != "h" || s.Holds["h"].Quantity != 8 {
-		t.Errorf("hold = %+v, want 8 tickets", s.Holds["h"])
+	if d.Ref != "h" || s.Hold("h").Quantity != 8 {
+		t.Errorf("hold = %+v, want 8 tickets", s.Hold("h"))
 	}
 	checkHeld(t, s, map[string]int{"total": 8, "vipq": 3})
 	checkInvariants(t, s)

@@ -67,6 +67,7 @@ type TicketType struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 
 	quotas []*Quota // the quotas this ticket type belongs to, derived
+	index  int      // its place in State.TicketTypes, derived
 }
 
 // Quota is a capacity pool over one or more ticket types. Every ticket held
@@ -92,6 +93,7 @@ type Item struct {
 }
 
 // Hold is capacity set aside for a buyer until it expires or is released.
+// State.Hold makes one from what the box office keeps, its times in UTC.
 type Hold struct {
 	ID        string     `json:"id"`
 	Items     []Item     `json:"items"`
@@ -118,7 +120,6 @@ type State struct {
 	Event       *Event
 	TicketTypes []*TicketType // in creation order
 	Quotas      []*Quota      // in creation order
-	Holds       map[string]*Hold
 	Orders      []*Order      // in creation order
 	Keys        []*SigningKey // in creation order; the last one not retired signs new tickets
 	Revoked     []string      // ids of revoked tickets, in order of revocation
@@ -127,7 +128,15 @@ type State struct {
 	quotas      map[string]*Quota
 	idem        map[string]idemRecord // scope + "\x00" + key
 	activeHolds int
-	created     []*Hold // every hold, in the order applied: snapshots need no full sort
+
+	// The holds, in the order applied (holds.go): snapshots need no full
+	// sort. Hold and HoldRef find them.
+	holds     []holdRec
+	holdIndex holdIndex             // hold id → its place in holds
+	holdExtra map[uint32]*holdExtra // what few holds have, by place
+	// The client keys of the holds, each once: index 0 is "".
+	clientKeys  []string
+	clientIndex map[string]uint32
 
 	counts buyerCounts // for the buyer limits
 
@@ -140,7 +149,10 @@ type State struct {
 // NewState returns the state of an event that has not been created yet.
 func NewState() *State {
 	return &State{
-		Holds:       make(map[string]*Hold),
+		holdIndex:   newHoldIndex(0),
+		holdExtra:   make(map[uint32]*holdExtra),
+		clientKeys:  []string{""},
+		clientIndex: make(map[string]uint32),
 		ticketTypes: make(map[string]*TicketType),
 		quotas:      make(map[string]*Quota),
 		idem:        make(map[string]idemRecord),

@@ -57,8 +57,8 @@ func TestCancelledRefusesChanges(t *testing.T) {
 		wantKind(t, err, fault.Conflict)
 	}
 	s := base(t)
-	if s.Holds["h1"].Status != Active {
-		t.Errorf("h1 = %s after cancellation, want still active", s.Holds["h1"].Status)
+	if s.Hold("h1").Status != Active {
+		t.Errorf("h1 = %s after cancellation, want still active", s.Hold("h1").Status)
 	}
 	must(t, s, &ReleaseHold{HoldID: "h1"}, t0)
 }

@@ -1,10 +1,6 @@
 package boxoffice
 
 import (
-	"encoding/json"
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/admit-org/admit/internal/fault"
@@ -48,7 +44,7 @@ func (s *State) View() *View {
 		Quotas: make([]Quota, len(s.Quotas))}
 	for i, tt := range s.TicketTypes {
 		c := *tt
-		c.quotas = nil
+		c.quotas, c.index = nil, 0
 		tv := TicketTypeView{TicketType: c, Available: tt.available(), InQuota: len(tt.quotas) > 0}
 		for j, q := range tt.quotas {
 			if j == 0 || q.Capacity < tv.Capacity {
@@ -148,142 +144,4 @@ func (v *View) Quota(id string) *Quota {
 		}
 	}
 	return nil
-}
-
-// snapshot is the serialized form of a State.
-type snapshot struct {
-	snapshotHead
-	Holds []*Hold               `json:"holds"`
-	Idem  map[string]idemRecord `json:"idem"`
-}
-
-// snapshotHead is the part of a snapshot that does not grow with the holds.
-type snapshotHead struct {
-	Version     int           `json:"v"`
-	Event       *Event        `json:"event"`
-	TicketTypes []*TicketType `json:"ticket_types"`
-	Quotas      []*Quota      `json:"quotas"`
-	// Orders and what hangs off them. Encoded with encoding/json: they
-	// grow far slower than holds.
-	Orders        []*Order      `json:"orders,omitempty"`
-	Tickets       []*Ticket     `json:"tickets,omitempty"` // in their orders' order
-	Keys          []*SigningKey `json:"keys,omitempty"`
-	Revoked       []string      `json:"revoked,omitempty"`
-	PaymentEvents []string      `json:"payment_events,omitempty"` // sorted
-}
-
-// snapshot returns s in its serialized form, the holds in a deterministic
-// order.
-func (s *State) snapshot() *snapshot {
-	snap := &snapshot{snapshotHead: snapshotHead{Version: 1, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas,
-		Orders: s.Orders, Keys: s.Keys, Revoked: s.Revoked}, Idem: s.idem}
-	for _, o := range s.Orders {
-		for _, id := range o.TicketIDs {
-			snap.Tickets = append(snap.Tickets, s.tickets[id])
-		}
-	}
-	for ref := range s.paymentEvents {
-		snap.PaymentEvents = append(snap.PaymentEvents, ref)
-	}
-	slices.Sort(snap.PaymentEvents)
-	snap.Holds = s.holdsByCreation()
-	return snap
-}
-
-// holdsByCreation returns every hold ordered by creation time, then id.
-// Holds are applied in that order but for the ids within a batch, so it
-// sorts each batch's run by id; only when the clock went backwards, or
-// Holds was changed behind Apply's back, does it sort them all.
-func (s *State) holdsByCreation() []*Hold {
-	byTime := func(a, b *Hold) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	}
-	if len(s.created) == len(s.Holds) {
-		holds := slices.Clone(s.created)
-		inOrder := true
-		for i := 0; i < len(holds) && inOrder; {
-			j := i + 1
-			for j < len(holds) && holds[j].CreatedAt.Equal(holds[i].CreatedAt) {
-				j++
-			}
-			slices.SortFunc(holds[i:j], func(a, b *Hold) int { return strings.Compare(a.ID, b.ID) })
-			inOrder = i == 0 || holds[i-1].CreatedAt.Before(holds[i].CreatedAt)
-			i = j
-		}
-		if inOrder {
-			return holds
-		}
-	}
-	holds := make([]*Hold, 0, len(s.Holds))
-	for _, h := range s.Holds {
-		holds = append(holds, h)
-	}
-	slices.SortFunc(holds, byTime)
-	return holds
-}
-
-// MarshalSnapshot encodes the whole state, for recovery without replaying
-// the event's full history.
-func (s *State) MarshalSnapshot() ([]byte, error) { return s.AppendSnapshot(nil) }
-
-// AppendSnapshot appends MarshalSnapshot's encoding to prefix, in one
-// allocation: a snapshot can be tens of megabytes.
-func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
-	snap := s.snapshot()
-	if b, ok := snap.marshal(prefix); ok {
-		return b, nil
-	}
-	b, err := json.Marshal(snap) // for its error: the fast path refuses only what it refuses
-	if err != nil {
-		return nil, err
-	}
-	return append(prefix, b...), nil
-}
-
-// UnmarshalSnapshot decodes a state written by MarshalSnapshot.
-func UnmarshalSnapshot(data []byte) (*State, error) {
-	var snap snapshot
-	if err := json.Unmarshal(data, &snap); err != nil {
-		return nil, fmt.Errorf("boxoffice: decode snapshot: %w", err)
-	}
-	if snap.Version != 1 {
-		return nil, fmt.Errorf("boxoffice: snapshot version %d not understood", snap.Version)
-	}
-	s := NewState()
-	s.Event, s.TicketTypes, s.Quotas = snap.Event, snap.TicketTypes, snap.Quotas
-	for _, tt := range s.TicketTypes {
-		s.ticketTypes[tt.ID] = tt
-	}
-	for _, q := range s.Quotas {
-		s.quotas[q.ID] = q
-	}
-	for _, h := range snap.Holds {
-		s.Holds[h.ID] = h
-		s.created = append(s.created, h)
-		if h.Status == Active {
-			s.activeHolds++
-		}
-	}
-	if snap.Idem != nil {
-		s.idem = snap.Idem
-	}
-	s.Orders, s.Keys, s.Revoked = snap.Orders, snap.Keys, snap.Revoked
-	for _, o := range s.Orders {
-		s.orders[o.ID] = o
-		if o.Token != "" {
-			s.tokens[o.Token] = o.ID
-		}
-	}
-	for _, t := range snap.Tickets {
-		s.tickets[t.ID] = t
-	}
-	for _, ref := range snap.PaymentEvents {
-		s.paymentEvents[ref] = true
-	}
-	s.reindexQuotas()
-	s.recount()
-	return s, nil
 }

@@ -45,7 +45,7 @@ func TestIdleOfficeUnloadsAndReloads(t *testing.T) {
 		return err == nil && v.(int) == 0
 	})
 	got, err := m.Read(context.Background(), evID, func(s *boxoffice.State, _ boxoffice.Decision) any {
-		return *s.Holds[res.Ref]
+		return *s.Hold(res.Ref)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -121,7 +121,7 @@ type Office struct {
 	// Owned by the run goroutine.
 	state     *boxoffice.State
 	lastSeq   uint64 // stream sequence of the event's last ledger message: the fence
-	expiry    dueHeap
+	expiry    holdHeap
 	sinceSnap int
 	buf       []byte
 	usedAt    time.Time    // when run last answered a call
@@ -216,11 +216,12 @@ func (o *Office) load(ctx context.Context) error {
 		return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
 	}
 	if len(snap) >= 8 {
-		st, err := boxoffice.UnmarshalSnapshot(snap[8:])
-		if err != nil {
-			return fmt.Errorf("office %s: %w", o.id, err)
+		// A snapshot it cannot read is left aside: the ledger has it all.
+		if st, err := boxoffice.UnmarshalSnapshot(snap[8:]); err != nil {
+			o.log.Error("box office snapshot refused; replaying the whole ledger", "err", err)
+		} else {
+			o.state, o.lastSeq = st, binary.BigEndian.Uint64(snap)
 		}
-		o.state, o.lastSeq = st, binary.BigEndian.Uint64(snap)
 	}
 	last, err := o.led.Read(ctx, o.subject, o.lastSeq+1, func(r ledger.Record) error {
 		batch, err := boxoffice.DecodeBatch(r.Data)
@@ -240,11 +241,9 @@ func (o *Office) load(ctx context.Context) error {
 	}
 	o.lastSeq = max(o.lastSeq, last)
 	o.expiry = o.expiry[:0]
-	for _, h := range o.state.Holds {
-		if h.Status == boxoffice.Active {
-			o.expiry = append(o.expiry, due{h.ExpiresAt, h.ID})
-		}
-	}
+	o.state.ActiveHoldExpiries(func(r boxoffice.HoldRef, at time.Time) {
+		o.expiry = append(o.expiry, holdDue{nanos(at), r})
+	})
 	o.expiry.init()
 	o.view.Store(o.state.View())
 	return nil
@@ -330,7 +329,7 @@ func (o *Office) idle() bool {
 		o.usedAt = now
 		return false
 	}
-	return now.Sub(o.usedAt) >= o.cfg.IdleTimeout && (len(o.expiry) == 0 || o.expiry[0].at.After(now))
+	return now.Sub(o.usedAt) >= o.cfg.IdleTimeout && (len(o.expiry) == 0 || o.expiry.next().After(now))
 }
 
 // unloadSnapshotMin is how many entries after the last snapshot make an
@@ -360,16 +359,16 @@ func (o *Office) unload(ctx context.Context) bool {
 		o.expiry.pop()
 	}
 	if len(o.expiry) > 0 {
-		o.nextExpiry = o.expiry[0].at
+		o.nextExpiry = o.expiry.next()
 	}
 	return true
 }
 
 // pending reports whether x is the expiry of a hold still active: every
 // change of a hold's expiry pushes its new time, so the others are stale.
-func (o *Office) pending(x due) bool {
-	h := o.state.Holds[x.id]
-	return h != nil && h.Status == boxoffice.Active && h.ExpiresAt.Equal(x.at)
+func (o *Office) pending(x holdDue) bool {
+	at, active := o.state.HoldExpiry(x.hold)
+	return active && nanos(at) == x.at
 }
 
 // finalSnapshot stores a snapshot on shutdown.
@@ -401,9 +400,9 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	var entries []boxoffice.Entry
 	// At most MaxBatch expiries a batch, so the message stays small; the
 	// timer fires again at once for the rest.
-	for n := 0; n < o.cfg.MaxBatch && len(o.expiry) > 0 && !o.expiry[0].at.After(now); n++ {
+	for n := 0; n < o.cfg.MaxBatch && len(o.expiry) > 0 && !o.expiry.next().After(now); n++ {
 		x := o.expiry.pop()
-		if e := boxoffice.Expire(o.state, x.id, now); e != nil {
+		if e := boxoffice.Expire(o.state, o.state.HoldID(x.hold), now); e != nil {
 			if err := boxoffice.Apply(o.state, e, now); err != nil {
 				return o.reload(ctx, batch, err)
 			}
@@ -425,9 +424,9 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 				return o.reload(ctx, batch, fmt.Errorf("apply own decision: %w", err))
 			}
 			if h, ok := e.(*boxoffice.HoldCreated); ok {
-				o.expiry.push(due{h.ExpiresAt, h.HoldID})
+				o.expiry.pushHold(o.state, h)
 			} else if holdID, at, ok := boxoffice.Expiry(e); ok {
-				o.expiry.push(due{at, holdID}) // the earlier expiry, now stale, finds the hold not yet due
+				o.expiry.pushAt(o.state, holdID, at) // the earlier expiry, now stale, finds the hold not yet due
 			}
 		}
 		entries = append(entries, d.Entries...)
@@ -446,7 +445,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		o.sinceSnap += len(entries)
 		// A snapshot costs time in proportion to the state, so they grow
 		// apart as it grows: their total cost stays linear in the entries.
-		if o.sinceSnap >= max(o.cfg.SnapshotEvery, len(o.state.Holds)) {
+		if o.sinceSnap >= max(o.cfg.SnapshotEvery, o.state.HoldCount()) {
 			o.snapshot(ctx)
 		}
 	}
@@ -520,7 +519,7 @@ func (o *Office) snapshot(ctx context.Context) bool {
 func (o *Office) arm(t clock.Timer) {
 	at := o.clock.Now().Add(time.Hour)
 	if len(o.expiry) > 0 {
-		at = o.expiry[0].at
+		at = o.expiry.next()
 	}
 	if o.cfg.IdleTimeout > 0 {
 		if idle := o.usedAt.Add(o.cfg.IdleTimeout); idle.Before(at) {

@@ -136,7 +136,7 @@ func TestHoldExpiresOnTime(t *testing.T) {
 	clk.Advance(time.Second) // the first hold's TTL (60 s) is up; the timer must fire by itself
 	eventually(t, "the first hold to expire", func() bool { return held(t, m, evID) == 1 })
 	st, err := m.Read(context.Background(), evID, func(s *boxoffice.State, _ boxoffice.Decision) any {
-		return s.Holds[res.Ref].Status
+		return s.Hold(res.Ref).Status
 	})
 	if err != nil || st != boxoffice.Expired {
 		t.Fatalf("hold status = %v, %v; want expired", st, err)

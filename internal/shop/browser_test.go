@@ -175,7 +175,7 @@ func (r *rig) do(c boxoffice.Command) office.Result {
 func (r *rig) holdStatus(holdID string) boxoffice.HoldStatus {
 	r.t.Helper()
 	v, err := r.m.Read(context.Background(), r.ev, func(st *boxoffice.State, _ boxoffice.Decision) any {
-		if h := st.Holds[holdID]; h != nil {
+		if h := st.Hold(holdID); h != nil {
 			return h.Status
 		}
 		return boxoffice.HoldStatus("")

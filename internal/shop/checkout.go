@@ -86,7 +86,7 @@ func (s *Shop) readHold(r *http.Request) (*heldNow, error) {
 		return nil, fault.New(fault.NotFound, "There is no such hold")
 	}
 	v, err := s.cfg.Offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
-		h := st.Holds[holdID]
+		h := st.Hold(holdID)
 		if st.Event == nil || h == nil {
 			return nil
 		}

@@ -59,7 +59,7 @@ func (o *office) do(now time.Time, cmds ...boxoffice.Command) uint64 {
 func (o *office) expire(now time.Time) uint64 {
 	o.t.Helper()
 	var ids []string
-	for id := range o.s.Holds {
+	for id := range o.s.Holds() {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -252,7 +252,7 @@ func checkOffice(t *testing.T, db *DB, s *boxoffice.State) {
 			statuses["ticket "+string(s.Ticket(id).Status)] = true
 		}
 	}
-	for _, h := range s.Holds {
+	for _, h := range s.Holds() {
 		statuses["hold "+string(h.Status)] = true
 	}
 	for _, want := range []string{"order pending_payment", "order paid", "order expired", "order cancelled",

@@ -112,7 +112,7 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 	defer end()
 	cmd := &boxoffice.CreateHold{HoldID: id.New("ho", id.Long), Items: items, Idem: idem, Client: s.ClientKey(r, evID)}
 	res, err := s.offices.Do(r.Context(), evID, cmd, func(st *boxoffice.State, d boxoffice.Decision) any {
-		return holdOf(evID, st.Holds[d.Ref])
+		return holdOf(evID, st.Hold(d.Ref))
 	})
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (s *Server) getHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v, err := s.offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
-		if h := st.Holds[holdID]; h != nil {
+		if h := st.Hold(holdID); h != nil {
 			return holdOf(evID, h)
 		}
 		return nil
@@ -165,7 +165,7 @@ func (s *Server) releaseHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.offices.Do(r.Context(), evID, &boxoffice.ReleaseHold{HoldID: holdID},
-		func(st *boxoffice.State, d boxoffice.Decision) any { return holdOf(evID, st.Holds[d.Ref]) })
+		func(st *boxoffice.State, d boxoffice.Decision) any { return holdOf(evID, st.Hold(d.Ref)) })
 	if err != nil {
 		return err
 	}
@@ -182,7 +182,7 @@ func (s *Server) extendHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := s.offices.Do(r.Context(), evID, &boxoffice.ExtendHold{HoldID: holdID},
-		func(st *boxoffice.State, d boxoffice.Decision) any { return holdOf(evID, st.Holds[d.Ref]) })
+		func(st *boxoffice.State, d boxoffice.Decision) any { return holdOf(evID, st.Hold(d.Ref)) })
 	if err != nil {
 		return err
 	}
