@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,8 +125,11 @@ type Office struct {
 	expiry    dueHeap
 	sinceSnap int
 	buf       []byte
-	usedAt    time.Time    // when run last answered a call
-	checks    atomic.Int64 // idle checks made, for tests
+	// holdsSized: the holds map was sized for the event's capacity
+	// (sizeHolds), since the state was loaded.
+	holdsSized bool
+	usedAt     time.Time    // when run last answered a call
+	checks     atomic.Int64 // idle checks made, for tests
 	// nextExpiry is, once unloaded, the time of the earliest hold expiry it
 	// left behind, zero if none: the manager loads the office again then.
 	nextExpiry time.Time
@@ -210,7 +214,7 @@ func (o *Office) Err() error {
 
 // load rebuilds the state from the latest snapshot and the ledger after it.
 func (o *Office) load(ctx context.Context) error {
-	o.state, o.lastSeq = boxoffice.NewState(), 0
+	o.state, o.lastSeq, o.holdsSized = boxoffice.NewState(), 0, false
 	snap, err := o.led.GetSnapshot(ctx, snapshotKey(o.id))
 	if err != nil {
 		return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
@@ -265,6 +269,25 @@ func (o *Office) run(ctx context.Context) (err error) {
 	}()
 	timer := o.clock.NewTimer(time.Hour)
 	defer timer.Stop()
+	// Answering a batch wakes each of its callers, which costs about as
+	// much as deciding it: an answerer goroutine does it, after the
+	// batch's ack, while run decides the next one. A batch's buffer comes
+	// back through spare once answered; run waits for it before taking
+	// the batch after next, so at most one batch is being answered.
+	answers, spare := make(chan []*call), make(chan []*call, 1)
+	spare <- nil
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		for b := range answers {
+			for _, c := range b {
+				c.reply <- c.res
+			}
+			clear(b) // the calls go back to their pool: keep no pointers to them
+			spare <- b[:0]
+		}
+	}()
+	defer func() { close(answers); <-answered }()
 	var batch []*call // grows with the load, and swaps with the queue's buffer
 	more := false     // the last take left calls queued
 	o.usedAt = o.clock.Now()
@@ -286,8 +309,10 @@ func (o *Office) run(ctx context.Context) (err error) {
 		if err := o.decideBatch(ctx, batch); err != nil {
 			return err
 		}
-		clear(batch) // the calls go back to their pool: keep no pointers to them
-		if len(batch) == 0 && !more && o.idle() && o.unload(ctx) {
+		if len(batch) > 0 {
+			answers <- batch
+			batch = <-spare
+		} else if !more && o.idle() && o.unload(ctx) {
 			return nil
 		}
 	}
@@ -392,11 +417,14 @@ func callSize(c *call) int {
 }
 
 // decideBatch decides a batch of calls plus any due expiries, appends their
-// entries as one ledger message, and answers the calls.
+// entries as one ledger message, and sets each call's result, to be
+// answered by the caller of decideBatch. If it fails, it has answered the
+// calls.
 func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	now := o.clock.Now()
 	if len(batch) > 0 {
 		o.usedAt = now
+		o.sizeHolds(len(batch))
 	}
 	var entries []boxoffice.Entry
 	// At most MaxBatch expiries a batch, so the message stays small; the
@@ -454,9 +482,37 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		if c.res.err == nil {
 			c.res.Seq = o.lastSeq // the change, or a replay's earlier one, is recorded at or before it
 		}
-		c.reply <- c.res
 	}
 	return nil
+}
+
+// onSaleBatch is the batch size from which an office takes its event to be
+// in an on-sale, and sizeHolds sizes its holds map for the event's
+// capacity; holdsReserveMax caps that size.
+const (
+	onSaleBatch     = 256
+	holdsReserveMax = 1 << 20
+)
+
+// sizeHolds gives the state's holds map room, once, for as many holds as
+// the event has tickets (each hold takes one at least) when a batch of n
+// calls says the event is in an on-sale: a map grown during the sale
+// instead rehashes its holds at each doubling, on the office goroutine.
+func (o *Office) sizeHolds(n int) {
+	if o.holdsSized || n < onSaleBatch {
+		return
+	}
+	o.holdsSized = true
+	capacity := 0
+	for _, q := range o.state.Quotas {
+		capacity += q.Capacity
+	}
+	if capacity = min(capacity, holdsReserveMax); capacity <= 2*len(o.state.Holds) {
+		return
+	}
+	holds := make(map[string]*boxoffice.Hold, capacity)
+	maps.Copy(holds, o.state.Holds)
+	o.state.Holds = holds
 }
 
 func (o *Office) append(ctx context.Context, now time.Time, entries []boxoffice.Entry) (uint64, error) {
