@@ -215,7 +215,9 @@ func (o *Office) Err() error {
 // load rebuilds the state from the latest snapshot and the ledger after it.
 func (o *Office) load(ctx context.Context) error {
 	o.state, o.lastSeq, o.holdsSized = boxoffice.NewState(), 0, false
-	snap, err := o.led.GetSnapshot(ctx, snapshotKey(o.id))
+	sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	snap, err := o.led.GetSnapshot(sctx, snapshotKey(o.id))
+	cancel()
 	if err != nil {
 		return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
 	}
@@ -399,10 +401,15 @@ func (o *Office) pending(x due) bool {
 
 // finalSnapshot stores a snapshot on shutdown.
 func (o *Office) finalSnapshot(ctx context.Context) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
-	o.snapshot(sctx)
-	cancel()
+	o.snapshot(context.WithoutCancel(ctx))
 }
+
+// snapshotTimeout bounds storing or reading a snapshot. Without a deadline
+// of its own, nats.go bounds a whole object store Put or Get by its default
+// API timeout, 5 seconds, which an event with a million holds (hundreds of
+// megabytes) can take on a busy disk: its snapshots would fail, and every
+// load of it too.
+const snapshotTimeout = time.Minute
 
 // maxBatchBytes bounds the estimated size of a batch's ledger message, far
 // below the ledger's message limit even with MaxBatch expiries added.
@@ -561,7 +568,9 @@ func (o *Office) snapshot(ctx context.Context) bool {
 	}
 	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
 	if err == nil {
-		err = o.led.PutSnapshot(ctx, snapshotKey(o.id), data)
+		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		err = o.led.PutSnapshot(sctx, snapshotKey(o.id), data)
+		cancel()
 	}
 	if err != nil {
 		o.log.Warn("box office snapshot failed", "err", err)
