@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -245,7 +246,7 @@ func (o *Office) load(ctx context.Context) error {
 		return fmt.Errorf("office %s: replay: %w", o.id, err)
 	}
 	o.lastSeq = max(o.lastSeq, last)
-	o.expiry = o.expiry[:0]
+	o.expiry = slices.Grow(o.expiry[:0], o.state.ActiveHolds())
 	for _, h := range o.state.Holds {
 		if h.Status == boxoffice.Active {
 			o.expiry = append(o.expiry, due{h.ExpiresAt, h.ID})
