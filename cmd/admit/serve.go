@@ -256,11 +256,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer func() { stopOffices(); officesDone.Wait() }()
 	// The events busy before the restart are loaded before readiness, so
 	// that their buyers' first requests do not wait for a snapshot to load.
-	if recent, err := office.RecentEvents(ctx, st.led, window, *warmEvents); err != nil {
-		log.Warn("could not find the recently busy events to load on start", "err", err)
-	} else {
+	// Finding them reads the ledger's tail: HTTP serves (/livez) meanwhile.
+	var warming atomic.Bool // the events to load are not yet handed to Warm
+	warming.Store(true)
+	wg.Go(func() {
+		defer warming.Store(false)
+		recent, err := office.RecentEvents(bg, st.led, window, *warmEvents)
+		if err != nil {
+			if bg.Err() == nil {
+				log.Warn("could not find the recently busy events to load on start", "err", err)
+			}
+			return
+		}
 		offices.Warm(recent, runtime.GOMAXPROCS(0))
-	}
+	})
 
 	// Workers (payments, e-mail) use the box offices: they stop first.
 	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
@@ -305,6 +314,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
+			}
+			if warming.Load() {
+				return fault.New(fault.Unavailable, "finding the recently busy events to load")
 			}
 			return offices.Ready()
 		}})
