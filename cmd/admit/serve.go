@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,14 @@ func lockDir(dir string) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
+// The defaults of --warm-events and --warm-window. Loading an event's box
+// office costs in proportion to its holds; loading 256 at GOMAXPROCS at a
+// time is quick unless some are big, and those are the ones that pay off.
+const (
+	defaultWarmEvents = 256
+	defaultWarmWindow = 10 * time.Minute
+)
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", "Runs admit: the HTTP API, the box offices, the ledger and the read model.", getenv, stderr)
 	addr := f.string("addr", "ADMIT_ADDR", "127.0.0.1:8080", "address to listen on for HTTP")
@@ -136,8 +145,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"events one organizer may create (0: no limit); more are refused with event-limit-reached")
 	idleTimeout := f.string("office-idle-timeout", "ADMIT_OFFICE_IDLE_TIMEOUT", office.DefaultIdleTimeout.String(),
 		"how long an event's box office stays in memory without requests before it is unloaded (a snapshot stays; the next request loads it); 0: never")
+	warmEvents := f.int("warm-events", "ADMIT_WARM_EVENTS", defaultWarmEvents,
+		"on start, load the box offices of up to this many events with ledger entries in the --warm-window before the last one, the most recent first; /readyz answers 503 until they are loaded (0: none)")
+	warmWindow := f.string("warm-window", "ADMIT_WARM_WINDOW", defaultWarmWindow.String(),
+		"how far back from the ledger's last entry an event's entries make it one to load on start")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	window, err := time.ParseDuration(*warmWindow)
+	if err != nil || window <= 0 {
+		return &usageError{"--warm-window must be a duration such as 10m"}
+	}
+	if *warmEvents < 0 {
+		return &usageError{"--warm-events must be 0 (none) or more"}
 	}
 	idle, err := time.ParseDuration(*idleTimeout)
 	if err != nil || idle < 0 {
@@ -234,6 +254,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	officesDone.Go(func() { offices.Run(officeCtx, started) })
 	<-started
 	defer func() { stopOffices(); officesDone.Wait() }()
+	// The events busy before the restart are loaded before readiness, so
+	// that their buyers' first requests do not wait for a snapshot to load.
+	// Finding them reads the ledger's tail: HTTP serves (/livez) meanwhile.
+	var warming atomic.Bool // the events to load are not yet handed to Warm
+	warming.Store(true)
+	wg.Go(func() {
+		defer warming.Store(false)
+		recent, err := office.RecentEvents(bg, st.led, window, *warmEvents)
+		if err != nil {
+			if bg.Err() == nil {
+				log.Warn("could not find the recently busy events to load on start", "err", err)
+			}
+			return
+		}
+		offices.Warm(recent, runtime.GOMAXPROCS(0))
+	})
 
 	// Workers (payments, e-mail) use the box offices: they stop first.
 	workCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
@@ -279,7 +315,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
 			}
-			return nil
+			if warming.Load() {
+				return fault.New(fault.Unavailable, "finding the recently busy events to load")
+			}
+			return offices.Ready()
 		}})
 	startMail, err := mailWorker(workCtx, &workers, st, positions, parking, offices, keys, log, sender)
 	if err != nil {

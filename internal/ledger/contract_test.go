@@ -20,6 +20,7 @@ type ledger interface {
 	Follow(ctx context.Context, from uint64, fn func(Record) error) error
 	PutSnapshot(ctx context.Context, key string, data []byte) error
 	GetSnapshot(ctx context.Context, key string) ([]byte, error)
+	Recent(ctx context.Context, filter string, window time.Duration, limit int) ([]string, error)
 	Close() error
 }
 
@@ -47,6 +48,7 @@ func TestContract(t *testing.T) {
 		{"Fencing", testFencing},
 		{"FencingRace", testFencingRace},
 		{"ReadFilterFrom", testReadFilterFrom},
+		{"Recent", testRecent},
 		{"ReadStopsAtEnd", testReadStopsAtEnd},
 		{"ReadFnError", testReadFnError},
 		{"Follow", testFollow},
@@ -551,4 +553,49 @@ func getSnapshot(t *testing.T, l ledger, key string) []byte {
 		t.Fatalf("GetSnapshot(%s): %v", key, err)
 	}
 	return data
+}
+
+func testRecent(t *testing.T, l ledger) {
+	ctx := testContext(t)
+	if got, err := l.Recent(ctx, "ledger.event.*", time.Minute, 10); err != nil || len(got) != 0 {
+		t.Fatalf("Recent of an empty ledger = %v, %v; want none", got, err)
+	}
+	subjects := []string{"ledger.event.a", "ledger.event.b", "ledger.org.x", "ledger.event.c", "ledger.event.a", "ledger.org.y"}
+	last := map[string]uint64{}
+	for i, s := range subjects {
+		mustAppend(t, l, s, []byte("x"), last[s], uint64(i+1))
+		last[s] = uint64(i + 1)
+	}
+	tests := []struct {
+		limit int
+		want  []string
+	}{
+		{10, []string{"ledger.event.a", "ledger.event.c", "ledger.event.b"}}, // a's last message is the newest
+		{2, []string{"ledger.event.a", "ledger.event.c"}},
+		{0, nil},
+	}
+	for _, tt := range tests {
+		got, err := l.Recent(ctx, "ledger.event.*", time.Minute, tt.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("Recent(limit %d) = %v, want %v", tt.limit, got, tt.want)
+		}
+	}
+	// A window from the fourth message's time leaves the older ones out
+	// (checked when the clock told the messages' times apart).
+	var times []time.Time
+	if _, err := l.Read(ctx, "", 0, func(r Record) error { times = append(times, r.Time); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if w := times[len(times)-1].Sub(times[3]); times[3].After(times[1]) {
+		got, err := l.Recent(ctx, "ledger.event.*", w, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[ledger.event.a ledger.event.c]" {
+			t.Errorf("Recent(window %v) = %v, want a and c, not b written before it", w, got)
+		}
+	}
 }

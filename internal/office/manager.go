@@ -3,8 +3,10 @@ package office
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
@@ -43,6 +45,8 @@ type Manager struct {
 	live   map[string]*entry
 	wakes  dueHeap       // unloaded events with a hold to expire
 	rewake chan struct{} // holds a token when wakes changed
+
+	warming atomic.Int64 // events Warm is still to load
 }
 
 // entry is an office being loaded or running. ready is closed once office
@@ -119,6 +123,78 @@ func (m *Manager) View(ctx context.Context, eventID string) (*boxoffice.View, er
 	// An office that unloaded since keeps its last view, which is still
 	// the event's: an office changes nothing once it unloads.
 	return e.office.View(), nil
+}
+
+// warmWaitMax is how long Warm waits for one event's office before it
+// goes on without it (the load goes on too): readiness does not hang on one
+// event whose load neither ends nor fails.
+const warmWaitMax = time.Minute
+
+// Warm loads the box offices of the events, in the order given (the most
+// important first), workers at a time, so that their first commands find
+// them loaded. Ready reports Unavailable until each is loaded, failed to
+// load (logged), or was waited for warmWaitMax. Warm returns at once; the
+// channel is closed when it is done. Call it after Run has started.
+func (m *Manager) Warm(eventIDs []string, workers int) <-chan struct{} {
+	done := make(chan struct{})
+	m.mu.Lock()
+	ctx, closed := m.ctx, m.closed
+	if ctx == nil || closed || len(eventIDs) == 0 {
+		m.mu.Unlock()
+		close(done)
+		return done
+	}
+	m.warming.Add(int64(len(eventIDs)))
+	m.wg.Add(1)
+	m.mu.Unlock()
+	go func() {
+		defer m.wg.Done()
+		defer close(done)
+		start := time.Now()
+		var next, loaded atomic.Int64
+		var wg sync.WaitGroup
+		for range max(1, min(workers, len(eventIDs))) {
+			wg.Go(func() {
+				for i := next.Add(1) - 1; i < int64(len(eventIDs)); i = next.Add(1) - 1 {
+					if m.warm(ctx, eventIDs[i]) {
+						loaded.Add(1)
+					}
+					m.warming.Add(-1)
+				}
+			})
+		}
+		wg.Wait()
+		m.log.Info("box offices of recent events loaded", "events", len(eventIDs), "loaded", loaded.Load(),
+			"took", time.Since(start).Round(time.Millisecond).String())
+	}()
+	return done
+}
+
+// warm loads one event's office for Warm and reports whether it is loaded.
+func (m *Manager) warm(ctx context.Context, eventID string) bool {
+	wctx, cancel := context.WithTimeout(ctx, warmWaitMax)
+	defer cancel()
+	start := time.Now()
+	_, err := m.office(wctx, eventID, false)
+	switch {
+	case err == nil:
+		m.log.Debug("box office loaded", "event", eventID, "took", time.Since(start).Round(time.Millisecond).String())
+		return true
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		m.log.Warn("box office still loading; readiness does not wait for it", "event", eventID, "waited", warmWaitMax)
+	case !errors.Is(err, errNotFound) && ctx.Err() == nil:
+		m.log.Warn("box office of a recent event could not be loaded; readiness does not wait for it", "event", eventID, "err", err)
+	}
+	return false
+}
+
+// Ready returns nil once the offices Warm was asked to load are loaded (or
+// failed), else an Unavailable fault saying how many are left.
+func (m *Manager) Ready() error {
+	if n := m.warming.Load(); n > 0 {
+		return fault.New(fault.Unavailable, "loading the box offices of %d recently busy events; try again", n)
+	}
+	return nil
 }
 
 // IsLoaded reports whether the event's box office is loaded or loading.
@@ -277,4 +353,25 @@ func (m *Manager) drop(eventID string, e *entry) {
 		delete(m.live, eventID)
 	}
 	m.mu.Unlock()
+}
+
+// Recents is what RecentEvents needs of the ledger. *ledger.JetStream and
+// *ledger.Memory implement it.
+type Recents interface {
+	Recent(ctx context.Context, filter string, window time.Duration, limit int) ([]string, error)
+}
+
+// RecentEvents returns the events whose ledger subject got an entry within
+// window before the ledger's last one, the most recently written first, at
+// most limit of them: the events that had traffic before a restart.
+func RecentEvents(ctx context.Context, led Recents, window time.Duration, limit int) ([]string, error) {
+	subjects, err := led.Recent(ctx, Subject("*"), window, limit)
+	if err != nil {
+		return nil, fmt.Errorf("office: recent events: %w", err)
+	}
+	ids := make([]string, len(subjects))
+	for i, s := range subjects {
+		ids[i] = s[len(Subject("")):]
+	}
+	return ids, nil
 }

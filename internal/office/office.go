@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -211,7 +212,9 @@ func (o *Office) Err() error {
 // load rebuilds the state from the latest snapshot and the ledger after it.
 func (o *Office) load(ctx context.Context) error {
 	o.state, o.lastSeq = boxoffice.NewState(), 0
-	snap, err := o.led.GetSnapshot(ctx, snapshotKey(o.id))
+	sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	snap, err := o.led.GetSnapshot(sctx, snapshotKey(o.id))
+	cancel()
 	if err != nil {
 		return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
 	}
@@ -240,7 +243,7 @@ func (o *Office) load(ctx context.Context) error {
 		return fmt.Errorf("office %s: replay: %w", o.id, err)
 	}
 	o.lastSeq = max(o.lastSeq, last)
-	o.expiry = o.expiry[:0]
+	o.expiry = slices.Grow(o.expiry[:0], o.state.ActiveHolds())
 	o.state.ActiveHoldExpiries(func(r boxoffice.HoldRef, at time.Time) {
 		o.expiry = append(o.expiry, holdDue{nanos(at), r})
 	})
@@ -264,6 +267,25 @@ func (o *Office) run(ctx context.Context) (err error) {
 	}()
 	timer := o.clock.NewTimer(time.Hour)
 	defer timer.Stop()
+	// Answering a batch wakes each of its callers, which costs about as
+	// much as deciding it: an answerer goroutine does it, after the
+	// batch's ack, while run decides the next one. A batch's buffer comes
+	// back through spare once answered; run waits for it before taking
+	// the batch after next, so at most one batch is being answered.
+	answers, spare := make(chan []*call), make(chan []*call, 1)
+	spare <- nil
+	answered := make(chan struct{})
+	go func() {
+		defer close(answered)
+		for b := range answers {
+			for _, c := range b {
+				c.reply <- c.res
+			}
+			clear(b) // the calls go back to their pool: keep no pointers to them
+			spare <- b[:0]
+		}
+	}()
+	defer func() { close(answers); <-answered }()
 	var batch []*call // grows with the load, and swaps with the queue's buffer
 	more := false     // the last take left calls queued
 	o.usedAt = o.clock.Now()
@@ -285,8 +307,10 @@ func (o *Office) run(ctx context.Context) (err error) {
 		if err := o.decideBatch(ctx, batch); err != nil {
 			return err
 		}
-		clear(batch) // the calls go back to their pool: keep no pointers to them
-		if len(batch) == 0 && !more && o.idle() && o.unload(ctx) {
+		if len(batch) > 0 {
+			answers <- batch
+			batch = <-spare
+		} else if !more && o.idle() && o.unload(ctx) {
 			return nil
 		}
 	}
@@ -373,10 +397,15 @@ func (o *Office) pending(x holdDue) bool {
 
 // finalSnapshot stores a snapshot on shutdown.
 func (o *Office) finalSnapshot(ctx context.Context) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
-	o.snapshot(sctx)
-	cancel()
+	o.snapshot(context.WithoutCancel(ctx))
 }
+
+// snapshotTimeout bounds storing or reading a snapshot. Without a deadline
+// of its own, nats.go bounds a whole object store Put or Get by its default
+// API timeout, 5 seconds, which an event with a million holds (hundreds of
+// megabytes) can take on a busy disk: its snapshots would fail, and every
+// load of it too.
+const snapshotTimeout = time.Minute
 
 // maxBatchBytes bounds the estimated size of a batch's ledger message, far
 // below the ledger's message limit even with MaxBatch expiries added.
@@ -391,7 +420,9 @@ func callSize(c *call) int {
 }
 
 // decideBatch decides a batch of calls plus any due expiries, appends their
-// entries as one ledger message, and answers the calls.
+// entries as one ledger message, and sets each call's result, to be
+// answered by the caller of decideBatch. If it fails, it has answered the
+// calls.
 func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	now := o.clock.Now()
 	if len(batch) > 0 {
@@ -453,7 +484,6 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		if c.res.err == nil {
 			c.res.Seq = o.lastSeq // the change, or a replay's earlier one, is recorded at or before it
 		}
-		c.reply <- c.res
 	}
 	return nil
 }
@@ -504,7 +534,9 @@ func (o *Office) snapshot(ctx context.Context) bool {
 	}
 	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
 	if err == nil {
-		err = o.led.PutSnapshot(ctx, snapshotKey(o.id), data)
+		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+		err = o.led.PutSnapshot(sctx, snapshotKey(o.id), data)
+		cancel()
 	}
 	if err != nil {
 		o.log.Warn("box office snapshot failed", "err", err)

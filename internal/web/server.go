@@ -366,13 +366,19 @@ func (s *Server) livez(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if s.ready != nil {
 		if err := s.ready(r.Context()); err != nil {
-			return err
+			// Not ready is an answer, not a failure: a probe every second
+			// while the box offices load must not log an error each time.
+			writeProblem(w, r, quiet, err)
+			return nil
 		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, err := w.Write([]byte("ready\n"))
 	return err
 }
+
+// quiet is the logger of answers that are not failures.
+var quiet = slog.New(slog.DiscardHandler)
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/yaml")
