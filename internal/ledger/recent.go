@@ -10,14 +10,18 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// recentScanMax bounds the messages Recent looks at: the ledger's last
-// ones, however many the window holds.
-const recentScanMax = 1 << 18
+// recentScan is how many of the ledger's last messages Recent looks at for
+// a limit of subjects: enough for each of them to show up several times,
+// few enough that a restart after an on-sale, whose messages are large (a
+// batch of hundreds of holds each), reads tens of megabytes of them, not
+// the whole sale. The subjects busy at the end are the ones it finds.
+func recentScan(limit int) uint64 { return uint64(max(1024, 4*limit)) }
 
 // Recent returns the distinct subjects matching filter that got a message
 // within window before the ledger's last message, the most recently
-// written first, at most limit of them. It looks at the last 262,144
-// messages at most, and reads their headers only. The window ends at the
+// written first, at most limit of them. It looks at the last
+// max(1024, 4×limit) messages at most (recentScan), and reads their
+// headers only. The window ends at the
 // last message, not now: after a long outage, the subjects busy when the
 // ledger was last written are still the recent ones.
 func (l *JetStream) Recent(ctx context.Context, filter string, window time.Duration, limit int) ([]string, error) {
@@ -36,10 +40,10 @@ func (l *JetStream) Recent(ctx context.Context, filter string, window time.Durat
 	since := info.State.LastTime.Add(-window)
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, HeadersOnly: true,
 		DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &since}
-	if end > recentScanMax {
-		// Start no earlier than the last recentScanMax messages; older
-		// ones in the window are skipped by their time below.
-		cfg.DeliverPolicy, cfg.OptStartTime, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, nil, end-recentScanMax+1
+	if scan := recentScan(limit); end > scan {
+		// Start no earlier than the last scan messages; older ones in the
+		// window are skipped by their time below.
+		cfg.DeliverPolicy, cfg.OptStartTime, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, nil, end-scan+1
 	}
 	cons, err := l.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
@@ -92,7 +96,7 @@ func (l *Memory) Recent(ctx context.Context, filter string, window time.Duration
 	}
 	since := recs[len(recs)-1].Time.Add(-window)
 	last := make(map[string]uint64)
-	for i := range recs {
+	for i := max(0, len(recs)-int(recentScan(limit))); i < len(recs); i++ {
 		if subjectMatches(filter, recs[i].Subject) && !recs[i].Time.Before(since) {
 			last[recs[i].Subject] = recs[i].Seq
 		}
