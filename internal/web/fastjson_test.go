@@ -122,11 +122,13 @@ func TestProblemJSONMatchesEncodingJSON(t *testing.T) {
 		Detail: "not enough tickets left", Instance: "/api/v1/public/events/ev_x/holds", Code: "sold-out",
 		RequestID: "2078e6d41051190d", Available: []fault.Left{{TicketTypeID: "tt_x", Available: 3}}}
 	cases := map[string]func(p *Problem){
-		"sold out":       func(p *Problem) {},
-		"none left":      func(p *Problem) { p.Available = append(p.Available, fault.Left{TicketTypeID: "tt_y"}) },
-		"no extras":      func(p *Problem) { p.Available, p.Detail, p.Instance, p.RequestID = nil, "", "", "" },
-		"empty slices":   func(p *Problem) { p.Available, p.Errors = []fault.Left{}, []fault.FieldError{} },
-		"fields":         func(p *Problem) { p.Errors = []fault.FieldError{{Field: "/items", Message: "must list"}, {Field: "/x", Message: "y"}} },
+		"sold out":     func(p *Problem) {},
+		"none left":    func(p *Problem) { p.Available = append(p.Available, fault.Left{TicketTypeID: "tt_y"}) },
+		"no extras":    func(p *Problem) { p.Available, p.Detail, p.Instance, p.RequestID = nil, "", "", "" },
+		"empty slices": func(p *Problem) { p.Available, p.Errors = []fault.Left{}, []fault.FieldError{} },
+		"fields": func(p *Problem) {
+			p.Errors = []fault.FieldError{{Field: "/items", Message: "must list"}, {Field: "/x", Message: "y"}}
+		},
 		"retry":          func(p *Problem) { p.RetryAfter = 7 },
 		"quoted detail":  func(p *Problem) { p.Detail = `got "text/plain"` },
 		"unicode detail": func(p *Problem) { p.Detail = "between 1 and 20 — ü" },
