@@ -222,6 +222,9 @@ func runWrk(ctx context.Context, t HTTPTarget, cfg Config, a wrkArgs) (wrkPhase,
 		"-s", a.script, a.url, "--"}
 	args = append(args, a.lua...)
 	cmd := exec.Command(a.wrk, args...)
+	// wrk dies with the bench: a bench that crashes or is killed leaves no
+	// load running against the server.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var out bytes.Buffer
 	var outMu sync.Mutex
 	pr, pw := io.Pipe()
