@@ -124,6 +124,7 @@ type Office struct {
 	lastSeq   uint64 // stream sequence of the event's last ledger message: the fence
 	expiry    holdHeap
 	sinceSnap int
+	storing   *snapshotStore // the snapshot being stored in the background, nil when none
 	buf       []byte
 	usedAt    time.Time    // when run last answered a call
 	checks    atomic.Int64 // idle checks made, for tests
@@ -211,7 +212,7 @@ func (o *Office) Err() error {
 
 // load rebuilds the state from the latest snapshot and the ledger after it.
 func (o *Office) load(ctx context.Context) error {
-	o.state, o.lastSeq = boxoffice.NewState(), 0
+	o.state, o.lastSeq, o.sinceSnap = boxoffice.NewState(), 0, 0
 	sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
 	snap, err := o.led.GetSnapshot(sctx, snapshotKey(o.id))
 	cancel()
@@ -263,6 +264,7 @@ func (o *Office) run(ctx context.Context) (err error) {
 	defer func() {
 		o.err = err
 		o.failQueued()
+		o.waitSnapshot()
 		close(o.stopped)
 	}()
 	timer := o.clock.NewTimer(time.Hour)
@@ -479,7 +481,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		// Half the holds apart keeps a crash's replay at a tenth of a
 		// million-hold event's entries (a second, not two).
 		if o.sinceSnap >= max(o.cfg.SnapshotEvery, o.state.HoldCount()/2) {
-			o.snapshot(ctx)
+			o.snapshotInBackground(ctx)
 		}
 	}
 	for _, c := range batch {
@@ -514,6 +516,7 @@ func (o *Office) append(ctx context.Context, now time.Time, entries []boxoffice.
 // have been recorded. A fenced append means another writer owns the event;
 // the office then stops.
 func (o *Office) reload(ctx context.Context, batch []*call, cause error) error {
+	o.waitSnapshot() // the load reads the latest one
 	for _, c := range batch {
 		c.reply <- reply{err: fault.Wrap(fault.Unavailable, cause, "could not record the change; try again")}
 	}
@@ -531,6 +534,7 @@ func (o *Office) reload(ctx context.Context, batch []*call, cause error) error {
 // one is current, and reports whether a current one is stored. A failure
 // is logged: the ledger still has everything.
 func (o *Office) snapshot(ctx context.Context) bool {
+	o.waitSnapshot()
 	if o.sinceSnap == 0 || o.state.Event == nil {
 		return true
 	}
@@ -546,6 +550,63 @@ func (o *Office) snapshot(ctx context.Context) bool {
 	}
 	o.sinceSnap = 0
 	return true
+}
+
+// snapshotStore is a snapshot being stored by a goroutine of its own.
+// entries is what it covers beyond the snapshot before it; err is set
+// before done is closed.
+type snapshotStore struct {
+	done    chan struct{}
+	entries int
+	err     error
+}
+
+// snapshotInBackground encodes a snapshot on the box office's goroutine
+// (it must see the state unchanged) and stores it in a goroutine of its
+// own, so the event's requests wait for the encoding only, not for the
+// object store's fsynced writes of tens of megabytes. One store at a time:
+// while one is in flight the next waits for a later batch. A store that
+// failed gives its entries back to sinceSnap, so the next batch tries again.
+func (o *Office) snapshotInBackground(ctx context.Context) {
+	if o.storing != nil {
+		select {
+		case <-o.storing.done:
+			o.waitSnapshot()
+		default:
+			return
+		}
+	}
+	if o.sinceSnap == 0 || o.state.Event == nil {
+		return
+	}
+	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
+	if err != nil {
+		o.log.Warn("box office snapshot failed", "err", err)
+		return
+	}
+	st := &snapshotStore{done: make(chan struct{}), entries: o.sinceSnap}
+	o.storing, o.sinceSnap = st, 0
+	go func() {
+		defer close(st.done)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotTimeout)
+		defer cancel()
+		st.err = o.led.PutSnapshot(sctx, snapshotKey(o.id), data)
+	}()
+}
+
+// waitSnapshot waits for the snapshot being stored in the background, if
+// any, and takes its outcome.
+func (o *Office) waitSnapshot() {
+	st := o.storing
+	if st == nil {
+		return
+	}
+	<-st.done
+	o.storing = nil
+	if st.err != nil {
+		o.log.Warn("box office snapshot failed", "err", st.err)
+		o.sinceSnap += st.entries
+	}
 }
 
 // arm sets the timer to the earliest hold expiry or, sooner, the time the

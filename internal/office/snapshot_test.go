@@ -2,14 +2,17 @@ package office
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/ledger"
 )
 
@@ -86,5 +89,80 @@ func TestHoldHeap(t *testing.T) {
 	far := time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC)
 	if nanos(far) != math.MaxInt64 || nanos(time.Time{}) != math.MinInt64 || nanos(t0) != t0.UnixNano() {
 		t.Errorf("nanos clamps wrong: %d %d %d", nanos(far), nanos(time.Time{}), nanos(t0))
+	}
+}
+
+// gatedSnapshots is a ledger whose snapshot stores wait for the gate, and
+// fail while fail is set.
+type gatedSnapshots struct {
+	*ledger.Memory
+	gate chan struct{}
+	puts atomic.Int32
+	fail atomic.Bool
+}
+
+func (l *gatedSnapshots) PutSnapshot(ctx context.Context, key string, data []byte) error {
+	l.puts.Add(1)
+	select {
+	case <-l.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if l.fail.Load() {
+		return errors.New("the object store is down")
+	}
+	return l.Memory.PutSnapshot(ctx, key, data)
+}
+
+// TestSnapshotsStoreInBackground: a snapshot due during a sale is stored
+// while the box office goes on answering, one store at a time; a store
+// that fails is made again later; a clean stop stores the state as it is.
+func TestSnapshotsStoreInBackground(t *testing.T) {
+	led := &gatedSnapshots{Memory: ledger.NewMemory(), gate: make(chan struct{})}
+	clk := clock.NewFake(t0)
+	m, stop := startManager(t, led, clk, Config{SnapshotEvery: 5})
+	evID, ttID := onSale(t, m, 1000) // its entries make the first snapshot due
+	for range 6 {
+		if _, err := hold(m, evID, ttID, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "a snapshot store to start", func() bool { return led.puts.Load() == 1 })
+	for range 20 { // answered while that store waits, which no other joins
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := m.Do(ctx, evID, &boxoffice.CreateHold{HoldID: id.New("ho", id.Long),
+			Items: []boxoffice.Item{{TicketTypeID: ttID, Quantity: 1}}}, nil)
+		cancel()
+		if err != nil {
+			t.Fatalf("a hold while a snapshot is stored: %v", err)
+		}
+	}
+	if n := led.puts.Load(); n != 1 {
+		t.Fatalf("%d snapshot stores started while the first was in flight, want 1", n)
+	}
+	led.fail.Store(true)
+	close(led.gate) // the first store fails; the next batch starts another
+	if _, err := hold(m, evID, ttID, 1); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a store after the failed one", func() bool {
+		if _, err := hold(m, evID, ttID, 1); err != nil {
+			t.Fatal(err)
+		}
+		return led.puts.Load() >= 2
+	})
+	led.fail.Store(false)
+	want := snapshotOf(t, m, evID)
+	stop()
+	snap, err := led.GetSnapshot(context.Background(), snapshotKey(evID))
+	if err != nil || len(snap) < 9 {
+		t.Fatalf("snapshot after a clean stop: %d bytes, %v", len(snap), err)
+	}
+	st, err := boxoffice.UnmarshalSnapshot(snap[8:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.MarshalSnapshot(); string(got) != string(want) {
+		t.Fatalf("stored state differs:\n got %q\nwant %q", got, want)
 	}
 }
