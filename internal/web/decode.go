@@ -22,6 +22,10 @@ import (
 // MaxBodyBytes is the largest request body admit reads.
 const MaxBodyBytes = 64 << 10
 
+// smallBody is the largest declared body readBody makes its buffer for at
+// once; a hold is about 70 bytes.
+const smallBody = 4 << 10
+
 // opt is a JSON field that tells "absent" from "null" from a value.
 type opt[T any] struct {
 	Set, Null bool
@@ -95,9 +99,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	if n := r.ContentLength; n > MaxBodyBytes {
 		return nil, fault.Coded(fault.Invalid, "body-too-large", "the body must be at most %d bytes", MaxBodyBytes)
-	} else if n >= 0 {
+	} else if n >= 0 && n <= smallBody {
 		// net/http ends the body after Content-Length bytes: one read of
-		// the right size, instead of ReadAll's growing buffer.
+		// the right size, instead of ReadAll's growing buffer. Only for
+		// small bodies: a buffer made for what a client merely declares
+		// would let slow clients tie up memory they never send.
 		body := make([]byte, n)
 		if _, err := io.ReadFull(r.Body, body); err != nil {
 			return nil, malformed("could not read the body")
