@@ -1,14 +1,10 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 )
 
 // memSample is what the process holds in memory at one moment.
@@ -22,28 +18,7 @@ func sampleMemory() memSample {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return memSample{rss: residentBytes(), heap: ms.HeapAlloc}
-}
-
-// residentBytes is the process's VmRSS, 0 where /proc/self/status does not
-// tell it.
-func residentBytes() uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmRSS:")); ok {
-			f := bytes.Fields(rest) // "123456 kB"
-			if len(f) == 2 && string(f[1]) == "kB" {
-				if kb, err := strconv.ParseUint(string(f[0]), 10, 64); err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	return 0
+	return memSample{rss: procStatus("VmRSS:"), heap: ms.HeapAlloc}
 }
 
 // reportMemory writes what the process holds with holds active, against
@@ -62,6 +37,6 @@ func reportMemory(w io.Writer, before, after memSample, holds int) {
 	// What the process keeps once the runtime gives back what it holds
 	// free: the rest of RSS is the collector's headroom, not kept data.
 	debug.FreeOSMemory()
-	kept := residentBytes()
+	kept := procStatus("VmRSS:")
 	fmt.Fprintf(w, "; RSS %.0f MiB (%.0f B a hold in all) once free memory is returned to the system\n", mib(kept), per(kept, 0))
 }
