@@ -741,26 +741,38 @@ func listenerPID(port int) (int, error) {
 	if len(inodes) == 0 {
 		return 0, fmt.Errorf("no process listens on port %d here", port)
 	}
-	procs, err := os.ReadDir("/proc")
+	pids, err := processes()
 	if err != nil {
 		return 0, err
 	}
-	for _, p := range procs {
-		pid, err := strconv.Atoi(p.Name())
-		if err != nil {
-			continue
-		}
-		fds, err := os.ReadDir(filepath.Join("/proc", p.Name(), "fd"))
+	for _, pid := range pids {
+		dir := filepath.Join("/proc", strconv.Itoa(pid), "fd")
+		fds, err := os.ReadDir(dir)
 		if err != nil {
 			continue
 		}
 		for _, fd := range fds {
-			if l, err := os.Readlink(filepath.Join("/proc", p.Name(), "fd", fd.Name())); err == nil && slices.Contains(inodes, l) {
+			if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && slices.Contains(inodes, l) {
 				return pid, nil
 			}
 		}
 	}
 	return 0, fmt.Errorf("the process listening on port %d is not visible here (another user's?)", port)
+}
+
+// processes lists the ids of the processes in /proc.
+func processes() ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 type procStat struct {
@@ -770,17 +782,13 @@ type procStat struct {
 
 // procStats reads every process's parent and CPU time from /proc/<pid>/stat.
 func procStats() (map[int]procStat, error) {
-	procs, err := os.ReadDir("/proc")
+	pids, err := processes()
 	if err != nil {
 		return nil, err
 	}
 	out := map[int]procStat{}
-	for _, p := range procs {
-		pid, err := strconv.Atoi(p.Name())
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join("/proc", p.Name(), "stat"))
+	for _, pid := range pids {
+		data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 		if err != nil {
 			continue
 		}
