@@ -1,6 +1,7 @@
 package office
 
 import (
+	"container/heap"
 	"math"
 	"time"
 
@@ -15,59 +16,25 @@ type due struct {
 	id string
 }
 
-// dueHeap is a binary min-heap by time. It is typed rather than
-// container/heap's, so that pushing a hold, done for every hold of an
-// on-sale, does not box it.
+// dueHeap orders them by time, through container/heap: the manager pushes
+// one only for each event that unloads with holds to expire, so boxing
+// them costs nothing that matters (an office's hold expiries, pushed for
+// every hold, have holdHeap).
 type dueHeap []due
 
-func (h *dueHeap) push(x due) {
-	*h = append(*h, x)
-	a, i := *h, len(*h)-1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !a[i].at.Before(a[p].at) {
-			break
-		}
-		a[i], a[p] = a[p], a[i]
-		i = p
-	}
-}
-
-func (h *dueHeap) pop() due {
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(due)) }
+func (h *dueHeap) Pop() any {
 	a := *h
-	x := a[0]
-	n := len(a) - 1
-	a[0] = a[n]
-	a = a[:n]
-	*h = a
-	h.down(0)
+	x := a[len(a)-1]
+	*h = a[:len(a)-1]
 	return x
 }
 
-func (h dueHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && h[r].at.Before(h[l].at) {
-			m = r
-		}
-		if !h[m].at.Before(h[i].at) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-}
-
-// init orders an unordered slice into a heap.
-func (h dueHeap) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-}
+func (h *dueHeap) push(x due) { heap.Push(h, x) }
+func (h *dueHeap) pop() due   { return heap.Pop(h).(due) }
 
 // holdDue is a hold's expiry in an office's heap: its time in Unix
 // nanoseconds and its place in the state, 16 bytes a hold.
@@ -76,7 +43,9 @@ type holdDue struct {
 	hold boxoffice.HoldRef
 }
 
-// holdHeap is a binary min-heap of hold expiries by time.
+// holdHeap is a binary min-heap of hold expiries by time, typed rather
+// than container/heap's so that pushing one, done for every hold of an
+// on-sale, does not box it.
 type holdHeap []holdDue
 
 // pushHold pushes the expiry of the hold e created, once applied to s.

@@ -1,6 +1,7 @@
 package office
 
 import (
+	"container/heap"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -100,7 +101,7 @@ func TestExpiryHeap(t *testing.T) {
 	}
 	h2 := slices.Clone(h)
 	rng.Shuffle(len(h2), func(i, j int) { h2[i], h2[j] = h2[j], h2[i] })
-	h2.init()
+	heap.Init(&h2)
 	slices.SortFunc(want, time.Time.Compare)
 	for _, w := range want {
 		if got := h2.pop().at; !got.Equal(w) {
