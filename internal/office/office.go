@@ -535,21 +535,23 @@ func (o *Office) reload(ctx context.Context, batch []*call, cause error) error {
 // is logged: the ledger still has everything.
 func (o *Office) snapshot(ctx context.Context) bool {
 	o.waitSnapshot()
-	if o.sinceSnap == 0 || o.state.Event == nil {
-		return true
+	return o.startSnapshot(ctx) && o.waitSnapshot()
+}
+
+// snapshotInBackground stores a snapshot without waiting for the store, so
+// the event's requests wait for its encoding only, not for the object
+// store's fsynced writes of tens of megabytes. One store at a time: while
+// one is in flight, the next waits for a later batch.
+func (o *Office) snapshotInBackground(ctx context.Context) {
+	if o.storing != nil {
+		select {
+		case <-o.storing.done:
+		default:
+			return
+		}
 	}
-	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
-	if err == nil {
-		sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
-		err = o.led.PutSnapshot(sctx, snapshotKey(o.id), data)
-		cancel()
-	}
-	if err != nil {
-		o.log.Warn("box office snapshot failed", "err", err)
-		return false
-	}
-	o.sinceSnap = 0
-	return true
+	o.waitSnapshot()
+	o.startSnapshot(ctx)
 }
 
 // snapshotStore is a snapshot being stored by a goroutine of its own.
@@ -561,28 +563,18 @@ type snapshotStore struct {
 	err     error
 }
 
-// snapshotInBackground encodes a snapshot on the box office's goroutine
-// (it must see the state unchanged) and stores it in a goroutine of its
-// own, so the event's requests wait for the encoding only, not for the
-// object store's fsynced writes of tens of megabytes. One store at a time:
-// while one is in flight the next waits for a later batch. A store that
-// failed gives its entries back to sinceSnap, so the next batch tries again.
-func (o *Office) snapshotInBackground(ctx context.Context) {
-	if o.storing != nil {
-		select {
-		case <-o.storing.done:
-			o.waitSnapshot()
-		default:
-			return
-		}
-	}
+// startSnapshot encodes a snapshot on the box office's goroutine (it must
+// see the state unchanged) and starts a goroutine storing it, unless the
+// stored one is current. No store may be in flight. It reports false when
+// the state could not be encoded.
+func (o *Office) startSnapshot(ctx context.Context) bool {
 	if o.sinceSnap == 0 || o.state.Event == nil {
-		return
+		return true
 	}
 	data, err := o.state.AppendSnapshot(binary.BigEndian.AppendUint64(nil, o.lastSeq))
 	if err != nil {
 		o.log.Warn("box office snapshot failed", "err", err)
-		return
+		return false
 	}
 	st := &snapshotStore{done: make(chan struct{}), entries: o.sinceSnap}
 	o.storing, o.sinceSnap = st, 0
@@ -592,21 +584,25 @@ func (o *Office) snapshotInBackground(ctx context.Context) {
 		defer cancel()
 		st.err = o.led.PutSnapshot(sctx, snapshotKey(o.id), data)
 	}()
+	return true
 }
 
-// waitSnapshot waits for the snapshot being stored in the background, if
-// any, and takes its outcome.
-func (o *Office) waitSnapshot() {
+// waitSnapshot waits for the snapshot being stored, if any, and takes its
+// outcome: a store that failed gives its entries back to sinceSnap, so a
+// later batch tries again. It reports false for a failed store.
+func (o *Office) waitSnapshot() bool {
 	st := o.storing
 	if st == nil {
-		return
+		return true
 	}
 	<-st.done
 	o.storing = nil
 	if st.err != nil {
 		o.log.Warn("box office snapshot failed", "err", st.err)
 		o.sinceSnap += st.entries
+		return false
 	}
+	return true
 }
 
 // arm sets the timer to the earliest hold expiry or, sooner, the time the
