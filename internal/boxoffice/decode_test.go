@@ -466,7 +466,7 @@ func TestFastDecodingMutations(t *testing.T) {
 	var mutants, taken int
 	for range n {
 		data := randBatch(r, true)
-		if data == nil || len(data) < 3 {
+		if len(data) < 3 {
 			continue
 		}
 		for range 10 {

@@ -3,7 +3,6 @@ package office
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"syscall"
 	"testing"
@@ -196,7 +195,7 @@ func BenchmarkRecovery100k(b *testing.B) {
 					b.Fatal(err)
 				}
 				if got := o.state.ActiveHolds(); got != holds {
-					b.Fatal(fmt.Sprintf("loaded %d active holds, want %d", got, holds))
+					b.Fatalf("loaded %d active holds, want %d", got, holds)
 				}
 			}
 		})

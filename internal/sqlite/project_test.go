@@ -424,7 +424,7 @@ func TestRunWaitForRestart(t *testing.T) {
 
 	// Entries arrive while the read model is down.
 	for i := 300; i < 450; i++ {
-		last = b.event("ev_1", at(3), hold("ev_1", "ho_"+itoa(i), 1, at(3)))
+		b.event("ev_1", at(3), hold("ev_1", "ho_"+itoa(i), 1, at(3)))
 	}
 	b.event("ev_1", at(3), placed("ev_1", "or_300", "ho_300", at(3)))
 	b.org("or_b", at(4), &organizer.Created{OrganizerID: "or_b", Name: "B"})
