@@ -98,6 +98,12 @@ func ptr[T any](v T) *T { return &v }
 func BenchmarkDurableHolds(b *testing.B) {
 	led := openJetStream(b, b.TempDir())
 	defer led.Close()
+	benchHolds(b, led, 1000)
+}
+
+// benchHolds measures holds/s, and CPU per hold, through one box office on
+// led with the given number of concurrent callers.
+func benchHolds(b *testing.B, led Ledger, callers int) {
 	m := NewManager(led, clock.Real{}, Local{}, quietLog(), Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan struct{})
@@ -109,7 +115,7 @@ func BenchmarkDurableHolds(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu := time.Now(), cpuTime(b)
-	runCallers(b, 1000, b.N, func() error { _, err := hold(m, evID, ttID, 1); return err })
+	runCallers(b, callers, b.N, func() error { _, err := hold(m, evID, ttID, 1); return err })
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "holds/s")
 	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 }
@@ -206,22 +212,7 @@ func BenchmarkRecovery100k(b *testing.B) {
 // the in-memory ledger with 2,000 concurrent callers, as in an on-sale: the
 // office's own cost per call (queueing, deciding, answering), without the
 // disk.
-func BenchmarkHolds2000Callers(b *testing.B) {
-	m := NewManager(ledger.NewMemory(), clock.Real{}, Local{}, quietLog(), Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan struct{})
-	done := make(chan struct{})
-	go func() { m.Run(ctx, started); close(done) }()
-	<-started
-	defer func() { cancel(); <-done }()
-	evID, ttID := benchEvent(b, m)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start, cpu := time.Now(), cpuTime(b)
-	runCallers(b, 2000, b.N, func() error { _, err := hold(m, evID, ttID, 1); return err })
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "holds/s")
-	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
-}
+func BenchmarkHolds2000Callers(b *testing.B) { benchHolds(b, ledger.NewMemory(), 2000) }
 
 // cpuTime is the CPU time the process used so far, user and system: on a
 // shared machine, a steadier measure of work than the wall clock.
