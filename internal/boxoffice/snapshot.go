@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -117,6 +118,53 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boxoffice: encode snapshot: %w", err)
 	}
+	return s.appendSnapshot(prefix, head), nil
+}
+
+// Frozen is a state's snapshot not yet encoded: its head already encoded,
+// and copies of what grows with the holds. Freezing costs about a copy of
+// the hold records, a small part of encoding them, so the box office's
+// goroutine freezes and another one encodes, while the state goes on
+// changing.
+type Frozen struct {
+	head  []byte // JSON of the snapshot head
+	holds *State // copies of the fields appendSnapshot reads beyond the head
+}
+
+// Freeze takes the state's snapshot, to be encoded by Frozen.AppendSnapshot
+// on any goroutine: it shares nothing the state changes later.
+func (s *State) Freeze() (*Frozen, error) {
+	head, err := json.Marshal(s.head())
+	if err != nil {
+		return nil, fmt.Errorf("boxoffice: encode snapshot: %w", err)
+	}
+	c := &State{
+		holds:     slices.Clone(s.holds),
+		holdExtra: make(map[uint32]*holdExtra, len(s.holdExtra)),
+		// Client keys are only ever appended: the copy's length hides
+		// those added later.
+		clientKeys: s.clientKeys[:len(s.clientKeys):len(s.clientKeys)],
+		idem:       maps.Clone(s.idem),
+	}
+	for i, x := range s.holdExtra {
+		cx := *x // its items are never changed in place, its times are
+		if x.times != nil {
+			t := *x.times
+			cx.times = &t
+		}
+		c.holdExtra[i] = &cx
+	}
+	return &Frozen{head: head, holds: c}, nil
+}
+
+// AppendSnapshot appends to prefix the encoding the state had when frozen,
+// the same as State.AppendSnapshot gave then.
+func (f *Frozen) AppendSnapshot(prefix []byte) []byte { return f.holds.appendSnapshot(prefix, f.head) }
+
+// appendSnapshot is AppendSnapshot with the head already encoded: it reads
+// only the holds, their extras, the client keys and the Idempotency-Key
+// records (Freeze copies them).
+func (s *State) appendSnapshot(prefix, head []byte) []byte {
 	const holdSize, idemSize = 48, 128 // typical encoded sizes, to size the buffer
 	buf := make([]byte, 0, len(prefix)+len(snapshotMagic)+binary.MaxVarintLen64+len(head)+
 		len(s.holds)*holdSize+len(s.idem)*idemSize+64)
@@ -210,7 +258,7 @@ func (s *State) AppendSnapshot(prefix []byte) ([]byte, error) {
 		buf = appendString(buf, rec.Ref)
 		buf = appendTime(buf, rec.At, time.Unix(0, 0))
 	}
-	return binary.BigEndian.AppendUint32(buf, crc32.Checksum(buf[start:], castagnoli)), nil
+	return binary.BigEndian.AppendUint32(buf, crc32.Checksum(buf[start:], castagnoli))
 }
 
 func appendString[T string | []byte](buf []byte, v T) []byte {

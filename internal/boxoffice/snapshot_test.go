@@ -241,6 +241,23 @@ func TestSnapshotRandom(t *testing.T) {
 					back.ActiveHolds(), back.counts, s.ActiveHolds(), s.counts)
 			}
 		}
+		// A frozen state encodes as it was, whatever happens to it later:
+		// its holds end (in place, times beyond int64 nanoseconds too),
+		// new holds come, with new clients and Idempotency-Keys.
+		frozen, err := s.Freeze()
+		if err != nil {
+			t.Fatalf("Freeze: %v", err)
+		}
+		for id, h := range s.Holds() {
+			if h.Status == Active {
+				mustApply(t, s, &HoldReleased{HoldID: id}, someTime())
+			}
+		}
+		mustApply(t, s, &HoldCreated{HoldID: "later", ExpiresAt: someTime(), Items: []Item{item("ga", 1)},
+			Client: "client-later", Idem: &IdemStamp{Scope: "s", Key: "later", Hash: "h"}}, someTime())
+		if got := frozen.AppendSnapshot(nil); !bytes.Equal(got, data) {
+			t.Fatalf("a frozen state, changed after, encodes otherwise")
+		}
 	}
 }
 
