@@ -100,18 +100,22 @@ func (v *View) SoldOut(items []Item) error {
 	if v.Event.Status != OnSale {
 		return nil
 	}
+	// Most holds of an on-sale find tickets left: they allocate nothing.
 	soldOut := false
-	left := make([]fault.Left, len(items))
-	for i, it := range items {
+	for _, it := range items {
 		tv := v.TicketType(it.TicketTypeID)
 		if tv == nil || !tv.InQuota {
 			return nil
 		}
-		left[i] = fault.Left{TicketTypeID: tv.ID, Available: int64(tv.Available)}
 		soldOut = soldOut || tv.Available == 0
 	}
 	if !soldOut {
 		return nil
+	}
+	left := make([]fault.Left, len(items))
+	for i, it := range items {
+		tv := v.TicketType(it.TicketTypeID)
+		left[i] = fault.Left{TicketTypeID: tv.ID, Available: int64(tv.Available)}
 	}
 	return soldOutError(left)
 }

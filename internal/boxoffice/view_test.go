@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/admit-org/admit/internal/fault"
 )
 
 // viewEvent is an event on sale with:
@@ -181,5 +183,40 @@ func TestViewIsACopy(t *testing.T) {
 	w.Quota("vipq").TicketTypeIDs[1] = "x"
 	if !bytes.Equal(snap(t, s), before) {
 		t.Errorf("changing a view changed the state")
+	}
+}
+
+// TestViewSoldOut checks the sold-out answer a view gives without the box
+// office: only when a ticket type of the hold has nothing left, with what
+// is left of each; and that a hold that finds tickets allocates nothing, as
+// every hold of an on-sale asks it first.
+func TestViewSoldOut(t *testing.T) {
+	v := holdVIP(20)(t).View()
+	for _, tc := range []struct {
+		name  string
+		items []Item
+		want  []fault.Left // nil: not sold out
+	}{
+		{"tickets left", []Item{item("ga", 2)}, nil},
+		{"one type sold out", []Item{item("ga", 1), item("vip", 2)},
+			[]fault.Left{{TicketTypeID: "ga", Available: 80}, {TicketTypeID: "vip", Available: 0}}},
+		{"a type it does not know", []Item{item("nope", 1), item("vip", 2)}, nil},
+		{"a type in no quota", []Item{item("orphan", 1), item("vip", 2)}, nil},
+	} {
+		err := v.SoldOut(tc.items)
+		if tc.want == nil {
+			if err != nil {
+				t.Errorf("%s: SoldOut = %v, want nil", tc.name, err)
+			}
+			continue
+		}
+		fe := wantKind(t, err, fault.SoldOut)
+		if !slices.Equal(fe.Available, tc.want) {
+			t.Errorf("%s: available %+v, want %+v", tc.name, fe.Available, tc.want)
+		}
+	}
+	items := []Item{item("ga", 2)}
+	if n := testing.AllocsPerRun(100, func() { _ = v.SoldOut(items) }); n != 0 {
+		t.Errorf("SoldOut of a hold that finds tickets allocates %v times, want 0", n)
 	}
 }
