@@ -267,6 +267,9 @@ type buyer struct {
 	failed    int
 	lastErr   error
 	lastGrant time.Time
+	// For the progress line, which reads them while the buyer runs: one
+	// counter for all buyers would have every hold contend for it.
+	sold, granted, errs atomic.Int64
 }
 
 // Run sells out the plan on t and audits the result.
@@ -279,12 +282,7 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
-	var sold, grants, errs atomic.Int64
 	buyers := make([]*buyer, cfg.Buyers)
-	stopProgress := progress(cfg, &sold, &grants, &errs)
-	cpu0, store0 := selfCPU(), cfg.storeCPU()
-	start := time.Now()
-	var wg sync.WaitGroup
 	for i := range buyers {
 		b := &buyer{rng: rand.New(rand.NewPCG(uint64(i), 42)),
 			perQuota: make([]int, len(plan.Quotas)), gone: make([]bool, len(plan.Types)), small: make([]bool, len(plan.Types)),
@@ -293,7 +291,13 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 			b.left[t] = cfg.Seats
 		}
 		buyers[i] = b
-		wg.Go(func() { b.buy(ctx, cfg, &plan, t, &sold, &grants, &errs) })
+	}
+	stopProgress := progress(cfg, buyers)
+	cpu0, store0 := selfCPU(), cfg.storeCPU()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, b := range buyers {
+		wg.Go(func() { b.buy(ctx, cfg, &plan, t) })
 	}
 	wg.Wait()
 	sellEnd := time.Now()
@@ -369,7 +373,7 @@ func Run(ctx context.Context, cfg Config, t Target) (Result, error) {
 }
 
 // buy asks for tickets until every ticket type is sold out for this buyer.
-func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, granted, errs *atomic.Int64) {
+func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target) {
 	// A context of its own, as each request to a server has: thousands of
 	// buyers waiting on one shared Done channel would contend for its lock.
 	ctx, cancel := context.WithCancel(ctx)
@@ -400,8 +404,8 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 				b.perQuota[q] += n
 			}
 			b.lastGrant = time.Now()
-			sold.Add(int64(n))
-			granted.Add(1)
+			b.sold.Add(int64(n))
+			b.granted.Add(1)
 		case SoldOut:
 			b.soldOut++
 			switch {
@@ -421,7 +425,7 @@ func (b *buyer) buy(ctx context.Context, cfg Config, p *Plan, t Target, sold, gr
 			}
 			b.failed++
 			b.lastErr = a.Err
-			errs.Add(1)
+			b.errs.Add(1)
 			wait(ctx, 10*time.Millisecond)
 		}
 	}
@@ -504,7 +508,7 @@ func audit(ctx context.Context, t Target, p *Plan, perQuota []int, granted map[s
 }
 
 // progress prints a live line until the returned func is called.
-func progress(cfg Config, sold, granted, errs *atomic.Int64) func() {
+func progress(cfg Config, buyers []*buyer) func() {
 	if cfg.Progress == nil {
 		return func() {}
 	}
@@ -520,11 +524,14 @@ func progress(cfg Config, sold, granted, errs *atomic.Int64) func() {
 				fmt.Fprint(cfg.Progress, "\r\033[K")
 				return
 			case now := <-tick.C:
-				a := granted.Load()
-				rate := float64(a-last) / now.Sub(lastT).Seconds()
-				last, lastT = a, now
+				var sold, granted, errs int64
+				for _, b := range buyers {
+					sold, granted, errs = sold+b.sold.Load(), granted+b.granted.Load(), errs+b.errs.Load()
+				}
+				rate := float64(granted-last) / now.Sub(lastT).Seconds()
+				last, lastT = granted, now
 				fmt.Fprintf(cfg.Progress, "\r\033[K%s  sold %d / %d  %.0f holds/s  errors %d  %.1fs",
-					cfg.Target, sold.Load(), cfg.Seats, rate, errs.Load(), now.Sub(start).Seconds())
+					cfg.Target, sold, cfg.Seats, rate, errs, now.Sub(start).Seconds())
 			}
 		}
 	})
