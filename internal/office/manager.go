@@ -15,17 +15,19 @@ import (
 )
 
 // Owner decides whether this node may run an event's box office. On a
-// single node it always may (Local); in a cluster it is to be a lease.
-// Acquire blocks until ownership is granted or refused; release gives it up.
+// single node it always may (Local); in a cluster a lease decides (Leased).
+// Acquire blocks until ownership is granted or refused; release gives it
+// up. lost is called at most once, from any goroutine, when ownership ends
+// before release: the office must then stop.
 type Owner interface {
-	Acquire(ctx context.Context, eventID string) (release func(), err error)
+	Acquire(ctx context.Context, eventID string, lost func()) (release func(), err error)
 }
 
 // Local is the Owner of a single node: it owns every event.
 type Local struct{}
 
 // Acquire always grants ownership.
-func (Local) Acquire(context.Context, string) (func(), error) { return func() {}, nil }
+func (Local) Acquire(context.Context, string, func()) (func(), error) { return func() {}, nil }
 
 // Manager starts box offices on first use and stops them on shutdown. An
 // office that unloaded itself when idle is loaded again by the next command
@@ -281,8 +283,17 @@ func (m *Manager) start(eventID string, e *entry) {
 		m.drop(eventID, e)
 		close(e.ready)
 	}
-	release, err := m.owner.Acquire(ctx, eventID)
+	// Losing ownership stops the office as a shutdown does: it stores a
+	// snapshot (derived, so harmless whoever writes next) and returns.
+	release, err := m.owner.Acquire(ctx, eventID, cancel)
 	if err != nil {
+		if _, elsewhere := errors.AsType[*OwnedElsewhere](err); elsewhere {
+			m.log.Debug("box office runs on another node", "event", eventID, "err", err)
+			e.err = fault.Wrap(fault.Unavailable, err, "this event's box office runs on another node; try again")
+			m.drop(eventID, e)
+			close(e.ready)
+			return
+		}
 		fail(err)
 		return
 	}

@@ -1,0 +1,99 @@
+package office
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/admit-org/admit/internal/lease"
+)
+
+// Leased is the Owner of a node of a cluster: it runs an event's box
+// office only while it holds the event's lease, "event.<event-id>" in
+// lease.Bucket. Another node's lease is refused with *OwnedElsewhere.
+type Leased struct {
+	leases *lease.Leases
+
+	mu   sync.Mutex
+	seen map[string]heldAt // events recently found held elsewhere
+}
+
+// heldAt is a lease found held by another node, and when.
+type heldAt struct {
+	err *OwnedElsewhere
+	at  time.Time
+}
+
+// refusedFor is how long Leased answers from what it last found that an
+// event's lease is another node's, instead of asking the bucket again:
+// every request for such an event would otherwise cost two KV round
+// trips.
+const refusedFor = 250 * time.Millisecond
+
+// NewLeased returns the Owner of the node whose leases are ls.
+func NewLeased(ls *lease.Leases) *Leased { return &Leased{leases: ls, seen: make(map[string]heldAt)} }
+
+// OwnedElsewhere is Acquire's error when another node holds the event's
+// lease.
+type OwnedElsewhere struct {
+	EventID string
+	Holder  string // the node; "" when unknown
+}
+
+func (e *OwnedElsewhere) Error() string {
+	if e.Holder == "" {
+		return "office: event " + e.EventID + " is owned by another node"
+	}
+	return "office: event " + e.EventID + " is owned by node " + e.Holder
+}
+
+// LeaseName is the name of an event's lease.
+func LeaseName(eventID string) string { return "event." + eventID }
+
+// releaseTimeout bounds giving a lease up; when it fails, the lease
+// expires by its term instead.
+const releaseTimeout = 5 * time.Second
+
+// Acquire takes the event's lease; lost is called when it is lost.
+func (o *Leased) Acquire(ctx context.Context, eventID string, lost func()) (func(), error) {
+	o.mu.Lock()
+	if h, ok := o.seen[eventID]; ok && time.Since(h.at) < refusedFor {
+		o.mu.Unlock()
+		return nil, h.err
+	}
+	o.mu.Unlock()
+	ls, err := o.leases.Acquire(ctx, LeaseName(eventID))
+	if held, ok := errors.AsType[*lease.HeldError](err); ok {
+		e := &OwnedElsewhere{EventID: eventID, Holder: held.Holder}
+		o.mu.Lock()
+		o.seen[eventID] = heldAt{e, time.Now()}
+		for id, h := range o.seen { // keep the map to recent refusals
+			if time.Since(h.at) >= refusedFor {
+				delete(o.seen, id)
+			}
+		}
+		o.mu.Unlock()
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	delete(o.seen, eventID)
+	o.mu.Unlock()
+	released := make(chan struct{})
+	go func() {
+		select {
+		case <-ls.Lost():
+			lost()
+		case <-released:
+		}
+	}()
+	return func() {
+		close(released)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		ls.Release(rctx)
+	}, nil
+}
