@@ -21,7 +21,9 @@ import (
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/keyring"
+	"github.com/admit-org/admit/internal/lease"
 	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/mail"
@@ -149,6 +151,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"on start, load the box offices of up to this many events with ledger entries in the --warm-window before the last one, the most recent first; /readyz answers 503 until they are loaded (0: none)")
 	warmWindow := f.string("warm-window", "ADMIT_WARM_WINDOW", defaultWarmWindow.String(),
 		"how far back from the ledger's last entry an event's entries make it one to load on start")
+	node := f.string("node", "ADMIT_NODE", "",
+		"with --nats, this node's name in the cluster, unique per process (letters, digits, '-', '_', '.'); default: the host name and a random suffix")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -247,7 +251,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	offices := office.NewManager(st.led, clock.Real{}, office.Local{}, log, office.Config{IdleTimeout: idle})
+	// On one node it runs every event's box office; in a cluster, an
+	// event's only while it holds the event's lease.
+	var owner office.Owner = office.Local{}
+	if *sf.nats != "" {
+		leases, err := lease.Open(ctx, st.led.Conn(), nodeName(*node), 0, st.led.Replicas(), log)
+		if err != nil {
+			return fmt.Errorf("--node: %w", err)
+		}
+		owner = office.NewLeased(leases)
+		log.Info("box offices run under leases", "node", leases.Node(), "term", leases.Term().String())
+	}
+	offices := office.NewManager(st.led, clock.Real{}, owner, log, office.Config{IdleTimeout: idle})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan struct{})
 	var officesDone sync.WaitGroup
@@ -602,4 +617,23 @@ func (lf limitFlags) limits() (web.Limits, error) {
 	}
 	l.Writes.Burst, l.AuthFailures.Burst = *lf.writeBurst, *lf.authBurst
 	return l, nil
+}
+
+// nodeName is the --node flag, or the host name and a random suffix: two
+// processes on one host are two nodes.
+func nodeName(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "admit"
+	}
+	clean := []byte(host)
+	for i, c := range clean {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			clean[i] = '-'
+		}
+	}
+	return string(clean) + "-" + id.New("", id.Short)[1:9]
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// startNATSServer runs a nats-server with JetStream on a loopback port.
+func startNATSServer(t *testing.T) *server.Server {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
+		StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	return ns
+}
+
+// TestTwoNodesOneOwner runs two `admit serve --nats` nodes on one NATS
+// server: the node that holds an event's lease sells it; the other answers
+// 503 for it (never a view of its own, which could be stale) until the
+// owner stops, and then sells it, with what the owner sold, within a
+// second.
+func TestTwoNodesOneOwner(t *testing.T) {
+	ns := startNATSServer(t)
+	key := strings.Repeat("ab", 32)
+	flags := []string{"--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", key}
+	one := startAdmit(t, t.TempDir(), append(flags, "--node", "node-one")...)
+	two := startAdmit(t, t.TempDir(), append(flags, "--node", "node-two")...)
+	c1, c2 := newClient(t, one.url, one.token), newClient(t, two.url, one.token)
+
+	evID, ttID := setupEvent(c1, 10)
+	holds := "/api/v1/public/events/" + evID + "/holds"
+	body := map[string]any{"items": []map[string]any{{"ticket_type_id": ttID, "quantity": 2}}}
+	c1.must(201, "POST", holds, body)
+
+	for _, r := range []response{
+		c2.do("POST", holds, body),
+		c2.do("GET", "/api/v1/public/events/"+evID+"/availability", nil),
+	} {
+		if r.status != 503 || !strings.Contains(string(r.body), "another node") || r.header.Get("Retry-After") == "" {
+			t.Fatalf("node two, which does not own the event: %d %s (Retry-After %q), want 503 naming another node",
+				r.status, r.body, r.header.Get("Retry-After"))
+		}
+	}
+
+	if err := one.stop(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	deadline := stopped.Add(10 * time.Second)
+	for {
+		r := c2.do("POST", holds, body)
+		if r.status == 201 {
+			break
+		}
+		if r.status != 503 || time.Now().After(deadline) {
+			t.Fatalf("node two after node one stopped: %d %s", r.status, r.body)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the takeover
+	}
+	took := time.Since(stopped)
+	t.Logf("node two sold the event %s after node one stopped", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("the takeover after a clean stop took %s, want under 1 s", took)
+	}
+	av := c2.must(200, "GET", "/api/v1/public/events/"+evID+"/availability", nil)
+	if got := av["quotas"].([]any)[0].(map[string]any)["available"]; got != float64(6) {
+		t.Errorf("available on node two = %v, want 6 (10 less two holds of 2)", got)
+	}
+}
