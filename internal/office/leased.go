@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/admit-org/admit/internal/lease"
@@ -14,6 +15,7 @@ import (
 // lease.Bucket. Another node's lease is refused with *OwnedElsewhere.
 type Leased struct {
 	leases *lease.Leases
+	held   atomic.Int64 // leases held now
 
 	mu   sync.Mutex
 	seen map[string]heldAt // events recently found held elsewhere
@@ -82,6 +84,7 @@ func (o *Leased) Acquire(ctx context.Context, eventID string, lost func()) (func
 	o.mu.Lock()
 	delete(o.seen, eventID)
 	o.mu.Unlock()
+	o.held.Add(1)
 	released := make(chan struct{})
 	go func() {
 		select {
@@ -91,9 +94,14 @@ func (o *Leased) Acquire(ctx context.Context, eventID string, lost func()) (func
 		}
 	}()
 	return func() {
+		o.held.Add(-1)
 		close(released)
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		defer cancel()
 		ls.Release(rctx)
 	}, nil
 }
+
+// Held is the number of events whose leases this node holds (lost ones
+// included until their box office has stopped).
+func (o *Leased) Held() int { return int(o.held.Load()) }

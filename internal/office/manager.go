@@ -386,3 +386,34 @@ func RecentEvents(ctx context.Context, led Recents, window time.Duration, limit 
 	}
 	return ids, nil
 }
+
+// Loaded is the number of events whose box offices are loaded or loading.
+func (m *Manager) Loaded() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.live)
+}
+
+// Queued is the number of commands and reads waiting in the queues of
+// all loaded box offices.
+func (m *Manager) Queued() int {
+	m.mu.RLock()
+	offices := make([]*Office, 0, len(m.live))
+	for _, e := range m.live {
+		select {
+		case <-e.ready:
+			if e.office != nil {
+				offices = append(offices, e.office)
+			}
+		default:
+		}
+	}
+	m.mu.RUnlock()
+	n := 0
+	for _, o := range offices {
+		o.qmu.Lock()
+		n += len(o.queued)
+		o.qmu.Unlock()
+	}
+	return n
+}

@@ -42,6 +42,10 @@ type Config struct {
 	// read or due hold expiry loads it again. Default 10 seconds; negative:
 	// never unload.
 	IdleTimeout time.Duration
+	// Appended, when set, is told of every append of a box office: its
+	// entries, how long the ledger took to acknowledge it, and whether it
+	// failed instead. It runs on the office's goroutine: it must be quick.
+	Appended func(entries int, took time.Duration, failed bool)
 }
 
 func (c Config) withDefaults() Config {
@@ -508,7 +512,12 @@ func (o *Office) append(ctx context.Context, now time.Time, entries []boxoffice.
 	}}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.cfg.AppendTimeout)
 	defer cancel()
-	return o.led.Append(actx, msg, o.lastSeq)
+	start := time.Now()
+	seq, err := o.led.Append(actx, msg, o.lastSeq)
+	if o.cfg.Appended != nil {
+		o.cfg.Appended(len(entries), time.Since(start), err != nil)
+	}
+	return seq, err
 }
 
 // reload answers every call of a failed batch with Unavailable and rebuilds
