@@ -33,7 +33,7 @@ func TestTwoNodesOneOwner(t *testing.T) {
 	ns := startNATSServer(t)
 	key := strings.Repeat("ab", 32)
 	flags := []string{"--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", key}
-	one := startAdmit(t, t.TempDir(), append(flags, "--node", "node-one")...)
+	one := startAdmit(t, t.TempDir(), append(flags, "--node", "node-one", "--metrics-addr", "127.0.0.1:0")...)
 	two := startAdmit(t, t.TempDir(), append(flags, "--node", "node-two")...)
 	c1, c2 := newClient(t, one.url, one.token), newClient(t, two.url, one.token)
 
@@ -41,6 +41,10 @@ func TestTwoNodesOneOwner(t *testing.T) {
 	holds := "/api/v1/public/events/" + evID + "/holds"
 	body := map[string]any{"items": []map[string]any{{"ticket_type_id": ttID, "quantity": 2}}}
 	c1.must(201, "POST", holds, body)
+	metricsURL, _ := lineAfter(one.out.String(), "metrics at ")
+	if got := value(scrape(t, metricsURL), "admit_leases_held"); got != 1 {
+		t.Errorf("node one's admit_leases_held = %v, want 1", got)
+	}
 
 	for _, r := range []response{
 		c2.do("POST", holds, body),

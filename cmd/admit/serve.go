@@ -27,6 +27,7 @@ import (
 	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/mail"
+	"github.com/admit-org/admit/internal/metrics"
 	"github.com/admit-org/admit/internal/notify"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
@@ -151,6 +152,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"on start, load the box offices of up to this many events with ledger entries in the --warm-window before the last one, the most recent first; /readyz answers 503 until they are loaded (0: none)")
 	warmWindow := f.string("warm-window", "ADMIT_WARM_WINDOW", defaultWarmWindow.String(),
 		"how far back from the ledger's last entry an event's entries make it one to load on start")
+	metricsAddr := f.string("metrics-addr", "ADMIT_METRICS_ADDR", "",
+		"address to serve Prometheus metrics on, at /metrics, e.g. 127.0.0.1:9464 (keep it off the internet); default: none")
 	node := f.string("node", "ADMIT_NODE", "",
 		"with --nats, this node's name in the cluster, unique per process (letters, digits, '-', '_', '.'); default: the host name and a random suffix")
 	if err := f.parse(args); err != nil {
@@ -209,6 +212,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	defer ln.Close() // once serving, Shutdown has closed it already
+	var metricsLn net.Listener
+	if *metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", *metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: listen on %s: %w", *metricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
+	met := metrics.New()
 	// Without --public-url, the shop's and the e-mails' links go to the
 	// address listened on, never to a request's Host.
 	url := "http://" + ln.Addr().String()
@@ -259,10 +270,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err != nil {
 			return fmt.Errorf("--node: %w", err)
 		}
-		owner = office.NewLeased(leases)
+		leased := office.NewLeased(leases)
+		owner = leased
+		met.Gauge("admit_leases_held", "Events whose box-office lease this node holds.",
+			func() float64 { return float64(leased.Held()) })
 		log.Info("box offices run under leases", "node", leases.Node(), "term", leases.Term().String())
 	}
-	offices := office.NewManager(st.led, clock.Real{}, owner, log, office.Config{IdleTimeout: idle})
+	offices := office.NewManager(st.led, clock.Real{}, owner, log, office.Config{IdleTimeout: idle, Appended: met.Appended})
+	met.Gauge("admit_offices_loaded", "Events whose box offices are in memory on this node.",
+		func() float64 { return float64(offices.Loaded()) })
+	met.Gauge("admit_office_queued", "Commands and reads waiting in this node's box-office queues.",
+		func() float64 { return float64(offices.Queued()) })
+	met.Gauge("admit_readmodel_lag_entries", "Ledger messages this node's read model has yet to apply (-1 when the ledger does not answer).",
+		func() float64 {
+			lctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			last, err := st.led.LastSeq(lctx)
+			if err != nil {
+				return -1
+			}
+			pos, _ := db.Position(lctx)
+			return float64(last) - float64(min(pos, last))
+		})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan struct{})
 	var officesDone sync.WaitGroup
@@ -345,9 +374,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	srv := web.NewHTTPServer(api, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	var handler http.Handler = api
+	if metricsLn != nil {
+		handler = met.Middleware(api)
+	}
+	srv := web.NewHTTPServer(handler, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	srvErr := make(chan error, 1)
 	wg.Go(func() { srvErr <- srv.Serve(web.LimitListener(ln, *maxConns)) })
+	if metricsLn != nil {
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", met.Handler())
+		metricsSrv := web.NewHTTPServer(metricsMux, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+		wg.Go(func() { metricsSrv.Serve(metricsLn) }) // ends with its Close below
+		defer metricsSrv.Close()
+	}
 	ready.Store(true)
 
 	startMail(base)
@@ -359,6 +399,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(&banner, "demo shop: %s\n", base.URL(links.Event(demoEvent)))
 	}
 	fmt.Fprintf(&banner, "data directory: %s\n", st.dir)
+	if metricsLn != nil {
+		fmt.Fprintf(&banner, "metrics at http://%s/metrics\n", metricsLn.Addr())
+	}
 	switch {
 	case token != "" && *tokenFile == "":
 		fmt.Fprintf(&banner, "organizer API token (shown once, keep it): %s\n", token)
