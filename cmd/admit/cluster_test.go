@@ -5,24 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/admit-org/admit/internal/natstest"
 )
-
-// startNATSServer runs a nats-server with JetStream on a loopback port.
-func startNATSServer(t *testing.T) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return ns
-}
 
 // TestTwoNodesOneOwner runs two `admit serve --nats` nodes on one NATS
 // server: the node that holds an event's lease sells it; the other answers
@@ -30,7 +14,7 @@ func startNATSServer(t *testing.T) *server.Server {
 // owner stops, and then sells it, with what the owner sold, within a
 // second.
 func TestTwoNodesOneOwner(t *testing.T) {
-	ns := startNATSServer(t)
+	ns := natstest.Start(t)
 	key := strings.Repeat("ab", 32)
 	flags := []string{"--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", key}
 	one := startAdmit(t, t.TempDir(), append(flags, "--node", "node-one", "--metrics-addr", "127.0.0.1:0")...)

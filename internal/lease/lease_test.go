@@ -9,29 +9,14 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/admit-org/admit/internal/natstest"
 )
 
 // term is the leases' term in these tests: short, so expiry is quick to see.
 const term = time.Second
 
-// startServer runs a nats-server with JetStream on a loopback port.
-func startServer(t *testing.T) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatalf("nats server: %v", err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	return ns
-}
+func startServer(t *testing.T) *server.Server { return natstest.Start(t) }
 
 // node opens the leases of a node with a connection of its own.
 func node(t *testing.T, ns *server.Server, name string) (*Leases, *nats.Conn) {

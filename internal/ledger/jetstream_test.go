@@ -17,6 +17,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/admit-org/admit/internal/natstest"
 )
 
 // openEmbedded opens an embedded ledger in dir, closed when the test ends.
@@ -105,27 +107,7 @@ func TestAppendExpectHeaderForZero(t *testing.T) {
 // startServer runs a separate nats-server with a TCP listener on a random
 // port (or the given one) and JetStream in storeDir, default (lazy) fsync.
 func startServer(t *testing.T, storeDir string, port int) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{
-		Host:      "127.0.0.1",
-		Port:      port,
-		JetStream: true,
-		StoreDir:  storeDir,
-		NoSigs:    true,
-		NoLog:     true,
-	})
-	if err != nil {
-		t.Fatalf("nats server: %v", err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() {
-		ns.Shutdown()
-		ns.WaitForShutdown()
-	})
-	return ns
+	return natstest.StartAt(t, storeDir, port)
 }
 
 func TestURLModeDurabilityCheck(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/lease"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/natstest"
 )
 
 // clusterNode is one admit node of a test cluster: its own NATS
@@ -23,22 +24,6 @@ type clusterNode struct {
 	m    *Manager
 	stop func()
 	nc   *nats.Conn
-}
-
-// startNATS runs a nats-server with JetStream on a loopback port.
-func startNATS(t *testing.T) *server.Server {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return ns
 }
 
 // startNode runs a node named name against the server, with leases of
@@ -83,7 +68,7 @@ func elsewhere(err error) bool {
 // Unavailable, never with a view of its own, until the owner stops: then
 // it takes the event at once, with everything the owner recorded.
 func TestLeasedOneOwner(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	a := startNode(t, ns, "node-a", lease.DefaultTerm)
 	b := startNode(t, ns, "node-b", lease.DefaultTerm)
 	evID, ttID := onSale(t, a.m, 10)
@@ -126,7 +111,7 @@ func TestLeasedOneOwner(t *testing.T) {
 // TestLeasedLostStopsOffice: an owner whose lease is taken from it stops
 // its box office, and the node that took the lease runs the event.
 func TestLeasedLostStopsOffice(t *testing.T) {
-	ns := startNATS(t)
+	ns := natstest.Start(t)
 	const term = time.Second
 	a := startNode(t, ns, "node-a", term)
 	b := startNode(t, ns, "node-b", term)
