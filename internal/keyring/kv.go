@@ -7,6 +7,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/admit-org/admit/internal/ledger"
 )
 
 // Bucket is the NATS KV bucket sealed keys are kept in.
@@ -23,21 +25,11 @@ var (
 // OpenKV opens the bucket, creating it (file storage, the given replicas)
 // if it does not exist. nc belongs to the caller.
 func OpenKV(ctx context.Context, nc *nats.Conn, replicas int) (*KV, error) {
-	js, err := jetstream.New(nc)
+	kv, err := ledger.OpenKV(ctx, nc, jetstream.KeyValueConfig{Bucket: Bucket,
+		Description: "admit ticket signing keys, sealed under the master key",
+		Storage:     jetstream.FileStorage, Replicas: max(1, replicas), History: 1})
 	if err != nil {
-		return nil, fmt.Errorf("keyring: jetstream: %w", err)
-	}
-	kv, err := js.KeyValue(ctx, Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket,
-			Description: "admit ticket signing keys, sealed under the master key",
-			Storage:     jetstream.FileStorage, Replicas: max(1, replicas), History: 1})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, Bucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("keyring: bucket %s: %w", Bucket, err)
+		return nil, fmt.Errorf("keyring: %w", err)
 	}
 	return &KV{kv: kv}, nil
 }

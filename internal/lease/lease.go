@@ -24,6 +24,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/admit-org/admit/internal/ledger"
 )
 
 // Bucket is the KV bucket of the leases.
@@ -72,21 +74,11 @@ func Open(ctx context.Context, nc *nats.Conn, node string, term time.Duration, r
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	js, err := jetstream.New(nc)
+	kv, err := ledger.OpenKV(ctx, nc, jetstream.KeyValueConfig{Bucket: Bucket,
+		Description: "admit leases: which node acts for an event's box office or a worker",
+		Storage:     jetstream.FileStorage, Replicas: max(1, replicas), History: 1, TTL: term})
 	if err != nil {
-		return nil, fmt.Errorf("lease: jetstream: %w", err)
-	}
-	kv, err := js.KeyValue(ctx, Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket,
-			Description: "admit leases: which node acts for an event's box office or a worker",
-			Storage:     jetstream.FileStorage, Replicas: max(1, replicas), History: 1, TTL: term})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, Bucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("lease: bucket %s: %w", Bucket, err)
+		return nil, fmt.Errorf("lease: %w", err)
 	}
 	st, err := kv.Status(ctx)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/admit-org/admit/internal/ledger"
 )
 
 // The values of a mark.
@@ -35,21 +37,11 @@ var (
 // replicas, no history, no expiry) if it does not exist. nc belongs to the
 // caller.
 func OpenKVMarks(ctx context.Context, nc *nats.Conn, replicas int) (*KVMarks, error) {
-	js, err := jetstream.New(nc)
+	kv, err := ledger.OpenKV(ctx, nc, jetstream.KeyValueConfig{Bucket: Bucket,
+		Description: "admit e-mails sent, by ledger entry", Storage: jetstream.FileStorage,
+		Replicas: max(1, replicas), History: 1})
 	if err != nil {
-		return nil, fmt.Errorf("notify: jetstream: %w", err)
-	}
-	kv, err := js.KeyValue(ctx, Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket,
-			Description: "admit e-mails sent, by ledger entry", Storage: jetstream.FileStorage,
-			Replicas: max(1, replicas), History: 1})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, Bucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("notify: bucket %s: %w", Bucket, err)
+		return nil, fmt.Errorf("notify: %w", err)
 	}
 	return &KVMarks{kv: kv}, nil
 }

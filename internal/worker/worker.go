@@ -293,21 +293,11 @@ func OpenKV(ctx context.Context, nc *nats.Conn, replicas int) (*KV, error) {
 // (file storage, at least one replica), creating it if needed; if another
 // node creates it at the same time, it opens theirs.
 func openBucket(ctx context.Context, nc *nats.Conn, bucket, description string, replicas int) (jetstream.KeyValue, error) {
-	js, err := jetstream.New(nc)
+	kv, err := ledger.OpenKV(ctx, nc, jetstream.KeyValueConfig{Bucket: bucket,
+		Description: description, Storage: jetstream.FileStorage,
+		Replicas: max(1, replicas), History: 1})
 	if err != nil {
-		return nil, fmt.Errorf("worker: jetstream: %w", err)
-	}
-	kv, err := js.KeyValue(ctx, bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket,
-			Description: description, Storage: jetstream.FileStorage,
-			Replicas: max(1, replicas), History: 1})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, bucket)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("worker: bucket %s: %w", bucket, err)
+		return nil, fmt.Errorf("worker: %w", err)
 	}
 	return kv, nil
 }
