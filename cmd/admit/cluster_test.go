@@ -40,6 +40,15 @@ func TestTwoNodesOneOwner(t *testing.T) {
 		}
 	}
 
+	// The mail worker runs on one node only: the first to take its lease.
+	running := func(i *instance) bool {
+		return strings.Contains(i.logs.String(), `"msg":"worker: running on this node","worker":"mail"`)
+	}
+	waitUntil(t, "the mail worker to run on node one", 5*time.Second, func() bool { return running(one) })
+	if running(two) {
+		t.Fatal("the mail worker runs on both nodes")
+	}
+
 	if err := one.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +69,21 @@ func TestTwoNodesOneOwner(t *testing.T) {
 	if took > time.Second {
 		t.Errorf("the takeover after a clean stop took %s, want under 1 s", took)
 	}
+	waitUntil(t, "the mail worker to move to node two", 5*time.Second, func() bool { return running(two) })
 	av := c2.must(200, "GET", "/api/v1/public/events/"+evID+"/availability", nil)
 	if got := av["quotas"].([]any)[0].(map[string]any)["available"]; got != float64(6) {
 		t.Errorf("available on node two = %v, want 6 (10 less two holds of 2)", got)
+	}
+}
+
+// waitUntil polls cond until it holds, or fails the test after d.
+func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -264,10 +264,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// On one node it runs every event's box office; in a cluster, an
 	// event's only while it holds the event's lease.
+	// Workers too run on the node holding their lease.
 	var owner office.Owner = office.Local{}
+	var leases *lease.Leases // nil on a single node
 	if *sf.nats != "" {
-		leases, err := lease.Open(ctx, st.led.Conn(), nodeName(*node), 0, st.led.Replicas(), log)
-		if err != nil {
+		if leases, err = lease.Open(ctx, st.led.Conn(), nodeName(*node), 0, st.led.Replicas(), log); err != nil {
 			return fmt.Errorf("--node: %w", err)
 		}
 		leased := office.NewLeased(leases)
@@ -329,7 +330,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		p, err := startPayments(workCtx, &workers, st, positions, parking, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
+		p, err := startPayments(workCtx, &workers, st, positions, parking, leases, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
 		}
@@ -364,7 +365,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return offices.Ready()
 		}})
-	startMail, err := mailWorker(workCtx, &workers, st, positions, parking, offices, keys, log, sender)
+	startMail, err := mailWorker(workCtx, &workers, st, positions, parking, leases, offices, keys, log, sender)
 	if err != nil {
 		return err
 	}
@@ -481,7 +482,7 @@ func openKeyring(ctx context.Context, st *store, natsURL, masterHex string) (*ke
 
 // startPayments starts the payments worker (PaymentIntents, refunds) on the
 // ledger and returns what the API needs for card payments.
-func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, offices *office.Manager,
+func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, leases *lease.Leases, offices *office.Manager,
 	log *slog.Logger, key, webhookSecret, apiBase string) (*payments.Payments, error) {
 	if webhookSecret == "" {
 		return nil, &usageError{"--stripe-secret-key needs --stripe-webhook-secret (ADMIT_STRIPE_WEBHOOK_SECRET) too: " +
@@ -493,7 +494,7 @@ func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions 
 	}
 	p := &payments.Payments{Stripe: client, Offices: offices, Log: log}
 	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Parking: parking, Handle: p.Handle, Log: log}
-	wg.Go(func() { run.Supervise(bg) })
+	wg.Go(func() { supervise(bg, run, leases) })
 	return p, nil
 }
 
@@ -544,7 +545,7 @@ func checkPublicURL(raw string) error {
 // function that starts it, once the public URL is known, on the ledger
 // until bg ends: it tells buyers about their orders, with links under
 // base.
-func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, offices *office.Manager,
+func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, leases *lease.Leases, offices *office.Manager,
 	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(base links.Base), err error) {
 	marks, err := notify.OpenKVMarks(bg, st.led.Conn(), st.led.Replicas())
 	if err != nil {
@@ -554,8 +555,18 @@ func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions wor
 		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
 			Links: base, Sent: marks, Log: log})
 		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Parking: parking, Handle: n.Handle, Log: log}
-		wg.Go(func() { run.Supervise(bg) })
+		wg.Go(func() { supervise(bg, run, leases) })
 	}, nil
+}
+
+// supervise runs a worker until bg ends: on a single node always, in a
+// cluster (leases) on one node at a time, the one holding its lease.
+func supervise(bg context.Context, run *worker.Runner, leases *lease.Leases) {
+	if leases == nil {
+		run.Supervise(bg)
+		return
+	}
+	run.SuperviseLeased(bg, leases)
 }
 
 // catchUp waits until the read model has applied everything already in the

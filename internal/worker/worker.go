@@ -16,6 +16,7 @@ import (
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/lease"
 	"github.com/admit-org/admit/internal/ledger"
 )
 
@@ -181,6 +182,47 @@ func (r *Runner) Supervise(ctx context.Context) {
 		case <-t.C:
 		}
 		wait = min(2*wait, time.Minute)
+	}
+}
+
+// SuperviseLeased is Supervise on one node of a cluster at a time: it runs
+// the worker only while this node holds the lease "worker.<Name>", waits
+// for it while another node holds it (trying again three times a term),
+// stops the worker when the lease is lost, and gives the lease up when ctx
+// ends. The node that takes it over goes on from the stored position.
+func (r *Runner) SuperviseLeased(ctx context.Context, leases *lease.Leases) {
+	name := "worker." + r.Name
+	for ctx.Err() == nil {
+		ls, err := leases.Acquire(ctx, name)
+		if err != nil {
+			if _, held := errors.AsType[*lease.HeldError](err); !held && ctx.Err() == nil {
+				r.Log.Warn("worker: could not take its lease; trying again", "worker", r.Name, "err", err)
+			}
+			t := time.NewTimer(leases.Term() / 3)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+			case <-t.C:
+			}
+			continue
+		}
+		r.Log.Info("worker: running on this node", "worker", r.Name, "node", leases.Node())
+		lctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-ls.Lost():
+				r.Log.Warn("worker: lease lost; stopping here", "worker", r.Name, "err", ls.Err())
+				cancel()
+			case <-lctx.Done():
+			}
+		}()
+		r.Supervise(lctx)
+		cancel()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := ls.Release(rctx); err != nil {
+			r.Log.Warn("worker: could not give its lease up; it expires by itself", "worker", r.Name, "err", err)
+		}
+		rcancel()
 	}
 }
 
