@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/admit-org/admit/internal/natstest"
 )
@@ -85,5 +91,51 @@ func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 			t.Fatalf("timed out after %s waiting for %s", d, what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestClusterBootstrapsOnce: two nodes of a new cluster starting at the
+// same moment make one organizer between them, and one token.
+func TestClusterBootstrapsOnce(t *testing.T) {
+	ns := natstest.Start(t)
+	flags := []string{"--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", strings.Repeat("cd", 32)}
+	var wg sync.WaitGroup
+	nodes := make([]*instance, 2)
+	for i := range nodes {
+		dir := t.TempDir()
+		wg.Go(func() { nodes[i] = startAdmit(t, dir, append(flags, "--node", "node-"+strconv.Itoa(i))...) })
+	}
+	wg.Wait()
+	if nodes[0] == nil || nodes[1] == nil {
+		t.FailNow() // startAdmit said why
+	}
+	tokens := 0
+	for _, n := range nodes {
+		if n.token != "" {
+			tokens++
+		}
+	}
+	if tokens != 1 {
+		t.Fatalf("%d nodes printed an organizer token, want 1", tokens)
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(context.Background(), "LEDGER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(context.Background(), jetstream.WithSubjectFilter("ledger.org.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.State.Subjects) != 1 {
+		t.Fatalf("the ledger has %d organizers, want 1: %v", len(info.State.Subjects), info.State.Subjects)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
@@ -253,7 +255,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	orgID, token, err := bootstrap(ctx, st.led, db, *tokenFile)
+	orgID, token, err := bootstrap(ctx, st.led, db, *tokenFile, *sf.nats != "")
 	if err != nil {
 		return err
 	}
@@ -591,13 +593,24 @@ func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr 
 // bootstrap creates the first organizer and its API token when there is no
 // organizer yet. It returns the organizer (the one created, else the oldest
 // there is) and the token, or "" when there was nothing to create.
-func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string) (orgID, token string, err error) {
+func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string, cluster bool) (orgID, token string, err error) {
 	orgs, err := db.ListOrganizers(ctx)
 	if err != nil {
 		return "", "", err
 	}
 	if len(orgs) > 0 {
 		return orgs[0].ID, "", nil
+	}
+	if cluster {
+		// Nodes of a new cluster starting at once make one organizer: the
+		// node that creates the claim does; the others wait for it.
+		claimed, err := claimBootstrap(ctx, led)
+		if err != nil {
+			return "", "", err
+		}
+		if !claimed {
+			return awaitBootstrap(ctx, led, db)
+		}
 	}
 	desk := &organizer.Desk{Ledger: led, Now: time.Now}
 	write := func() error { return nil }
@@ -627,6 +640,75 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 		return "", "", err
 	}
 	return orgID, token, db.WaitFor(ctx, last)
+}
+
+// bootstrapBucket holds the cluster's one-time claims; bootstrapKey is the
+// claim to make the first organizer.
+const (
+	bootstrapBucket = "ADMIT_CLUSTER"
+	bootstrapKey    = "bootstrap"
+)
+
+// bootstrapStale is how old a claim whose organizer never came may be
+// before another node takes it over: its node died while making it.
+const bootstrapStale = time.Minute
+
+// claimBootstrap creates the bootstrap claim, and reports whether this
+// node made it (or took over a stale one).
+func claimBootstrap(ctx context.Context, led *ledger.JetStream) (bool, error) {
+	kv, err := ledger.OpenKV(ctx, led.Conn(), jetstream.KeyValueConfig{Bucket: bootstrapBucket,
+		Description: "admit cluster-wide one-time claims, such as making the first organizer",
+		Storage:     jetstream.FileStorage, Replicas: led.Replicas(), History: 1})
+	if err != nil {
+		return false, fmt.Errorf("bootstrap: %w", err)
+	}
+	if _, err := kv.Create(ctx, bootstrapKey, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err == nil {
+		return true, nil
+	} else if !errors.Is(err, jetstream.ErrKeyExists) {
+		return false, fmt.Errorf("bootstrap: claim: %w", err)
+	}
+	e, err := kv.Get(ctx, bootstrapKey)
+	if err != nil {
+		return false, fmt.Errorf("bootstrap: claim: %w", err)
+	}
+	if time.Since(e.Created()) < bootstrapStale {
+		return false, nil
+	}
+	// The organizer never came: take the claim over, once.
+	_, err = kv.Update(ctx, bootstrapKey, []byte(time.Now().UTC().Format(time.RFC3339Nano)), e.Revision())
+	return err == nil, nil
+}
+
+// awaitBootstrap waits until the organizer another node is making is in
+// this node's read model.
+func awaitBootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB) (orgID, token string, err error) {
+	deadline := time.Now().Add(bootstrapStale)
+	for {
+		last, err := led.LastSeq(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		if err := db.WaitFor(ctx, last); err != nil {
+			return "", "", err
+		}
+		orgs, err := db.ListOrganizers(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		if len(orgs) > 0 {
+			return orgs[0].ID, "", nil
+		}
+		if time.Now().After(deadline) {
+			return "", "", errors.New("bootstrap: another node claimed making the first organizer and has not made it in a minute; start this node again")
+		}
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", "", ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // The default per-client rate limits (web.Limits): generous for people,
