@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,4 +141,40 @@ func TestClusterBootstrapsOnce(t *testing.T) {
 	if len(info.State.Subjects) != 1 {
 		t.Fatalf("the ledger has %d organizers, want 1: %v", len(info.State.Subjects), info.State.Subjects)
 	}
+}
+
+// TestReadyzFollowsTheLedger: a node whose NATS server is gone answers
+// /readyz with 503 saying so, and ready again once it is back.
+func TestReadyzFollowsTheLedger(t *testing.T) {
+	store := t.TempDir()
+	ns := natstest.StartAt(t, store, -1)
+	port := ns.Addr().(*net.TCPAddr).Port
+	a := startAdmit(t, t.TempDir(), "--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", strings.Repeat("ef", 32))
+	readyz := func() (int, string) {
+		resp, err := http.Get(a.url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	waitUntil(t, "ready", 10*time.Second, func() bool { code, _ := readyz(); return code == 200 })
+	gone := time.Now()
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	waitUntil(t, "not ready without NATS", 10*time.Second, func() bool {
+		code, body := readyz()
+		return code == 503 && strings.Contains(body, "NATS connection is down")
+	})
+	t.Logf("not ready %s after NATS went", time.Since(gone).Round(time.Millisecond))
+	natstest.StartAt(t, store, port)
+	back := time.Now()
+	waitUntil(t, "ready again", 20*time.Second, func() bool { code, _ := readyz(); return code == 200 })
+	t.Logf("ready again %s after NATS came back", time.Since(back).Round(time.Millisecond))
+	stopping := time.Now()
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stopped in %s", time.Since(stopping).Round(time.Millisecond))
 }

@@ -365,6 +365,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			if warming.Load() {
 				return fault.New(fault.Unavailable, "finding the recently busy events to load")
 			}
+			if !st.led.Conn().IsConnected() {
+				return fault.New(fault.Unavailable, "the ledger's NATS connection is down; reconnecting")
+			}
 			return offices.Ready()
 		}})
 	startMail, err := mailWorker(workCtx, &workers, st, positions, parking, leases, offices, keys, log, sender)
