@@ -61,8 +61,12 @@ type JetStream struct {
 	chunk   uint32 // snapshot chunk size
 
 	connClosed chan struct{} // closed by the connection's closed handler
-	closeOnce  sync.Once
-	closeErr   error
+	// reconnected is closed, and replaced, each time the connection comes
+	// back (URL mode): appends waiting for an ack sent before are sent again.
+	reconnMu    sync.Mutex
+	reconnected chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // Ordered consumers buffer up to this many bytes of messages in the client:
@@ -108,7 +112,7 @@ func Open(ctx context.Context, cfg Config) (*JetStream, error) {
 		return nil, fmt.Errorf("ledger: open: %d replicas need a NATS cluster (URL mode)", cfg.Replicas)
 	}
 
-	l := &JetStream{log: log, connClosed: make(chan struct{})}
+	l := &JetStream{log: log, connClosed: make(chan struct{}), reconnected: make(chan struct{})}
 	opts := []nats.Option{
 		nats.Name("admit-ledger"),
 		nats.ClosedHandler(func(*nats.Conn) { close(l.connClosed) }),
@@ -140,6 +144,10 @@ func Open(ctx context.Context, cfg Config) (*JetStream, error) {
 			}),
 			nats.ReconnectHandler(func(nc *nats.Conn) {
 				log.Info("ledger: NATS reconnected", "url", nc.ConnectedUrlRedacted())
+				l.reconnMu.Lock()
+				close(l.reconnected)
+				l.reconnected = make(chan struct{})
+				l.reconnMu.Unlock()
 			}),
 		)
 	}
@@ -376,7 +384,29 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 	msg.Header[msgIDHeader] = []string{msgID}
 	for attempt := 0; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, AttemptTimeout)
+		// nats.go neither fails nor resends a request whose connection
+		// dropped: the ack it waits for will never come. In URL mode an
+		// attempt ends when the connection comes back, and the message is
+		// sent again at once, so a lost ack costs the reconnect, not the
+		// attempt's timeout.
+		var watched chan struct{}
+		if l.ns == nil {
+			l.reconnMu.Lock()
+			reconnected := l.reconnected
+			l.reconnMu.Unlock()
+			watched = make(chan struct{})
+			go func() {
+				select {
+				case <-reconnected:
+					cancel()
+				case <-watched:
+				}
+			}()
+		}
 		ack, err := l.js.PublishMsg(actx, msg)
+		if watched != nil {
+			close(watched)
+		}
 		cancel()
 		if err == nil {
 			return ack.Sequence, nil
@@ -397,9 +427,10 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 		if apiErr != nil || ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) {
 			return 0, fmt.Errorf("ledger: append %s: %w", m.Subject, err)
 		}
-		// The attempt timed out or the connection is away: try again,
-		// after a pause unless it already waited out its timeout.
-		if !errors.Is(err, context.DeadlineExceeded) {
+		// The attempt timed out, the connection came back, or it is away:
+		// try again, after a pause unless it already waited out its
+		// timeout or for the reconnect.
+		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			t := time.NewTimer(retryPause)
 			select {
 			case <-t.C:
