@@ -24,6 +24,7 @@ type clusterNode struct {
 	m    *Manager
 	stop func()
 	nc   *nats.Conn
+	kill func() // cuts the node off NATS at once, as its death would
 }
 
 // startNode runs a node named name against the server, with leases of
@@ -53,7 +54,8 @@ func startNode(t *testing.T, ns *server.Server, name string, term time.Duration)
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)
-	return &clusterNode{m: m, stop: stop, nc: nc}
+	kill := func() { nc.Close(); led.Close() }
+	return &clusterNode{m: m, stop: stop, nc: nc, kill: kill}
 }
 
 // elsewhere reports whether err refuses a call because another node owns
@@ -153,5 +155,44 @@ func TestLeasedLostStopsOffice(t *testing.T) {
 	})
 	if got := held(t, b.m, evID); got != 3 {
 		t.Errorf("node b holds %d, want 3", got)
+	}
+}
+
+// TestLeasedOwnerDies: when the node owning an event is cut off (its
+// connections gone, as when it dies), its lease runs out after its term and
+// another node takes the event, with every hold the first one recorded.
+func TestLeasedOwnerDies(t *testing.T) {
+	ns := natstest.Start(t)
+	const term = time.Second
+	a := startNode(t, ns, "node-a", term)
+	b := startNode(t, ns, "node-b", term)
+	evID, ttID := onSale(t, a.m, 10)
+	if _, err := hold(a.m, evID, ttID, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold(b.m, evID, ttID, 1); !elsewhere(err) {
+		t.Fatalf("hold on node b while node a lives: %v", err)
+	}
+	died := time.Now()
+	a.kill()
+	var took time.Duration
+	deadline := time.Now().Add(5 * term)
+	for {
+		_, err := hold(b.m, evID, ttID, 1)
+		if err == nil {
+			took = time.Since(died)
+			break
+		}
+		if !fault.Is(err, fault.Unavailable) {
+			t.Fatalf("hold on node b: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node b did not take the event within %s of node a's death: %v", 5*term, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling for the takeover
+	}
+	t.Logf("node b took the event %s after node a died (lease term %s)", took.Round(time.Millisecond), term)
+	if got := held(t, b.m, evID); got != 4 {
+		t.Errorf("node b holds %d, want 4: node a's 3 and its own", got)
 	}
 }
