@@ -7,14 +7,20 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/tracing"
 )
 
 // Ledger is what a box office needs of the ledger. *ledger.JetStream and
@@ -93,6 +99,7 @@ type call struct {
 	render Render
 	reply  chan reply
 	res    reply
+	span   trace.SpanContext // the caller's span, when tracing: its batch links to it
 }
 
 type reply struct {
@@ -162,9 +169,22 @@ func (o *Office) View() *boxoffice.View {
 // result. Errors: the kinds Decide returns; Unavailable when the queue is
 // full or the office stopped (retry, possibly on another node); the
 // context's error when ctx ends first — the command may still take effect.
-func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (Result, error) {
+func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (res Result, err error) {
 	c := calls.Get().(*call)
 	c.cmd, c.render = cmd, render
+	if tracing.Enabled() {
+		var span trace.Span
+		ctx, span = tracing.Tracer().Start(ctx, "office.do", trace.WithAttributes(
+			attribute.String("admit.event_id", o.id), attribute.String("admit.command", commandName(cmd))))
+		c.span = span.SpanContext()
+		defer func() {
+			if err != nil {
+				span.RecordError(err)
+				span.SetStatus(codes.Error, err.Error())
+			}
+			span.End()
+		}()
+	}
 	o.qmu.Lock()
 	if o.closed || len(o.queued) >= o.cfg.QueueDepth {
 		closed, unloaded := o.closed, o.unloaded
@@ -199,6 +219,34 @@ func (o *Office) Do(ctx context.Context, cmd boxoffice.Command, render Render) (
 // an on-sale is garbage the collector need not see. A call goes back only
 // once its reply was received, after which the office never touches it.
 var calls = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1)} }}
+
+// commandName is a command's type for a span: "read" for a read.
+func commandName(cmd boxoffice.Command) string {
+	if cmd == nil {
+		return "read"
+	}
+	return strings.TrimPrefix(fmt.Sprintf("%T", cmd), "*boxoffice.")
+}
+
+// maxSpanLinks bounds the links of a batch's span to its callers' spans.
+const maxSpanLinks = 128
+
+// traceBatch starts the span of a batch, linked to its callers' spans (up
+// to maxSpanLinks), when tracing.
+func traceBatch(eventID string, batch []*call) (context.Context, trace.Span) {
+	ctx := context.Background()
+	if !tracing.Enabled() {
+		return ctx, nil
+	}
+	var links []trace.Link
+	for _, c := range batch {
+		if c.span.IsValid() && len(links) < maxSpanLinks {
+			links = append(links, trace.Link{SpanContext: c.span})
+		}
+	}
+	return tracing.Tracer().Start(ctx, "office.batch", trace.WithLinks(links...),
+		trace.WithAttributes(attribute.String("admit.event_id", eventID), attribute.Int("admit.calls", len(batch))))
+}
 
 func (c *call) done() {
 	*c = call{reply: c.reply}
@@ -430,6 +478,10 @@ func callSize(c *call) int {
 // answered by the caller of decideBatch. If it fails, it has answered the
 // calls.
 func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
+	tctx, span := traceBatch(o.id, batch)
+	if span != nil {
+		defer span.End()
+	}
 	now := o.clock.Now()
 	if len(batch) > 0 {
 		o.usedAt = now
@@ -473,7 +525,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		}
 	}
 	if len(entries) > 0 {
-		seq, err := o.append(ctx, now, entries)
+		seq, err := o.tracedAppend(ctx, tctx, span, now, entries)
 		if err != nil {
 			return o.reload(ctx, batch, err)
 		}
@@ -494,6 +546,25 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		}
 	}
 	return nil
+}
+
+// tracedAppend is append in a span of its own, the child of the batch's,
+// when tracing.
+func (o *Office) tracedAppend(ctx, tctx context.Context, batch trace.Span, now time.Time, entries []boxoffice.Entry) (uint64, error) {
+	if batch == nil {
+		return o.append(ctx, now, entries)
+	}
+	batch.SetAttributes(attribute.Int("admit.entries", len(entries)))
+	_, span := tracing.Tracer().Start(tctx, "ledger.append", trace.WithAttributes(attribute.String("admit.subject", o.subject)))
+	defer span.End()
+	seq, err := o.append(ctx, now, entries)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+	} else {
+		span.SetAttributes(attribute.Int64("admit.seq", int64(seq)))
+	}
+	return seq, err
 }
 
 func (o *Office) append(ctx context.Context, now time.Time, entries []boxoffice.Entry) (uint64, error) {
