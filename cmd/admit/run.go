@@ -144,6 +144,15 @@ func version(args []string, stdout io.Writer) error {
 	return nil
 }
 
+// mainVersion is the module version admit was built as, "(devel)" from a
+// checkout.
+func mainVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		return info.Main.Version
+	}
+	return "unknown"
+}
+
 func versionText() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

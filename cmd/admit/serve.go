@@ -38,6 +38,7 @@ import (
 	"github.com/admit-org/admit/internal/shop"
 	"github.com/admit-org/admit/internal/sqlite"
 	"github.com/admit-org/admit/internal/stripe"
+	"github.com/admit-org/admit/internal/tracing"
 	"github.com/admit-org/admit/internal/web"
 	"github.com/admit-org/admit/internal/worker"
 )
@@ -222,6 +223,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		defer metricsLn.Close()
 	}
 	met := metrics.New()
+	// Traces go out when the standard OTEL_* variables ask for them, read
+	// from the process's environment as the exporter reads them.
+	if tracing.Wanted(os.Getenv) {
+		stopTracing, err := tracing.Start(ctx, mainVersion())
+		if err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := stopTracing(sctx); err != nil {
+				log.Warn("tracing: flushing the last spans failed", "err", err)
+			}
+		}()
+		log.Info("tracing: sending OpenTelemetry traces over OTLP/HTTP")
+	}
 	// Without --public-url, the shop's and the e-mails' links go to the
 	// address listened on, never to a request's Host.
 	url := "http://" + ln.Addr().String()
@@ -380,9 +397,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	// Metrics inside tracing: the request the router names (Pattern) is
+	// the one tracing made, which both then read.
 	var handler http.Handler = api
 	if metricsLn != nil {
-		handler = met.Middleware(api)
+		handler = met.Middleware(handler)
+	}
+	if tracing.Enabled() {
+		handler = tracing.Middleware(handler)
 	}
 	srv := web.NewHTTPServer(handler, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	srvErr := make(chan error, 1)
