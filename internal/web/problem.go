@@ -122,6 +122,11 @@ func problemOf(err error) Problem {
 
 // writeProblem answers with err as problem+json. Internal errors are logged
 // with their cause; the client sees only "internal error" and the request id.
+// WriteProblem answers r with err as a problem, as the API's own routes
+// do, logging nothing: for handlers in front of the API (a cluster's
+// forwarding).
+func WriteProblem(w http.ResponseWriter, r *http.Request, err error) { writeProblem(w, r, quiet, err) }
+
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	p := problemOf(err)
 	p.Instance = r.URL.Path

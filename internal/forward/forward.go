@@ -1,0 +1,313 @@
+// Package forward lets any node of a cluster answer any request: a request
+// for an event whose box office runs on another node is sent to that node
+// over NATS, answered there by its own HTTP handler, and the answer relayed
+// as it came. Problems, Idempotency-Key replays and every other answer are
+// therefore the owner's, whichever node a client reached.
+//
+// A request travels as HTTP/1.1 on the wire (Request.Write), on the subject
+// admit.node.<node>.http of the node holding the event's lease, with the
+// client's address in a header; the answer comes back the same way
+// (Response.Write). A forwarded request is never forwarded again: a node
+// that no longer owns the event answers it itself (503, owned elsewhere).
+package forward
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/admit-org/admit/internal/fault"
+)
+
+// Headers of a forwarded request.
+const (
+	ForwardedBy = "Admit-Forwarded-By" // the node that forwarded it; set, the request is not forwarded again
+	clientAddr  = "Admit-Client"       // the client's address as the forwarding node saw it (RemoteAddr)
+)
+
+// Subject is the subject a node takes forwarded requests on.
+func Subject(node string) string { return "admit.node." + node + ".http" }
+
+// Config is what a Forwarder needs.
+type Config struct {
+	Conn  *nats.Conn
+	Node  string       // this node's name, as its leases carry it
+	Local http.Handler // this node's own handler
+	// Runs reports whether the event's box office runs on this node: then
+	// the request is answered here without asking anyone.
+	Runs func(eventID string) bool
+	// Holder returns the node holding the event's lease, "" when none.
+	Holder func(ctx context.Context, eventID string) (string, error)
+	// MaxBody is the largest request body forwarded; a larger one is
+	// answered here (the handler refuses it).
+	MaxBody int64
+	// Problem answers a request with an error as the API does
+	// (web.WriteProblem).
+	Problem func(w http.ResponseWriter, r *http.Request, err error)
+	Log     *slog.Logger
+}
+
+// Forwarder is an http.Handler in front of the node's own.
+type Forwarder struct {
+	cfg       Config
+	sub       *nats.Subscription
+	stopOnce  sync.Once
+	inFlight  chan struct{} // bounds the forwarded requests answered at once
+	forwarded atomic.Int64
+
+	mu      sync.Mutex
+	holders map[string]holderAt
+}
+
+type holderAt struct {
+	node string
+	at   time.Time
+}
+
+// holderFor is how long a lease's holder, once asked, is taken as known.
+const holderFor = 250 * time.Millisecond
+
+// Timeout bounds one forwarded request, in line with the server's own
+// write timeout.
+const Timeout = 20 * time.Second
+
+// New returns a Forwarder; Start makes it answer other nodes.
+func New(cfg Config) *Forwarder {
+	return &Forwarder{cfg: cfg, inFlight: make(chan struct{}, 1024), holders: make(map[string]holderAt)}
+}
+
+// Forwarded is how many requests this node sent to another.
+func (f *Forwarder) Forwarded() int64 { return f.forwarded.Load() }
+
+// Start answers the requests other nodes forward to this one, until Stop;
+// ctx bounds each of them.
+func (f *Forwarder) Start(ctx context.Context) error {
+	sub, err := f.cfg.Conn.Subscribe(Subject(f.cfg.Node), func(m *nats.Msg) {
+		select {
+		case f.inFlight <- struct{}{}:
+		default:
+			f.refuse(m, "the node that runs this event is answering too many forwarded requests; try again")
+			return
+		}
+		go func() {
+			defer func() { <-f.inFlight }()
+			f.answer(ctx, m)
+		}()
+	})
+	if err != nil {
+		return err
+	}
+	f.sub = sub
+	return f.cfg.Conn.Flush() // the server has the subscription before the node says it serves
+}
+
+// Stop takes no more forwarded requests: the server stops sending them
+// here, and those already delivered are answered first (a drain), so a
+// node stopping leaves no forwarded request without an answer but those
+// the server sent in the moment it took to hear of it. Stop waits up to
+// Timeout for it.
+func (f *Forwarder) Stop() { f.stopOnce.Do(f.stop) }
+
+func (f *Forwarder) stop() {
+	if f.sub == nil {
+		return
+	}
+	if err := f.sub.Drain(); err != nil {
+		return
+	}
+	deadline := time.Now().Add(Timeout)
+	for f.sub.IsValid() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // the drain ends by itself; there is no channel for it
+	}
+	for range cap(f.inFlight) { // the answers in hand
+		f.inFlight <- struct{}{}
+	}
+}
+
+// EventID returns the event a path is about, "" when none: the API's
+// /api/v1/events/{id}…, /api/v1/public/events/{id}… and the shop's
+// /events/{id}….
+func EventID(path string) string {
+	for _, prefix := range []string{"/api/v1/events/", "/api/v1/public/events/", "/events/"} {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			id, _, _ := strings.Cut(rest, "/")
+			return id
+		}
+	}
+	return ""
+}
+
+func (f *Forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	evID := EventID(r.URL.Path)
+	if evID == "" || r.Header.Get(ForwardedBy) != "" || f.cfg.Runs(evID) {
+		f.cfg.Local.ServeHTTP(w, r)
+		return
+	}
+	node := f.holder(r.Context(), evID)
+	if node == "" || node == f.cfg.Node {
+		f.cfg.Local.ServeHTTP(w, r) // nobody runs it: this node takes the lease
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, f.cfg.MaxBody+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if err != nil || int64(len(body)) > f.cfg.MaxBody {
+		f.cfg.Local.ServeHTTP(w, r) // it answers as it does for such a body
+		return
+	}
+	resp, err := f.send(r, node, body)
+	if err != nil {
+		// The owner did not answer (it stopped, or the lease moved): this
+		// node answers, as the owner's absence makes it (503, or it takes
+		// the lease once it has run out).
+		f.cfg.Log.Debug("forward: no answer; answering here", "event", evID, "node", node, "err", err)
+		f.forget(evID)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		f.cfg.Local.ServeHTTP(w, r)
+		return
+	}
+	defer resp.Body.Close()
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
+// send forwards r, with its body read, to node and reads the answer.
+func (f *Forwarder) send(r *http.Request, node string, body []byte) (*http.Response, error) {
+	out := r.Clone(r.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	out.Header.Set(ForwardedBy, f.cfg.Node)
+	var buf bytes.Buffer
+	if err := out.Write(&buf); err != nil {
+		return nil, err
+	}
+	m := nats.NewMsg(Subject(node))
+	m.Data = buf.Bytes()
+	m.Header.Set(clientAddr, r.RemoteAddr)
+	ctx, cancel := context.WithTimeout(r.Context(), Timeout)
+	defer cancel()
+	reply, err := f.cfg.Conn.RequestMsgWithContext(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	f.forwarded.Add(1)
+	return http.ReadResponse(bufio.NewReader(bytes.NewReader(reply.Data)), out)
+}
+
+// holder is the node holding the event's lease, asked at most every
+// holderFor; "" when none or unknown.
+func (f *Forwarder) holder(ctx context.Context, evID string) string {
+	f.mu.Lock()
+	h, ok := f.holders[evID]
+	f.mu.Unlock()
+	if ok && time.Since(h.at) < holderFor {
+		return h.node
+	}
+	node, err := f.cfg.Holder(ctx, evID)
+	if err != nil {
+		return ""
+	}
+	f.mu.Lock()
+	if len(f.holders) > 10_000 { // a bound, not a cache policy: asking again is cheap
+		clear(f.holders)
+	}
+	f.holders[evID] = holderAt{node, time.Now()}
+	f.mu.Unlock()
+	return node
+}
+
+func (f *Forwarder) forget(evID string) {
+	f.mu.Lock()
+	delete(f.holders, evID)
+	f.mu.Unlock()
+}
+
+// answer runs a forwarded request through this node's handler and replies
+// with its answer.
+func (f *Forwarder) answer(ctx context.Context, m *nats.Msg) {
+	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(m.Data)))
+	if err != nil {
+		f.refuse(m, "the forwarded request could not be read; try again")
+		return
+	}
+	req.RemoteAddr = m.Header.Get(clientAddr)
+	rctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	rec := &recorder{header: make(http.Header)}
+	f.cfg.Local.ServeHTTP(rec, req.WithContext(rctx))
+	f.reply(m, rec.response())
+}
+
+// refuse answers m with an Unavailable problem saying why.
+func (f *Forwarder) refuse(m *nats.Msg, why string) {
+	rec := &recorder{header: make(http.Header)}
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	f.cfg.Problem(rec, req, fault.New(fault.Unavailable, "%s", why))
+	f.send1(m, rec.response())
+}
+
+// reply sends resp as m's answer; one too big for a NATS message is
+// refused instead.
+func (f *Forwarder) reply(m *nats.Msg, resp *http.Response) {
+	if resp.ContentLength > f.cfg.Conn.MaxPayload()-64<<10 {
+		f.refuse(m, "the answer is too large to relay from node "+f.cfg.Node+", which runs this event; ask it directly")
+		return
+	}
+	f.send1(m, resp)
+}
+
+// send1 writes resp as m's answer.
+func (f *Forwarder) send1(m *nats.Msg, resp *http.Response) {
+	resp.ProtoMajor, resp.ProtoMinor = 1, 1
+	var buf bytes.Buffer
+	if err := resp.Write(&buf); err != nil {
+		return
+	}
+	if err := m.Respond(buf.Bytes()); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		f.cfg.Log.Warn("forward: could not send an answer back", "err", err)
+	}
+}
+
+// recorder is the ResponseWriter of a forwarded request.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+func (r *recorder) response() *http.Response {
+	code := r.code
+	if code == 0 {
+		code = http.StatusOK
+	}
+	return &http.Response{StatusCode: code, Header: r.header, ContentLength: int64(r.body.Len()),
+		Body: io.NopCloser(bytes.NewReader(r.body.Bytes()))}
+}

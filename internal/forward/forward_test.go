@@ -1,0 +1,121 @@
+package forward
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/admit-org/admit/internal/natstest"
+)
+
+func TestEventID(t *testing.T) {
+	for path, want := range map[string]string{
+		"/api/v1/events/ev_1":              "ev_1",
+		"/api/v1/events/ev_1/orders/od_2":  "ev_1",
+		"/api/v1/public/events/ev_1/holds": "ev_1",
+		"/events/ev_1":                     "ev_1",
+		"/events/ev_1/checkout":            "ev_1",
+		"/api/v1/events":                   "",
+		"/api/v1/events/":                  "",
+		"/api/v1/webhooks/stripe":          "",
+		"/assets/shop.css":                 "",
+		"/":                                "",
+	} {
+		if got := EventID(path); got != want {
+			t.Errorf("EventID(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// TestForwarding: node a forwards a request for an event node b runs and
+// relays b's answer as it came; a request already forwarded, or for an
+// event nobody runs, is answered by a itself; an answer too big for NATS
+// is refused with a problem.
+func TestForwarding(t *testing.T) {
+	ns := natstest.Start(t)
+	conn := func() *nats.Conn {
+		nc, err := nats.Connect(ns.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	problem := func(w http.ResponseWriter, r *http.Request, err error) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(503)
+		io.WriteString(w, `{"code":"unavailable","detail":"`+err.Error()+`"}`)
+	}
+	log := slog.New(slog.DiscardHandler)
+	handler := func(node string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v1/events/ev_big" {
+				io.WriteString(w, strings.Repeat("x", 2<<20))
+				return
+			}
+			body, _ := io.ReadAll(r.Body)
+			w.Header().Set("Answered-By", node)
+			w.Header().Set("Client", r.RemoteAddr)
+			w.WriteHeader(201)
+			io.WriteString(w, string(body))
+		})
+	}
+	holders := map[string]string{"ev_1": "b", "ev_big": "b"}
+	newNode := func(node string, runs map[string]bool) *Forwarder {
+		f := New(Config{Conn: conn(), Node: node, Local: handler(node), MaxBody: 1 << 16, Problem: problem, Log: log,
+			Runs:   func(ev string) bool { return runs[ev] },
+			Holder: func(_ context.Context, ev string) (string, error) { return holders[ev], nil }})
+		if err := f.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	a := newNode("a", nil)
+	b := newNode("b", map[string]bool{"ev_1": true, "ev_big": true})
+
+	do := func(path string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", path, strings.NewReader(`{"items":[]}`))
+		req.RemoteAddr = "203.0.113.7:5555"
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, req)
+		return w
+	}
+	w := do("/api/v1/public/events/ev_1/holds")
+	if w.Code != 201 || w.Header().Get("Answered-By") != "b" || w.Body.String() != `{"items":[]}` ||
+		w.Header().Get("Client") != "203.0.113.7:5555" {
+		t.Errorf("forwarded: %d, answered by %q for client %q: %s", w.Code, w.Header().Get("Answered-By"),
+			w.Header().Get("Client"), w.Body.String())
+	}
+	if a.Forwarded() != 1 {
+		t.Errorf("Forwarded() = %d, want 1", a.Forwarded())
+	}
+	if w := do("/api/v1/public/events/ev_1/holds", ForwardedBy, "c"); w.Header().Get("Answered-By") != "a" {
+		t.Errorf("a request forwarded already was answered by %q, want a itself", w.Header().Get("Answered-By"))
+	}
+	if w := do("/api/v1/public/events/ev_nobody/holds"); w.Header().Get("Answered-By") != "a" {
+		t.Errorf("an event nobody runs was answered by %q, want a", w.Header().Get("Answered-By"))
+	}
+	if w := do("/api/v1/events/ev_big"); w.Code != 503 || !strings.Contains(w.Body.String(), "too large") {
+		t.Errorf("an answer too big for NATS: %d %.80s", w.Code, w.Body.String())
+	}
+	// Node b stops taking forwarded requests (it stopped, or died): a
+	// answers itself rather than fail.
+	b.Stop()
+	start := time.Now()
+	if w := do("/api/v1/public/events/ev_1/holds"); w.Header().Get("Answered-By") != "a" {
+		t.Errorf("with node b gone, answered by %q, want a", w.Header().Get("Answered-By"))
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("with node b gone, the answer took %s", took)
+	}
+}
