@@ -66,6 +66,12 @@ func (m *Metrics) Gauge(name, help string, f func() float64) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 }
 
+// Counter registers a counter read by f at every scrape. f must be cheap,
+// safe for concurrent use, and never decrease.
+func (m *Metrics) Counter(name, help string, f func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+}
+
 // Handler serves the metrics in Prometheus's text format (or OpenMetrics,
 // when the scraper asks for it).
 func (m *Metrics) Handler() http.Handler {

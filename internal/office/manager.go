@@ -417,3 +417,20 @@ func (m *Manager) Queued() int {
 	}
 	return n
 }
+
+// Runs reports whether the event's box office is loaded and running on
+// this node.
+func (m *Manager) Runs(eventID string) bool {
+	m.mu.RLock()
+	e := m.live[eventID]
+	m.mu.RUnlock()
+	if e == nil {
+		return false
+	}
+	select {
+	case <-e.ready:
+		return e.err == nil && e.office != nil
+	default:
+		return false
+	}
+}
