@@ -23,6 +23,7 @@ import (
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/forward"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/keyring"
 	"github.com/admit-org/admit/internal/lease"
@@ -405,6 +406,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if tracing.Enabled() {
 		handler = tracing.Middleware(handler)
+	}
+	// In a cluster, a request for an event whose box office runs on
+	// another node is answered there: the owner's own handler (with its
+	// metrics and spans) answers it.
+	if leases != nil {
+		fwd := forward.New(forward.Config{Conn: st.led.Conn(), Node: leases.Node(), Local: handler, Runs: offices.Runs,
+			Holder: func(ctx context.Context, eventID string) (string, error) {
+				return leases.Holder(ctx, office.LeaseName(eventID))
+			},
+			MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log})
+		if err := fwd.Start(bg); err != nil {
+			return fmt.Errorf("forwarding: %w", err)
+		}
+		defer fwd.Stop() // after HTTP's shutdown, before the box offices stop
+		met.Counter("admit_forwarded_requests_total", "Requests this node sent to the node running their event's box office.",
+			func() float64 { return float64(fwd.Forwarded()) })
+		handler = fwd
 	}
 	srv := web.NewHTTPServer(handler, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	srvErr := make(chan error, 1)
