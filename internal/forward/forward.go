@@ -51,6 +51,11 @@ type Config struct {
 	// MaxBody is the largest request body forwarded; a larger one is
 	// answered here (the handler refuses it).
 	MaxBody int64
+	// Reconnected, when set, gives a channel closed when the connection
+	// next comes back after a drop: a forwarded request waiting then has
+	// lost its answer, and is answered here instead of waiting out
+	// Timeout (ledger.JetStream.Reconnected).
+	Reconnected func() <-chan struct{}
 	// Problem answers a request with an error as the API does
 	// (web.WriteProblem).
 	Problem func(w http.ResponseWriter, r *http.Request, err error)
@@ -77,9 +82,12 @@ type holderAt struct {
 // holderFor is how long a lease's holder, once asked, is taken as known.
 const holderFor = 250 * time.Millisecond
 
-// Timeout bounds one forwarded request, in line with the server's own
-// write timeout.
-const Timeout = 20 * time.Second
+// Timeout bounds one forwarded request: above the 10 seconds a box office
+// gives an append before it answers 503 itself, so an answer that is
+// coming is waited for, and short enough that one lost with a NATS server
+// (its node's connection gone as it was sent) costs seconds, not the
+// client's patience. It is then answered here: 503.
+const Timeout = 12 * time.Second
 
 // New returns a Forwarder; Start makes it answer other nodes.
 func New(cfg Config) *Forwarder {
@@ -199,6 +207,16 @@ func (f *Forwarder) send(r *http.Request, node string, body []byte) (*http.Respo
 	m.Header.Set(clientAddr, r.RemoteAddr)
 	ctx, cancel := context.WithTimeout(r.Context(), Timeout)
 	defer cancel()
+	if f.cfg.Reconnected != nil {
+		reconnected := f.cfg.Reconnected()
+		go func() {
+			select {
+			case <-reconnected:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	reply, err := f.cfg.Conn.RequestMsgWithContext(ctx, m)
 	if err != nil {
 		return nil, err

@@ -391,9 +391,7 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 		// attempt's timeout.
 		var watched chan struct{}
 		if l.ns == nil {
-			l.reconnMu.Lock()
-			reconnected := l.reconnected
-			l.reconnMu.Unlock()
+			reconnected := l.Reconnected()
 			watched = make(chan struct{})
 			go func() {
 				select {
@@ -708,6 +706,15 @@ func (l *JetStream) Replicas() int { return max(1, l.stream.CachedInfo().Config.
 // Conn is the ledger's NATS connection, for KV buckets and request-reply.
 // It belongs to the ledger: do not close or drain it.
 func (l *JetStream) Conn() *nats.Conn { return l.nc }
+
+// Reconnected is closed the next time the connection comes back after a
+// drop (never in embedded mode): a request sent before it may have lost
+// its answer.
+func (l *JetStream) Reconnected() <-chan struct{} {
+	l.reconnMu.Lock()
+	defer l.reconnMu.Unlock()
+	return l.reconnected
+}
 
 // Close drains the connection (pending appends and acks complete, consumers
 // stop: cancel Follow before), then shuts down the embedded server and waits
