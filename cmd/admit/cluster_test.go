@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,4 +210,88 @@ func TestReadyzFollowsTheLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("stopped in %s", time.Since(stopping).Round(time.Millisecond))
+}
+
+// TestThreeNodesSellOneEvent: three `admit serve` nodes on an R3 cluster of
+// three NATS servers (`sync_interval: always`) sell one event through all
+// three at once, and one NATS server is stopped mid-sale: exactly the
+// capacity is granted, nothing more, and every node then answers sold out.
+func TestThreeNodesSellOneEvent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a NATS cluster and three nodes")
+	}
+	c := natstest.StartCluster(t, 3)
+	flags := []string{"--nats", c.URLs(), "--master-key", strings.Repeat("0f", 32), "--exempt-loopback"}
+	var nodes []*instance
+	for i := range 3 {
+		nodes = append(nodes, startAdmit(t, t.TempDir(), append(flags, "--node", "node-"+strconv.Itoa(i))...))
+	}
+	token := ""
+	for _, n := range nodes {
+		token = cmp.Or(token, n.token)
+	}
+	clients := []*client{newClient(t, nodes[0].url, token), newClient(t, nodes[1].url, token), newClient(t, nodes[2].url, token)}
+	const capacity = 300
+	evID, ttID := setupEvent(clients[1], capacity)
+	holds := "/api/v1/public/events/" + evID + "/holds"
+	body := map[string]any{"items": []map[string]any{{"ticket_type_id": ttID, "quantity": 1}}}
+
+	var granted, soldOut, refused atomic.Int64
+	began := time.Now()
+	var wg sync.WaitGroup
+	for b := range 30 {
+		cl := clients[b%3]
+		wg.Go(func() {
+			// Each hold has an Idempotency-Key, kept while it is answered
+			// 503 (recorded or not): the retry gets the hold if it was.
+			for n := 0; ; n++ {
+				key := fmt.Sprintf("buyer-%04d-hold-%06d-xyz", b, n)
+				for {
+					r := cl.do("POST", holds, body, "Idempotency-Key", key)
+					if r.status == 503 {
+						refused.Add(1)
+						continue
+					}
+					if r.status == 409 && r.json(t)["code"] == "idempotency-in-flight" {
+						time.Sleep(10 * time.Millisecond) // the first attempt is still being decided: ask again
+						continue
+					}
+					switch r.status {
+					case 201:
+						granted.Add(1)
+					case 409:
+						soldOut.Add(1)
+						return
+					default:
+						t.Errorf("hold through %s: %d %s", cl.base, r.status, r.body)
+						return
+					}
+					break
+				}
+			}
+		})
+	}
+	for granted.Load() < capacity/3 {
+		time.Sleep(5 * time.Millisecond) // polling the sale's progress
+	}
+	c.Kill(1) // one of the three NATS servers, mid-sale
+	wg.Wait()
+	// Exactly the capacity: a hold answered 503 but recorded is granted
+	// to its buyer's retry.
+	if got := granted.Load(); got != capacity {
+		t.Fatalf("granted %d holds (%d answers 503 retried), want exactly the capacity, %d", got, refused.Load(), capacity)
+	}
+	for _, cl := range clients {
+		av := cl.must(200, "GET", "/api/v1/public/events/"+evID+"/availability", nil)
+		if got := av["quotas"].([]any)[0].(map[string]any)["available"]; got != float64(0) {
+			t.Errorf("available through %s = %v, want 0", cl.base, got)
+		}
+	}
+	t.Logf("three nodes sold %d of %d through all three, one NATS server stopped mid-sale (%d answers 503); %d buyers then told sold out in %s",
+		granted.Load(), capacity, refused.Load(), soldOut.Load(), time.Since(began).Round(time.Millisecond))
+	for _, n := range nodes {
+		if err := n.stop(); err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -415,7 +415,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Holder: func(ctx context.Context, eventID string) (string, error) {
 				return leases.Holder(ctx, office.LeaseName(eventID))
 			},
-			MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log})
+			Reconnected: st.led.Reconnected, MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log})
 		if err := fwd.Start(bg); err != nil {
 			return fmt.Errorf("forwarding: %w", err)
 		}
