@@ -358,13 +358,18 @@ func (o *Office) run(ctx context.Context) (err error) {
 			return nil
 		}
 		batch, more = o.take(batch)
-		if err := o.decideBatch(ctx, batch); err != nil {
+		answered, err := o.decideBatch(ctx, batch)
+		if err != nil {
 			return err
 		}
-		if len(batch) > 0 {
+		switch {
+		case answered: // a failed append's: each call has its answer already, and must not get another
+			clear(batch)
+			batch = batch[:0]
+		case len(batch) > 0:
 			answers <- batch
 			batch = <-spare
-		} else if !more && o.idle() && o.unload(ctx) {
+		case !more && o.idle() && o.unload(ctx):
 			return nil
 		}
 	}
@@ -475,9 +480,12 @@ func callSize(c *call) int {
 
 // decideBatch decides a batch of calls plus any due expiries, appends their
 // entries as one ledger message, and sets each call's result, to be
-// answered by the caller of decideBatch. If it fails, it has answered the
-// calls.
-func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
+// answered by the caller of decideBatch. When the append (or applying a
+// decision) fails, it answers the calls itself, Unavailable, reloads, and
+// reports answered: the caller must not answer them again, or a reply
+// would reach whoever uses the call next. An error means the office must
+// stop.
+func (o *Office) decideBatch(ctx context.Context, batch []*call) (answered bool, err error) {
 	tctx, span := traceBatch(o.id, batch)
 	if span != nil {
 		defer span.End()
@@ -493,7 +501,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		x := o.expiry.pop()
 		if e := boxoffice.Expire(o.state, o.state.HoldID(x.hold), now); e != nil {
 			if err := boxoffice.Apply(o.state, e, now); err != nil {
-				return o.reload(ctx, batch, err)
+				return true, o.reload(ctx, batch, err)
 			}
 			entries = append(entries, e)
 		}
@@ -510,7 +518,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 		}
 		for _, e := range d.Entries {
 			if err := boxoffice.Apply(o.state, e, now); err != nil {
-				return o.reload(ctx, batch, fmt.Errorf("apply own decision: %w", err))
+				return true, o.reload(ctx, batch, fmt.Errorf("apply own decision: %w", err))
 			}
 			if h, ok := e.(*boxoffice.HoldCreated); ok {
 				o.expiry.pushHold(o.state, h)
@@ -527,7 +535,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 	if len(entries) > 0 {
 		seq, err := o.tracedAppend(ctx, tctx, span, now, entries)
 		if err != nil {
-			return o.reload(ctx, batch, err)
+			return true, o.reload(ctx, batch, err)
 		}
 		o.lastSeq = seq
 		o.view.Store(o.state.View())
@@ -545,7 +553,7 @@ func (o *Office) decideBatch(ctx context.Context, batch []*call) error {
 			c.res.Seq = o.lastSeq // the change, or a replay's earlier one, is recorded at or before it
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // tracedAppend is append in a span of its own, the child of the batch's,

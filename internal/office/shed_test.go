@@ -3,14 +3,17 @@ package office
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/ledger"
 )
 
@@ -107,5 +110,51 @@ func TestExpiryHeap(t *testing.T) {
 		if got := h2.pop().at; !got.Equal(w) {
 			t.Fatalf("after init: pop %v, want %v", got, w)
 		}
+	}
+}
+
+// flakyLedger fails every other Append, appending nothing: as a NATS
+// server going away can make an append fail without being fenced.
+type flakyLedger struct {
+	*ledger.Memory
+	mu sync.Mutex
+	n  int
+}
+
+func (f *flakyLedger) Append(ctx context.Context, m ledger.Message, expect uint64) (uint64, error) {
+	f.mu.Lock()
+	f.n++
+	fail := f.n > 4 && f.n%2 == 0 // the event's set-up goes through
+	f.mu.Unlock()
+	if fail {
+		return 0, errors.New("flaky ledger: the connection went away")
+	}
+	return f.Memory.Append(ctx, m, expect)
+}
+
+// TestFailedAppendAnswersOnce: the callers of a batch whose append failed
+// are each answered once, Unavailable, and the box office reloads; no
+// caller after them gets an answer meant for another call, and every hold
+// answered as made is made.
+func TestFailedAppendAnswersOnce(t *testing.T) {
+	m, _ := startManager(t, &flakyLedger{Memory: ledger.NewMemory()}, clock.NewFake(t0), Config{})
+	evID, ttID := onSale(t, m, 1000)
+	granted := 0
+	for range 200 {
+		holdID := id.New("ho", id.Long)
+		res, err := m.Do(context.Background(), evID, &boxoffice.CreateHold{HoldID: holdID,
+			Items: []boxoffice.Item{{TicketTypeID: ttID, Quantity: 1}}}, nil)
+		switch {
+		case err == nil:
+			if res.Ref != holdID {
+				t.Fatalf("hold %s was answered with %q: an answer meant for another call", holdID, res.Ref)
+			}
+			granted++
+		case !fault.Is(err, fault.Unavailable):
+			t.Fatalf("hold: %v", err)
+		}
+	}
+	if got := held(t, m, evID); got != granted {
+		t.Errorf("held %d, but %d holds were answered as made", got, granted)
 	}
 }
