@@ -282,9 +282,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	// On one node it runs every event's box office; in a cluster, an
-	// event's only while it holds the event's lease.
-	// Workers too run on the node holding their lease.
+	// A single node runs every event's box office and every worker; a node
+	// of a cluster runs an event's box office, or a worker, only while it
+	// holds its lease.
 	var owner office.Owner = office.Local{}
 	var leases *lease.Leases // nil on a single node
 	if *sf.nats != "" {
