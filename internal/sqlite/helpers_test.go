@@ -38,6 +38,27 @@ func newBook(t testing.TB) *book {
 	return &book{t: t, led: ledger.NewMemory(), last: make(map[string]uint64)}
 }
 
+// oneEvent is a book with the organizer or_a and its event ev_1.
+func oneEvent(t testing.TB) *book {
+	t.Helper()
+	b := newBook(t)
+	b.org("or_a", at(0), &organizer.Created{OrganizerID: "or_a", Name: "A"})
+	b.newEvent("or_a", "ev_1", at(1))
+	return b
+}
+
+// openFile opens a read model in a file of its own and returns it with
+// the file's path; closing it (or crashing it) is the test's.
+func openFile(t testing.TB) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "read.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
 // event appends one message of the event's entries, decided at at, and
 // returns its sequence.
 func (b *book) event(eventID string, at time.Time, entries ...boxoffice.Entry) uint64 {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/ledger"
-	"github.com/admit-org/admit/internal/organizer"
 )
 
 // holdsOnly appends n messages of hold entries to the event newEvent made,
@@ -103,14 +102,8 @@ func TestHoldsLeaveReadModelUntouched(t *testing.T) {
 // come out as if it had not crashed.
 func TestCrashReplaysUnsavedHolds(t *testing.T) {
 	ctx := context.Background()
-	b := newBook(t)
-	b.org("or_a", at(0), &organizer.Created{OrganizerID: "or_a", Name: "A"})
-	b.newEvent("or_a", "ev_1", at(1))
-	path := filepath.Join(t.TempDir(), "read.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := oneEvent(t)
+	db, path := openFile(t)
 	db.saveEvery, db.saveAfter = time.Hour, 1<<62
 	holdsOnly(b, "ev_1", "ho_a", 40, at(2))
 	saved := b.event("ev_1", at(3), hold("ev_1", "ho_o", 2, at(3)), placed("ev_1", "or_o", "ho_o", at(3)))
@@ -144,7 +137,7 @@ func TestCrashReplaysUnsavedHolds(t *testing.T) {
 
 	b.event("ev_1", at(6), &boxoffice.HoldReleased{HoldID: "ho_a0"})
 	last = b.event("ev_1", at(6), &boxoffice.PaymentStarted{OrderID: "or_o", PaymentIntentID: "pi_o"})
-	db, err = Open(path)
+	db, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +170,8 @@ func TestCrashReplaysUnsavedHolds(t *testing.T) {
 // Close.
 func TestPositionSavedLazily(t *testing.T) {
 	ctx := context.Background()
-	b := newBook(t)
-	b.org("or_a", at(0), &organizer.Created{OrganizerID: "or_a", Name: "A"})
-	b.newEvent("or_a", "ev_1", at(1))
-	path := filepath.Join(t.TempDir(), "read.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := oneEvent(t)
+	db, path := openFile(t)
 	db.saveEvery, db.saveAfter = time.Hour, 5
 	if err := db.Apply(ctx, b.records()); err != nil {
 		t.Fatal(err)

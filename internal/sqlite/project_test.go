@@ -382,14 +382,8 @@ func TestApplyAtomic(t *testing.T) {
 
 func TestRunWaitForRestart(t *testing.T) {
 	ctx := context.Background()
-	b := newBook(t)
-	b.org("or_a", at(0), &organizer.Created{OrganizerID: "or_a", Name: "A"})
-	b.newEvent("or_a", "ev_1", at(1))
-	path := t.TempDir() + "/read.db"
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := oneEvent(t)
+	db, path := openFile(t)
 	stop := running(t, db, b.led)
 
 	var last uint64
@@ -430,7 +424,7 @@ func TestRunWaitForRestart(t *testing.T) {
 	b.org("or_b", at(4), &organizer.Created{OrganizerID: "or_b", Name: "B"})
 	last = b.org("or_b", at(4), &organizer.TokenCreated{OrganizerID: "or_b", TokenID: "tk_b", Name: "t", Hash: "hb"})
 
-	db, err = Open(path)
+	db, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
