@@ -286,12 +286,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// of a cluster runs an event's box office, or a worker, only while it
 	// holds its lease.
 	var owner office.Owner = office.Local{}
-	var leases *lease.Leases // nil on a single node
+	var leases *lease.Leases  // nil on a single node
+	var leased *office.Leased // the same
 	if *sf.nats != "" {
 		if leases, err = lease.Open(ctx, st.led.Conn(), nodeName(*node), 0, st.led.Replicas(), log); err != nil {
 			return fmt.Errorf("--node: %w", err)
 		}
-		leased := office.NewLeased(leases)
+		leased = office.NewLeased(leases)
 		owner = leased
 		met.Gauge("admit_leases_held", "Events whose box-office lease this node holds.",
 			func() float64 { return float64(leased.Held()) })
@@ -412,10 +413,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// metrics and spans) answers it.
 	if leases != nil {
 		fwd := forward.New(forward.Config{Conn: st.led.Conn(), Node: leases.Node(), Local: handler, Runs: offices.Runs,
-			Holder: func(ctx context.Context, eventID string) (string, error) {
-				return leases.Holder(ctx, office.LeaseName(eventID))
-			},
-			Reconnected: st.led.Reconnected, MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log})
+			Holder: leased.Holder, Reconnected: st.led.Reconnected, MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log})
 		if err := fwd.Start(bg); err != nil {
 			return fmt.Errorf("forwarding: %w", err)
 		}

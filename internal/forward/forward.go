@@ -47,6 +47,8 @@ type Config struct {
 	// the request is answered here without asking anyone.
 	Runs func(eventID string) bool
 	// Holder returns the node holding the event's lease, "" when none.
+	// It is asked for every request of an event that runs elsewhere: it
+	// must remember what it found for a while (office.Leased.Holder).
 	Holder func(ctx context.Context, eventID string) (string, error)
 	// MaxBody is the largest request body forwarded; a larger one is
 	// answered here (the handler refuses it).
@@ -69,18 +71,7 @@ type Forwarder struct {
 	stopOnce  sync.Once
 	inFlight  chan struct{} // bounds the forwarded requests answered at once
 	forwarded atomic.Int64
-
-	mu      sync.Mutex
-	holders map[string]holderAt
 }
-
-type holderAt struct {
-	node string
-	at   time.Time
-}
-
-// holderFor is how long a lease's holder, once asked, is taken as known.
-const holderFor = 250 * time.Millisecond
 
 // Timeout bounds one forwarded request: above the 10 seconds a box office
 // gives an append before it answers 503 itself, so an answer that is
@@ -91,7 +82,7 @@ const Timeout = 12 * time.Second
 
 // New returns a Forwarder; Start makes it answer other nodes.
 func New(cfg Config) *Forwarder {
-	return &Forwarder{cfg: cfg, inFlight: make(chan struct{}, 1024), holders: make(map[string]holderAt)}
+	return &Forwarder{cfg: cfg, inFlight: make(chan struct{}, 1024)}
 }
 
 // Forwarded is how many requests this node sent to another.
@@ -161,8 +152,8 @@ func (f *Forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.cfg.Local.ServeHTTP(w, r)
 		return
 	}
-	node := f.holder(r.Context(), evID)
-	if node == "" || node == f.cfg.Node {
+	node, err := f.cfg.Holder(r.Context(), evID)
+	if err != nil || node == "" || node == f.cfg.Node {
 		f.cfg.Local.ServeHTTP(w, r) // nobody runs it: this node takes the lease
 		return
 	}
@@ -178,7 +169,6 @@ func (f *Forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// node answers, as the owner's absence makes it (503, or it takes
 		// the lease once it has run out).
 		f.cfg.Log.Debug("forward: no answer; answering here", "event", evID, "node", node, "err", err)
-		f.forget(evID)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		f.cfg.Local.ServeHTTP(w, r)
 		return
@@ -223,34 +213,6 @@ func (f *Forwarder) send(r *http.Request, node string, body []byte) (*http.Respo
 	}
 	f.forwarded.Add(1)
 	return http.ReadResponse(bufio.NewReader(bytes.NewReader(reply.Data)), out)
-}
-
-// holder is the node holding the event's lease, asked at most every
-// holderFor; "" when none or unknown.
-func (f *Forwarder) holder(ctx context.Context, evID string) string {
-	f.mu.Lock()
-	h, ok := f.holders[evID]
-	f.mu.Unlock()
-	if ok && time.Since(h.at) < holderFor {
-		return h.node
-	}
-	node, err := f.cfg.Holder(ctx, evID)
-	if err != nil {
-		return ""
-	}
-	f.mu.Lock()
-	if len(f.holders) > 10_000 { // a bound, not a cache policy: asking again is cheap
-		clear(f.holders)
-	}
-	f.holders[evID] = holderAt{node, time.Now()}
-	f.mu.Unlock()
-	return node
-}
-
-func (f *Forwarder) forget(evID string) {
-	f.mu.Lock()
-	delete(f.holders, evID)
-	f.mu.Unlock()
 }
 
 // answer runs a forwarded request through this node's handler and replies

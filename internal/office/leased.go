@@ -68,14 +68,7 @@ func (o *Leased) Acquire(ctx context.Context, eventID string, lost func()) (func
 	ls, err := o.leases.Acquire(ctx, LeaseName(eventID))
 	if held, ok := errors.AsType[*lease.HeldError](err); ok {
 		e := &OwnedElsewhere{EventID: eventID, Holder: held.Holder}
-		o.mu.Lock()
-		o.seen[eventID] = heldAt{e, time.Now()}
-		for id, h := range o.seen { // keep the map to recent refusals
-			if time.Since(h.at) >= refusedFor {
-				delete(o.seen, id)
-			}
-		}
-		o.mu.Unlock()
+		o.remember(e)
 		return nil, e
 	}
 	if err != nil {
@@ -100,6 +93,39 @@ func (o *Leased) Acquire(ctx context.Context, eventID string, lost func()) (func
 		defer cancel()
 		ls.Release(rctx)
 	}, nil
+}
+
+// Holder is the node holding the event's lease, "" when none: as Acquire
+// last found it, if within refusedFor, else as the bucket says now. The
+// cluster's forwarding asks it for every request of an event that runs
+// elsewhere.
+func (o *Leased) Holder(ctx context.Context, eventID string) (string, error) {
+	o.mu.Lock()
+	h, ok := o.seen[eventID]
+	o.mu.Unlock()
+	if ok && time.Since(h.at) < refusedFor {
+		return h.err.Holder, nil
+	}
+	node, err := o.leases.Holder(ctx, LeaseName(eventID))
+	if err != nil {
+		return "", err
+	}
+	if node != "" && node != o.leases.Node() {
+		o.remember(&OwnedElsewhere{EventID: eventID, Holder: node})
+	}
+	return node, nil
+}
+
+// remember notes that another node holds an event's lease, for refusedFor.
+func (o *Leased) remember(e *OwnedElsewhere) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen[e.EventID] = heldAt{e, time.Now()}
+	for id, h := range o.seen { // keep the map to recent refusals
+		if time.Since(h.at) >= refusedFor {
+			delete(o.seen, id)
+		}
+	}
 }
 
 // Held is the number of events whose leases this node holds (lost ones
