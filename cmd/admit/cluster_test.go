@@ -217,9 +217,6 @@ func TestReadyzFollowsTheLedger(t *testing.T) {
 // three at once, and one NATS server is stopped mid-sale: exactly the
 // capacity is granted, nothing more, and every node then answers sold out.
 func TestThreeNodesSellOneEvent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a NATS cluster and three nodes")
-	}
 	c := natstest.StartCluster(t, 3)
 	flags := []string{"--nats", c.URLs(), "--master-key", strings.Repeat("0f", 32), "--exempt-loopback"}
 	var nodes []*instance

@@ -22,9 +22,6 @@ import (
 // stop only while the stream elects a new leader and the connection fails
 // over, and every hold acknowledged is in the ledger afterwards.
 func TestClusterLosesANATSServer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a NATS cluster")
-	}
 	c := natstest.StartCluster(t, 3)
 	ctx := context.Background()
 	led, err := ledger.Open(ctx, ledger.Config{URL: c.URLs(), Replicas: 3, Logger: quietLog()})

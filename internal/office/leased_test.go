@@ -21,10 +21,11 @@ import (
 // clusterNode is one admit node of a test cluster: its own NATS
 // connections (the ledger's and the leases'), leases and manager.
 type clusterNode struct {
-	m    *Manager
-	stop func()
-	nc   *nats.Conn
-	kill func() // cuts the node off NATS at once, as its death would
+	m      *Manager
+	leased *Leased
+	stop   func()
+	nc     *nats.Conn
+	kill   func() // cuts the node off NATS at once, as its death would
 }
 
 // startNode runs a node named name against the server, with leases of
@@ -46,7 +47,8 @@ func startNode(t *testing.T, ns *server.Server, name string, term time.Duration)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := NewManager(led, clock.Real{}, NewLeased(ls), quietLog(), Config{})
+	leased := NewLeased(ls)
+	m := NewManager(led, clock.Real{}, leased, quietLog(), Config{})
 	mctx, cancel := context.WithCancel(ctx)
 	started, done := make(chan struct{}), make(chan struct{})
 	go func() { m.Run(mctx, started); close(done) }()
@@ -55,7 +57,7 @@ func startNode(t *testing.T, ns *server.Server, name string, term time.Duration)
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(stop)
 	kill := func() { nc.Close(); led.Close() }
-	return &clusterNode{m: m, stop: stop, nc: nc, kill: kill}
+	return &clusterNode{m: m, leased: leased, stop: stop, nc: nc, kill: kill}
 }
 
 // elsewhere reports whether err refuses a call because another node owns
@@ -84,6 +86,11 @@ func TestLeasedOneOwner(t *testing.T) {
 	}
 	if _, err := b.m.View(context.Background(), evID); !elsewhere(err) {
 		t.Fatalf("view on the node that does not own the event: %v, want Unavailable, owned elsewhere", err)
+	}
+	for _, n := range []*clusterNode{a, b} {
+		if got, err := n.leased.Holder(context.Background(), evID); got != "node-a" || err != nil {
+			t.Errorf("Holder = %q, %v; want node-a", got, err)
+		}
 	}
 	if held(t, a.m, evID) != 4 {
 		t.Fatalf("owner holds %d, want 4", held(t, a.m, evID))
@@ -125,13 +132,7 @@ func TestLeasedLostStopsOffice(t *testing.T) {
 	if err := kv.Purge(context.Background(), LeaseName(evID)); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "node b takes the event", func() bool {
-		_, err := hold(b.m, evID, ttID, 1)
-		if err != nil && !elsewhere(err) {
-			t.Fatalf("hold on node b: %v", err)
-		}
-		return err == nil
-	})
+	takeOver(t, b, evID, ttID, time.Now(), 5*time.Second)
 	// Node a's office stops when it finds its lease lost, at its next
 	// renewal: a hold there is then refused as owned elsewhere. Until then
 	// the ledger's fence refuses what it decides.
