@@ -275,10 +275,16 @@ func (m *Manager) start(eventID string, e *entry) {
 	ctx, cancel := context.WithCancel(m.ctx)
 	defer cancel()
 	fail := func(err error) {
-		m.log.Error("box office could not start", "event", eventID, "err", err)
-		e.err = fault.Wrap(fault.Unavailable, err, "the box office of this event is unavailable; try again")
-		if e.woken { // its due expiry must not wait for a request to load it
-			m.wakeAt(eventID, m.clock.Now().Add(time.Second))
+		if _, elsewhere := errors.AsType[*OwnedElsewhere](err); elsewhere {
+			// Not a failure: the node that owns it answers, and expires its holds.
+			m.log.Debug("box office runs on another node", "event", eventID, "err", err)
+			e.err = fault.Wrap(fault.Unavailable, err, "this event's box office runs on another node; try again")
+		} else {
+			m.log.Error("box office could not start", "event", eventID, "err", err)
+			e.err = fault.Wrap(fault.Unavailable, err, "the box office of this event is unavailable; try again")
+			if e.woken { // its due expiry must not wait for a request to load it
+				m.wakeAt(eventID, m.clock.Now().Add(time.Second))
+			}
 		}
 		m.drop(eventID, e)
 		close(e.ready)
@@ -287,13 +293,6 @@ func (m *Manager) start(eventID string, e *entry) {
 	// snapshot (derived, so harmless whoever writes next) and returns.
 	release, err := m.owner.Acquire(ctx, eventID, cancel)
 	if err != nil {
-		if _, elsewhere := errors.AsType[*OwnedElsewhere](err); elsewhere {
-			m.log.Debug("box office runs on another node", "event", eventID, "err", err)
-			e.err = fault.Wrap(fault.Unavailable, err, "this event's box office runs on another node; try again")
-			m.drop(eventID, e)
-			close(e.ready)
-			return
-		}
 		fail(err)
 		return
 	}
