@@ -298,7 +298,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			func() float64 { return float64(leased.Held()) })
 		log.Info("box offices run under leases", "node", leases.Node(), "term", leases.Term().String())
 	}
-	offices := office.NewManager(st.led, clock.Real{}, owner, log, office.Config{IdleTimeout: idle, Appended: met.Appended})
+	ocfg := office.Config{IdleTimeout: idle}
+	if metricsLn != nil { // nothing is measured that nothing serves
+		ocfg.Appended = met.Appended
+	}
+	offices := office.NewManager(st.led, clock.Real{}, owner, log, ocfg)
 	met.Gauge("admit_offices_loaded", "Events whose box offices are in memory on this node.",
 		func() float64 { return float64(offices.Loaded()) })
 	met.Gauge("admit_office_queued", "Commands and reads waiting in this node's box-office queues.",
