@@ -358,12 +358,12 @@ func (o *Office) run(ctx context.Context) (err error) {
 			return nil
 		}
 		batch, more = o.take(batch)
-		answered, err := o.decideBatch(ctx, batch)
+		failed, err := o.decideBatch(ctx, batch)
 		if err != nil {
 			return err
 		}
 		switch {
-		case answered: // a failed append's: each call has its answer already, and must not get another
+		case failed: // decideBatch answered each call already: none may get another answer
 			clear(batch)
 			batch = batch[:0]
 		case len(batch) > 0:
@@ -482,10 +482,10 @@ func callSize(c *call) int {
 // entries as one ledger message, and sets each call's result, to be
 // answered by the caller of decideBatch. When the append (or applying a
 // decision) fails, it answers the calls itself, Unavailable, reloads, and
-// reports answered: the caller must not answer them again, or a reply
-// would reach whoever uses the call next. An error means the office must
+// reports failed: the caller must not answer them again, or a reply would
+// reach whoever uses the call next. An error means the office must
 // stop.
-func (o *Office) decideBatch(ctx context.Context, batch []*call) (answered bool, err error) {
+func (o *Office) decideBatch(ctx context.Context, batch []*call) (failed bool, err error) {
 	tctx, span := traceBatch(o.id, batch)
 	if span != nil {
 		defer span.End()
