@@ -36,6 +36,16 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", k)
 }
 
+// ParseKind is the Kind whose String is s; false when none is.
+func ParseKind(s string) (Kind, bool) {
+	for k, name := range kindNames {
+		if name == s {
+			return Kind(k), true
+		}
+	}
+	return Internal, false
+}
+
 // FieldError names one invalid input field by JSON pointer ("/items/0/quantity").
 type FieldError struct {
 	Field   string `json:"field"`
