@@ -53,6 +53,11 @@ type Config struct {
 	// MaxBody is the largest request body forwarded; a larger one is
 	// answered here (the handler refuses it).
 	MaxBody int64
+	// BodyRoutes name the event of requests whose path names none, by
+	// their method and path ("POST /api/v1/webhooks/stripe"): Event reads
+	// it from the body, of at most Max bytes; "" answers the request here.
+	// The owner checks such a request as if it had come to it directly.
+	BodyRoutes map[string]BodyRoute
 	// Reconnected, when set, gives a channel closed when the connection
 	// next comes back after a drop: a forwarded request waiting then has
 	// lost its answer, and is answered here instead of waiting out
@@ -62,6 +67,12 @@ type Config struct {
 	// (web.WriteProblem).
 	Problem func(w http.ResponseWriter, r *http.Request, err error)
 	Log     *slog.Logger
+}
+
+// BodyRoute finds the event of a request in its body.
+type BodyRoute struct {
+	Max   int64
+	Event func(body []byte) string
 }
 
 // Forwarder is an http.Handler in front of the node's own.
@@ -147,8 +158,20 @@ func EventID(path string) string {
 }
 
 func (f *Forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	evID := EventID(r.URL.Path)
-	if evID == "" || r.Header.Get(ForwardedBy) != "" || f.cfg.Runs(evID) {
+	if r.Header.Get(ForwardedBy) != "" {
+		f.cfg.Local.ServeHTTP(w, r)
+		return
+	}
+	var body []byte
+	evID, maxBody := EventID(r.URL.Path), f.cfg.MaxBody
+	if route, ok := f.cfg.BodyRoutes[r.Method+" "+r.URL.Path]; ok && evID == "" {
+		var fits bool
+		if body, fits = readBody(r, route.Max); fits {
+			evID = route.Event(body)
+		}
+		maxBody = route.Max
+	}
+	if evID == "" || f.cfg.Runs(evID) {
 		f.cfg.Local.ServeHTTP(w, r)
 		return
 	}
@@ -157,11 +180,12 @@ func (f *Forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.cfg.Local.ServeHTTP(w, r) // nobody runs it: this node takes the lease
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, f.cfg.MaxBody+1))
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-	if err != nil || int64(len(body)) > f.cfg.MaxBody {
-		f.cfg.Local.ServeHTTP(w, r) // it answers as it does for such a body
-		return
+	if body == nil {
+		var fits bool
+		if body, fits = readBody(r, maxBody); !fits {
+			f.cfg.Local.ServeHTTP(w, r) // it answers as it does for such a body
+			return
+		}
 	}
 	resp, err := f.send(r, node, body)
 	if err != nil {
@@ -180,6 +204,17 @@ func (f *Forwarder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
+}
+
+// readBody reads r's body, up to max bytes, and reports whether it was
+// all; r's body reads the same afterwards either way.
+func readBody(r *http.Request, max int64) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if body == nil {
+		body = []byte{}
+	}
+	return body, err == nil && int64(len(body)) <= max
 }
 
 // send forwards r, with its body read, to node and reads the answer.

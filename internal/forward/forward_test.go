@@ -70,6 +70,10 @@ func TestForwarding(t *testing.T) {
 	holders := map[string]string{"ev_1": "b", "ev_big": "b"}
 	newNode := func(node string, runs map[string]bool) *Forwarder {
 		f := New(Config{Conn: conn(), Node: node, Local: handler(node), MaxBody: 1 << 16, Problem: problem, Log: log,
+			BodyRoutes: map[string]BodyRoute{"POST /hook": {Max: 32, Event: func(body []byte) string {
+				ev, _ := strings.CutPrefix(string(body), "event=")
+				return ev
+			}}},
 			Runs:   func(ev string) bool { return runs[ev] },
 			Holder: func(_ context.Context, ev string) (string, error) { return holders[ev], nil }})
 		if err := f.Start(context.Background()); err != nil {
@@ -80,8 +84,8 @@ func TestForwarding(t *testing.T) {
 	a := newNode("a", nil)
 	b := newNode("b", map[string]bool{"ev_1": true, "ev_big": true})
 
-	do := func(path string, header ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", path, strings.NewReader(`{"items":[]}`))
+	doBody := func(path, body string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
 		req.RemoteAddr = "203.0.113.7:5555"
 		for i := 0; i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
@@ -89,6 +93,9 @@ func TestForwarding(t *testing.T) {
 		w := httptest.NewRecorder()
 		a.ServeHTTP(w, req)
 		return w
+	}
+	do := func(path string, header ...string) *httptest.ResponseRecorder {
+		return doBody(path, `{"items":[]}`, header...)
 	}
 	w := do("/api/v1/public/events/ev_1/holds")
 	if w.Code != 201 || w.Header().Get("Answered-By") != "b" || w.Body.String() != `{"items":[]}` ||
@@ -107,6 +114,15 @@ func TestForwarding(t *testing.T) {
 	}
 	if w := do("/api/v1/events/ev_big"); w.Code != 503 || !strings.Contains(w.Body.String(), "too large") {
 		t.Errorf("an answer too big for NATS: %d %.80s", w.Code, w.Body.String())
+	}
+	// A path naming no event, whose body does.
+	if w := doBody("/hook", "event=ev_1"); w.Header().Get("Answered-By") != "b" || w.Body.String() != "event=ev_1" {
+		t.Errorf("a body naming ev_1: answered by %q: %q", w.Header().Get("Answered-By"), w.Body.String())
+	}
+	for _, body := range []string{"event=ev_nobody", "nothing", "event=ev_1" + strings.Repeat(" ", 32)} {
+		if w := doBody("/hook", body); w.Header().Get("Answered-By") != "a" || w.Body.String() != body {
+			t.Errorf("a body %.20q: answered by %q: %.20q", body, w.Header().Get("Answered-By"), w.Body.String())
+		}
 	}
 	// Node b stops taking forwarded requests (it stopped, or died): a
 	// answers itself rather than fail.

@@ -98,3 +98,24 @@ func signedAt(header string) time.Time {
 	}
 	return at
 }
+
+// WebhookEventOf returns the admit event a webhook delivery's body names:
+// the admit_event_id of the PaymentIntent a payment_intent.* event
+// carries, as Stripe sends it; "" when it names none. It does not check
+// the signature: its answer only chooses which node of a cluster verifies
+// and takes the delivery.
+func WebhookEventOf(body []byte) string {
+	var e struct {
+		Type string `json:"type"`
+		Data struct {
+			Object struct {
+				Object   string            `json:"object"`
+				Metadata map[string]string `json:"metadata"`
+			} `json:"object"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(body, &e) != nil || !strings.HasPrefix(e.Type, "payment_intent.") || e.Data.Object.Object != "payment_intent" {
+		return ""
+	}
+	return e.Data.Object.Metadata[metaEventID]
+}

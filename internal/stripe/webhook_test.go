@@ -116,3 +116,23 @@ func TestParseWebhook(t *testing.T) {
 		}
 	})
 }
+
+func TestWebhookEventOf(t *testing.T) {
+	withMeta := `{"id":"pi_paid","object":"payment_intent","metadata":{"admit_event_id":"ev_abc","admit_order_id":"od_x"}}`
+	for _, c := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"a payment intent of admit's", eventJSON("payment_intent.succeeded", "2025-01-27.acacia", withMeta), "ev_abc"},
+		{"without metadata", eventJSON("payment_intent.succeeded", "2025-01-27.acacia", piObject), ""},
+		{"another type", eventJSON("charge.succeeded", "2025-01-27.acacia", withMeta), ""},
+		{"another object", eventJSON("payment_intent.succeeded", "2025-01-27.acacia",
+			`{"id":"ch_1","object":"charge","metadata":{"admit_event_id":"ev_abc"}}`), ""},
+		{"not JSON", []byte("{"), ""},
+	} {
+		if got := stripe.WebhookEventOf(c.body); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -56,8 +56,16 @@ func (s *Proxy) Succeed(ctx context.Context, id string) error {
 	if s.Webhook == "" {
 		return nil
 	}
+	// The event carries the PaymentIntent as it is now, as Stripe's do.
+	s.mu.Lock()
+	object, err := json.Marshal(map[string]any{"id": id, "object": "payment_intent", "status": in.status,
+		"amount": in.amount, "currency": in.currency, "metadata": in.metadata})
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	payload := fmt.Sprintf(`{"id":"evt_sandbox_%s_%d","object":"event","type":"payment_intent.succeeded","created":%d,`+
-		`"data":{"object":{"id":%q,"object":"payment_intent"}}}`, id, time.Now().UnixNano(), time.Now().Unix(), id)
+		`"data":{"object":%s}}`, id, time.Now().UnixNano(), time.Now().Unix(), object)
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: []byte(payload), Secret: s.WebhookSecret,
 		Timestamp: time.Now()})
 	req, err := http.NewRequestWithContext(ctx, "POST", s.Webhook, bytes.NewReader(signed.Payload))
