@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/admit-org/admit/internal/natstest"
+	"github.com/admit-org/admit/internal/stripe/stripemock"
 )
 
 // TestTwoNodesOneOwner runs two `admit serve --nats` nodes on one NATS
@@ -290,5 +291,69 @@ func TestThreeNodesSellOneEvent(t *testing.T) {
 		if err := n.stop(); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestWorkersReachTheOwner: the workers run on one node, while an event's
+// box office runs on another. The payments worker still records the card
+// order's PaymentIntent, Stripe's webhook reaching the other node still
+// pays the order, and the mail worker still has its tickets sent: each
+// made where the event runs.
+func TestWorkersReachTheOwner(t *testing.T) {
+	ns := natstest.Start(t)
+	shim := stripemock.NewStateful(t, stripemock.Start(t))
+	const secret = "whsec_admit_cluster"
+	flags := []string{"--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", strings.Repeat("cd", 32),
+		"--exempt-loopback", "--stripe-secret-key", "sk_test_admit", "--stripe-webhook-secret", secret,
+		"--stripe-api-base", shim.URL}
+	// Node two starts first, so its workers take their leases.
+	two := startAdmit(t, t.TempDir(), append(flags, "--node", "node-two")...)
+	running := func(i *instance, w string) bool {
+		return strings.Contains(i.logs.String(), `"msg":"worker: running on this node","worker":"`+w+`"`)
+	}
+	waitUntil(t, "the workers to run on node two", 10*time.Second, func() bool {
+		return running(two, "mail") && running(two, "payments")
+	})
+	one := startAdmit(t, t.TempDir(), append(flags, "--node", "node-one")...)
+	c1, pub := newClient(t, one.url, two.token), newClient(t, one.url, "")
+
+	// The event's box office runs on node one, which sold it first.
+	evID, ttID := setupEvent(c1, 10)
+	c1.must(200, "PATCH", "/api/v1/events/"+evID, map[string]any{"payment_providers": []string{"stripe", "manual"}})
+	base := "/api/v1/public/events/" + evID
+	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 2}}})
+	o := pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"], "payment_provider": "stripe",
+		"buyer": map[string]any{"name": "Ada", "email": "ada-cluster@example.com"}})
+	link := o["order_url"].(string)
+	var pi string
+	waitUntil(t, "the PaymentIntent made by node two's worker", 20*time.Second, func() bool {
+		o = pub.must(200, "GET", link, nil)
+		pi, _ = o["payment_intent_id"].(string)
+		return pi != ""
+	})
+	if running(one, "payments") || running(one, "mail") {
+		t.Fatal("a worker runs on node one too")
+	}
+	// Stripe's webhook reaches node two, which does not run the event.
+	shim.Webhook, shim.WebhookSecret = two.url+"/api/v1/webhooks/stripe", secret
+	paid, err := http.Post(shim.URL+"/sandbox/payment_intents/"+pi+"/succeed", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid.Body.Close()
+	if paid.StatusCode != 200 {
+		t.Fatalf("sandbox succeed: %d", paid.StatusCode)
+	}
+	if o = pub.must(200, "GET", link, nil); o["status"] != "paid" {
+		t.Fatalf("order after the webhook to node two: %v", o)
+	}
+	// Node two's mail worker hands the entry to node one, which renders the
+	// tickets with the event's box office and sends them: once.
+	sent := func(i *instance) int {
+		return strings.Count(i.logs.String(), `"to":"ada-cluster@example.com","subject":"Your tickets`)
+	}
+	waitUntil(t, "the tickets e-mail", 20*time.Second, func() bool { return sent(one)+sent(two) > 0 })
+	if sent(one) != 1 || sent(two) != 0 {
+		t.Errorf("the tickets were sent %d times by node one and %d by node two, want once by node one", sent(one), sent(two))
 	}
 }

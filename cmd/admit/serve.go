@@ -353,9 +353,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// In a cluster a worker runs on one node, and hands each entry to the
+	// node running its event's box office.
+	var remote *worker.Remote // nil on a single node
+	if leases != nil {
+		remote = worker.NewRemote(worker.RemoteConfig{Conn: st.led.Conn(), Node: leases.Node(), Runs: offices.Runs,
+			Holder: leased.Holder, Log: log})
+		if err := remote.Start(bg); err != nil {
+			return fmt.Errorf("workers: %w", err)
+		}
+		defer remote.Stop() // after the workers, before the box offices stop
+	}
+	wk := workerSetup{st: st, positions: positions, parking: parking, leases: leases, remote: remote}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
-		p, err := startPayments(workCtx, &workers, st, positions, parking, leases, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
+		p, err := startPayments(workCtx, &workers, wk, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
 		if err != nil {
 			return err
 		}
@@ -393,7 +405,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return offices.Ready()
 		}})
-	startMail, err := mailWorker(workCtx, &workers, st, positions, parking, leases, offices, keys, log, sender)
+	startMail, err := mailWorker(workCtx, &workers, wk, offices, keys, log, sender)
 	if err != nil {
 		return err
 	}
@@ -417,7 +429,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// metrics and spans) answers it.
 	if leases != nil {
 		fwd := forward.New(forward.Config{Conn: st.led.Conn(), Node: leases.Node(), Local: handler, Runs: offices.Runs,
-			Holder: leased.Holder, Reconnected: st.led.Reconnected, MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log})
+			Holder: leased.Holder, Reconnected: st.led.Reconnected, MaxBody: web.MaxBodyBytes, Problem: web.WriteProblem, Log: log,
+			// Stripe's webhook names the event in the PaymentIntent it carries.
+			BodyRoutes: map[string]forward.BodyRoute{"POST /api/v1/webhooks/stripe": {Max: web.MaxWebhookBytes,
+				Event: func(body []byte) string {
+					if ev := stripe.WebhookEventOf(body); id.Valid(ev, "ev", id.Short) {
+						return ev
+					}
+					return ""
+				}}}})
 		if err := fwd.Start(bg); err != nil {
 			return fmt.Errorf("forwarding: %w", err)
 		}
@@ -489,6 +509,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	stopWorkers()
 	workers.Wait()
+	if remote != nil {
+		remote.Stop() // the entries other nodes' workers sent are answered
+	}
 	stopOffices()
 	officesDone.Wait()
 	stopBG()
@@ -529,7 +552,7 @@ func openKeyring(ctx context.Context, st *store, natsURL, masterHex string) (*ke
 
 // startPayments starts the payments worker (PaymentIntents, refunds) on the
 // ledger and returns what the API needs for card payments.
-func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, leases *lease.Leases, offices *office.Manager,
+func startPayments(bg context.Context, wg *sync.WaitGroup, wk workerSetup, offices *office.Manager,
 	log *slog.Logger, key, webhookSecret, apiBase string) (*payments.Payments, error) {
 	if webhookSecret == "" {
 		return nil, &usageError{"--stripe-secret-key needs --stripe-webhook-secret (ADMIT_STRIPE_WEBHOOK_SECRET) too: " +
@@ -540,8 +563,8 @@ func startPayments(bg context.Context, wg *sync.WaitGroup, st *store, positions 
 		return nil, &usageError{"stripe: " + err.Error()}
 	}
 	p := &payments.Payments{Stripe: client, Offices: offices, Log: log}
-	run := &worker.Runner{Name: "payments", Ledger: st.led, Positions: positions, Parking: parking, Handle: p.Handle, Log: log}
-	wg.Go(func() { supervise(bg, run, leases) })
+	run := wk.runner("payments", p.Handle, log)
+	wg.Go(func() { wk.supervise(bg, run) })
 	return p, nil
 }
 
@@ -592,28 +615,46 @@ func checkPublicURL(raw string) error {
 // function that starts it, once the public URL is known, on the ledger
 // until bg ends: it tells buyers about their orders, with links under
 // base.
-func mailWorker(bg context.Context, wg *sync.WaitGroup, st *store, positions worker.Positions, parking worker.Parking, leases *lease.Leases, offices *office.Manager,
+func mailWorker(bg context.Context, wg *sync.WaitGroup, wk workerSetup, offices *office.Manager,
 	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(base links.Base), err error) {
-	marks, err := notify.OpenKVMarks(bg, st.led.Conn(), st.led.Replicas())
+	marks, err := notify.OpenKVMarks(bg, wk.st.led.Conn(), wk.st.led.Replicas())
 	if err != nil {
 		return nil, err
 	}
 	return func(base links.Base) {
 		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
 			Links: base, Sent: marks, Log: log})
-		run := &worker.Runner{Name: "mail", Ledger: st.led, Positions: positions, Parking: parking, Handle: n.Handle, Log: log}
-		wg.Go(func() { supervise(bg, run, leases) })
+		run := wk.runner("mail", n.Handle, log)
+		wg.Go(func() { wk.supervise(bg, run) })
 	}, nil
+}
+
+// workerSetup is what every worker of this node runs with.
+type workerSetup struct {
+	st        *store
+	positions worker.Positions
+	parking   worker.Parking
+	leases    *lease.Leases  // nil on a single node
+	remote    *worker.Remote // the same
+}
+
+// runner is the worker name handling entries with h: in a cluster, on the
+// node that runs each entry's event.
+func (wk workerSetup) runner(name string, h worker.Handler, log *slog.Logger) *worker.Runner {
+	if wk.remote != nil {
+		h = wk.remote.Handler(name, h)
+	}
+	return &worker.Runner{Name: name, Ledger: wk.st.led, Positions: wk.positions, Parking: wk.parking, Handle: h, Log: log}
 }
 
 // supervise runs a worker until bg ends: on a single node always, in a
 // cluster (leases) on one node at a time, the one holding its lease.
-func supervise(bg context.Context, run *worker.Runner, leases *lease.Leases) {
-	if leases == nil {
+func (wk workerSetup) supervise(bg context.Context, run *worker.Runner) {
+	if wk.leases == nil {
 		run.Supervise(bg)
 		return
 	}
-	run.SuperviseLeased(bg, leases)
+	run.SuperviseLeased(bg, wk.leases)
 }
 
 // catchUp waits until the read model has applied everything already in the
