@@ -117,9 +117,10 @@ type Ledger interface {
 	Read(ctx context.Context, filter string, from uint64, fn func(ledger.Record) error) (uint64, error)
 }
 
-// Desk records organizer changes on the ledger. Safe for concurrent use:
-// concurrent changes to one organizer are serialized by the ledger's fence
-// (one wins; the other gets a Conflict to retry).
+// Desk records organizer changes on the ledger. It keeps no state between
+// changes, so it needs no owner: any node's Desk may change any organizer,
+// and concurrent changes to one organizer are serialized by the ledger's
+// fence (one wins; the others are decided again on what it wrote).
 type Desk struct {
 	Ledger Ledger
 	Now    func() time.Time
@@ -155,18 +156,16 @@ type Issued struct {
 
 // CreateToken records a new API token for an existing organizer and returns
 // it. Errors: NotFound when the organizer does not exist; Invalid for a bad
-// name; Conflict when the organizer changed at the same time.
+// name; Conflict when the organizer kept changing at the same time.
 func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (Issued, error) {
 	if err := checkName(name); err != nil {
 		return Issued{}, err
 	}
-	st, err := d.read(ctx, organizerID)
-	if err != nil {
-		return Issued{}, err
-	}
 	token, hash := NewToken()
 	e := &TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: name, Hash: hash}
-	seq, err := d.append(ctx, organizerID, st.last, []boxoffice.Entry{e})
+	seq, err := d.change(ctx, organizerID, func(deskState) ([]boxoffice.Entry, uint64, error) {
+		return []boxoffice.Entry{e}, 0, nil
+	})
 	if err != nil {
 		return Issued{}, err
 	}
@@ -176,20 +175,45 @@ func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (Issue
 // RevokeToken records that the organizer's token no longer grants access,
 // and returns the ledger sequence that says so; a token revoked before is
 // left as it is, and the sequence is the earlier revocation's. Errors: NotFound when the organizer has no
-// such token; Conflict when the organizer changed at the same time.
+// such token; Conflict when the organizer kept changing at the same time.
 func (d *Desk) RevokeToken(ctx context.Context, organizerID, tokenID string) (uint64, error) {
-	st, err := d.read(ctx, organizerID)
-	if err != nil {
-		return 0, err
+	return d.change(ctx, organizerID, func(st deskState) ([]boxoffice.Entry, uint64, error) {
+		revoked, ok := st.tokens[tokenID]
+		if !ok {
+			return nil, 0, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
+		}
+		if revoked > 0 {
+			return nil, revoked, nil
+		}
+		return []boxoffice.Entry{&TokenRevoked{OrganizerID: organizerID, TokenID: tokenID}}, 0, nil
+	})
+}
+
+// deskAttempts is how many times a change is decided, each time on the
+// organizer as it is then, when it keeps losing the race to append with
+// other changes to the organizer (another node's, in a cluster).
+const deskAttempts = 5
+
+// change decides a change to the organizer on its entries so far and
+// appends it, fenced on the last of them; when another change came first,
+// it reads and decides again. decide returns the entries to append, or
+// none and the sequence to answer (nothing to change), or an error.
+func (d *Desk) change(ctx context.Context, organizerID string, decide func(deskState) ([]boxoffice.Entry, uint64, error)) (uint64, error) {
+	for attempt := 1; ; attempt++ {
+		st, err := d.read(ctx, organizerID)
+		if err != nil {
+			return 0, err
+		}
+		entries, seq, err := decide(st)
+		if err != nil || len(entries) == 0 {
+			return seq, err
+		}
+		seq, err = d.append(ctx, organizerID, st.last, entries)
+		if errors.Is(err, ledger.ErrFenced) && attempt < deskAttempts {
+			continue
+		}
+		return seq, err
 	}
-	revoked, ok := st.tokens[tokenID]
-	if !ok {
-		return 0, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
-	}
-	if revoked > 0 {
-		return revoked, nil
-	}
-	return d.append(ctx, organizerID, st.last, []boxoffice.Entry{&TokenRevoked{OrganizerID: organizerID, TokenID: tokenID}})
 }
 
 // deskState is what the Desk checks a change against: the organizer's

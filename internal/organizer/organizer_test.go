@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,6 +86,43 @@ type fencedLedger struct{ *ledger.Memory }
 
 func (f fencedLedger) Append(ctx context.Context, m ledger.Message, after uint64) (uint64, error) {
 	return 0, ledger.ErrFenced
+}
+
+// TestDeskRacesDecideAgain: changes to one organizer made at the same
+// moment (by several nodes, in a cluster) all succeed, each decided again
+// on what the others wrote when it lost the race.
+func TestDeskRacesDecideAgain(t *testing.T) {
+	ctx := context.Background()
+	mem := ledger.NewMemory()
+	d := &Desk{Ledger: mem, Now: time.Now}
+	org, _, err := d.Create(ctx, "A", "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const racers = deskAttempts // each loses at most once to each other one
+	errs := make(chan error, racers)
+	var start sync.WaitGroup
+	start.Add(1)
+	for range racers {
+		go func() {
+			start.Wait()
+			_, err := d.CreateToken(ctx, org, "racer")
+			errs <- err
+		}()
+	}
+	start.Done()
+	for range racers {
+		if err := <-errs; err != nil {
+			t.Errorf("a concurrent token: %v", err)
+		}
+	}
+	st, err := d.read(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.tokens) != racers+1 {
+		t.Errorf("%d tokens, want %d", len(st.tokens), racers+1)
+	}
 }
 
 func TestDeskConflictIsRetryable(t *testing.T) {
