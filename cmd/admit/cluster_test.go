@@ -357,3 +357,36 @@ func TestWorkersReachTheOwner(t *testing.T) {
 		t.Errorf("the tickets were sent %d times by node one and %d by node two, want once by node one", sent(one), sent(two))
 	}
 }
+
+// TestNoStaleViews: a node that does not run an event answers its reads
+// and sold-outs as the owner does at that moment, never from a view of its
+// own: seats freed on the owner sell at once through the other node.
+func TestNoStaleViews(t *testing.T) {
+	ns := natstest.Start(t)
+	flags := []string{"--nats", ns.ClientURL(), "--unsafe-lazy-fsync", "--master-key", strings.Repeat("ef", 32), "--exempt-loopback"}
+	one := startAdmit(t, t.TempDir(), append(flags, "--node", "node-one")...)
+	two := startAdmit(t, t.TempDir(), append(flags, "--node", "node-two")...)
+	c1, c2 := newClient(t, one.url, one.token), newClient(t, two.url, one.token)
+	evID, ttID := setupEvent(c1, 2)
+	holds := "/api/v1/public/events/" + evID + "/holds"
+	body := map[string]any{"items": []map[string]any{{"ticket_type_id": ttID, "quantity": 2}}}
+	available := func(c *client) any {
+		av := c.must(200, "GET", "/api/v1/public/events/"+evID+"/availability", nil)
+		return av["quotas"].([]any)[0].(map[string]any)["available"]
+	}
+	for range 20 {
+		h := c1.must(201, "POST", holds, body)
+		if r := c2.do("POST", holds, body); r.status != 409 || r.json(t)["code"] != "sold-out" {
+			t.Fatalf("a hold through node two with none left: %d %s", r.status, r.body)
+		}
+		if got := available(c2); got != float64(0) {
+			t.Fatalf("available through node two while held: %v", got)
+		}
+		c1.must(200, "DELETE", holds+"/"+h["id"].(string), nil)
+		if got := available(c2); got != float64(2) {
+			t.Fatalf("available through node two right after the release on node one: %v, want 2", got)
+		}
+		h2 := c2.must(201, "POST", holds, body) // at once: no view to catch up
+		c1.must(200, "DELETE", holds+"/"+h2["id"].(string), nil)
+	}
+}
