@@ -379,6 +379,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	var ready atomic.Bool
+	projection := &projectionWatch{last: st.led.LastSeq, pos: func() uint64 { p, _ := db.Position(bg); return p },
+		now: time.Now, stall: projectionStall}
 	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }}
 	if gateway != nil {
@@ -393,7 +395,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
 		MaxEventsPerOrganizer: *maxEvents,
-		Ready: func(context.Context) error {
+		Ready: func(ctx context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
 			}
@@ -402,6 +404,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			if !st.led.Conn().IsConnected() {
 				return fault.New(fault.Unavailable, "the ledger's NATS connection is down; reconnecting")
+			}
+			if err := projection.check(ctx); err != nil {
+				return err
 			}
 			return offices.Ready()
 		}})
