@@ -92,6 +92,9 @@ func TestMetrics(t *testing.T) {
 		{"admit_offices_loaded", nil, 1},
 		{"admit_office_queued", nil, 0},
 		{"admit_readmodel_lag_entries", nil, 0},
+		{"admit_worker_running", []string{"worker", "mail"}, 1},
+		{"admit_worker_backlog_messages", []string{"worker", "mail"}, 0},
+		{"admit_worker_parked_total", []string{"worker", "mail"}, 0},
 		{"go_goroutines", nil, 1},
 		{"process_resident_memory_bytes", nil, 1},
 	} {

@@ -364,7 +364,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer remote.Stop() // after the workers, before the box offices stop
 	}
-	wk := workerSetup{st: st, positions: positions, parking: parking, leases: leases, remote: remote}
+	wk := workerSetup{st: st, positions: positions, parking: parking, leases: leases, remote: remote, met: met}
 	var gateway web.PaymentGateway
 	if *stripeKey != "" {
 		p, err := startPayments(workCtx, &workers, wk, offices, log, *stripeKey, *stripeWebhook, *stripeBase)
@@ -641,6 +641,7 @@ type workerSetup struct {
 	parking   worker.Parking
 	leases    *lease.Leases  // nil on a single node
 	remote    *worker.Remote // the same
+	met       *metrics.Metrics
 }
 
 // runner is the worker name handling entries with h: in a cluster, on the
@@ -649,7 +650,30 @@ func (wk workerSetup) runner(name string, h worker.Handler, log *slog.Logger) *w
 	if wk.remote != nil {
 		h = wk.remote.Handler(name, h)
 	}
-	return &worker.Runner{Name: name, Ledger: wk.st.led, Positions: wk.positions, Parking: wk.parking, Handle: h, Log: log}
+	run := &worker.Runner{Name: name, Ledger: wk.st.led, Positions: wk.positions, Parking: wk.parking, Handle: h, Log: log}
+	wk.met.Gauge("admit_worker_running", "1 while the worker follows the ledger on this node.", func() float64 {
+		if running, _ := run.Running(); running {
+			return 1
+		}
+		return 0
+	}, "worker", name)
+	wk.met.Gauge("admit_worker_backlog_messages", "Ledger messages after the worker's position, on the node running it (0 elsewhere; -1 when the ledger does not answer).",
+		func() float64 {
+			running, at := run.Running()
+			if !running {
+				return 0
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			last, err := wk.st.led.LastSeq(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(last - min(at, last))
+		}, "worker", name)
+	wk.met.Counter("admit_worker_parked_total", "Entries the worker parked on this node since it started (docs/workers.md).",
+		func() float64 { return float64(run.ParkedCount()) }, "worker", name)
+	return run
 }
 
 // supervise runs a worker until bg ends: on a single node always, in a

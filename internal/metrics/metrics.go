@@ -61,15 +61,28 @@ func New() *Metrics {
 }
 
 // Gauge registers a gauge read by f at every scrape. f must be cheap and
-// safe for concurrent use.
-func (m *Metrics) Gauge(name, help string, f func() float64) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+// safe for concurrent use. labels are pairs of a label's name and value,
+// the same for every sample (a worker's name).
+func (m *Metrics) Gauge(name, help string, f func() float64, labels ...string) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: constLabels(labels)}, f))
 }
 
 // Counter registers a counter read by f at every scrape. f must be cheap,
-// safe for concurrent use, and never decrease.
-func (m *Metrics) Counter(name, help string, f func() float64) {
-	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+// safe for concurrent use, and never decrease. labels are as Gauge's.
+func (m *Metrics) Counter(name, help string, f func() float64, labels ...string) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: constLabels(labels)}, f))
+}
+
+// constLabels makes the labels of pairs of names and values.
+func constLabels(pairs []string) prometheus.Labels {
+	if len(pairs) == 0 {
+		return nil
+	}
+	l := make(prometheus.Labels, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		l[pairs[i]] = pairs[i+1]
+	}
+	return l
 }
 
 // Handler serves the metrics in Prometheus's text format (or OpenMetrics,

@@ -79,7 +79,13 @@ type Runner struct {
 
 	handling sync.Mutex // held while Handle runs: the ledger's entry or a retried one
 	parked   atomic.Int64
+	running  atomic.Bool   // Run is following the ledger
+	at       atomic.Uint64 // the position Run has reached
 }
+
+// Running reports whether the worker follows the ledger on this node now,
+// and the ledger sequence it has handled up to.
+func (r *Runner) Running() (bool, uint64) { return r.running.Load(), r.at.Load() }
 
 // ParkedCount is how many entries this Runner parked since it was made, a
 // retried entry parked again counting again.
@@ -96,6 +102,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("worker %s: position: %w", r.Name, err)
 	}
+	r.at.Store(from)
+	r.running.Store(true)
+	defer r.running.Store(false)
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	var retries sync.WaitGroup
@@ -122,7 +131,8 @@ func (r *Runner) Run(ctx context.Context) error {
 	err = r.Ledger.Follow(ctx, from+1, func(rec ledger.Record) error {
 		eventID, ok := strings.CutPrefix(rec.Subject, eventPrefix)
 		if !ok {
-			return nil // organizer entries: no worker acts on them yet; the position moves on the next event record
+			r.at.Store(rec.Seq)
+			return nil // organizer entries: no worker acts on them yet; the stored position moves on the next event record
 		}
 		batch, err := boxoffice.DecodeBatch(rec.Data)
 		if err != nil {
@@ -137,6 +147,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err := r.Positions.Put(ctx, r.Name, rec.Seq); err != nil {
 			return fmt.Errorf("worker %s: position %d: %w", r.Name, rec.Seq, err)
 		}
+		r.at.Store(rec.Seq)
 		return nil
 	})
 	switch {
