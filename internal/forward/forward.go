@@ -25,8 +25,13 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/tracing"
 )
 
 // Headers of a forwarded request.
@@ -223,6 +228,15 @@ func (f *Forwarder) send(r *http.Request, node string, body []byte) (*http.Respo
 	out.Body = io.NopCloser(bytes.NewReader(body))
 	out.ContentLength = int64(len(body))
 	out.Header.Set(ForwardedBy, f.cfg.Node)
+	if tracing.Enabled() {
+		// The owner's span is a child of this one, itself the child of the
+		// client's: one trace across both nodes.
+		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := tracing.Tracer().Start(ctx, "forward", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("admit.node", node), attribute.String("url.path", r.URL.Path)))
+		defer span.End()
+		otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(out.Header))
+	}
 	var buf bytes.Buffer
 	if err := out.Write(&buf); err != nil {
 		return nil, err
