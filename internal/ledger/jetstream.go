@@ -442,9 +442,11 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 
 // AttemptTimeout is how long one attempt of Append waits for JetStream's
 // acknowledgement before it sends the message again: far above a durable
-// append's latency (milliseconds, tens in a cluster), far below the
-// deadline of a caller.
-const AttemptTimeout = 2 * time.Second
+// append's latency (milliseconds, tens in a cluster under load), and short
+// enough that an ack lost with a stream leader costs under a second. A
+// retry of a message that was only slow costs the server a duplicate
+// check.
+const AttemptTimeout = 750 * time.Millisecond
 
 // retryPause paces Append's attempts that failed at once (no responders
 // while JetStream elects a leader, a connection being re-established).
