@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,8 @@ type Provider struct {
 
 	now    atomic.Pointer[snapshot]
 	events chan openfeature.Event
+	loaded chan struct{} // closed on the first load
+	once   sync.Once
 }
 
 // snapshot is the flags as last loaded. Never changed once published.
@@ -78,7 +81,7 @@ type Config struct {
 // loaded the bucket.
 func NewProvider(c Config) *Provider {
 	p := &Provider{nc: c.Conn, replicas: c.Replicas, log: c.Log, probe: c.Probe, retry: c.Retry,
-		events: make(chan openfeature.Event, 16)}
+		events: make(chan openfeature.Event, 16), loaded: make(chan struct{})}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
@@ -220,6 +223,7 @@ func (p *Provider) publish(flags map[string]*Stored, seq uint64, ev openfeature.
 	if !was.live {
 		p.log.Info("flags: loaded", "flags", len(flags), "revision", seq)
 		ev = openfeature.ProviderReady
+		p.once.Do(func() { close(p.loaded) })
 	}
 	p.emit(openfeature.Event{ProviderName: providerName, EventType: ev,
 		ProviderEventDetails: openfeature.ProviderEventDetails{Message: "flags loaded", FlagChanges: changed}})
@@ -247,6 +251,9 @@ func (p *Provider) emit(e openfeature.Event) {
 	default:
 	}
 }
+
+// Loaded is closed once the flags were first loaded from the store.
+func (p *Provider) Loaded() <-chan struct{} { return p.loaded }
 
 // Live reports whether the flags come from a working watch of the store,
 // and the bucket's last revision applied.
