@@ -398,8 +398,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		CardPayments: func(ctx context.Context, eventID string) bool {
 			return gateway != nil && !gateway.BreakerOpen() && fl.Bool(ctx, featureflags.CardPayments, eventID)
 		},
-		PauseHolds:    fl.PauseHolds,
-		LowStockCount: func(ctx context.Context, eventID string) bool { return fl.Bool(ctx, featureflags.LowStockCount, eventID) }}
+		PauseHolds: fl.PauseHolds,
+		LowStockCount: func(ctx context.Context, eventID string) bool {
+			return fl.Bool(ctx, featureflags.LowStockCount, eventID)
+		}}
 	if gateway != nil {
 		shopCfg.StripePublishableKey = *stripePublishable
 	}

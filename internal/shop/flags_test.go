@@ -52,12 +52,12 @@ func TestLowStockCount(t *testing.T) {
 		Items: []boxoffice.Item{{TicketTypeID: s.standing, Quantity: 6}, {TicketTypeID: s.seat, Quantity: 3}}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	page := s.get("/events/" + s.ev).want(t, 200, "Few left")
+	page := s.get("/events/"+s.ev).want(t, 200, "Few left")
 	if strings.Contains(page.body, "Only 1 left") {
 		t.Error("the count is shown with the flag off")
 	}
 	on.Store(true)
-	page = s.get("/events/" + s.ev).want(t, 200, "Only 1 left")
+	page = s.get("/events/"+s.ev).want(t, 200, "Only 1 left")
 	if strings.Contains(page.body, "Few left") {
 		t.Error(`"Few left" is still shown with the flag on`)
 	}
