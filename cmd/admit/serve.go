@@ -303,7 +303,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	fl, err := startFlags(ctx, bg, &wg, st, log)
+	fl, err := startFlags(ctx, bg, &wg, st, met, log)
 	if err != nil {
 		return err
 	}
@@ -535,8 +535,15 @@ const flagsLoadWait = 5 * time.Second
 // startFlags runs the feature flags' provider on the ledger's connection
 // until bg ends, and waits a little for their first load, so that a
 // paused event stays paused across a restart.
-func startFlags(ctx, bg context.Context, wg *sync.WaitGroup, st *store, log *slog.Logger) (*featureflags.Flags, error) {
+func startFlags(ctx, bg context.Context, wg *sync.WaitGroup, st *store, met *metrics.Metrics, log *slog.Logger) (*featureflags.Flags, error) {
 	p := featureflags.NewProvider(featureflags.Config{Conn: st.led.Conn(), Replicas: st.led.Replicas(), Log: log})
+	met.Gauge("admit_flags_live", "1 while the feature flags come from a working watch of their store, 0 while every flag answers its default.",
+		func() float64 {
+			if live, _ := p.Live(); live {
+				return 1
+			}
+			return 0
+		})
 	wg.Go(func() { p.Run(bg) })
 	fl, err := featureflags.New(ctx, p)
 	if err != nil {
