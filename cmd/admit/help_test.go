@@ -11,7 +11,8 @@ import (
 // a mistake's usage goes to stderr.
 func TestHelpOnStdoutMistakesOnStderr(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"help", "serve"}, {"serve", "--help"}, {"ticket", "verify", "-h"},
-		{"token", "revoke", "--help"}, {"organizer", "list", "--help"}, {"help", "bench"}} {
+		{"token", "revoke", "--help"}, {"organizer", "list", "--help"}, {"help", "bench"}, {"flags", "--help"}, {"help", "flags"},
+		{"flags", "set", "--help"}, {"flags", "unset", "-h"}, {"flags", "list", "--help"}} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), args, noEnv, &out, &errOut)
 		if err != errHelp || errOut.Len() > 0 || strings.Count(out.String(), "Usage:") != 1 {

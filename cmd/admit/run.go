@@ -49,6 +49,7 @@ Usage:
   admit token revoke [flags] ID   revoke an API token
   admit reindex [flags]           rebuild the read model from the ledger
   admit worker parked|retry ID    list the entries the workers parked; retry one
+  admit flags list|set|unset      the feature flags: flip one on every node, no restart
   admit bench onsale|chaos        measure an on-sale; kill the server under load and audit
   admit ticket verify [flags] S   check a ticket secret offline with the event's public key
   admit sandbox stripe [flags]    a Stripe API on a local stripe-mock, to try card payments
@@ -102,6 +103,8 @@ func command(ctx context.Context, args []string, getenv func(string) string, std
 		return reindex(ctx, rest, getenv, stdout, stderr)
 	case "worker":
 		return workerCmd(ctx, rest, getenv, stdout, stderr)
+	case "flags":
+		return flagsCmd(ctx, rest, getenv, stdout, stderr)
 	case "bench":
 		return benchCmd(ctx, rest, getenv, stdout, stderr)
 	case "ticket":

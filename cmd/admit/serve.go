@@ -23,6 +23,7 @@ import (
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	featureflags "github.com/admit-org/admit/internal/flags"
 	"github.com/admit-org/admit/internal/forward"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/keyring"
@@ -69,6 +70,12 @@ type store struct {
 
 // openStore locks the data directory and opens the ledger.
 func openStore(ctx context.Context, sf storeFlags, log *slog.Logger) (*store, error) {
+	return openStoreWith(ctx, sf, log, false)
+}
+
+// openStoreWith is openStore; listenLocal makes an embedded NATS server
+// reachable by admit's other commands while it runs (ledger.ListenLocal).
+func openStoreWith(ctx context.Context, sf storeFlags, log *slog.Logger, listenLocal bool) (*store, error) {
 	dir, err := filepath.Abs(*sf.data)
 	if err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
@@ -80,7 +87,8 @@ func openStore(ctx context.Context, sf storeFlags, log *slog.Logger) (*store, er
 	if err != nil {
 		return nil, err
 	}
-	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Logger: log})
+	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Logger: log,
+		ListenLocal: listenLocal && *sf.nats == ""})
 	if err != nil {
 		unlock()
 		return nil, err
@@ -103,12 +111,24 @@ func lockDir(dir string) (func(), error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("the data directory %s is in use by another admit process (is admit serve running?); stop it first or use --data", dir)
+			return nil, &dirInUse{dir}
 		}
 		return nil, fmt.Errorf("lock data directory: %w", err)
 	}
 	return func() { f.Close() }, nil
 }
+
+// errDirInUse is what lockDir's error is when another process holds the
+// lock: a running admit serve, most likely.
+var errDirInUse = errors.New("data directory in use")
+
+type dirInUse struct{ dir string }
+
+func (e *dirInUse) Error() string {
+	return fmt.Sprintf("the data directory %s is in use by another admit process (is admit serve running?); stop it first or use --data", e.dir)
+}
+
+func (e *dirInUse) Is(target error) bool { return target == errDirInUse }
 
 // The defaults of --warm-events and --warm-window. Loading an event's box
 // office costs in proportion to its holds; loading 256 at GOMAXPROCS at a
@@ -251,7 +271,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn(w)
 	}
 
-	st, err := openStore(ctx, sf, log)
+	// On a single node, admit's other commands (admit flags) reach the
+	// running server's store through a loopback listener of its own.
+	st, err := openStoreWith(ctx, sf, log, true)
 	if err != nil {
 		return err
 	}
@@ -281,6 +303,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	fl, err := startFlags(ctx, bg, &wg, st, met, log)
+	if err != nil {
+		return err
+	}
+	defer fl.Close(context.WithoutCancel(ctx))
 
 	// A single node runs every event's box office and every worker; a node
 	// of a cluster runs an event's box office, or a worker, only while it
@@ -382,7 +409,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	projection := &projectionWatch{last: st.led.LastSeq, pos: func() uint64 { p, _ := db.Position(bg); return p },
 		now: time.Now, stall: projectionStall}
 	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
-		CardPayments: func() bool { return gateway != nil && !gateway.BreakerOpen() }}
+		CardPayments: func(ctx context.Context, eventID string) bool {
+			return gateway != nil && !gateway.BreakerOpen() && fl.Bool(ctx, featureflags.CardPayments, eventID)
+		},
+		PauseHolds: fl.PauseHolds,
+		LowStockCount: func(ctx context.Context, eventID string) bool {
+			return fl.Bool(ctx, featureflags.LowStockCount, eventID)
+		}}
 	if gateway != nil {
 		shopCfg.StripePublishableKey = *stripePublishable
 	}
@@ -394,7 +427,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
-		MaxEventsPerOrganizer: *maxEvents,
+		MaxEventsPerOrganizer: *maxEvents, PauseHolds: fl.PauseHolds,
 		Ready: func(ctx context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -521,6 +554,40 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	officesDone.Wait()
 	stopBG()
 	return runErr
+}
+
+// flagsLoadWait is how long serve waits on start for the flags to load
+// before it serves with their defaults (and keeps trying to load them).
+const flagsLoadWait = 5 * time.Second
+
+// startFlags runs the feature flags' provider on the ledger's connection
+// until bg ends, and waits a little for their first load, so that a
+// paused event stays paused across a restart.
+func startFlags(ctx, bg context.Context, wg *sync.WaitGroup, st *store, met *metrics.Metrics, log *slog.Logger) (*featureflags.Flags, error) {
+	p := featureflags.NewProvider(featureflags.Config{Conn: st.led.Conn(), Replicas: st.led.Replicas(), Log: log})
+	met.Gauge("admit_flags_live", "1 while the feature flags come from a working watch of their store, 0 while every flag answers its default.",
+		func() float64 {
+			if live, _ := p.Live(); live {
+				return 1
+			}
+			return 0
+		})
+	wg.Go(func() { p.Run(bg) })
+	fl, err := featureflags.New(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	t := time.NewTimer(flagsLoadWait)
+	defer t.Stop()
+	select {
+	case <-p.Loaded():
+	case <-t.C:
+		log.Warn("flags: not loaded yet; serving with their defaults until they are", "waited", flagsLoadWait.String())
+	case <-ctx.Done():
+		fl.Close(context.WithoutCancel(ctx))
+		return nil, ctx.Err()
+	}
+	return fl, nil
 }
 
 // openKeyring opens the ticket signing keys' store with the master key:

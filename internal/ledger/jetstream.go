@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +43,12 @@ type Config struct {
 	// its replicas. Embedded mode has one replica; more is an error.
 	Replicas int
 
+	// ListenLocal (embedded mode) makes the embedded server listen on
+	// 127.0.0.1, on a random port, for clients with a random token, both
+	// written to DataDir/LocalAccessFile (mode 0600) while it runs: how
+	// admit's commands reach a running serve's store (ConnectLocal).
+	ListenLocal bool
+
 	// Logger receives warnings and, at debug level, the embedded server's
 	// log. Nil discards.
 	Logger *slog.Logger
@@ -52,6 +60,7 @@ type Config struct {
 type JetStream struct {
 	log    *slog.Logger
 	ns     *server.Server // nil in URL mode
+	access string         // the local access file to remove on close; "" for none
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
@@ -126,12 +135,27 @@ func Open(ctx context.Context, cfg Config) (*JetStream, error) {
 	}
 	url := cfg.URL
 	if embedded {
-		ns, err := startEmbedded(cfg.DataDir, log)
+		token := ""
+		if cfg.ListenLocal {
+			var b [24]byte
+			rand.Read(b[:])
+			token = hex.EncodeToString(b[:])
+		}
+		ns, err := startEmbedded(cfg.DataDir, token, log)
 		if err != nil {
 			return nil, err
 		}
 		l.ns = ns
 		opts = append(opts, nats.InProcessServer(ns))
+		if token != "" {
+			opts = append(opts, nats.Token(token))
+			a := LocalAccess{URL: ns.ClientURL(), Token: token}
+			if err := writeLocalAccess(cfg.DataDir, a); err != nil {
+				l.shutdownServer()
+				return nil, fmt.Errorf("ledger: write %s: %w", LocalAccessFile, err)
+			}
+			l.access = filepath.Join(cfg.DataDir, LocalAccessFile)
+		}
 		url = nats.DefaultURL // not dialled: the connection is in-process
 	} else {
 		opts = append(opts,
@@ -739,6 +763,9 @@ func (l *JetStream) Close() error {
 func (l *JetStream) shutdownServer() {
 	if l.ns == nil {
 		return
+	}
+	if l.access != "" {
+		os.Remove(l.access)
 	}
 	l.ns.Shutdown()
 	l.ns.WaitForShutdown()

@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -128,15 +129,15 @@ func (s *Shop) expired(h *heldNow, now time.Time) bool {
 	return h.hold.Status != boxoffice.Active || !now.Before(h.hold.ExpiresAt)
 }
 
-// cardPayments reports whether the shop can take a card payment now: the
-// provider takes payments (CardPayments) and the order page can show Stripe's
-// Payment Element (StripePublishableKey). Offering card otherwise would send
-// the buyer to a page with no way to pay.
-func (s *Shop) cardPayments() bool {
-	return s.cfg.StripePublishableKey != "" && s.cfg.CardPayments != nil && s.cfg.CardPayments()
+// cardPayments reports whether the shop can take a card payment for the
+// event now: the provider takes payments (CardPayments) and the order page
+// can show Stripe's Payment Element (StripePublishableKey). Offering card
+// otherwise would send the buyer to a page with no way to pay.
+func (s *Shop) cardPayments(ctx context.Context, eventID string) bool {
+	return s.cfg.StripePublishableKey != "" && s.cfg.CardPayments != nil && s.cfg.CardPayments(ctx, eventID)
 }
 
-func (s *Shop) checkoutView(h *heldNow) checkoutPage {
+func (s *Shop) checkoutView(ctx context.Context, h *heldNow) checkoutPage {
 	now := s.cfg.Clock.Now()
 	lines, total := h.lines()
 	p := checkoutPage{page: page{Title: "Checkout: " + h.event.Name, Script: true}, EventID: h.event.ID,
@@ -172,7 +173,7 @@ func (s *Shop) checkoutView(h *heldNow) checkoutPage {
 				p.Providers = append(p.Providers, pv)
 			case boxoffice.ProviderStripe:
 				pv := provider{Value: pr, Label: "Card", Hint: "Pay by card on the next page."}
-				if !s.cardPayments() {
+				if !s.cardPayments(ctx, h.event.ID) {
 					pv.Disabled, pv.Hint = true, "Card payments are not available right now."
 				}
 				p.Providers = append(p.Providers, pv)
@@ -210,7 +211,7 @@ func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := s.checkoutView(h)
+	p := s.checkoutView(r.Context(), h)
 	if r.URL.Query().Get("extended") == "1" {
 		p.Notice = "You have more time: your tickets are held until " + p.ExpiresClock + "."
 	}
@@ -231,7 +232,7 @@ func (s *Shop) extend(w http.ResponseWriter, r *http.Request) {
 		see(w, r, path)
 		return
 	case fault.Conflict:
-		p := s.checkoutView(h)
+		p := s.checkoutView(r.Context(), h)
 		p.Notice = "You cannot get more time for these tickets: " + fault.As(err).Message + "."
 		s.render(w, r, "checkout", http.StatusConflict, p)
 		return
@@ -263,7 +264,7 @@ func (s *Shop) placeOrder(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "The form could not be read", "Go back and try again.")
 		return
 	}
-	p := s.checkoutView(h)
+	p := s.checkoutView(r.Context(), h)
 	f := r.PostForm
 	p.Name, p.Email = strings.TrimSpace(f.Get("name")), strings.TrimSpace(f.Get("email"))
 	if p.Name == "" {

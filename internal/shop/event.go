@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,7 +49,7 @@ var stateText = map[string]string{
 	boxoffice.StateUnavailable:  "Not available",
 }
 
-func (s *Shop) eventView(v *boxoffice.View) eventPage {
+func (s *Shop) eventView(ctx context.Context, v *boxoffice.View) eventPage {
 	now := s.cfg.Clock.Now()
 	ev := &v.Event
 	p := eventPage{page: page{Title: ev.Name}, ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
@@ -61,13 +62,19 @@ func (s *Shop) eventView(v *boxoffice.View) eventPage {
 		p.Closed = "Ticket sales for this event are closed."
 	case !now.Before(ev.EndsAt):
 		p.Closed = "This event has ended."
+	case p.OnSale && s.holdsPaused(ctx, ev.ID) != nil:
+		p.OnSale, p.Closed = false, pausedText
 	}
+	count := s.cfg.LowStockCount != nil && s.cfg.LowStockCount(ctx, ev.ID)
 	for i := range v.TicketTypes {
 		tv := &v.TicketTypes[i]
 		state := v.State(tv, now)
 		text := stateText[state]
 		if state == boxoffice.StateNotYetOnSale {
 			text += ": from " + when(tv.SalesStart, ev.TimeZone)
+		}
+		if state == boxoffice.StateFewLeft && count {
+			text = "Only " + strconv.Itoa(tv.Available) + " left"
 		}
 		row := ticketTypeRow{ID: tv.ID, Name: tv.Name, Description: tv.Description, Price: price(tv.Price),
 			State: state, StateText: text}
@@ -81,6 +88,17 @@ func (s *Shop) eventView(v *boxoffice.View) eventPage {
 		p.Types = append(p.Types, row)
 	}
 	return p
+}
+
+// pausedText is what the event's page says while its holds are paused.
+const pausedText = "Ticket sales for this event are paused by its organizer. Please try again later."
+
+// holdsPaused is PauseHolds' error for the event, or nil.
+func (s *Shop) holdsPaused(ctx context.Context, eventID string) error {
+	if s.cfg.PauseHolds == nil {
+		return nil
+	}
+	return s.cfg.PauseHolds(ctx, eventID)
 }
 
 // price is how a price reads to a buyer: "Free" or "35.00 EUR".
@@ -103,7 +121,7 @@ func (s *Shop) eventPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := s.eventView(v)
+	p := s.eventView(r.Context(), v)
 	if r.URL.Query().Get("released") == "1" {
 		p.Notice = "Your tickets were released. You can choose again."
 	}
@@ -122,7 +140,12 @@ func (s *Shop) hold(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "The form could not be read", "Go back and try again.")
 		return
 	}
-	p := s.eventView(v)
+	p := s.eventView(r.Context(), v)
+	if p.Closed == pausedText {
+		p.Notice = pausedText
+		s.render(w, r, "event", http.StatusConflict, p)
+		return
+	}
 	var items []boxoffice.Item
 	for i := range p.Types {
 		row := &p.Types[i]
@@ -202,7 +225,7 @@ func (s *Shop) refresh(r *http.Request, p eventPage) eventPage {
 	if err != nil {
 		return p
 	}
-	fresh := s.eventView(v)
+	fresh := s.eventView(r.Context(), v)
 	for i := range fresh.Types {
 		for _, old := range p.Types {
 			if old.ID == fresh.Types[i].ID {

@@ -41,11 +41,19 @@ type Config struct {
 	Offices Offices
 	Clock   clock.Clock
 	Log     *slog.Logger
-	// CardPayments reports whether card payments can be taken now: false
-	// when Stripe is not configured or its breaker is open. Nil: never.
+	// CardPayments reports whether card payments can be taken now for an
+	// event: false when Stripe is not configured, its breaker is open or
+	// the flag shop.card-payments is off for the event. Nil: never.
 	// The shop offers card only with a StripePublishableKey as well: without
 	// one it cannot show the buyer a way to pay.
-	CardPayments func() bool
+	CardPayments func(ctx context.Context, eventID string) bool
+	// PauseHolds returns the error a new hold on the event gets while its
+	// holds are paused (the flag holds.paused: a Conflict with code
+	// holds-paused), else nil. Nil: never paused.
+	PauseHolds func(ctx context.Context, eventID string) error
+	// LowStockCount reports whether the event's page says "Only N left"
+	// instead of "Few left" (the flag shop.low-stock-count). Nil: never.
+	LowStockCount func(ctx context.Context, eventID string) bool
 	// Links is where buyers reach admit (--public-url, or http:// and the
 	// listen address): the order link shown to them is under it, and a form
 	// posted from its origin is never taken for a cross-site one. Links

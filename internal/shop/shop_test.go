@@ -376,7 +376,7 @@ func (s *formStack) acceptCards() {
 func TestCardOrderPage(t *testing.T) {
 	s := newFormStack(t, 10)
 	s.acceptCards()
-	s.useShop(Config{CardPayments: func() bool { return true }, StripePublishableKey: "pk_test_admit"})
+	s.useShop(Config{CardPayments: func(context.Context, string) bool { return true }, StripePublishableKey: "pk_test_admit"})
 	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
 	r := s.post(checkout, url.Values{"name": {"Ada"}, "email": {"ada@example.com"}, "provider": {"stripe"}})
 	if r.status != http.StatusSeeOther {
@@ -417,7 +417,7 @@ func TestCardOfferedOnlyWhenItCanBeTaken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newFormStack(t, 10)
 			s.acceptCards()
-			s.useShop(Config{CardPayments: func() bool { return tt.takes }, StripePublishableKey: tt.key})
+			s.useShop(Config{CardPayments: func(context.Context, string) bool { return tt.takes }, StripePublishableKey: tt.key})
 			checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}})
 			in := radio.FindString(s.get(checkout).want(t, 200, "Card").body)
 			if in == "" {
@@ -440,7 +440,7 @@ func TestCardOfferedOnlyWhenItCanBeTaken(t *testing.T) {
 	// A card order made elsewhere (the API), shown by a shop without the key.
 	s := newFormStack(t, 10)
 	s.acceptCards()
-	s.useShop(Config{CardPayments: func() bool { return true }})
+	s.useShop(Config{CardPayments: func(context.Context, string) bool { return true }})
 	h, err := s.m.Do(context.Background(), s.ev, &boxoffice.CreateHold{HoldID: id.New("ho", id.Long),
 		Items: []boxoffice.Item{{TicketTypeID: s.standing, Quantity: 1}}}, nil)
 	if err != nil {

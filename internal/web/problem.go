@@ -39,6 +39,7 @@ var problemTypes = map[string]struct {
 	"idempotency-key-invalid":      {http.StatusBadRequest, "The Idempotency-Key header is not valid"},
 	"rate-limited":                 {http.StatusTooManyRequests, "Too many requests"},
 	"hold-limit-reached":           {http.StatusConflict, "Too many active holds for one buyer"},
+	"holds-paused":                 {http.StatusConflict, "Sales of this event are paused"},
 	"order-limit-reached":          {http.StatusConflict, "Too many unpaid orders for one buyer"},
 	"manual-payment-closed":        {http.StatusConflict, "Manual payment is closed for this event"},
 	"event-limit-reached":          {http.StatusConflict, "The organizer has as many events as the server allows"},

@@ -65,6 +65,9 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.holdsPaused(r, evID, idem); err != nil {
+		return err
+	}
 	in, ok := parseHoldFast(body)
 	if !ok {
 		if err := decodeJSON(body, &in); err != nil {
@@ -118,6 +121,27 @@ func (s *Server) createHold(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.writeResult(w, http.StatusCreated, res, "/api/v1/public/events/"+evID+"/holds/"+res.Ref, res.Value)
+}
+
+// holdsPaused is the error a new hold on the event gets while its holds
+// are paused, nil otherwise and for the retry of a hold made before (its
+// Idempotency-Key is remembered): that one gets its hold back.
+func (s *Server) holdsPaused(r *http.Request, evID string, idem *boxoffice.IdemStamp) error {
+	if s.pauseHolds == nil {
+		return nil
+	}
+	err := s.pauseHolds(r.Context(), evID)
+	if err == nil || idem == nil {
+		return err
+	}
+	now := s.clock.Now()
+	made, rerr := s.offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
+		return st.Remembers(idem, now)
+	})
+	if rerr == nil && made == true {
+		return nil
+	}
+	return err
 }
 
 // holdPath returns the event and hold ids of a hold's path, or NotFound.

@@ -66,10 +66,11 @@ type Server struct {
 	writes       *limiter // buyers' writes per client; nil: unlimited
 	authFailures *limiter // failed authentications per client; nil: unlimited
 
-	clientMACs     *sync.Pool  // HMACs keyed with the client secret, for the opaque client keys of the buyer limits (ClientKey)
-	exemptLoopback bool        // loopback clients are exempt from the buyer limits
-	maxEvents      int         // events per organizer; 0: no limit
-	eventCounts    eventCounts // events per organizer, for maxEvents
+	clientMACs     *sync.Pool                                      // HMACs keyed with the client secret, for the opaque client keys of the buyer limits (ClientKey)
+	exemptLoopback bool                                            // loopback clients are exempt from the buyer limits
+	maxEvents      int                                             // events per organizer; 0: no limit
+	pauseHolds     func(ctx context.Context, eventID string) error // nil: never
+	eventCounts    eventCounts                                     // events per organizer, for maxEvents
 
 	mux      *http.ServeMux
 	inFlight inFlight
@@ -111,6 +112,11 @@ type Config struct {
 	// MaxEventsPerOrganizer is how many events one organizer may create;
 	// 0: no limit. See DefaultMaxEventsPerOrganizer.
 	MaxEventsPerOrganizer int
+	// PauseHolds returns the error a new hold on the event gets while its
+	// holds are paused (the flag holds.paused: a Conflict with code
+	// holds-paused), else nil. Nil: never paused. A retry with the
+	// Idempotency-Key of a hold made before the pause still gets its hold.
+	PauseHolds func(ctx context.Context, eventID string) error
 }
 
 // DefaultMaxEventsPerOrganizer is serve's default for
@@ -124,6 +130,7 @@ func New(c Config) *Server {
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
 		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
+		pauseHolds:   c.PauseHolds,
 		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.ExemptLoopback, c.Limits.MaxClients),
 		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.ExemptLoopback, c.Limits.MaxClients)}
 	s.routes()
