@@ -311,12 +311,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		func() float64 {
 			lctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			last, err := st.led.LastSeq(lctx)
+			last, err := st.led.Last(lctx)
 			if err != nil {
 				return -1
 			}
 			pos, _ := db.Position(lctx)
-			return float64(last) - float64(min(pos, last))
+			lag := 0.0
+			for k, seq := range last {
+				lag += float64(seq) - float64(min(pos.Seq(k), seq))
+			}
+			return lag
 		})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan struct{})
@@ -619,14 +623,14 @@ func supervise(bg context.Context, run *worker.Runner, leases *lease.Leases) {
 // catchUp waits until the read model has applied everything already in the
 // ledger, so that the first requests see it.
 func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr <-chan error) error {
-	last, err := led.LastSeq(ctx)
+	last, err := led.Last(ctx)
 	if err != nil {
 		return err
 	}
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- db.WaitFor(waitCtx, last) }()
+	go func() { done <- db.WaitForAll(waitCtx, last) }()
 	select {
 	case err := <-done:
 		return err
@@ -680,11 +684,11 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 	if err := write(); err != nil {
 		return "", "", err
 	}
-	last, err := led.LastSeq(ctx)
+	last, err := led.Last(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	return orgID, token, db.WaitFor(ctx, last)
+	return orgID, token, db.WaitForAll(ctx, last)
 }
 
 // bootstrapBucket holds the cluster's one-time claims; bootstrapKey is the
@@ -729,11 +733,11 @@ func claimBootstrap(ctx context.Context, led *ledger.JetStream) (bool, error) {
 func awaitBootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB) (orgID, token string, err error) {
 	deadline := time.Now().Add(bootstrapStale)
 	for {
-		last, err := led.LastSeq(ctx)
+		last, err := led.Last(ctx)
 		if err != nil {
 			return "", "", err
 		}
-		if err := db.WaitFor(ctx, last); err != nil {
+		if err := db.WaitForAll(ctx, last); err != nil {
 			return "", "", err
 		}
 		orgs, err := db.ListOrganizers(ctx)

@@ -19,6 +19,7 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/printer"
@@ -39,7 +40,7 @@ type ReadModel interface {
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
 	CountEvents(ctx context.Context, organizerID string) (int, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
-	WaitFor(ctx context.Context, seq uint64) error
+	WaitFor(ctx context.Context, pos uint64) error // until the read model has applied the ledger up to pos, in pos's shard
 }
 
 var (
@@ -73,7 +74,10 @@ type Server struct {
 
 	mux      *http.ServeMux
 	inFlight inFlight
-	wrote    atomic.Uint64 // highest ledger sequence this node's requests produced
+	// wrote[k] is the highest ledger position in shard k this node's
+	// requests produced; wroteShards is one more than the highest such k.
+	wrote       [ledger.MaxShards]atomic.Uint64
+	wroteShards atomic.Int32
 }
 
 // Config is what New needs.
@@ -349,9 +353,16 @@ func (s *Server) writeResult(w http.ResponseWriter, status int, res office.Resul
 // noteWrite records a ledger sequence this node produced, for
 // read-your-writes (waitForOwnWrites).
 func (s *Server) noteWrite(seq uint64) {
+	k := ledger.PosShard(seq)
 	for {
-		old := s.wrote.Load()
-		if seq <= old || s.wrote.CompareAndSwap(old, seq) {
+		n := s.wroteShards.Load()
+		if int32(k) < n || s.wroteShards.CompareAndSwap(n, int32(k)+1) {
+			break
+		}
+	}
+	for {
+		old := s.wrote[k].Load()
+		if seq <= old || s.wrote[k].CompareAndSwap(old, seq) {
 			return
 		}
 	}
@@ -392,8 +403,10 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) waitForOwnWrites(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := s.read.WaitFor(ctx, s.wrote.Load()); err != nil {
-		return fault.Wrap(fault.Unavailable, err, "the read model is catching up; try again")
+	for k := range s.wroteShards.Load() {
+		if err := s.read.WaitFor(ctx, s.wrote[k].Load()); err != nil {
+			return fault.Wrap(fault.Unavailable, err, "the read model is catching up; try again")
+		}
 	}
 	return nil
 }
