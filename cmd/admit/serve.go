@@ -48,6 +48,7 @@ import (
 type storeFlags struct {
 	data, nats *string
 	unsafe     *bool
+	shards     *int // serve's --ledger-shards; nil elsewhere (1, and any shards that exist are found)
 }
 
 func addStoreFlags(f *flags) storeFlags {
@@ -80,7 +81,11 @@ func openStore(ctx context.Context, sf storeFlags, log *slog.Logger) (*store, er
 	if err != nil {
 		return nil, err
 	}
-	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Logger: log})
+	shards := 1
+	if sf.shards != nil {
+		shards = *sf.shards
+	}
+	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Shards: shards, Logger: log})
 	if err != nil {
 		unlock()
 		return nil, err
@@ -158,6 +163,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"how far back from the ledger's last entry an event's entries make it one to load on start")
 	metricsAddr := f.string("metrics-addr", "ADMIT_METRICS_ADDR", "",
 		"address to serve Prometheus metrics on, at /metrics, e.g. 127.0.0.1:9464 (keep it off the internet); default: none")
+	sf.shards = f.int("ledger-shards", "ADMIT_LEDGER_SHARDS", 1,
+		"how many JetStream streams new events' ledger entries are spread over, so that their leaders (and the writes) spread over a NATS cluster's servers; an event keeps the shard it was created in; 1: the stream LEDGER alone (see docs/ledger.md)")
 	node := f.string("node", "ADMIT_NODE", "",
 		"with --nats, this node's name in the cluster, unique per process (letters, digits, '-', '_', '.'); default: the host name and a random suffix")
 	if err := f.parse(args); err != nil {
@@ -179,6 +186,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if *maxEvents < 0 {
 		return &usageError{"--max-events-per-organizer must be 0 (no limit) or more"}
+	}
+	if *sf.shards < 1 || *sf.shards > ledger.MaxShards {
+		return &usageError{fmt.Sprintf("--ledger-shards must be between 1 and %d", ledger.MaxShards)}
 	}
 	trusted, err := web.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
@@ -384,7 +394,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
-		MaxEventsPerOrganizer: *maxEvents,
+		MaxEventsPerOrganizer: *maxEvents, LedgerShards: *sf.shards,
 		Ready: func(context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")

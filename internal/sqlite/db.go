@@ -153,10 +153,6 @@ func (db *DB) Close() error {
 	return errors.Join(err, db.r.Close(), db.w.Close())
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 func readPosition(ctx context.Context, q *sql.DB) (ledger.Vector, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name, seq FROM projection WHERE name = ? OR name LIKE ?`, positionName, positionName+"/%")
 	if err != nil {

@@ -70,6 +70,7 @@ type Server struct {
 	clientMACs     *sync.Pool  // HMACs keyed with the client secret, for the opaque client keys of the buyer limits (ClientKey)
 	exemptLoopback bool        // loopback clients are exempt from the buyer limits
 	maxEvents      int         // events per organizer; 0: no limit
+	ledgerShards   int         // the ledger shards new events are spread over
 	eventCounts    eventCounts // events per organizer, for maxEvents
 
 	mux      *http.ServeMux
@@ -115,6 +116,10 @@ type Config struct {
 	// MaxEventsPerOrganizer is how many events one organizer may create;
 	// 0: no limit. See DefaultMaxEventsPerOrganizer.
 	MaxEventsPerOrganizer int
+
+	// LedgerShards is how many ledger shards new events are spread over
+	// (their shard is in their id); 0 or 1: all in shard 0.
+	LedgerShards int
 }
 
 // DefaultMaxEventsPerOrganizer is serve's default for
@@ -127,7 +132,7 @@ func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
-		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
+		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer, ledgerShards: c.LedgerShards,
 		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.ExemptLoopback, c.Limits.MaxClients),
 		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.ExemptLoopback, c.Limits.MaxClients)}
 	s.routes()
