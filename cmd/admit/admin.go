@@ -253,7 +253,7 @@ func reindex(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "read model rebuilt up to ledger sequence %d in %s\n", pos, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "read model rebuilt up to ledger sequence %v in %s\n", pos, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

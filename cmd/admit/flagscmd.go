@@ -167,7 +167,7 @@ func flagsSet(ctx context.Context, args []string, getenv func(string) string, st
 	if *event != "" && *percent != "" {
 		return &usageError{"give --event or --percent, not both"}
 	}
-	if *event != "" && !id.Valid(*event, "ev", id.Short) {
+	if *event != "" && !id.ValidSharded(*event, "ev", id.Short) {
 		return &usageError{fmt.Sprintf("--event %q is not an event id (ev_…)", *event)}
 	}
 	var pct float64

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/ledger"
 )
 
 // projectionStall is how long the read model may stay behind the ledger
@@ -18,13 +19,13 @@ const projectionStall = 10 * time.Second
 // ledger: behind it is fine (it catches up), behind it and not moving
 // for projectionStall is not.
 type projectionWatch struct {
-	last  func(ctx context.Context) (uint64, error) // the ledger's last sequence
-	pos   func() uint64                             // the read model's
+	last  func(ctx context.Context) (ledger.Vector, error) // the ledger's last sequences
+	pos   func() ledger.Vector                             // the read model's
 	now   func() time.Time
 	stall time.Duration
 
 	mu    sync.Mutex
-	seen  uint64    // the position last seen
+	seen  uint64    // the position last seen (its Total)
 	moved time.Time // when it was last seen to move, or to be caught up
 }
 
@@ -37,13 +38,14 @@ func (w *projectionWatch) check(ctx context.Context) error {
 	now := w.now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if err != nil || pos >= last || pos != w.seen || w.moved.IsZero() {
-		w.seen, w.moved = pos, now
+	behind, total := pos.Behind(last), pos.Total()
+	if err != nil || behind == 0 || total != w.seen || w.moved.IsZero() {
+		w.seen, w.moved = total, now
 		return nil
 	}
 	if still := now.Sub(w.moved); still >= w.stall {
 		return fault.New(fault.Unavailable, "the read model is %d ledger messages behind and has applied none for %s",
-			last-pos, still.Round(time.Second))
+			behind, still.Round(time.Second))
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ import (
 type storeFlags struct {
 	data, nats *string
 	unsafe     *bool
+	shards     *int // serve's --ledger-shards; nil elsewhere (1, and any shards that exist are found)
 }
 
 func addStoreFlags(f *flags) storeFlags {
@@ -87,7 +88,11 @@ func openStoreWith(ctx context.Context, sf storeFlags, log *slog.Logger, listenL
 	if err != nil {
 		return nil, err
 	}
-	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Logger: log,
+	shards := 1
+	if sf.shards != nil {
+		shards = *sf.shards
+	}
+	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Shards: shards, Logger: log,
 		ListenLocal: listenLocal && *sf.nats == ""})
 	if err != nil {
 		unlock()
@@ -178,6 +183,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		"how far back from the ledger's last entry an event's entries make it one to load on start")
 	metricsAddr := f.string("metrics-addr", "ADMIT_METRICS_ADDR", "",
 		"address to serve Prometheus metrics on, at /metrics, e.g. 127.0.0.1:9464 (keep it off the internet); default: none")
+	sf.shards = f.int("ledger-shards", "ADMIT_LEDGER_SHARDS", 1,
+		"how many JetStream streams new events' ledger entries are spread over, so that their leaders (and the writes) spread over a NATS cluster's servers; an event keeps the shard it was created in; 1: the stream LEDGER alone (see docs/ledger.md)")
 	node := f.string("node", "ADMIT_NODE", "",
 		"with --nats, this node's name in the cluster, unique per process (letters, digits, '-', '_', '.'); default: the host name and a random suffix")
 	if err := f.parse(args); err != nil {
@@ -199,6 +206,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if *maxEvents < 0 {
 		return &usageError{"--max-events-per-organizer must be 0 (no limit) or more"}
+	}
+	if *sf.shards < 1 || *sf.shards > ledger.MaxShards {
+		return &usageError{fmt.Sprintf("--ledger-shards must be between 1 and %d", ledger.MaxShards)}
 	}
 	trusted, err := web.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
@@ -338,12 +348,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		func() float64 {
 			lctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			last, err := st.led.LastSeq(lctx)
+			last, err := st.led.Last(lctx)
 			if err != nil {
 				return -1
 			}
 			pos, _ := db.Position(lctx)
-			return float64(last) - float64(min(pos, last))
+			return float64(pos.Behind(last))
 		})
 	officeCtx, stopOffices := context.WithCancel(context.WithoutCancel(ctx))
 	started := make(chan struct{})
@@ -406,7 +416,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	var ready atomic.Bool
-	projection := &projectionWatch{last: st.led.LastSeq, pos: func() uint64 { p, _ := db.Position(bg); return p },
+	projection := &projectionWatch{last: st.led.Last, pos: func() ledger.Vector { p, _ := db.Position(bg); return p },
 		now: time.Now, stall: projectionStall}
 	shopCfg := shop.Config{Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		CardPayments: func(ctx context.Context, eventID string) bool {
@@ -427,7 +437,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Shop: buyers, ShopPatterns: shop.Patterns, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
-		MaxEventsPerOrganizer: *maxEvents, PauseHolds: fl.PauseHolds,
+		MaxEventsPerOrganizer: *maxEvents, PauseHolds: fl.PauseHolds, LedgerShards: *sf.shards,
 		Ready: func(ctx context.Context) error {
 			if !ready.Load() {
 				return fault.New(fault.Unavailable, "starting up or shutting down")
@@ -471,7 +481,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			// Stripe's webhook names the event in the PaymentIntent it carries.
 			BodyRoutes: map[string]forward.BodyRoute{"POST /api/v1/webhooks/stripe": {Max: web.MaxWebhookBytes,
 				Event: func(body []byte) string {
-					if ev := stripe.WebhookEventOf(body); id.Valid(ev, "ev", id.Short) {
+					if ev := stripe.WebhookEventOf(body); id.ValidSharded(ev, "ev", id.Short) {
 						return ev
 					}
 					return ""
@@ -732,11 +742,11 @@ func (wk workerSetup) runner(name string, h worker.Handler, log *slog.Logger) *w
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			last, err := wk.st.led.LastSeq(ctx)
+			last, err := wk.st.led.Last(ctx)
 			if err != nil {
 				return -1
 			}
-			return float64(last - min(at, last))
+			return float64(at.Behind(last))
 		}, "worker", name)
 	wk.met.Counter("admit_worker_parked_total", "Entries the worker parked on this node since it started (docs/workers.md).",
 		func() float64 { return float64(run.ParkedCount()) }, "worker", name)
@@ -756,14 +766,14 @@ func (wk workerSetup) supervise(bg context.Context, run *worker.Runner) {
 // catchUp waits until the read model has applied everything already in the
 // ledger, so that the first requests see it.
 func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr <-chan error) error {
-	last, err := led.LastSeq(ctx)
+	last, err := led.Last(ctx)
 	if err != nil {
 		return err
 	}
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- db.WaitFor(waitCtx, last) }()
+	go func() { done <- db.WaitForAll(waitCtx, last) }()
 	select {
 	case err := <-done:
 		return err
@@ -817,11 +827,11 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 	if err := write(); err != nil {
 		return "", "", err
 	}
-	last, err := led.LastSeq(ctx)
+	last, err := led.Last(ctx)
 	if err != nil {
 		return "", "", err
 	}
-	return orgID, token, db.WaitFor(ctx, last)
+	return orgID, token, db.WaitForAll(ctx, last)
 }
 
 // bootstrapBucket holds the cluster's one-time claims; bootstrapKey is the
@@ -866,11 +876,11 @@ func claimBootstrap(ctx context.Context, led *ledger.JetStream) (bool, error) {
 func awaitBootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB) (orgID, token string, err error) {
 	deadline := time.Now().Add(bootstrapStale)
 	for {
-		last, err := led.LastSeq(ctx)
+		last, err := led.Last(ctx)
 		if err != nil {
 			return "", "", err
 		}
-		if err := db.WaitFor(ctx, last); err != nil {
+		if err := db.WaitForAll(ctx, last); err != nil {
 			return "", "", err
 		}
 		orgs, err := db.ListOrganizers(ctx)

@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"hash/fnv"
+	"strconv"
 )
 
 var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -63,4 +65,42 @@ func Token(prefix string) string {
 	b := make([]byte, 20)
 	rand.Read(b)
 	return prefix + b32.EncodeToString(b)
+}
+
+// InShard returns base, an id made by New or Derived, placed in shard k
+// of the ledger: base itself for shard 0, base + "_" + k otherwise. The
+// ledger reads an id's shard back from this suffix (ledger.SubjectShard),
+// so it never changes.
+func InShard(base string, k int) string {
+	if k <= 0 {
+		return base
+	}
+	return base + "_" + strconv.Itoa(k)
+}
+
+// PickShard returns the shard, of shards (at least 1), that base goes to:
+// a hash of the id, so the same id always picks the same shard for one
+// count, and ids spread evenly.
+func PickShard(base string, shards int) int {
+	if shards <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(base))
+	return int(h.Sum32() % uint32(shards))
+}
+
+// ValidSharded reports whether s is an id with the prefix and n
+// characters, with or without a shard suffix ("_1" to "_255", as InShard
+// makes it).
+func ValidSharded(s, prefix string, n int) bool {
+	base := len(prefix) + 1 + n
+	if len(s) <= base {
+		return Valid(s, prefix, n)
+	}
+	if !Valid(s[:base], prefix, n) || s[base] != '_' {
+		return false
+	}
+	k, err := strconv.Atoi(s[base+1:])
+	return err == nil && k >= 1 && k <= 255 && s[base+1:] == strconv.Itoa(k)
 }

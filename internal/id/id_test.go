@@ -37,3 +37,21 @@ func BenchmarkNew(b *testing.B) {
 		New("ho", Long)
 	}
 }
+
+func TestInShard(t *testing.T) {
+	base := New("ev", Short)
+	if InShard(base, 0) != base || InShard(base, 3) != base+"_3" {
+		t.Errorf("InShard: %q, %q", InShard(base, 0), InShard(base, 3))
+	}
+	if !ValidSharded(base, "ev", Short) || !ValidSharded(base+"_3", "ev", Short) || !ValidSharded(base+"_255", "ev", Short) {
+		t.Error("ValidSharded refuses an id of InShard")
+	}
+	for _, bad := range []string{base + "_0", base + "_03", base + "_256", base + "_", base + "x3", base[:10]} {
+		if ValidSharded(bad, "ev", Short) {
+			t.Errorf("ValidSharded(%q) = true", bad)
+		}
+	}
+	if k := PickShard(base, 3); k < 0 || k > 2 || PickShard(base, 3) != k || PickShard(base, 1) != 0 {
+		t.Errorf("PickShard(%q, 3) = %d", base, k)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -15,9 +16,9 @@ import (
 type ledger interface {
 	Append(ctx context.Context, m Message, expectLastSubjectSeq uint64) (uint64, error)
 	LastSubjectSeq(ctx context.Context, subject string) (uint64, error)
-	LastSeq(ctx context.Context) (uint64, error)
+	Last(ctx context.Context) (Vector, error)
 	Read(ctx context.Context, filter string, from uint64, fn func(Record) error) (uint64, error)
-	Follow(ctx context.Context, from uint64, fn func(Record) error) error
+	Follow(ctx context.Context, after Vector, fn func(Record) error) error
 	PutSnapshot(ctx context.Context, key string, data []byte) error
 	GetSnapshot(ctx context.Context, key string) ([]byte, error)
 	Recent(ctx context.Context, filter string, window time.Duration, limit int) ([]string, error)
@@ -56,6 +57,7 @@ func TestContract(t *testing.T) {
 		{"Headers", testHeaders},
 		{"Invalid", testInvalid},
 		{"Large", testLarge},
+		{"Shards", testShards},
 	}
 	for _, impl := range implementations {
 		t.Run(impl.name, func(t *testing.T) {
@@ -318,11 +320,12 @@ func testFollow(t *testing.T, l ledger) {
 	mustAppend(t, l, "ledger.org.b", []byte("2"), 0, 2)
 
 	for _, from := range []uint64{0, 2} {
+		after := Vector{max(from, 1) - 1}
 		ctx, cancel := context.WithCancel(testContext(t))
 		got := make(chan Record, 16)
 		done := make(chan error, 1)
 		go func() {
-			done <- l.Follow(ctx, from, func(r Record) error {
+			done <- l.Follow(ctx, after, func(r Record) error {
 				got <- r
 				return nil
 			})
@@ -369,7 +372,7 @@ func testFollow(t *testing.T, l ledger) {
 
 	// An error from fn ends Follow with that error.
 	errStop := errors.New("stop")
-	err := l.Follow(testContext(t), 0, func(r Record) error {
+	err := l.Follow(testContext(t), nil, func(r Record) error {
 		if r.Seq == 3 {
 			return errStop
 		}
@@ -530,11 +533,16 @@ func readAll(t *testing.T, l ledger, filter string, from uint64) ([]Record, uint
 
 func lastSeq(t *testing.T, l ledger) uint64 {
 	t.Helper()
-	n, err := l.LastSeq(testContext(t))
+	v, err := l.Last(testContext(t))
 	if err != nil {
-		t.Fatalf("LastSeq: %v", err)
+		t.Fatalf("Last: %v", err)
 	}
-	return n
+	for k := 1; k < len(v); k++ {
+		if v[k] != 0 {
+			t.Fatalf("Last = %v: shard %d has records, where the test wrote to shard 0 alone", v, k)
+		}
+	}
+	return v.Seq(0)
 }
 
 func lastSubjectSeq(t *testing.T, l ledger, subj string) uint64 {
@@ -597,5 +605,106 @@ func testRecent(t *testing.T, l ledger) {
 		if fmt.Sprint(got) != "[ledger.event.a ledger.event.c]" {
 			t.Errorf("Recent(window %v) = %v, want a and c, not b written before it", w, got)
 		}
+	}
+}
+
+// testShards checks a ledger over several shards: positions carry the
+// shard, fences and sequences are per shard, a subject's records stay in
+// its shard, and Read, Follow, Last and Recent see every shard.
+func testShards(t *testing.T, l ledger) {
+	ctx := testContext(t)
+	const (
+		a2  = "ledger.event.ev_a_2" // shard 2
+		b0  = "ledger.event.ev_b"   // shard 0
+		org = "ledger.org.or_c"     // shard 0
+		d1  = "ledger.event.ev_d_1" // shard 1
+	)
+	mustAppend(t, l, a2, []byte("a1"), 0, Pos(2, 1))
+	mustAppend(t, l, b0, []byte("b1"), 0, 1)
+	mustAppend(t, l, org, []byte("o1"), 0, 2)
+	mustAppend(t, l, a2, []byte("a2"), Pos(2, 1), Pos(2, 2))
+	// The fence is the subject's own position; a stale one is refused.
+	if _, err := l.Append(ctx, Message{Subject: a2, Data: []byte("x")}, Pos(2, 1)); !errors.Is(err, ErrFenced) {
+		t.Fatalf("Append with a stale fence in shard 2: err = %v, want ErrFenced", err)
+	}
+	if got := lastSubjectSeq(t, l, a2); got != Pos(2, 2) {
+		t.Errorf("LastSubjectSeq(%s) = %d, want Pos(2, 2) = %d", a2, got, Pos(2, 2))
+	}
+	v, err := l.Last(ctx)
+	if err != nil {
+		t.Fatalf("Last: %v", err)
+	}
+	if want := (Vector{2, 0, 2}); !slices.Equal(v, want) {
+		t.Errorf("Last = %v, want %v", v, want)
+	}
+
+	// One subject, from a position of its shard, or from 0.
+	recs, last := readAll(t, l, a2, 0)
+	if len(recs) != 2 || recs[0].Subject != a2 || string(recs[1].Data) != "a2" || last != Pos(2, 2) {
+		t.Errorf("Read(%s, 0) = %d records, last %d; want a1, a2 on the logical subject, last Pos(2, 2)", a2, len(recs), last)
+	}
+	if recs, _ := readAll(t, l, a2, Pos(2, 2)); len(recs) != 1 || string(recs[0].Data) != "a2" {
+		t.Errorf("Read(%s, Pos(2, 2)) = %d records, want a2 alone", a2, len(recs))
+	}
+	// A wildcard: shard after shard, in the order of positions.
+	recs, last = readAll(t, l, "", 0)
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%s@%d", r.Data, r.Seq))
+	}
+	want := []string{"b1@1", "o1@2", fmt.Sprintf("a1@%d", Pos(2, 1)), fmt.Sprintf("a2@%d", Pos(2, 2))}
+	if !slices.Equal(got, want) || last != Pos(2, 2) {
+		t.Errorf("Read(all) = %v, last %d; want %v, last %d", got, last, want, Pos(2, 2))
+	}
+	if recs, _ := readAll(t, l, "ledger.event.*", Pos(2, 2)); len(recs) != 1 || string(recs[0].Data) != "a2" {
+		t.Errorf("Read(ledger.event.*, Pos(2, 2)) = %d records, want a2 alone", len(recs))
+	}
+
+	// Follow from a vector: what comes after it in every shard, each
+	// shard in order, then new appends, also in a shard it had none of.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gotc := make(chan Record, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- l.Follow(fctx, Vector{1, 0, 1}, func(r Record) error {
+			gotc <- r
+			return nil
+		})
+	}()
+	mustAppend(t, l, d1, []byte("d1"), 0, Pos(1, 1))
+	seen := make(map[uint64]string)
+	var order []uint64
+	for len(seen) < 3 {
+		select {
+		case r := <-gotc:
+			seen[r.Seq] = r.Subject
+			order = append(order, r.Seq)
+		case err := <-done:
+			t.Fatalf("Follow returned %v after %v", err, order)
+		case <-ctx.Done():
+			t.Fatalf("Follow delivered %v before the deadline; want 2, Pos(1, 1), Pos(2, 2)", order)
+		}
+	}
+	if seen[2] != org || seen[Pos(1, 1)] != d1 || seen[Pos(2, 2)] != a2 {
+		t.Errorf("Follow after {1,0,1} delivered %v, want 2 (%s), Pos(1, 1) (%s), Pos(2, 2) (%s)", seen, org, d1, a2)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Follow after cancel = %v, want nil", err)
+	}
+
+	subjects, err := l.Recent(ctx, "ledger.event.*", time.Hour, 10)
+	if err != nil {
+		t.Fatalf("Recent: %v", err)
+	}
+	slices.Sort(subjects)
+	if want := []string{a2, b0, d1}; !slices.Equal(subjects, want) {
+		t.Errorf("Recent = %v, want %v (every shard)", subjects, want)
+	}
+
+	// A subject of a shard beyond MaxShards is refused.
+	if _, err := l.Append(ctx, Message{Subject: fmt.Sprintf("ledger.event.ev_x_%d", MaxShards), Data: []byte("x")}, 0); err == nil {
+		t.Errorf("Append to shard %d: no error", MaxShards)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -48,6 +49,12 @@ type Config struct {
 	// written to DataDir/LocalAccessFile (mode 0600) while it runs: how
 	// admit's commands reach a running serve's store (ConnectLocal).
 	ListenLocal bool
+	// Shards is how many streams the ledger is spread over (see
+	// docs/ledger.md, "Shards"); 0 means 1, the stream LEDGER alone. The
+	// streams LEDGER_1 … LEDGER_<n-1> are created as needed, with the
+	// replicas of LEDGER; streams of shards beyond n that exist already are
+	// followed too, so lowering the count loses nothing. At most MaxShards.
+	Shards int
 
 	// Logger receives warnings and, at debug level, the embedded server's
 	// log. Nil discards.
@@ -63,8 +70,19 @@ type JetStream struct {
 	access string         // the local access file to remove on close; "" for none
 	nc     *nats.Conn
 	js     jetstream.JetStream
-	stream jetstream.Stream
+	stream jetstream.Stream // shard 0, LEDGER
 	snaps  jetstream.ObjectStore
+
+	// shards holds every shard's stream known to this node, index k for
+	// shard k; it only grows. shardMu serializes opening one; grown is
+	// closed, and replaced, when the slice grows (Follow starts consuming
+	// the new shard).
+	shards   atomic.Pointer[[]*shardStream]
+	shardMu  sync.Mutex
+	grown    chan struct{}
+	replicas int  // of LEDGER: every shard's stream gets as many
+	embedded bool // an embedded server, not URL mode
+	unsafeOK bool // Config.UnsafeLazyFsync
 
 	maxSize int    // largest message Append sends
 	chunk   uint32 // snapshot chunk size
@@ -121,7 +139,11 @@ func Open(ctx context.Context, cfg Config) (*JetStream, error) {
 		return nil, fmt.Errorf("ledger: open: %d replicas need a NATS cluster (URL mode)", cfg.Replicas)
 	}
 
-	l := &JetStream{log: log, connClosed: make(chan struct{}), reconnected: make(chan struct{})}
+	if cfg.Shards < 0 || cfg.Shards > MaxShards {
+		return nil, fmt.Errorf("ledger: open: %d shards, want 1 to %d", cfg.Shards, MaxShards)
+	}
+	l := &JetStream{log: log, connClosed: make(chan struct{}), reconnected: make(chan struct{}),
+		grown: make(chan struct{}), embedded: embedded, unsafeOK: cfg.UnsafeLazyFsync}
 	opts := []nats.Option{
 		nats.Name("admit-ledger"),
 		nats.ClosedHandler(func(*nats.Conn) { close(l.connClosed) }),
@@ -205,11 +227,22 @@ func (l *JetStream) setup(ctx context.Context, cfg Config, embedded bool) error 
 	}
 	l.stream = stream
 	scfg := stream.CachedInfo().Config
-	if err := checkStreamConfig(&scfg); err != nil {
+	if err := checkStreamConfig(0, &scfg); err != nil {
 		return err
 	}
-	if err := l.checkDurability(&scfg, embedded, cfg.UnsafeLazyFsync); err != nil {
+	if err := l.checkDurability(streamName, &scfg, embedded, cfg.UnsafeLazyFsync); err != nil {
 		return err
+	}
+	l.replicas = max(1, scfg.Replicas)
+	l.shards.Store(&[]*shardStream{{k: 0, name: streamName, stream: stream}})
+	if _, err := l.shardFor(ctx, max(1, cfg.Shards)-1, true); err != nil {
+		return err
+	}
+	if err := l.discover(ctx); err != nil {
+		return err
+	}
+	if err := l.BalanceLeaders(ctx); err != nil {
+		l.log.Warn("ledger: the shards' leaders stay where JetStream put them", "err", err)
 	}
 
 	l.maxSize = min(MaxMessageSize, int(l.nc.MaxPayload()))
@@ -248,10 +281,10 @@ func (l *JetStream) openStream(ctx context.Context, cfg Config, embedded bool) (
 			replicas, fallback = 3, true
 		}
 	}
-	s, err = l.js.CreateStream(ctx, streamConfig(replicas))
+	s, err = l.js.CreateStream(ctx, streamConfig(0, replicas))
 	if fallback && notEnoughPeers(err) {
 		l.log.Info("ledger: NATS cannot place 3 replicas; creating the stream with 1", "stream", streamName, "err", err)
-		s, err = l.js.CreateStream(ctx, streamConfig(1))
+		s, err = l.js.CreateStream(ctx, streamConfig(0, 1))
 	}
 	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		// Another node created it in the meantime.
@@ -263,12 +296,16 @@ func (l *JetStream) openStream(ctx context.Context, cfg Config, embedded bool) (
 	return s, nil
 }
 
-// streamConfig is the configuration of a new ledger stream.
-func streamConfig(replicas int) jetstream.StreamConfig {
+// streamConfig is the configuration of the new stream of shard k.
+func streamConfig(k, replicas int) jetstream.StreamConfig {
+	desc := "admit ledger: append-only system of record"
+	if k > 0 {
+		desc += ", shard " + strconv.Itoa(k)
+	}
 	return jetstream.StreamConfig{
-		Name:              streamName,
-		Description:       "admit ledger: append-only system of record",
-		Subjects:          []string{streamSubjects},
+		Name:              streamOf(k),
+		Description:       desc,
+		Subjects:          []string{physical(k, streamSubjects)},
 		Retention:         jetstream.LimitsPolicy,
 		MaxConsumers:      -1,
 		MaxMsgs:           -1,
@@ -302,7 +339,8 @@ func notEnoughPeers(err error) bool {
 
 // checkStreamConfig refuses an existing stream that would not keep the
 // ledger: wrong storage, retention, subjects, or any limit that discards.
-func checkStreamConfig(c *jetstream.StreamConfig) error {
+func checkStreamConfig(k int, c *jetstream.StreamConfig) error {
+	subjects := physical(k, streamSubjects)
 	var bad []string
 	if c.Storage != jetstream.FileStorage {
 		bad = append(bad, "storage is "+c.Storage.String()+", not file")
@@ -316,21 +354,21 @@ func checkStreamConfig(c *jetstream.StreamConfig) error {
 	if c.Sealed {
 		bad = append(bad, "it is sealed")
 	}
-	if !slices.Contains(c.Subjects, streamSubjects) {
-		bad = append(bad, fmt.Sprintf("subjects are %q, not including %q", c.Subjects, streamSubjects))
+	if !slices.Contains(c.Subjects, subjects) {
+		bad = append(bad, fmt.Sprintf("subjects are %q, not including %q", c.Subjects, subjects))
 	}
 	if c.MaxMsgs > 0 || c.MaxBytes > 0 || c.MaxAge > 0 || c.MaxMsgsPerSubject > 0 {
 		bad = append(bad, "it has a message, byte, age or per-subject limit")
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("ledger: stream %s exists but cannot hold the ledger: %s", streamName, strings.Join(bad, "; "))
+		return fmt.Errorf("ledger: stream %s exists but cannot hold the ledger: %s", streamOf(k), strings.Join(bad, "; "))
 	}
 	return nil
 }
 
 // checkDurability applies the rule "acknowledge nothing before it is
 // durable" to what a client can see; see Open.
-func (l *JetStream) checkDurability(c *jetstream.StreamConfig, embedded, allowUnsafe bool) error {
+func (l *JetStream) checkDurability(streamName string, c *jetstream.StreamConfig, embedded, allowUnsafe bool) error {
 	var unsafe []string
 	if c.PersistMode == jetstream.AsyncPersistMode {
 		unsafe = append(unsafe, fmt.Sprintf("stream %s has persist_mode async", streamName))
@@ -396,14 +434,19 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 	if err := checkMessage(&m, l.maxSize); err != nil {
 		return 0, err
 	}
-	msg := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: make(nats.Header, len(m.Header)+2)}
+	k := SubjectShard(m.Subject)
+	sh, err := l.shardFor(ctx, k, true)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: append %s: %w", m.Subject, err)
+	}
+	msg := &nats.Msg{Subject: physical(k, m.Subject), Data: m.Data, Header: make(nats.Header, len(m.Header)+2)}
 	for k, v := range m.Header {
 		msg.Header[k] = []string{v}
 	}
 	// WithExpectLastSequencePerSubject sends the header for 0 as well
 	// (nats.go v1.55 keeps a pointer); set it here so the contract does not
 	// rest on that.
-	msg.Header[expectHeader] = []string{strconv.FormatUint(expectLastSubjectSeq, 10)}
+	msg.Header[expectHeader] = []string{strconv.FormatUint(PosSeq(expectLastSubjectSeq), 10)}
 	msgID := newMsgID()
 	msg.Header[msgIDHeader] = []string{msgID}
 	for attempt := 0; ; attempt++ {
@@ -431,7 +474,7 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 		}
 		cancel()
 		if err == nil {
-			return ack.Sequence, nil
+			return Pos(k, ack.Sequence), nil
 		}
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) &&
@@ -440,8 +483,8 @@ func (l *JetStream) Append(ctx context.Context, m Message, expectLastSubjectSeq 
 			if attempt > 0 {
 				// An earlier attempt may be the message that made the
 				// expectation stale.
-				if seq, ok := l.ownLast(ctx, m.Subject, msgID); ok {
-					return seq, nil
+				if seq, ok := l.ownLast(ctx, sh, msg.Subject, msgID); ok {
+					return Pos(k, seq), nil
 				}
 			}
 			return 0, fmt.Errorf("ledger: append %s: expected last sequence %d: %w: %w", m.Subject, expectLastSubjectSeq, ErrFenced, err)
@@ -485,82 +528,133 @@ func newMsgID() string {
 
 // ownLast returns the sequence of the subject's last message if it carries
 // msgID.
-func (l *JetStream) ownLast(ctx context.Context, subject, msgID string) (uint64, bool) {
-	raw, err := l.stream.GetLastMsgForSubject(ctx, subject)
+func (l *JetStream) ownLast(ctx context.Context, sh *shardStream, subject, msgID string) (uint64, bool) {
+	raw, err := sh.stream.GetLastMsgForSubject(ctx, subject)
 	if err != nil || raw.Header.Get(msgIDHeader) != msgID {
 		return 0, false
 	}
 	return raw.Sequence, true
 }
 
-// LastSubjectSeq returns the sequence of the last message on subject, 0 if
-// it has none. It asks the stream leader (no stale replica read); the
-// server sends the whole message, so it is meant for loading a partition,
-// not for a hot path.
+// LastSubjectSeq returns the position of the last message on subject, 0 if
+// it has none. It asks the leader of the subject's shard (no stale replica
+// read); the server sends the whole message, so it is meant for loading a
+// partition, not for a hot path.
 func (l *JetStream) LastSubjectSeq(ctx context.Context, subject string) (uint64, error) {
 	if err := checkSubject(subject); err != nil {
 		return 0, fmt.Errorf("ledger: last sequence of %q: %w", subject, err)
 	}
-	msg, err := l.stream.GetLastMsgForSubject(ctx, subject)
+	k := SubjectShard(subject)
+	sh, err := l.shardFor(ctx, k, false)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: last sequence of %s: %w", subject, err)
+	}
+	if sh == nil {
+		return 0, nil // its shard has no stream yet: nothing was written to it
+	}
+	msg, err := sh.stream.GetLastMsgForSubject(ctx, physical(k, subject))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("ledger: last sequence of %s: %w", subject, err)
 	}
-	return msg.Sequence, nil
+	return Pos(k, msg.Sequence), nil
 }
 
-// LastSeq returns the last sequence of the stream, 0 if it is empty.
-func (l *JetStream) LastSeq(ctx context.Context) (uint64, error) {
-	info, err := l.stream.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("ledger: last sequence: %w", err)
+// Last returns the last sequence of every shard's stream (0 for an empty
+// one), including shards other nodes created since Open.
+func (l *JetStream) Last(ctx context.Context) (Vector, error) {
+	if err := l.discover(ctx); err != nil {
+		return nil, fmt.Errorf("ledger: last sequences: %w", err)
 	}
-	return info.State.LastSeq, nil
+	shards := l.known()
+	v := make(Vector, len(shards))
+	for k, sh := range shards {
+		info, err := sh.stream.Info(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: last sequence of %s: %w", sh.name, err)
+		}
+		v[k] = info.State.LastSeq
+	}
+	return v, nil
 }
 
 // Read calls fn, in order, for each record on a subject matching filter
 // (a subject or a wildcard such as "ledger.org.>"; "" means every subject)
-// with a sequence from from on (0 and 1 both mean the start), up to the
+// with a position from from on (0 and 1 both mean the start), up to the
 // last record that existed when Read was called; later appends are not
-// delivered. It streams through an ordered consumer, many records per pull.
-// It returns the sequence of the last record for which fn returned nil (0
-// if none), and fn's error as is if fn fails; if ctx ends first, an error
-// wrapping ctx.Err().
+// delivered. A subject is read from its shard (from's shard is ignored); a
+// wildcard reads shard after shard, in the order of positions, so from
+// skips the shards before its own. It streams through an ordered consumer,
+// many records per pull. It returns the position of the last record for
+// which fn returned nil (0 if none), and fn's error as is if fn fails; if
+// ctx ends first, an error wrapping ctx.Err().
 func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn func(Record) error) (uint64, error) {
 	filter = normFilter(filter)
 	if err := checkFilter(filter); err != nil {
 		return 0, fmt.Errorf("ledger: read %q: %w", filter, err)
 	}
-	var end uint64
-	var err error
-	if strings.ContainsAny(filter, "*>") {
-		end, err = l.LastSeq(ctx)
-	} else {
+	if literal(filter) {
+		if err := checkShard(filter); err != nil {
+			return 0, fmt.Errorf("ledger: read %q: %w", filter, err)
+		}
 		// One subject (a box office loading): its last message tells
 		// whether there is anything to read at all, so loading an event
 		// that is new, or whose snapshot is current, creates no consumer.
-		end, err = l.LastSubjectSeq(ctx, filter)
+		end, err := l.LastSubjectSeq(ctx, filter)
+		if err != nil || end == 0 {
+			return 0, err
+		}
+		sh, err := l.shardFor(ctx, SubjectShard(filter), false)
+		if err != nil {
+			return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
+		}
+		return l.readShard(ctx, sh, filter, PosSeq(from), PosSeq(end), fn)
 	}
-	if err != nil {
+	if err := l.discover(ctx); err != nil {
 		return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
 	}
+	var last uint64
+	for k, sh := range l.known() {
+		start := uint64(1)
+		switch {
+		case k < PosShard(from):
+			continue
+		case k == PosShard(from):
+			start = PosSeq(from)
+		}
+		info, err := sh.stream.Info(ctx)
+		if err != nil {
+			return last, fmt.Errorf("ledger: read %s: %w", filter, err)
+		}
+		n, err := l.readShard(ctx, sh, filter, start, info.State.LastSeq, fn)
+		if n != 0 {
+			last = n
+		}
+		if err != nil {
+			return last, err
+		}
+	}
+	return last, nil
+}
+
+// readShard is Read on one shard, from sequence from up to end.
+func (l *JetStream) readShard(ctx context.Context, sh *shardStream, filter string, from, end uint64, fn func(Record) error) (uint64, error) {
 	from = max(from, 1)
 	if end < from {
 		return 0, nil
 	}
-
 	var last uint64
-	err = l.consume(ctx, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
-		if rec.Seq > end {
+	err := l.consume(ctx, sh, "read "+filter, filter, from, true, func(rec Record, pending uint64) (bool, error) {
+		if PosSeq(rec.Seq) > end {
 			return false, nil
 		}
 		if err := fn(rec); err != nil {
 			return false, err
 		}
 		last = rec.Seq
-		return rec.Seq < end && pending > 0, nil
+		return PosSeq(rec.Seq) < end && pending > 0, nil
 	})
 	if err != nil && ctxDone(ctx, err) {
 		return last, fmt.Errorf("ledger: read %s: %w", filter, err)
@@ -568,24 +662,70 @@ func (l *JetStream) Read(ctx context.Context, filter string, from uint64, fn fun
 	return last, err
 }
 
-// Follow calls fn, in order, for every record with a sequence from from on
-// (0 and 1 both mean the start), then for each new one as it is appended,
-// until ctx is done. It survives lost connections and server restarts (the
-// ordered consumer recreates itself after the last delivered record).
-// It returns nil when ctx is done (also when fn then fails with ctx's
-// error), fn's error as is, or an error when the ledger is closed under it.
-func (l *JetStream) Follow(ctx context.Context, from uint64, fn func(Record) error) error {
-	err := l.consume(ctx, "follow", streamSubjects, max(from, 1), false, func(rec Record, _ uint64) (bool, error) {
-		if err := fn(rec); err != nil {
-			return false, err
-		}
-		return true, nil
-	})
-	if ctxDone(ctx, err) {
-		return nil
+// Follow calls fn for every record after the vector after — each shard's
+// records in order, the shards' interleaved as they arrive, one call at a
+// time — then for each new one as it is appended, until ctx is done. It
+// follows every shard, also those created after it started (by an append
+// here, or by another node: looked for every few seconds in URL mode). It
+// survives lost connections and server restarts (each shard's ordered
+// consumer recreates itself after the last delivered record). It returns
+// nil when ctx is done (also when fn then fails with ctx's error), fn's
+// error as is, or an error when the ledger is closed under it; fn is never
+// called after Follow returns.
+func (l *JetStream) Follow(ctx context.Context, after Vector, fn func(Record) error) error {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+
+	var mu sync.Mutex // one call of fn at a time
+	errs := make(chan error, MaxShards)
+	started := 0
+	var tick <-chan time.Time
+	if !l.embedded {
+		t := time.NewTicker(discoverEvery)
+		defer t.Stop()
+		tick = t.C
 	}
-	return err
+	for {
+		grown := l.grownChan()
+		for _, sh := range l.known()[started:] {
+			started++
+			wg.Go(func() {
+				errs <- l.consume(ctx, sh, "follow", streamSubjects, after.Seq(sh.k)+1, false, func(rec Record, _ uint64) (bool, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if err := ctx.Err(); err != nil {
+						return false, err
+					}
+					if err := fn(rec); err != nil {
+						return false, err
+					}
+					return true, nil
+				})
+			})
+		}
+		select {
+		case err := <-errs:
+			if parent.Err() != nil && (err == nil || ctxDone(parent, err)) {
+				return nil
+			}
+			return err
+		case <-grown:
+		case <-tick:
+			if err := l.discover(ctx); err != nil && ctx.Err() == nil {
+				l.log.Warn("ledger: follow: look for new shards", "err", err)
+			}
+		case <-parent.Done():
+			return nil
+		}
+	}
 }
+
+// discoverEvery is how often Follow looks for shards other nodes created
+// (URL mode).
+const discoverEvery = 5 * time.Second
 
 // consume runs an ordered consumer on filter from sequence from and hands
 // each record, with the number of matching records after it, to next until
@@ -593,9 +733,9 @@ func (l *JetStream) Follow(ctx context.Context, from uint64, fn func(Record) err
 // With stopWhenEmpty it returns at once when nothing matches when the
 // consumer is created. Errors from next are returned as is; its own are
 // prefixed with "ledger: <op>".
-func (l *JetStream) consume(ctx context.Context, op, filter string, from uint64, stopWhenEmpty bool, next func(Record, uint64) (bool, error)) error {
-	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{filter},
+func (l *JetStream) consume(ctx context.Context, sh *shardStream, op, filter string, from uint64, stopWhenEmpty bool, next func(Record, uint64) (bool, error)) error {
+	cons, err := sh.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{physical(sh.k, filter)},
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:    from,
 	})
@@ -605,7 +745,7 @@ func (l *JetStream) consume(ctx context.Context, op, filter string, from uint64,
 		}
 		return fmt.Errorf("ledger: %s: consumer: %w", op, err)
 	}
-	defer l.deleteConsumer(ctx, cons)
+	defer l.deleteConsumer(ctx, sh, cons)
 	info := cons.CachedInfo()
 	if stopWhenEmpty && info != nil && info.NumPending == 0 {
 		return nil // nothing matches from here on (yet)
@@ -633,7 +773,7 @@ func (l *JetStream) consume(ctx context.Context, op, filter string, from uint64,
 			}
 			return fmt.Errorf("ledger: %s: %w", op, err)
 		}
-		rec, pending, err := toRecord(msg)
+		rec, pending, err := toRecord(sh.k, msg)
 		if err != nil {
 			return fmt.Errorf("ledger: %s: %w", op, err)
 		}
@@ -652,28 +792,28 @@ func ctxDone(ctx context.Context, err error) bool {
 
 // deleteConsumer removes a finished ordered consumer from the server right
 // away instead of leaving it to expire.
-func (l *JetStream) deleteConsumer(ctx context.Context, cons jetstream.Consumer) {
+func (l *JetStream) deleteConsumer(ctx context.Context, sh *shardStream, cons jetstream.Consumer) {
 	info := cons.CachedInfo()
 	if info == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := l.js.DeleteConsumer(ctx, streamName, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+	if err := l.js.DeleteConsumer(ctx, sh.name, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		l.log.Debug("ledger: delete consumer (it expires by itself)", "consumer", info.Name, "err", err)
 	}
 }
 
 // toRecord converts a delivered message, and returns how many matching
 // messages the stream held after it at delivery.
-func toRecord(msg jetstream.Msg) (Record, uint64, error) {
+func toRecord(k int, msg jetstream.Msg) (Record, uint64, error) {
 	md, err := msg.Metadata()
 	if err != nil {
 		return Record{}, 0, err
 	}
 	rec := Record{
-		Seq:     md.Sequence.Stream,
-		Subject: msg.Subject(),
+		Seq:     Pos(k, md.Sequence.Stream),
+		Subject: logical(k, msg.Subject()),
 		Data:    msg.Data(),
 		Time:    md.Timestamp,
 	}

@@ -200,7 +200,7 @@ func TestFollowSurvivesServerRestart(t *testing.T) {
 	got := make(chan Record, 16)
 	done := make(chan error, 1)
 	go func() {
-		done <- l.Follow(fctx, 0, func(r Record) error {
+		done <- l.Follow(fctx, nil, func(r Record) error {
 			got <- r
 			return nil
 		})
@@ -279,7 +279,7 @@ func fillStore(tb testing.TB, dir string, n, size int) {
 		tb.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := js.CreateStream(ctx, streamConfig(1)); err != nil {
+	if _, err := js.CreateStream(ctx, streamConfig(0, 1)); err != nil {
 		tb.Fatal(err)
 	}
 	data := make([]byte, size)

@@ -18,7 +18,7 @@ type Message struct {
 // Record is a stored message with its stream sequence. Its Data and Header
 // belong to the receiver: the ledger never touches them again.
 type Record struct {
-	Seq     uint64 // stream sequence (global, increasing, from 1)
+	Seq     uint64 // position: the shard and the stream sequence in it (Pos); increasing within a shard
 	Subject string
 	Header  map[string]string // nil when the message had no header
 	Data    []byte
@@ -135,8 +135,11 @@ func checkSubject(s string) error {
 			return errors.New("subject has a wildcard")
 		}
 	}
-	return nil
+	return checkShard(s)
 }
+
+// literal reports whether a checked filter is one subject.
+func literal(filter string) bool { return !strings.ContainsAny(filter, "*>") }
 
 // checkFilter accepts a subject or a wildcard ("*" for one token, ">" for
 // the rest) within "ledger.>". The empty filter means "ledger.>".

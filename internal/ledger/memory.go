@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -17,8 +18,8 @@ import (
 // caller's function.
 type Memory struct {
 	mu        sync.Mutex
-	records   []Record          // records[i].Seq == i+1; elements are never changed once appended
-	last      map[string]uint64 // last sequence per subject
+	shards    [][]Record        // shards[k][i].Seq == Pos(k, i+1); elements are never changed once appended
+	last      map[string]uint64 // last position per subject
 	appended  chan struct{}     // closed (and replaced) on every append
 	snapshots map[string][]byte
 }
@@ -26,6 +27,7 @@ type Memory struct {
 // NewMemory returns an empty in-memory ledger.
 func NewMemory() *Memory {
 	return &Memory{
+		shards:    make([][]Record, 1),
 		last:      make(map[string]uint64),
 		appended:  make(chan struct{}),
 		snapshots: make(map[string][]byte),
@@ -52,11 +54,15 @@ func (l *Memory) Append(ctx context.Context, m Message, expectLastSubjectSeq uin
 
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if got := l.last[m.Subject]; got != expectLastSubjectSeq {
+	if got := l.last[m.Subject]; PosSeq(got) != PosSeq(expectLastSubjectSeq) {
 		return 0, fmt.Errorf("ledger: append %s: last sequence is %d, not %d: %w", m.Subject, got, expectLastSubjectSeq, ErrFenced)
 	}
-	rec.Seq = uint64(len(l.records)) + 1
-	l.records = append(l.records, rec)
+	k := SubjectShard(m.Subject)
+	for len(l.shards) <= k {
+		l.shards = append(l.shards, nil)
+	}
+	rec.Seq = Pos(k, uint64(len(l.shards[k]))+1)
+	l.shards[k] = append(l.shards[k], rec)
 	l.last[m.Subject] = rec.Seq
 	close(l.appended)
 	l.appended = make(chan struct{})
@@ -74,18 +80,25 @@ func (l *Memory) LastSubjectSeq(ctx context.Context, subject string) (uint64, er
 	return l.last[subject], nil
 }
 
-// LastSeq returns the last sequence of the ledger, 0 if it is empty.
-func (l *Memory) LastSeq(ctx context.Context) (uint64, error) {
+// Last returns the last sequence of every shard.
+func (l *Memory) Last(ctx context.Context) (Vector, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return uint64(len(l.records)), nil
+	v := make(Vector, len(l.shards))
+	for k, recs := range l.shards {
+		v[k] = uint64(len(recs))
+	}
+	return v, nil
 }
 
 // Read calls fn, in order, for each record on a subject matching filter
-// with a sequence from from on (0 and 1 both mean the start), up to the
-// last record that existed when Read was called. It returns the sequence of
-// the last record for which fn returned nil (0 if none), and fn's error
-// as is if fn fails; if ctx ends first, an error wrapping ctx.Err().
+// with a position from from on (0 and 1 both mean the start), up to the
+// last record that existed when Read was called. A subject's records are
+// those of its shard (from's shard is ignored); a wildcard reads shard
+// after shard, so from skips the shards before its own. It returns the
+// position of the last record for which fn returned nil (0 if none), and
+// fn's error as is if fn fails; if ctx ends first, an error wrapping
+// ctx.Err().
 func (l *Memory) Read(ctx context.Context, filter string, from uint64, fn func(Record) error) (uint64, error) {
 	filter = normFilter(filter)
 	if err := checkFilter(filter); err != nil {
@@ -95,48 +108,64 @@ func (l *Memory) Read(ctx context.Context, filter string, from uint64, fn func(R
 		return 0, fmt.Errorf("ledger: read %s: %w", filter, err)
 	}
 	l.mu.Lock()
-	recs := l.records // appends never change the elements of this slice
+	shards := slices.Clone(l.shards) // appends never change the elements of these slices
 	l.mu.Unlock()
 
 	var last uint64
-	for i := int(max(from, 1)) - 1; i < len(recs); i++ {
-		if !subjectMatches(filter, recs[i].Subject) {
+	for k, recs := range shards {
+		start := uint64(1)
+		if literal(filter) {
+			if k != SubjectShard(filter) {
+				continue
+			}
+			start = max(PosSeq(from), 1)
+		} else if k < PosShard(from) {
 			continue
+		} else if k == PosShard(from) {
+			start = max(PosSeq(from), 1)
 		}
-		if err := ctx.Err(); err != nil {
-			return last, fmt.Errorf("ledger: read %s: %w", filter, err)
-		}
-		if err := fn(copyRecord(&recs[i])); err != nil {
-			if ctxDone(ctx, err) {
+		for i := int(start) - 1; i < len(recs); i++ {
+			if !subjectMatches(filter, recs[i].Subject) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
 				return last, fmt.Errorf("ledger: read %s: %w", filter, err)
 			}
-			return last, err
+			if err := fn(copyRecord(&recs[i])); err != nil {
+				if ctxDone(ctx, err) {
+					return last, fmt.Errorf("ledger: read %s: %w", filter, err)
+				}
+				return last, err
+			}
+			last = recs[i].Seq
 		}
-		last = recs[i].Seq
 	}
 	return last, nil
 }
 
-// Follow calls fn, in order, for every record with a sequence from from on
-// (0 and 1 both mean the start), waiting for new appends, until ctx is
-// done. It returns nil when ctx is done (also when fn then fails with ctx's
-// error), or fn's error as is.
-func (l *Memory) Follow(ctx context.Context, from uint64, fn func(Record) error) error {
-	next := int(max(from, 1)) - 1
+// Follow calls fn for every record after the vector after (each shard's
+// records in order, shards interleaved as they come), waiting for new
+// appends, until ctx is done. It returns nil when ctx is done (also when fn
+// then fails with ctx's error), or fn's error as is.
+func (l *Memory) Follow(ctx context.Context, after Vector, fn func(Record) error) error {
+	next := after.Clone()
 	for {
 		l.mu.Lock()
-		recs, appended := l.records, l.appended
+		shards, appended := slices.Clone(l.shards), l.appended
 		l.mu.Unlock()
 
-		for ; next < len(recs); next++ {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if err := fn(copyRecord(&recs[next])); err != nil {
-				if ctxDone(ctx, err) {
+		for k, recs := range shards {
+			for i := next.Seq(k); i < uint64(len(recs)); i++ {
+				if ctx.Err() != nil {
 					return nil
 				}
-				return err
+				if err := fn(copyRecord(&recs[i])); err != nil {
+					if ctxDone(ctx, err) {
+						return nil
+					}
+					return err
+				}
+				next.Advance(recs[i].Seq)
 			}
 		}
 		select {

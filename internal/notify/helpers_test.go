@@ -74,7 +74,7 @@ type env struct {
 type testLedger interface {
 	office.Ledger
 	worker.Follower
-	LastSeq(ctx context.Context) (uint64, error)
+	Last(ctx context.Context) (ledger.Vector, error)
 }
 
 // newEnv starts it all; mailpitArgs go to Mailpit.
@@ -150,7 +150,7 @@ func (e *env) runner(ctx context.Context, sender mail.Sender, pos worker.Positio
 func (e *env) caughtUp(pos worker.Positions) {
 	e.t.Helper()
 	ctx := context.Background()
-	last, err := e.led.LastSeq(ctx)
+	last, err := e.led.Last(ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func (e *env) caughtUp(pos worker.Positions) {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if got >= last {
+		if got.CoversAll(last) {
 			return
 		}
 		if time.Now().After(deadline) {

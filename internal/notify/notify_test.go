@@ -234,7 +234,7 @@ func TestCrashAfterSend(t *testing.T) {
 	placed := e.do(evID, &boxoffice.PlaceOrder{OrderID: o, HoldID: holdID, Token: id.Token("ot_"), Buyer: ada}) // free: placed and paid in one ledger message
 	first := e.mail(1, "Your tickets for Free gig (order "+o+")")
 	stop()
-	if p, _ := pos.Get(context.Background(), "mail"); p >= placed.Seq {
+	if p, _ := pos.Get(context.Background(), "mail"); p.Covers(placed.Seq) {
 		t.Fatalf("the position moved to %d, past the order's message %d with its unmarked e-mail", p, placed.Seq)
 	}
 	if got := marks.state(t); len(got) != 1 || got[0] != markSending {

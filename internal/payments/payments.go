@@ -174,7 +174,7 @@ func (p *Payments) Webhook(ctx context.Context, body []byte, signature string) e
 		p.Log.Warn("payments: a payment that admit did not ask for", "payment_intent", pi.ID, "stripe_event", ev.ID)
 		return nil
 	}
-	if !id.Valid(pi.EventID, "ev", id.Short) || !id.Valid(pi.OrderID, "od", id.Short) {
+	if !id.ValidSharded(pi.EventID, "ev", id.Short) || !id.Valid(pi.OrderID, "od", id.Short) {
 		p.Log.Error("payments: a payment whose metadata names no order admit could have made; acknowledged, nothing done",
 			"payment_intent", pi.ID, "order", pi.OrderID, "event", pi.EventID, "stripe_event", ev.ID)
 		return nil

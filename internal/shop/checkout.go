@@ -83,7 +83,7 @@ type heldNow struct {
 
 func (s *Shop) readHold(r *http.Request) (*heldNow, error) {
 	evID, holdID := r.PathValue("event_id"), r.PathValue("hold_id")
-	if !id.Valid(evID, "ev", id.Short) || !id.Valid(holdID, "ho", id.Long) {
+	if !id.ValidSharded(evID, "ev", id.Short) || !id.Valid(holdID, "ho", id.Long) {
 		return nil, fault.New(fault.NotFound, "There is no such hold")
 	}
 	v, err := s.cfg.Offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {

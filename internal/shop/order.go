@@ -42,7 +42,7 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusNotFound, "Order not found",
 			"This order link is not right: it may be cut short or mistyped. Use the whole link from your e-mail.")
 	}
-	if !id.Valid(evID, "ev", id.Short) || !id.Valid(token, "ot", 32) {
+	if !id.ValidSharded(evID, "ev", id.Short) || !id.Valid(token, "ot", 32) {
 		notFound()
 		return
 	}

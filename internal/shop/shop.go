@@ -235,7 +235,7 @@ func (s *Shop) home(w http.ResponseWriter, r *http.Request) {
 // publicView returns the view of an event buyers may see.
 func (s *Shop) publicView(r *http.Request) (*boxoffice.View, error) {
 	evID := r.PathValue("event_id")
-	if !id.Valid(evID, "ev", id.Short) {
+	if !id.ValidSharded(evID, "ev", id.Short) {
 		return nil, fault.New(fault.NotFound, "There is no such event")
 	}
 	v, err := s.cfg.Offices.View(r.Context(), evID)

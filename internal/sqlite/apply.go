@@ -129,7 +129,7 @@ var projectedTables = []string{"payments", "refunds", "tickets", "orders", "sign
 // Follower is what Run needs of the ledger: every record from a sequence on,
 // until ctx ends. *ledger.Memory and *ledger.JetStream implement it.
 type Follower interface {
-	Follow(ctx context.Context, from uint64, fn func(ledger.Record) error) error
+	Follow(ctx context.Context, after ledger.Vector, fn func(ledger.Record) error) error
 }
 
 // Reader is what Rebuild needs of the ledger: the records on subjects
@@ -179,7 +179,7 @@ func (db *DB) run(parent context.Context, led Follower) error {
 	queue := make(chan ledger.Record, 2*maxBatch)
 	followed := make(chan error, 1)
 	go func() {
-		followed <- led.Follow(ctx, from+1, func(r ledger.Record) error {
+		followed <- led.Follow(ctx, from, func(r ledger.Record) error {
 			select {
 			case queue <- r:
 				return nil
@@ -267,35 +267,52 @@ func (db *DB) apply(ctx context.Context, recs []ledger.Record) error {
 	p := projector{ctx: ctx, db: db}
 	defer p.rollback()
 	pos := db.applied()
-	start := pos
+	moved := false
 	for i := range recs {
 		r := &recs[i]
-		if r.Seq <= pos {
+		if pos.Covers(r.Seq) {
 			continue
 		}
 		if err := p.record(r); err != nil {
 			return fmt.Errorf("sqlite: apply ledger record %d on %s: %w", r.Seq, r.Subject, err)
 		}
-		pos = r.Seq
+		if !moved {
+			pos, moved = pos.Clone(), true // db.pos is never changed in place
+		}
+		pos.Advance(r.Seq)
 	}
-	if pos == start {
+	if !moved {
 		return nil
 	}
-	if p.tx != nil || pos-db.saved >= db.saveAfter || time.Since(db.savedAt) >= db.saveEvery {
+	if p.tx != nil || lag(pos, db.saved) >= db.saveAfter || time.Since(db.savedAt) >= db.saveEvery {
 		st, err := p.stmt(stSetPosition)
 		if err != nil {
 			return fmt.Errorf("sqlite: apply: %w", err)
 		}
-		if _, err := st.ExecContext(ctx, positionName, int64(pos)); err != nil {
-			return fmt.Errorf("sqlite: apply: set position %d: %w", pos, err)
+		for k, seq := range pos {
+			if seq == db.saved.Seq(k) {
+				continue
+			}
+			if _, err := st.ExecContext(ctx, shardPositionName(k), int64(seq)); err != nil {
+				return fmt.Errorf("sqlite: apply: set position %v: %w", pos, err)
+			}
 		}
 		if err := p.tx.Commit(); err != nil {
-			return fmt.Errorf("sqlite: apply: commit position %d: %w", pos, err)
+			return fmt.Errorf("sqlite: apply: commit position %v: %w", pos, err)
 		}
-		db.saved, db.savedAt = pos, time.Now()
+		db.saved, db.savedAt = pos.Clone(), time.Now()
 	}
 	db.setPos(pos)
 	return nil
+}
+
+// lag is how many records pos is past saved, over every shard.
+func lag(pos, saved ledger.Vector) uint64 {
+	var n uint64
+	for k, seq := range pos {
+		n += seq - min(seq, saved.Seq(k))
+	}
+	return n
 }
 
 // savePosition writes the position to the file if the file's is behind.
@@ -308,13 +325,18 @@ func (db *DB) savePosition(ctx context.Context) error {
 // save is savePosition with db.applyMu held.
 func (db *DB) save(ctx context.Context) error {
 	pos := db.applied()
-	if pos == db.saved || db.stmts[stSetPosition] == nil { // saved, or closed
+	if lag(pos, db.saved) == 0 || db.stmts[stSetPosition] == nil { // saved, or closed
 		return nil
 	}
-	if _, err := db.stmts[stSetPosition].ExecContext(ctx, positionName, int64(pos)); err != nil {
-		return fmt.Errorf("sqlite: save position %d: %w", pos, err)
+	for k, seq := range pos {
+		if seq == db.saved.Seq(k) {
+			continue
+		}
+		if _, err := db.stmts[stSetPosition].ExecContext(ctx, shardPositionName(k), int64(seq)); err != nil {
+			return fmt.Errorf("sqlite: save position %v: %w", pos, err)
+		}
 	}
-	db.saved, db.savedAt = pos, time.Now()
+	db.saved, db.savedAt = pos.Clone(), time.Now()
 	return nil
 }
 
@@ -364,14 +386,14 @@ func (db *DB) reset(ctx context.Context) error {
 			return fmt.Errorf("sqlite: reset %s: %w", t, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM projection WHERE name = ?`, positionName); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM projection WHERE name = ? OR name LIKE ?`, positionName, positionName+"/%"); err != nil {
 		return fmt.Errorf("sqlite: reset position: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: reset: commit: %w", err)
 	}
-	db.saved, db.savedAt = 0, time.Now()
-	db.setPos(0)
+	db.saved, db.savedAt = nil, time.Now()
+	db.setPos(nil)
 	return nil
 }
 

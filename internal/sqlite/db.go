@@ -7,15 +7,27 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/admit-org/admit/internal/ledger"
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
 
-// positionName is the projection table's row for this read model.
+// positionName is the projection table's row for this read model's
+// position in shard 0 of the ledger; shard k ≥ 1 has the row
+// "ledger/<k>" (shardPositionName).
 const positionName = "ledger"
+
+// shardPositionName is the projection table's row of shard k.
+func shardPositionName(k int) string {
+	if k == 0 {
+		return positionName
+	}
+	return positionName + "/" + strconv.Itoa(k)
+}
 
 // busyTimeout is how long a connection waits for a lock before SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
@@ -31,16 +43,16 @@ type DB struct {
 	r     *sql.DB // read-only connections
 	stmts [numStmts]*sql.Stmt
 
-	applyMu sync.Mutex // held across each write transaction, and guards what follows
-	saved   uint64     // the position as the file has it: at most pos, and nothing after it changes a table
-	savedAt time.Time  // when saved was written (or read, by Open)
+	applyMu sync.Mutex    // held across each write transaction, and guards what follows
+	saved   ledger.Vector // the position as the file has it: at most pos, and nothing after it changes a table
+	savedAt time.Time     // when saved was written (or read, by Open)
 	// How long and for how many ledger records the file's position may
 	// lag the position in memory: a second, 10,000.
 	saveEvery time.Duration
 	saveAfter uint64
 
 	mu      sync.Mutex
-	pos     uint64        // last ledger sequence applied (committed, or changing no table)
+	pos     ledger.Vector // per shard, the last ledger sequence applied (committed, or changing no table); replaced, never changed in place
 	changed chan struct{} // closed and replaced whenever pos changes or stopped is set
 	stopped error         // why the projector stopped, when Run returned an error or the DB closed
 }
@@ -116,7 +128,7 @@ func (db *DB) init(ctx context.Context) error {
 		db.closeStmts()
 		return err
 	}
-	db.pos, db.saved, db.savedAt = pos, pos, time.Now()
+	db.pos, db.saved, db.savedAt = pos, pos.Clone(), time.Now()
 	return nil
 }
 
@@ -141,61 +153,82 @@ func (db *DB) Close() error {
 	return errors.Join(err, db.r.Close(), db.w.Close())
 }
 
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func readPosition(ctx context.Context, q queryer) (uint64, error) {
-	var seq int64
-	err := q.QueryRowContext(ctx, `SELECT seq FROM projection WHERE name = ?`, positionName).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+func readPosition(ctx context.Context, q *sql.DB) (ledger.Vector, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, seq FROM projection WHERE name = ? OR name LIKE ?`, positionName, positionName+"/%")
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: read position: %w", err)
+		return nil, fmt.Errorf("sqlite: read position: %w", err)
 	}
-	return uint64(seq), nil
+	defer rows.Close()
+	var v ledger.Vector
+	for rows.Next() {
+		var name string
+		var seq int64
+		if err := rows.Scan(&name, &seq); err != nil {
+			return nil, fmt.Errorf("sqlite: read position: %w", err)
+		}
+		k := 0
+		if name != positionName {
+			k, err = strconv.Atoi(name[len(positionName)+1:])
+			if err != nil || k < 1 || k >= ledger.MaxShards {
+				return nil, fmt.Errorf("sqlite: read position: bad row %q", name)
+			}
+		}
+		v.Advance(ledger.Pos(k, uint64(seq)))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read position: %w", err)
+	}
+	return v, nil
 }
 
-// Position returns the last ledger stream sequence applied, 0 if none. The
-// file's position may lag it by records that changed no table (see Apply).
-// It reads the position in memory and never fails.
-func (db *DB) Position(ctx context.Context) (uint64, error) {
-	return db.applied(), nil
+// Position returns, per shard, the last ledger stream sequence applied
+// (zeros if none). The file's position may lag it by records that changed
+// no table (see Apply). It reads the position in memory and never fails.
+func (db *DB) Position(ctx context.Context) (ledger.Vector, error) {
+	return db.applied().Clone(), nil
 }
 
-// applied returns the position in memory.
-func (db *DB) applied() uint64 {
+// applied returns the position in memory; do not change it.
+func (db *DB) applied() ledger.Vector {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	return db.pos
 }
 
-// WaitFor blocks until the read model has applied the ledger up to seq
-// (Position() >= seq). It returns ctx's error (wrapped) when ctx ends first,
-// the projector's error when Run stopped on one before reaching seq, and
-// ErrClosed after Close.
-func (db *DB) WaitFor(ctx context.Context, seq uint64) error {
+// WaitFor blocks until the read model has applied the ledger up to the
+// position pos (a ledger.Record.Seq, or a write's Admit-Ledger-Seq), in
+// pos's shard; 0 does not wait. It returns ctx's error (wrapped) when ctx
+// ends first, the projector's error when Run stopped on one before
+// reaching pos, and ErrClosed after Close.
+func (db *DB) WaitFor(ctx context.Context, pos uint64) error {
+	var v ledger.Vector
+	v.Advance(pos)
+	return db.WaitForAll(ctx, v)
+}
+
+// WaitForAll is WaitFor for every shard's position in want: it returns
+// once the read model has applied want in every shard.
+func (db *DB) WaitForAll(ctx context.Context, want ledger.Vector) error {
 	for {
 		db.mu.Lock()
 		pos, changed, stopped := db.pos, db.changed, db.stopped
 		db.mu.Unlock()
-		if pos >= seq {
+		if pos.CoversAll(want) {
 			return nil
 		}
 		if stopped != nil {
-			return fmt.Errorf("sqlite: wait for %d: the projection stopped at %d: %w", seq, pos, stopped)
+			return fmt.Errorf("sqlite: wait for %v: the projection stopped at %v: %w", want, pos, stopped)
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return fmt.Errorf("sqlite: wait for %d (at %d): %w", seq, pos, ctx.Err())
+			return fmt.Errorf("sqlite: wait for %v (at %v): %w", want, pos, ctx.Err())
 		}
 	}
 }
 
 // setPos records an applied position and wakes the waiters.
-func (db *DB) setPos(pos uint64) {
+func (db *DB) setPos(pos ledger.Vector) {
 	db.mu.Lock()
 	db.pos = pos
 	close(db.changed)

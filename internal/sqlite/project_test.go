@@ -16,6 +16,7 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/organizer"
 )
 
@@ -672,5 +673,54 @@ func TestListOrganizersAndTokens(t *testing.T) {
 	}
 	if got, err := db.Token(ctx, "tk_none"); !fault.Is(err, fault.NotFound) {
 		t.Fatalf("Token(tk_none) = %+v, %v; want not found", got, err)
+	}
+}
+
+// TestProjectShards: a ledger over several shards projects into one read
+// model whatever the order the shards' records come in (an event's
+// records before its organizer's); the position is a vector, saved per
+// shard, restored on open, and a rebuild (shard after shard) dumps what
+// the live projection does.
+func TestProjectShards(t *testing.T) {
+	ctx := context.Background()
+	b := newBook(t)
+	live, path := openFile(t)
+	stop := running(t, live, b.led)
+	// Events of shards 2 and 1 before their organizer exists in shard 0.
+	b.newEvent("or_s", "ev_two_2", at(1))
+	b.newEvent("or_s", "ev_one_1", at(2))
+	b.event("ev_two_2", at(3), hold("ev_two_2", "ho_two", 1, at(3)))
+	org := b.org("or_s", at(4), &organizer.Created{OrganizerID: "or_s", Name: "S"})
+	last := b.event("ev_one_1", at(5), &boxoffice.EventStatusChanged{EventID: "ev_one_1", From: boxoffice.Draft, Status: boxoffice.OnSale})
+	for _, pos := range []uint64{org, last, ledger.Pos(2, 2)} {
+		waitFor(t, live, pos)
+	}
+	pos, err := live.Position(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ledger.Vector{1, 2, 2}); pos.String() != want.String() {
+		t.Fatalf("Position = %v, want %v", pos, want)
+	}
+	if n := count(t, live, "events"); n != 2 {
+		t.Errorf("events = %d, want 2", n)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := dump(t, live)
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reopened, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if got, _ := reopened.Position(ctx); got.String() != pos.String() {
+		t.Errorf("Position after reopening = %v, want %v (saved per shard)", got, pos)
+	}
+	if got := dump(t, rebuilt(t, b)); got != want {
+		t.Errorf("a rebuild, shard after shard, differs from the live projection:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -89,7 +89,7 @@ func fieldsErr(f []fault.FieldError) error {
 // eventID returns the event id of a path, or NotFound if it cannot be one.
 func eventID(r *http.Request) (string, error) {
 	ev := r.PathValue("event_id")
-	if !id.Valid(ev, "ev", id.Short) {
+	if !id.ValidSharded(ev, "ev", id.Short) {
 		return "", fault.New(fault.NotFound, "event not found")
 	}
 	return ev, nil
@@ -132,6 +132,8 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	if idem != nil {
 		evID = id.Derived("ev", id.Short, org.ID, idem.Key) // a retry reaches the same event
 	}
+	// The event's ledger shard is fixed here, in its id, for good.
+	evID = id.InShard(evID, id.PickShard(evID, s.ledgerShards))
 	end, err := s.inFlight.begin(evID, idem)
 	if err != nil {
 		return err

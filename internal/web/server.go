@@ -19,6 +19,7 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/printer"
@@ -39,7 +40,7 @@ type ReadModel interface {
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
 	CountEvents(ctx context.Context, organizerID string) (int, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
-	WaitFor(ctx context.Context, seq uint64) error
+	WaitFor(ctx context.Context, pos uint64) error // until the read model has applied the ledger up to pos, in pos's shard
 }
 
 var (
@@ -70,11 +71,15 @@ type Server struct {
 	exemptLoopback bool                                            // loopback clients are exempt from the buyer limits
 	maxEvents      int                                             // events per organizer; 0: no limit
 	pauseHolds     func(ctx context.Context, eventID string) error // nil: never
+	ledgerShards   int                                             // the ledger shards new events are spread over
 	eventCounts    eventCounts                                     // events per organizer, for maxEvents
 
 	mux      *http.ServeMux
 	inFlight inFlight
-	wrote    atomic.Uint64 // highest ledger sequence this node's requests produced
+	// wrote[k] is the highest ledger position in shard k this node's
+	// requests produced; wroteShards is one more than the highest such k.
+	wrote       [ledger.MaxShards]atomic.Uint64
+	wroteShards atomic.Int32
 }
 
 // Config is what New needs.
@@ -117,6 +122,10 @@ type Config struct {
 	// holds-paused), else nil. Nil: never paused. A retry with the
 	// Idempotency-Key of a hold made before the pause still gets its hold.
 	PauseHolds func(ctx context.Context, eventID string) error
+
+	// LedgerShards is how many ledger shards new events are spread over
+	// (their shard is in their id); 0 or 1: all in shard 0.
+	LedgerShards int
 }
 
 // DefaultMaxEventsPerOrganizer is serve's default for
@@ -130,7 +139,7 @@ func New(c Config) *Server {
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
 		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
-		pauseHolds:   c.PauseHolds,
+		pauseHolds: c.PauseHolds, ledgerShards: c.LedgerShards,
 		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.ExemptLoopback, c.Limits.MaxClients),
 		authFailures: newLimiter("auth-failures", "failed authentications", c.Limits.AuthFailures, c.ExemptLoopback, c.Limits.MaxClients)}
 	s.routes()
@@ -356,9 +365,16 @@ func (s *Server) writeResult(w http.ResponseWriter, status int, res office.Resul
 // noteWrite records a ledger sequence this node produced, for
 // read-your-writes (waitForOwnWrites).
 func (s *Server) noteWrite(seq uint64) {
+	k := ledger.PosShard(seq)
 	for {
-		old := s.wrote.Load()
-		if seq <= old || s.wrote.CompareAndSwap(old, seq) {
+		n := s.wroteShards.Load()
+		if int32(k) < n || s.wroteShards.CompareAndSwap(n, int32(k)+1) {
+			break
+		}
+	}
+	for {
+		old := s.wrote[k].Load()
+		if seq <= old || s.wrote[k].CompareAndSwap(old, seq) {
 			return
 		}
 	}
@@ -399,8 +415,10 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) waitForOwnWrites(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := s.read.WaitFor(ctx, s.wrote.Load()); err != nil {
-		return fault.Wrap(fault.Unavailable, err, "the read model is catching up; try again")
+	for k := range s.wroteShards.Load() {
+		if err := s.read.WaitFor(ctx, s.wrote[k].Load()); err != nil {
+			return fault.Wrap(fault.Unavailable, err, "the read model is catching up; try again")
+		}
 	}
 	return nil
 }

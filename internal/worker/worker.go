@@ -46,13 +46,14 @@ type Handler func(ctx context.Context, e Entry) error
 
 // Follower is what a Runner needs of the ledger (*ledger.JetStream).
 type Follower interface {
-	Follow(ctx context.Context, from uint64, fn func(ledger.Record) error) error
+	Follow(ctx context.Context, after ledger.Vector, fn func(ledger.Record) error) error
 }
 
-// Positions keeps each worker's last handled ledger sequence.
+// Positions keeps each worker's position: per ledger shard, the last
+// sequence it handled.
 type Positions interface {
-	Get(ctx context.Context, worker string) (uint64, error) // 0 when none
-	Put(ctx context.Context, worker string, seq uint64) error
+	Get(ctx context.Context, worker string) (ledger.Vector, error) // empty when none
+	Put(ctx context.Context, worker string, pos ledger.Vector) error
 }
 
 // Runner follows the ledger for one worker.
@@ -79,13 +80,18 @@ type Runner struct {
 
 	handling sync.Mutex // held while Handle runs: the ledger's entry or a retried one
 	parked   atomic.Int64
-	running  atomic.Bool   // Run is following the ledger
-	at       atomic.Uint64 // the position Run has reached
+	running  atomic.Bool                   // Run is following the ledger
+	at       atomic.Pointer[ledger.Vector] // the position Run has reached
 }
 
 // Running reports whether the worker follows the ledger on this node now,
-// and the ledger sequence it has handled up to.
-func (r *Runner) Running() (bool, uint64) { return r.running.Load(), r.at.Load() }
+// and the position it has handled up to.
+func (r *Runner) Running() (bool, ledger.Vector) {
+	if at := r.at.Load(); at != nil {
+		return r.running.Load(), *at
+	}
+	return r.running.Load(), nil
+}
 
 // ParkedCount is how many entries this Runner parked since it was made, a
 // retried entry parked again counting again.
@@ -102,7 +108,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("worker %s: position: %w", r.Name, err)
 	}
-	r.at.Store(from)
+	r.at.Store(&from)
 	r.running.Store(true)
 	defer r.running.Store(false)
 	parent := ctx
@@ -128,11 +134,14 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 		})
 	}
-	err = r.Ledger.Follow(ctx, from+1, func(rec ledger.Record) error {
+	pos := from.Clone()
+	err = r.Ledger.Follow(ctx, from, func(rec ledger.Record) error {
 		eventID, ok := strings.CutPrefix(rec.Subject, eventPrefix)
 		if !ok {
-			r.at.Store(rec.Seq)
-			return nil // organizer entries: no worker acts on them yet; the stored position moves on the next event record
+			pos.Advance(rec.Seq)
+			at := pos.Clone()
+			r.at.Store(&at)
+			return nil // organizer entries: no worker acts on them yet; the stored position moves with the next event record
 		}
 		batch, err := boxoffice.DecodeBatch(rec.Data)
 		if err != nil {
@@ -144,10 +153,12 @@ func (r *Runner) Run(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := r.Positions.Put(ctx, r.Name, rec.Seq); err != nil {
-			return fmt.Errorf("worker %s: position %d: %w", r.Name, rec.Seq, err)
+		pos.Advance(rec.Seq)
+		if err := r.Positions.Put(ctx, r.Name, pos); err != nil {
+			return fmt.Errorf("worker %s: position %v: %w", r.Name, pos, err)
 		}
-		r.at.Store(rec.Seq)
+		at := pos.Clone()
+		r.at.Store(&at)
 		return nil
 	})
 	switch {
@@ -355,45 +366,47 @@ func openBucket(ctx context.Context, nc *nats.Conn, bucket, description string, 
 	return kv, nil
 }
 
-// Get implements Positions.
-func (s *KV) Get(ctx context.Context, worker string) (uint64, error) {
+// Get implements Positions. A worker's value is its vector as
+// ledger.Vector.String writes it ("12,0,7"); a value from before the
+// ledger had shards, one number, is the position in shard 0.
+func (s *KV) Get(ctx context.Context, worker string) (ledger.Vector, error) {
 	e, err := s.kv.Get(ctx, worker)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return strconv.ParseUint(string(e.Value()), 10, 64)
+	return ledger.ParseVector(string(e.Value()))
 }
 
 // Put implements Positions.
-func (s *KV) Put(ctx context.Context, worker string, seq uint64) error {
-	_, err := s.kv.Put(ctx, worker, []byte(strconv.FormatUint(seq, 10)))
+func (s *KV) Put(ctx context.Context, worker string, pos ledger.Vector) error {
+	_, err := s.kv.Put(ctx, worker, []byte(pos.String()))
 	return err
 }
 
 // Memory keeps positions in memory, for tests.
 type Memory struct {
 	mu  sync.Mutex
-	pos map[string]uint64
+	pos map[string]ledger.Vector
 }
 
 // Get implements Positions.
-func (m *Memory) Get(_ context.Context, worker string) (uint64, error) {
+func (m *Memory) Get(_ context.Context, worker string) (ledger.Vector, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.pos[worker], nil
+	return m.pos[worker].Clone(), nil
 }
 
 // Put implements Positions.
-func (m *Memory) Put(_ context.Context, worker string, seq uint64) error {
+func (m *Memory) Put(_ context.Context, worker string, pos ledger.Vector) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.pos == nil {
-		m.pos = make(map[string]uint64)
+		m.pos = make(map[string]ledger.Vector)
 	}
-	m.pos[worker] = seq
+	m.pos[worker] = pos.Clone()
 	return nil
 }
 

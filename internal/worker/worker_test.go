@@ -70,7 +70,7 @@ func runUntil(t *testing.T, run *Runner, pos Positions, seq uint64) {
 	go func() { done <- run.Run(ctx) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if p, _ := pos.Get(ctx, run.Name); p >= seq {
+		if p, _ := pos.Get(ctx, run.Name); p.Covers(seq) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -118,14 +118,22 @@ func TestKVPositions(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if p, err := kv.Get(ctx, "mail"); p != 0 || err != nil {
-		t.Fatalf("no position yet: %d, %v", p, err)
+	if p, err := kv.Get(ctx, "mail"); len(p) != 0 || err != nil {
+		t.Fatalf("no position yet: %v, %v", p, err)
 	}
-	if err := kv.Put(ctx, "mail", 42); err != nil {
+	if err := kv.Put(ctx, "mail", ledger.Vector{42}); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := kv.Get(ctx, "mail"); p != 42 || err != nil {
-		t.Fatalf("position: %d, %v", p, err)
+	if p, err := kv.Get(ctx, "mail"); p.String() != "42" || err != nil {
+		t.Fatalf("position: %v, %v", p, err)
+	}
+	// A vector over several shards; and a value written before shards,
+	// one number, is the position in shard 0 (as "42" above).
+	if err := kv.Put(ctx, "mail", ledger.Vector{42, 0, 7}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := kv.Get(ctx, "mail"); p.String() != "42,0,7" || err != nil {
+		t.Fatalf("position: %v, %v", p, err)
 	}
 }
 
@@ -136,12 +144,12 @@ type flaky struct {
 	fails int
 }
 
-func (f *flaky) Get(ctx context.Context, worker string) (uint64, error) {
+func (f *flaky) Get(ctx context.Context, worker string) (ledger.Vector, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fails > 0 {
 		f.fails--
-		return 0, fault.New(fault.Unavailable, "the KV bucket is out of reach")
+		return nil, fault.New(fault.Unavailable, "the KV bucket is out of reach")
 	}
 	return f.Memory.Get(ctx, worker)
 }
