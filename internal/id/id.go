@@ -68,7 +68,8 @@ func Token(prefix string) string {
 }
 
 // InShard returns base, an id made by New or Derived, placed in shard k
-// of the ledger: base itself for shard 0, base + "_" + k otherwise. The
+// (at most MaxShard) of the ledger: base itself for shard 0, base + "_" + k
+// otherwise. The
 // ledger reads an id's shard back from this suffix (ledger.SubjectShard),
 // so it never changes.
 func InShard(base string, k int) string {
@@ -90,8 +91,12 @@ func PickShard(base string, shards int) int {
 	return int(h.Sum32() % uint32(shards))
 }
 
+// MaxShard is the highest shard an id can name: a ticket carries an
+// event's shard in the 4 bits its id leaves over (docs/tickets.md).
+const MaxShard = 15
+
 // ValidSharded reports whether s is an id with the prefix and n
-// characters, with or without a shard suffix ("_1" to "_255", as InShard
+// characters, with or without a shard suffix ("_1" to "_15", as InShard
 // makes it).
 func ValidSharded(s, prefix string, n int) bool {
 	base := len(prefix) + 1 + n
@@ -102,5 +107,5 @@ func ValidSharded(s, prefix string, n int) bool {
 		return false
 	}
 	k, err := strconv.Atoi(s[base+1:])
-	return err == nil && k >= 1 && k <= 255 && s[base+1:] == strconv.Itoa(k)
+	return err == nil && k >= 1 && k <= MaxShard && s[base+1:] == strconv.Itoa(k)
 }

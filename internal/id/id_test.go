@@ -43,10 +43,10 @@ func TestInShard(t *testing.T) {
 	if InShard(base, 0) != base || InShard(base, 3) != base+"_3" {
 		t.Errorf("InShard: %q, %q", InShard(base, 0), InShard(base, 3))
 	}
-	if !ValidSharded(base, "ev", Short) || !ValidSharded(base+"_3", "ev", Short) || !ValidSharded(base+"_255", "ev", Short) {
+	if !ValidSharded(base, "ev", Short) || !ValidSharded(base+"_3", "ev", Short) || !ValidSharded(base+"_15", "ev", Short) {
 		t.Error("ValidSharded refuses an id of InShard")
 	}
-	for _, bad := range []string{base + "_0", base + "_03", base + "_256", base + "_", base + "x3", base[:10]} {
+	for _, bad := range []string{base + "_0", base + "_03", base + "_16", base + "_256", base + "_", base + "x3", base[:10]} {
 		if ValidSharded(bad, "ev", Short) {
 			t.Errorf("ValidSharded(%q) = true", bad)
 		}

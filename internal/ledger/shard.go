@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/admit-org/admit/internal/id"
 )
 
 // The ledger is sharded over several streams (see docs/ledger.md, "Shards").
@@ -18,8 +20,9 @@ import (
 // physical one, on the shard's stream, replaces the root "ledger" by
 // "ledger_<k>", and Record.Subject is always the logical one.
 
-// MaxShards bounds the number of shards (and the k of a subject's "_<k>").
-const MaxShards = 256
+// MaxShards bounds the number of shards (and the k of a subject's "_<k>"):
+// an event id names at most shard id.MaxShard.
+const MaxShards = id.MaxShard + 1
 
 // seqBits is the width of the stream sequence in a position; the shard
 // takes the bits above it.

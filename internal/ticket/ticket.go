@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -180,8 +181,15 @@ func Verify(secret string, keys Keys, now time.Time) (Claims, error) {
 
 const b32 = "abcdefghijklmnopqrstuvwxyz234567"
 
-// packID writes the id's characters after "prefix_" into dst, 5 bits each.
+// packID writes the id's characters after "prefix_" into dst, 5 bits each;
+// the 4 bits left over carry an event id's shard ("ev_…_<k>"), zero for
+// every other id.
 func packID(dst []byte, s, prefix string) error {
+	shard := 0
+	if prefix == "ev" && id.ValidSharded(s, prefix, id.Short) && len(s) > len(prefix)+1+id.Short {
+		shard, _ = strconv.Atoi(s[len(prefix)+2+id.Short:])
+		s = s[:len(prefix)+1+id.Short]
+	}
 	if !id.Valid(s, prefix, id.Short) {
 		return fmt.Errorf("ticket: %q is not a %s_ id", s, prefix)
 	}
@@ -195,12 +203,15 @@ func packID(dst []byte, s, prefix string) error {
 			}
 		}
 	}
+	dst[idBytes-1] |= byte(shard)
 	return nil
 }
 
-// unpackID reverses packID; the padding bits must be zero.
+// unpackID reverses packID; the bits left over must be zero but for an
+// event id's shard.
 func unpackID(src []byte, prefix string) (string, error) {
-	if src[idBytes-1]&0x0f != 0 {
+	shard := int(src[idBytes-1] & 0x0f)
+	if shard != 0 && prefix != "ev" {
 		return "", ErrMalformed
 	}
 	out := make([]byte, 0, len(prefix)+1+id.Short)
@@ -217,5 +228,5 @@ func unpackID(src []byte, prefix string) (string, error) {
 		}
 		out = append(out, b32[v])
 	}
-	return string(out), nil
+	return id.InShard(string(out), shard), nil
 }

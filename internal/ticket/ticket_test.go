@@ -54,6 +54,18 @@ func TestSignVerify(t *testing.T) {
 	if err != nil || got != claims {
 		t.Fatalf("Verify = %+v, %v; want %+v", got, err, claims)
 	}
+	// An event in a ledger shard (ev_…_<k>) keeps its shard.
+	for _, shard := range []string{"_1", "_15"} {
+		c := claims
+		c.EventID += shard
+		secret, err := k.Sign(c)
+		if err != nil {
+			t.Fatalf("an event id in shard %s: %v", shard, err)
+		}
+		if got, err := Verify(secret, ring(k), t0.Add(time.Hour)); err != nil || got != c {
+			t.Errorf("Verify = %+v, %v; want %+v", got, err, c)
+		}
+	}
 	// Whole seconds, in UTC, whatever the time zone given.
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	c := claims
@@ -152,6 +164,8 @@ func TestSignRefuses(t *testing.T) {
 	for _, c := range []Claims{
 		{EventID: "ev_short", TicketTypeID: claims.TicketTypeID, TicketID: claims.TicketID, ValidFrom: t0, ValidUntil: t0},
 		{EventID: claims.TicketTypeID, TicketTypeID: claims.TicketTypeID, TicketID: claims.TicketID, ValidFrom: t0, ValidUntil: t0},
+		{EventID: claims.EventID + "_16", TicketTypeID: claims.TicketTypeID, TicketID: claims.TicketID, ValidFrom: t0, ValidUntil: t0},
+		{EventID: claims.EventID, TicketTypeID: claims.TicketTypeID, TicketID: claims.TicketID + "_1", ValidFrom: t0, ValidUntil: t0},
 		{EventID: claims.EventID, TicketTypeID: claims.TicketTypeID, TicketID: "tk_ABCDEFGHIJKLMNOPQRST", ValidFrom: t0, ValidUntil: t0},
 		{EventID: claims.EventID, TicketTypeID: claims.TicketTypeID, TicketID: claims.TicketID, ValidFrom: t0, ValidUntil: t0.Add(-time.Second)},
 		{EventID: claims.EventID, TicketTypeID: claims.TicketTypeID, TicketID: claims.TicketID, ValidFrom: time.Unix(-1, 0), ValidUntil: t0},
