@@ -21,8 +21,8 @@ func TestSubjectShard(t *testing.T) {
 		{"ledger.event.ev_abc_2x", 0},
 		{"ledger.event_2", 0},
 		{"ledger.event.ev_a_15", 15},
-		{"ledger.event.ev_a_16", 16},   // checkShard refuses it
-		{"ledger.event.ev_a_255", 0},   // too many digits to be a shard
+		{"ledger.event.ev_a_16", 16}, // checkShard refuses it
+		{"ledger.event.ev_a_255", 0}, // too many digits to be a shard
 		{"ledger.event.ev_a_256", 0},
 		{"ledger.event.ev_a_99999999999999999999", 0},
 	} {
