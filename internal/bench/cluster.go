@@ -97,7 +97,7 @@ type Fault struct {
 	AtS    float64 `json:"at_s"`            // since the load began
 	// Ms is the takeover (owner kills and stops) or the stall (NATS kills);
 	// 0 otherwise.
-	Ms float64 `json:"ms"`
+	Ms float64   `json:"ms"`
 	at time.Time // when the signal was sent
 }
 

@@ -41,7 +41,7 @@ func RunNATSServer(ctx context.Context, cfg NATSServerConfig, out io.Writer) err
 	}
 	opts := &server.Options{ServerName: cfg.Name, Host: host, Port: port,
 		JetStream: true, StoreDir: cfg.StoreDir, SyncAlways: true, MaxPayload: ledger.MaxMessageSize,
-		NoSigs: true, // ctx carries SIGTERM; SIGKILL needs no handler
+		NoSigs:  true, // ctx carries SIGTERM; SIGKILL needs no handler
 		Cluster: server.ClusterOpts{Name: natsClusterName, Host: chost, Port: cport},
 		Routes:  server.RoutesFromStr(cfg.Routes)}
 	ns, err := server.NewServer(opts)
