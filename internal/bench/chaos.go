@@ -421,9 +421,6 @@ func (c *child) start(ctx context.Context) error {
 	return nil
 }
 
-// running reports whether the child runs.
-func (c *child) running() bool { return c.cmd != nil }
-
 // kill sends SIGKILL and reaps the child.
 func (c *child) kill() {
 	if c.cmd == nil || c.cmd.Process == nil {

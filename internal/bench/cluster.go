@@ -66,9 +66,11 @@ type ClusterResult struct {
 	CleanStop         Spread `json:"clean_stop_ms"`
 	// NATSStall: the longest gap between two acknowledged holds from a NATS
 	// server's SIGKILL until the next fault (its restart and catch-up
-	// included).
-	NATSStall Spread  `json:"nats_kill_stall_ms"`
-	Faults    []Fault `json:"faults"`
+	// included), when it was not the ledger stream's leader;
+	// NATSLeaderStall when it was (the others then elect a new leader).
+	NATSStall       Spread  `json:"nats_kill_stall_ms"`
+	NATSLeaderStall Spread  `json:"nats_leader_kill_stall_ms"`
+	Faults          []Fault `json:"faults"`
 	// Unexpected is a sample of answers no buyer expects (counted in
 	// Unknown), for finding out why.
 	Unexpected []string `json:"unexpected_answers,omitempty"`
@@ -97,8 +99,10 @@ type Fault struct {
 	AtS    float64 `json:"at_s"`            // since the load began
 	// Ms is the takeover (owner kills and stops) or the stall (NATS kills);
 	// 0 otherwise.
-	Ms float64   `json:"ms"`
-	at time.Time // when the signal was sent
+	Ms float64 `json:"ms"`
+	// StallFromMs, for NATS kills: when the longest gap began, from the kill.
+	StallFromMs float64   `json:"stall_from_ms,omitempty"`
+	at          time.Time // when the signal was sent
 }
 
 // clusterAck is one acknowledged hold: when the attempt that got it was
@@ -447,7 +451,7 @@ func (r *clusterRun) faults(ctx context.Context, began time.Time, res *ClusterRe
 			res.Kills++
 		} else {
 			var took time.Duration
-			f, took, err = r.faultNode(ctx, rng, kind)
+			f, took, err = r.faultNode(ctx, rng, kind, i < len(kinds))
 			switch {
 			case kind == KillNode:
 				res.NodeKills++
@@ -485,12 +489,12 @@ func (r *clusterRun) faults(ctx context.Context, began time.Time, res *ClusterRe
 }
 
 // faultNode kills or stops a node, the event's lease holder three times
-// in four, waits for the event to sell again through another node, and
+// in four (always in a run's first faults, one of each kind), waits for the event to sell again through another node, and
 // restarts it. It returns the fault and, for a stop, how long it took.
-func (r *clusterRun) faultNode(ctx context.Context, rng *mrand.Rand, kind string) (Fault, time.Duration, error) {
+func (r *clusterRun) faultNode(ctx context.Context, rng *mrand.Rand, kind string, first bool) (Fault, time.Duration, error) {
 	owner := r.holder(ctx)
 	target := owner
-	if owner < 0 || rng.Float64() < 0.25 {
+	if owner < 0 || !first && rng.Float64() < 0.25 {
 		target = rng.IntN(len(r.nodes))
 	}
 	n := r.nodes[target]
@@ -618,7 +622,7 @@ func (r *clusterRun) measureStalls(res *ClusterResult, ended time.Time) {
 		times[i] = a.came
 	}
 	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	var stalls []float64
+	var stalls, leader []float64
 	for i := range res.Faults {
 		f := &res.Faults[i]
 		if f.Kind != KillNATS {
@@ -630,15 +634,20 @@ func (r *clusterRun) measureStalls(res *ClusterResult, ended time.Time) {
 			until = res.Faults[i+1].at
 		}
 		var longest time.Duration
+		var start time.Time
 		for j := 1; j < len(times); j++ {
-			if times[j].After(from) && times[j-1].Before(until) {
-				longest = max(longest, times[j].Sub(times[j-1]))
+			if gap := times[j].Sub(times[j-1]); times[j].After(from) && times[j-1].Before(until) && gap > longest {
+				longest, start = gap, times[j-1]
 			}
 		}
-		f.Ms = ms(longest)
-		stalls = append(stalls, f.Ms)
+		f.Ms, f.StallFromMs = ms(longest), ms(start.Sub(from))
+		if f.Owner {
+			leader = append(leader, f.Ms)
+		} else {
+			stalls = append(stalls, f.Ms)
+		}
 	}
-	res.NATSStall = spreadOf(stalls)
+	res.NATSStall, res.NATSLeaderStall = spreadOf(stalls), spreadOf(leader)
 }
 
 // lag is node i's read-model lag in ledger messages, -1 when unknown.
