@@ -696,7 +696,7 @@ func chaosCluster(ctx context.Context, cfg bench.ClusterConfig, asJSON bool, std
 		spread("sold again after the lease holder's SIGTERM (once it exited)", res.TakeoverAfterStop)
 		spread("a SIGTERM's clean stop took", res.CleanStop)
 		spread("longest gap between acknowledged holds after a NATS server's SIGKILL", res.NATSStall)
-		spread("the same when it led the ledger's stream", res.NATSLeaderStall)
+		spread("the same when it led the ledger's stream or the leases' bucket", res.NATSLeaderStall)
 		for _, u := range res.Unexpected {
 			fmt.Fprintf(stdout, "  unexpected answer: %s\n", u)
 		}

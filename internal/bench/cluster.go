@@ -66,8 +66,9 @@ type ClusterResult struct {
 	CleanStop         Spread `json:"clean_stop_ms"`
 	// NATSStall: the longest gap between two acknowledged holds from a NATS
 	// server's SIGKILL until the next fault (its restart and catch-up
-	// included), when it was not the ledger stream's leader;
-	// NATSLeaderStall when it was (the others then elect a new leader).
+	// included), when it led neither the ledger's stream nor the leases'
+	// bucket; NATSLeaderStall when it led one (the others then elect a new
+	// leader).
 	NATSStall       Spread  `json:"nats_kill_stall_ms"`
 	NATSLeaderStall Spread  `json:"nats_leader_kill_stall_ms"`
 	Faults          []Fault `json:"faults"`
@@ -100,6 +101,9 @@ type Fault struct {
 	// Ms is the takeover (owner kills and stops) or the stall (NATS kills);
 	// 0 otherwise.
 	Ms float64 `json:"ms"`
+	// Led, for NATS kills: the streams the server led, of LEDGER and
+	// KV_ADMIT_LEASES (the leases' bucket).
+	Led []string `json:"led,omitempty"`
 	// StallFromMs, for NATS kills: when the longest gap began, from the kill.
 	StallFromMs float64   `json:"stall_from_ms,omitempty"`
 	at          time.Time // when the signal was sent
@@ -477,8 +481,8 @@ func (r *clusterRun) faults(ctx context.Context, began time.Time, res *ClusterRe
 			switch {
 			case f.Kind != KillNATS && f.Owner:
 				what = fmt.Sprintf(", the lease holder: sold again through another node after %.0f ms", f.Ms)
-			case f.Kind == KillNATS && f.Owner:
-				what = ", the ledger's stream leader"
+			case f.Kind == KillNATS && len(f.Led) > 0:
+				what = ", the leader of " + strings.Join(f.Led, " and ")
 			}
 			fmt.Fprintf(r.cfg.Log, "fault %d/%d at %.1f s: %s %s%s; %d holds acknowledged so far\n",
 				i+1, r.cfg.Faults, f.AtS, f.Kind, f.Target, what, r.acked.Load())
@@ -527,32 +531,45 @@ func (r *clusterRun) faultNode(ctx context.Context, rng *mrand.Rand, kind string
 	return f, took, n.start(ctx)
 }
 
+// watchedStreams are the streams whose leaders a NATS kill may hit: the
+// ledger and the leases' bucket.
+var watchedStreams = []string{"LEDGER", "KV_" + lease.Bucket}
+
 // killServer kills a NATS server, the ledger stream's leader half of the
 // time, restarts it on its files, and waits until it caught up.
 func (r *clusterRun) killServer(ctx context.Context, rng *mrand.Rand) (Fault, error) {
-	leader := -1
-	if info, err := r.ledgerInfo(ctx); err == nil && info.Cluster != nil {
-		for i := range r.servers {
-			if info.Cluster.Leader == "s"+strconv.Itoa(i+1) {
-				leader = i
+	leaders := map[string]int{}
+	for _, name := range watchedStreams {
+		leaders[name] = -1
+		if info, err := r.streamInfo(ctx, name); err == nil && info.Cluster != nil {
+			for i := range r.servers {
+				if info.Cluster.Leader == "s"+strconv.Itoa(i+1) {
+					leaders[name] = i
+				}
 			}
 		}
 	}
-	target := leader
-	if leader < 0 || rng.Float64() < 0.5 {
+	target := leaders["LEDGER"]
+	if target < 0 || rng.Float64() < 0.5 {
 		target = rng.IntN(len(r.servers))
 	}
 	s := r.servers[target]
-	f := Fault{Kind: KillNATS, Target: "s" + strconv.Itoa(target+1), Owner: target == leader, at: time.Now()}
+	f := Fault{Kind: KillNATS, Target: "s" + strconv.Itoa(target+1), Owner: target == leaders["LEDGER"], at: time.Now()}
+	for _, name := range watchedStreams {
+		if leaders[name] == target {
+			f.Led = append(f.Led, name)
+		}
+	}
 	s.kill()
 	wait(ctx, time.Duration(rng.Int64N(int64(r.cfg.MaxDelay))))
 	if err := s.start(ctx); err != nil {
 		return f, err
 	}
 	// Never more than one server down or behind: the next NATS kill comes
-	// only once every replica of the ledger is current again.
-	if err := waitFor(ctx, 60*time.Second, func() bool {
-		info, err := r.ledgerInfo(ctx)
+	// only once every replica of the ledger and of the leases is current
+	// again.
+	current := func(name string) bool {
+		info, err := r.streamInfo(ctx, name)
 		if err != nil || info.Cluster == nil || info.Cluster.Leader == "" || len(info.Cluster.Replicas) != len(r.servers)-1 {
 			return false
 		}
@@ -562,16 +579,17 @@ func (r *clusterRun) killServer(ctx context.Context, rng *mrand.Rand) (Fault, er
 			}
 		}
 		return true
-	}); err != nil {
-		return f, fmt.Errorf("NATS server %s did not catch up with the ledger within 60 s of its restart", f.Target)
+	}
+	if err := waitFor(ctx, 60*time.Second, func() bool { return current(watchedStreams[0]) && current(watchedStreams[1]) }); err != nil {
+		return f, fmt.Errorf("NATS server %s did not catch up with the ledger and the leases within 60 s of its restart", f.Target)
 	}
 	return f, nil
 }
 
-func (r *clusterRun) ledgerInfo(ctx context.Context) (*jetstream.StreamInfo, error) {
+func (r *clusterRun) streamInfo(ctx context.Context, name string) (*jetstream.StreamInfo, error) {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	s, err := r.js.Stream(cctx, "LEDGER")
+	s, err := r.js.Stream(cctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -641,7 +659,7 @@ func (r *clusterRun) measureStalls(res *ClusterResult, ended time.Time) {
 			}
 		}
 		f.Ms, f.StallFromMs = ms(longest), ms(start.Sub(from))
-		if f.Owner {
+		if len(f.Led) > 0 {
 			leader = append(leader, f.Ms)
 		} else {
 			stalls = append(stalls, f.Ms)
