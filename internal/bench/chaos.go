@@ -412,7 +412,7 @@ func (c *child) start(ctx context.Context) error {
 	case <-exited:
 		c.logFile.Close()
 		c.cmd = nil
-		return fmt.Errorf("admit %s exited at start; see %s", args[0], c.logPath())
+		return fmt.Errorf("admit %s exited at start; the end of %s:\n%s", args[0], c.logPath(), logTail(c.logPath(), 2000))
 	default:
 	}
 	if err != nil {
@@ -489,4 +489,18 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// logTail is the last n bytes of a log file, for an error message.
+func logTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		f.Seek(st.Size()-n, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	return string(b)
 }
