@@ -697,8 +697,11 @@ func chaosCluster(ctx context.Context, cfg bench.ClusterConfig, asJSON bool, std
 		spread("a SIGTERM's clean stop took", res.CleanStop)
 		spread("longest gap between acknowledged holds after a NATS server's SIGKILL", res.NATSStall)
 		spread("the same when it led the ledger's stream or the leases' bucket", res.NATSLeaderStall)
+		if res.FailedStarts > 0 {
+			fmt.Fprintf(stdout, "node restarts that exited at start and were tried again: %d\n", res.FailedStarts)
+		}
 		for _, u := range res.Unexpected {
-			fmt.Fprintf(stdout, "  unexpected answer: %s\n", u)
+			fmt.Fprintf(stdout, "  unexpected: %s\n", u)
 		}
 		fmt.Fprintf(stdout, "ledger: %d holds; lost %d; oversold %d; every node's read model equals a rebuild: %t\n",
 			res.InLedger, res.Lost, res.Oversold, res.ReadModelEquals)

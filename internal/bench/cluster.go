@@ -73,8 +73,11 @@ type ClusterResult struct {
 	NATSLeaderStall Spread  `json:"nats_leader_kill_stall_ms"`
 	Faults          []Fault `json:"faults"`
 	// Unexpected is a sample of answers no buyer expects (counted in
-	// Unknown), for finding out why.
-	Unexpected []string `json:"unexpected_answers,omitempty"`
+	// Unknown) and of nodes' failed starts, for finding out why.
+	Unexpected []string `json:"unexpected,omitempty"`
+	// FailedStarts: restarts of a node that exited at start and were
+	// tried again.
+	FailedStarts int `json:"failed_starts"`
 }
 
 // Spread is a set of durations in milliseconds.
@@ -128,14 +131,15 @@ type clusterRun struct {
 	js      jetstream.JetStream
 	eventID string
 
-	mu       sync.Mutex
-	acks     []clusterAck
-	released map[string]bool // true: acknowledged; false: outcome unknown
-	unknown  int
-	refused  int
-	odd      []string // a sample of unexpected answers
-	acked    atomic.Int64
-	stopping atomic.Bool // buyers finish what they asked, then stop
+	mu           sync.Mutex
+	acks         []clusterAck
+	released     map[string]bool // true: acknowledged; false: outcome unknown
+	unknown      int
+	refused      int
+	odd          []string // a sample of unexpected answers
+	failedStarts int
+	acked        atomic.Int64
+	stopping     atomic.Bool // buyers finish what they asked, then stop
 }
 
 const nodeCount = 3
@@ -236,6 +240,7 @@ func ChaosCluster(ctx context.Context, cfg ClusterConfig) (ClusterResult, error)
 		holds = append(holds, ack.hold)
 	}
 	res.Acknowledged, res.Unknown, res.Refused, res.Unexpected = len(holds), r.unknown, r.refused, r.odd
+	res.FailedStarts = r.failedStarts
 	for _, ok := range r.released {
 		if ok {
 			res.Released++
@@ -528,7 +533,21 @@ func (r *clusterRun) faultNode(ctx context.Context, rng *mrand.Rand, kind string
 		f.Ms = ms(first.Sub(from))
 	}
 	wait(ctx, time.Duration(rng.Int64N(int64(r.cfg.MaxDelay))))
-	return f, took, n.start(ctx)
+	// A node that exits at start (NATS still electing a leader of a stream
+	// it opens) is started again, as a supervisor would, up to 5 times.
+	for try := 1; ; try++ {
+		err := n.start(ctx)
+		if err == nil || try == 5 || ctx.Err() != nil || n.cmd != nil { // still running: not ready, not retried
+			return f, took, err
+		}
+		r.mu.Lock()
+		r.failedStarts++
+		if len(r.odd) < 10 {
+			r.odd = append(r.odd, fmt.Sprintf("%s started again: %v", f.Target, err))
+		}
+		r.mu.Unlock()
+		wait(ctx, time.Second)
+	}
 }
 
 // watchedStreams are the streams whose leaders a NATS kill may hit: the
