@@ -26,6 +26,7 @@ import (
 const benchUsage = `Usage:
   admit bench onsale [flags]   sell out an event as fast as buyers can, then audit it
   admit bench chaos [flags]    kill admit serve with SIGKILL under load, again and again, then audit
+                               (--cluster: 3 NATS servers and 3 nodes, SIGKILLs and SIGTERMs of both)
   admit bench events [flags]   create many events, read each once, and measure the memory they take
 
 Run "admit bench onsale --help", "admit bench chaos --help" or "admit bench events --help" for their flags.
@@ -43,6 +44,9 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return benchChaos(ctx, args[1:], getenv, stdout, stderr)
 	case "events":
 		return benchEvents(ctx, args[1:], getenv, stdout, stderr)
+	case "nats-server":
+		// Not listed: what "bench chaos --cluster" runs as its NATS servers.
+		return benchNATSServer(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, benchUsage)
 		return errHelp
@@ -580,8 +584,19 @@ func benchChaos(ctx context.Context, args []string, getenv func(string) string, 
 releases), kills it with SIGKILL at random moments --kills times, restarting
 it each time, then stops it cleanly and audits: every acknowledged hold and
 release is in the ledger, no quota was ever exceeded, and the read model
-equals a rebuild from the ledger. Exits non-zero on any loss.`, getenv, stderr)
-	kills := f.Int("kills", 20, "how many times to kill the server")
+equals a rebuild from the ledger. Exits non-zero on any loss.
+
+--cluster runs three NATS servers (R3, every write fsynced) and three
+"admit serve --nats" nodes as child processes on loopback instead; the
+buyers, spread over the nodes, retry with the same Idempotency-Key and move
+to another node when theirs is down. Each of the --kills faults is a SIGKILL
+of a node (the event's lease holder three times in four), a SIGTERM of one,
+or a SIGKILL of a NATS server (never two down at once); each is restarted.
+It measures how long the event takes to sell again after its lease holder
+is killed or stopped, and the stall of acknowledgements after a NATS
+server's kill, then audits the ledger and every node's read model.`, getenv, stderr)
+	cluster := f.Bool("cluster", false, "three NATS servers and three admit nodes instead of one admit serve")
+	kills := f.Int("kills", 20, "how many times to kill the server (--cluster: how many faults)")
 	seats := f.Int("seats", 1_000_000, "tickets on sale")
 	buyers := f.Int("buyers", 200, "concurrent buyers")
 	release := f.Float64("release", 0.2, "share of their holds buyers release again (0 to 1)")
@@ -611,6 +626,9 @@ equals a rebuild from the ledger. Exits non-zero on any loss.`, getenv, stderr)
 		}
 		*bin = exe
 	}
+	if *cluster && *data != "" {
+		return &usageError{"--cluster makes its own directories; leave out --data"}
+	}
 	dir, temp := *data, *data == ""
 	if temp {
 		d, err := os.MkdirTemp("", "admit-chaos-")
@@ -624,6 +642,10 @@ equals a rebuild from the ledger. Exits non-zero on any loss.`, getenv, stderr)
 	var log io.Writer
 	if !*asJSON {
 		log = stdout
+	}
+	if *cluster {
+		return chaosCluster(ctx, bench.ClusterConfig{Bin: *bin, Dir: dir, Faults: *kills, Seats: *seats, Buyers: *buyers,
+			Release: *release, MaxDelay: *maxDelay, Log: log}, *asJSON, stdout)
 	}
 	res, err := bench.Chaos(ctx, bench.ChaosConfig{Bin: *bin, Dir: dir, Kills: *kills, Seats: *seats, Buyers: *buyers,
 		Release: *release, MaxDelay: *maxDelay, Log: log})
@@ -651,4 +673,72 @@ equals a rebuild from the ledger. Exits non-zero on any loss.`, getenv, stderr)
 		fmt.Fprintln(stdout, "audit OK: nothing acknowledged was lost, nothing oversold")
 	}
 	return nil
+}
+
+func chaosCluster(ctx context.Context, cfg bench.ClusterConfig, asJSON bool, stdout io.Writer) error {
+	res, err := bench.ChaosCluster(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("chaos --cluster (files kept in %s): %w", cfg.Dir, err)
+	}
+	if asJSON {
+		writeIndentedJSON(stdout, res)
+	} else {
+		fmt.Fprintf(stdout, "faults %d: %d SIGKILLs of a node, %d SIGTERMs of a node, %d SIGKILLs of a NATS server\n",
+			len(res.Faults), res.NodeKills, res.NodeStops, res.NATSKills)
+		fmt.Fprintf(stdout, "holds acknowledged %d, releases acknowledged %d, outcomes unknown %d, refused while down %d\n",
+			res.Acknowledged, res.Released, res.Unknown, res.Refused)
+		spread := func(what string, s bench.Spread) {
+			if s.N > 0 {
+				fmt.Fprintf(stdout, "%s: p50 %.0f ms, max %.0f ms (%d)\n", what, s.P50Ms, s.MaxMs, s.N)
+			}
+		}
+		spread("sold again after the lease holder's SIGKILL", res.TakeoverAfterKill)
+		spread("sold again after the lease holder's SIGTERM (once it exited)", res.TakeoverAfterStop)
+		spread("a SIGTERM's clean stop took", res.CleanStop)
+		spread("longest gap between acknowledged holds after a NATS server's SIGKILL", res.NATSStall)
+		spread("the same when it led the ledger's stream or the leases' bucket", res.NATSLeaderStall)
+		if res.FailedStarts > 0 {
+			fmt.Fprintf(stdout, "node restarts that exited at start and were tried again: %d\n", res.FailedStarts)
+		}
+		for _, u := range res.Unexpected {
+			fmt.Fprintf(stdout, "  unexpected: %s\n", u)
+		}
+		fmt.Fprintf(stdout, "ledger: %d holds; lost %d; oversold %d; every node's read model equals a rebuild: %t\n",
+			res.InLedger, res.Lost, res.Oversold, res.ReadModelEquals)
+		for _, p := range res.Problems {
+			fmt.Fprintf(stdout, "  - %s\n", p)
+		}
+	}
+	if !res.OK() {
+		return fmt.Errorf("chaos --cluster audit FAILED (files kept in %s)", cfg.Dir)
+	}
+	os.RemoveAll(cfg.Dir)
+	if !asJSON {
+		fmt.Fprintln(stdout, "audit OK: nothing acknowledged was lost, nothing oversold")
+	}
+	return nil
+}
+
+// benchNATSServer runs one NATS server of "bench chaos --cluster" until
+// SIGTERM.
+func benchNATSServer(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("bench nats-server", `Runs one nats-server of "admit bench chaos --cluster": JetStream in --store,
+routed to the others of its cluster, every write fsynced before it is
+acknowledged. The chaos run starts three; it is not meant to be run by hand.`, getenv, stderr)
+	name := f.String("name", "", "the server's name in its cluster, e.g. s1")
+	addr := f.String("addr", "", "client address, e.g. 127.0.0.1:4222")
+	clusterAddr := f.String("cluster-addr", "", "route address, e.g. 127.0.0.1:6222")
+	routes := f.String("routes", "", "every server's route URL, comma-separated, e.g. nats://127.0.0.1:6222,nats://127.0.0.1:6223")
+	store := f.String("store", "", "JetStream's directory")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	for _, req := range []struct{ flag, v string }{{"--name", *name}, {"--addr", *addr}, {"--cluster-addr", *clusterAddr},
+		{"--routes", *routes}, {"--store", *store}} {
+		if req.v == "" {
+			return &usageError{"bench nats-server needs " + req.flag}
+		}
+	}
+	return bench.RunNATSServer(ctx, bench.NATSServerConfig{Name: *name, Addr: *addr, ClusterAddr: *clusterAddr,
+		Routes: *routes, StoreDir: *store}, stdout)
 }

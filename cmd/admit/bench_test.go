@@ -146,6 +146,8 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bench", "onsale", "--buyers", "3", "--connections", "4"},
 		{"bench", "chaos", "--kills", "0"},
 		{"bench", "chaos", "--release", "2"},
+		{"bench", "chaos", "--cluster", "--data", "/nowhere"},
+		{"bench", "nats-server", "--name", "s1"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), args, noEnv, &out, &errOut)
@@ -211,6 +213,25 @@ func TestBenchChaosShort(t *testing.T) {
 		t.Fatalf("chaos audit: %+v\n%s", res, log.String())
 	}
 	t.Logf("%+v", res)
+}
+
+// TestBenchChaosCluster is the short cluster chaos run: three NATS servers
+// and three admit nodes as child processes, one fault of each kind (a
+// SIGKILL and a SIGTERM of a node, a SIGKILL of a NATS server) under load,
+// then the audit of the ledger and of every node's read model.
+func TestBenchChaosCluster(t *testing.T) {
+	bin := mustBinary(t)
+	var log bytes.Buffer
+	res, err := bench.ChaosCluster(context.Background(), bench.ClusterConfig{Bin: bin, Dir: t.TempDir(), Faults: 3,
+		Seats: 1_000_000, Buyers: 24, Release: 0.2, MaxDelay: 300 * time.Millisecond, Log: &log})
+	if err != nil {
+		t.Fatalf("chaos --cluster: %v\n%s", err, log.String())
+	}
+	if !res.OK() || res.NodeKills != 1 || res.NodeStops != 1 || res.NATSKills != 1 || res.Acknowledged == 0 ||
+		!res.ReadModelEquals || res.Lost != 0 || res.Oversold != 0 {
+		t.Fatalf("chaos --cluster audit: %+v\n%s", res, log.String())
+	}
+	t.Logf("%s%+v", log.String(), res)
 }
 
 // TestBenchOnsaleURL aims the bench at a running server with --url and

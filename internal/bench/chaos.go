@@ -197,19 +197,19 @@ func Chaos(ctx context.Context, cfg ChaosConfig) (ChaosResult, error) {
 			res.Released++
 		}
 	}
-	return res, chaosAudit(ctx, cfg.Dir, a.c.eventID, holds, released, &res)
-}
-
-// chaosAudit replays the ledger the child left, checking every quota after
-// every entry and every acknowledged hold and release, then compares the
-// read model with a rebuild.
-func chaosAudit(ctx context.Context, dir, eventID string, holds []ackedHold,
-	released map[string]bool, res *ChaosResult) error {
-	led, err := ledger.Open(ctx, ledger.Config{DataDir: dir, Logger: discard})
+	led, err := ledger.Open(ctx, ledger.Config{DataDir: cfg.Dir, Logger: discard})
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer led.Close()
+	return res, chaosAudit(ctx, led, []string{cfg.Dir}, a.c.eventID, holds, released, &res)
+}
+
+// chaosAudit replays the ledger the children left, checking every quota
+// after every entry and every acknowledged hold and release, then compares
+// the read model in each of dirs with a rebuild.
+func chaosAudit(ctx context.Context, led *ledger.JetStream, dirs []string, eventID string, holds []ackedHold,
+	released map[string]bool, res *ChaosResult) error {
 	bad := func(format string, args ...any) { res.Problems = append(res.Problems, fmt.Sprintf(format, args...)) }
 
 	maxOver := 0
@@ -255,19 +255,24 @@ func chaosAudit(ctx context.Context, dir, eventID string, holds []ackedHold,
 		bad("the ledger has %d holds no client was told of, more than the %d answers lost in kills", extra, res.Unknown)
 	}
 
-	res.ReadModelEquals, err = readModelEqualsRebuild(ctx, dir, led)
+	differ, err := readModelsDiffer(ctx, dirs, led)
 	if err != nil {
 		return err
 	}
-	if !res.ReadModelEquals {
+	res.ReadModelEquals = len(differ) == 0
+	switch {
+	case len(dirs) == 1 && len(differ) == 1:
 		bad("the read model differs from a rebuild from the ledger")
+	case len(differ) > 0:
+		bad("the read model in %s differs from a rebuild from the ledger", strings.Join(differ, " and "))
 	}
 	return nil
 }
 
-// readModelEqualsRebuild dumps the child's read model and one rebuilt from
-// the ledger into a temporary file, and compares them.
-func readModelEqualsRebuild(ctx context.Context, dir string, led *ledger.JetStream) (bool, error) {
+// readModelsDiffer dumps the read model in each of dirs and one rebuilt
+// from the ledger into a temporary file, and lists the dirs whose dump is
+// not the rebuild's.
+func readModelsDiffer(ctx context.Context, dirs []string, led *ledger.JetStream) ([]string, error) {
 	dump := func(path string, rebuild bool) ([]byte, error) {
 		db, err := sqlite.Open(path)
 		if err != nil {
@@ -283,20 +288,26 @@ func readModelEqualsRebuild(ctx context.Context, dir string, led *ledger.JetStre
 		err = db.Dump(ctx, &buf)
 		return buf.Bytes(), err
 	}
-	live, err := dump(filepath.Join(dir, "readmodel.db"), false)
-	if err != nil {
-		return false, err
-	}
 	tmp, err := os.MkdirTemp("", "admit-chaos-rebuild-")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	defer os.RemoveAll(tmp)
 	rebuilt, err := dump(filepath.Join(tmp, "readmodel.db"), true)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return bytes.Equal(live, rebuilt), nil
+	var differ []string
+	for _, dir := range dirs {
+		live, err := dump(filepath.Join(dir, "readmodel.db"), false)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(live, rebuilt) {
+			differ = append(differ, dir)
+		}
+	}
+	return differ, nil
 }
 
 // release deletes a hold: true when the server acknowledged it.
@@ -318,7 +329,7 @@ func (c *client) release(ctx context.Context, holdID string) (bool, error) {
 	case http.StatusOK:
 		return true, nil
 	case http.StatusServiceUnavailable:
-		return false, errors.New(resp.Status) // may or may not have happened
+		return false, errUnavailable // may or may not have happened
 	}
 	return false, nil
 }
@@ -326,15 +337,31 @@ func (c *client) release(ctx context.Context, holdID string) (bool, error) {
 // errNotSent: the request never reached the server.
 var errNotSent = errors.New("no connection")
 
-// child is admit serve as a child process on a fixed address.
+// errUnavailable: the answer was 503; the request may or may not have taken effect.
+var errUnavailable = errors.New("503 Service Unavailable")
+
+// child is admit serve, or another command of the binary, as a child
+// process on a fixed address.
 type child struct {
 	bin, dir, addr string
-	cmd            *exec.Cmd
-	exited         chan struct{} // closed once cmd is reaped
-	logFile        *os.File
+	// args is the command line after bin; nil: serve on addr with dir as its
+	// data directory, as the single-node chaos runs it.
+	args []string
+	// log is the log file's name in dir; "": chaos-serve.log.
+	log string
+	// ready says the child is ready; nil: its /readyz on addr answers 200.
+	ready   func() bool
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed once cmd is reaped
+	logFile *os.File
 }
 
-func (c *child) logPath() string { return filepath.Join(c.dir, "chaos-serve.log") }
+func (c *child) logPath() string {
+	if c.log != "" {
+		return filepath.Join(c.dir, c.log)
+	}
+	return filepath.Join(c.dir, "chaos-serve.log")
+}
 
 // start runs the child and waits until it is ready.
 func (c *child) start(ctx context.Context) error {
@@ -346,9 +373,13 @@ func (c *child) start(ctx context.Context) error {
 		return err
 	}
 	c.logFile = f
-	c.cmd = exec.Command(c.bin, "serve", "--addr", c.addr, "--data", c.dir,
-		"--bootstrap-token-file", filepath.Join(c.dir, "token"), "--log-format", "json", "--log-level", "warn",
-		"--exempt-loopback") // its buyers are all 127.0.0.1
+	args := c.args
+	if args == nil {
+		args = []string{"serve", "--addr", c.addr, "--data", c.dir,
+			"--bootstrap-token-file", filepath.Join(c.dir, "token"), "--log-format", "json", "--log-level", "warn",
+			"--exempt-loopback"} // its buyers are all 127.0.0.1
+	}
+	c.cmd = exec.Command(c.bin, args...)
 	c.cmd.Stdout, c.cmd.Stderr = f, f
 	if err := c.cmd.Start(); err != nil {
 		f.Close()
@@ -358,26 +389,34 @@ func (c *child) start(ctx context.Context) error {
 	c.exited = exited
 	go func() { c.cmd.Wait(); close(exited) }()
 	hc := &http.Client{Timeout: time.Second}
+	ready := c.ready
+	if ready == nil {
+		ready = func() bool {
+			resp, err := hc.Get("http://" + c.addr + "/readyz")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		}
+	}
 	err = waitFor(ctx, 60*time.Second, func() bool {
 		select {
 		case <-exited:
 			return true
 		default:
 		}
-		resp, err := hc.Get("http://" + c.addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
+		return ready()
 	})
 	select {
 	case <-exited:
-		return fmt.Errorf("admit serve exited at start; see %s", c.logPath())
+		c.logFile.Close()
+		c.cmd = nil
+		return fmt.Errorf("admit %s exited at start; the end of %s:\n%s", args[0], c.logPath(), logTail(c.logPath(), 2000))
 	default:
 	}
 	if err != nil {
-		return fmt.Errorf("admit serve was not ready within 60 s; see %s", c.logPath())
+		return fmt.Errorf("admit %s was not ready within 60 s; see %s", args[0], c.logPath())
 	}
 	return nil
 }
@@ -404,8 +443,17 @@ func (c *child) stop() error {
 	select {
 	case <-c.exited:
 	case <-t.C:
+		// Its goroutines, in its log, say where it hung.
+		c.cmd.Process.Signal(syscall.SIGQUIT)
+		q := time.NewTimer(5 * time.Second)
+		defer q.Stop()
+		select {
+		case <-c.exited:
+		case <-q.C:
+		}
+		what := c.cmd.Args[1]
 		c.kill()
-		return errors.New("admit serve did not stop within 60 s of SIGTERM")
+		return fmt.Errorf("admit %s did not stop within 60 s of SIGTERM; its goroutines are at the end of %s", what, c.logPath())
 	}
 	if !c.cmd.ProcessState.Success() {
 		err := fmt.Errorf("admit serve stopped with %s; see %s", c.cmd.ProcessState, c.logPath())
@@ -441,4 +489,18 @@ func freeAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
+}
+
+// logTail is the last n bytes of a log file, for an error message.
+func logTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		f.Seek(st.Size()-n, io.SeekStart)
+	}
+	b, _ := io.ReadAll(f)
+	return string(b)
 }

@@ -54,20 +54,28 @@ func (c *client) prepare(eventID string, p *Plan) {
 	}
 }
 
-func (c *client) hold(ctx context.Context, t, n int) Answer {
+func (c *client) hold(ctx context.Context, t, n int) Answer { return c.holdKey(ctx, t, n, "") }
+
+// holdKey is hold with an Idempotency-Key, unless key is "". A 409
+// idempotency-in-flight (the key's first request is still being decided)
+// is Shed: ask again.
+func (c *client) holdKey(ctx context.Context, t, n int, key string) Answer {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(c.bodies[t][n]))
 	if err != nil {
 		return Answer{Outcome: Failed, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return Answer{Outcome: Failed, Err: err, NotSent: notSent(err)}
+		return Answer{Outcome: Failed, Err: err, NotSent: notSent(err), Transport: true}
 	}
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return Answer{Outcome: Failed, Err: err}
+		return Answer{Outcome: Failed, Err: err, Transport: true}
 	}
 	switch {
 	case resp.StatusCode == http.StatusCreated:
@@ -94,7 +102,8 @@ func (c *client) hold(ctx context.Context, t, n int) Answer {
 			}
 		}
 		return a
-	case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests:
+	case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests ||
+		resp.StatusCode == http.StatusConflict && bytes.Contains(body, []byte(`"code":"idempotency-in-flight"`)):
 		after, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 		return Answer{Outcome: Shed, RetryAfter: time.Duration(max(after, 0)) * time.Second}
 	}

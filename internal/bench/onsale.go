@@ -159,6 +159,8 @@ type Answer struct {
 	Left    int
 	Err     error // for Failed
 	NotSent bool  // for Failed: the request never reached the target (no connection)
+	// Transport, for Failed: no HTTP answer came (no connection, or it broke).
+	Transport bool
 }
 
 // Target is a system that sells holds.
