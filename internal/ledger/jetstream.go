@@ -847,12 +847,24 @@ func (l *JetStream) PutSnapshot(ctx context.Context, key string, data []byte) er
 }
 
 // GetSnapshot returns the snapshot under key, or (nil, nil) when there is
-// none.
+// none. The read gets a time in proportion to the snapshot's size
+// (snapshotReadTime), within ctx's: a read whose chunks stopped coming (its
+// consumer lost with a NATS server) would otherwise wait out ctx, and the
+// object store has no timeout of its own between chunks.
 func (l *JetStream) GetSnapshot(ctx context.Context, key string) ([]byte, error) {
 	if err := checkSnapshotKey(key); err != nil {
 		return nil, err
 	}
-	data, err := l.snaps.GetBytes(ctx, key)
+	info, err := l.snaps.GetInfo(ctx, key)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ledger: get snapshot %s: %w", key, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, snapshotReadTime(info.Size))
+	defer cancel()
+	data, err := l.snaps.GetBytes(rctx, key)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, nil
 	}
@@ -863,6 +875,13 @@ func (l *JetStream) GetSnapshot(ctx context.Context, key string) ([]byte, error)
 		data = []byte{}
 	}
 	return data, nil
+}
+
+// snapshotReadTime is the time a snapshot of size bytes gets to be read:
+// 5 seconds, and one more per 10 MB, some ten times what a busy disk and
+// network take.
+func snapshotReadTime(size uint64) time.Duration {
+	return 5*time.Second + time.Duration(size/(10<<20))*time.Second
 }
 
 // Replicas is how many copies the ledger stream keeps, for the buckets

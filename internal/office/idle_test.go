@@ -141,18 +141,18 @@ func TestUnloadedOfficeWakesOnlyForDueHolds(t *testing.T) {
 	}
 }
 
-// failingLoads is a ledger whose snapshot reads fail while fails > 0: a
-// box office cannot load.
+// failingLoads is a ledger whose reads fail while fails > 0: a box office
+// cannot load.
 type failingLoads struct {
 	*ledger.Memory
 	fails atomic.Int32
 }
 
-func (l *failingLoads) GetSnapshot(ctx context.Context, key string) ([]byte, error) {
+func (l *failingLoads) Read(ctx context.Context, filter string, from uint64, fn func(ledger.Record) error) (uint64, error) {
 	if l.fails.Add(-1) >= 0 {
-		return nil, errors.New("ledger out of reach")
+		return 0, errors.New("ledger out of reach")
 	}
-	return l.Memory.GetSnapshot(ctx, key)
+	return l.Memory.Read(ctx, filter, from, fn)
 }
 
 // TestWakeUpRetriesAFailedLoad: when the office of an unloaded event

@@ -269,7 +269,12 @@ func (o *Office) load(ctx context.Context) error {
 	snap, err := o.led.GetSnapshot(sctx, snapshotKey(o.id))
 	cancel()
 	if err != nil {
-		return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("office %s: load snapshot: %w", o.id, err)
+		}
+		// Snapshots are derived: the ledger has it all.
+		o.log.Warn("box office snapshot could not be read; replaying the whole ledger", "event", o.id, "err", err)
+		snap = nil
 	}
 	if len(snap) >= 8 {
 		// A snapshot it cannot read is left aside: the ledger has it all.

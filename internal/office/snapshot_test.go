@@ -55,6 +55,37 @@ func TestCorruptSnapshotReplays(t *testing.T) {
 	eventually(t, "the holds to expire", func() bool { return held(t, m2, evID) == 0 })
 }
 
+// unreadableSnapshots is a ledger whose snapshots cannot be read (their
+// chunks lost with a NATS server).
+type unreadableSnapshots struct{ *ledger.Memory }
+
+func (unreadableSnapshots) GetSnapshot(context.Context, string) ([]byte, error) {
+	return nil, errors.New("ledger: get snapshot: read pipe: i/o timeout")
+}
+
+// TestUnreadableSnapshotReplays: a snapshot that cannot be read does not
+// keep the event from loading: it loads from the whole ledger.
+func TestUnreadableSnapshotReplays(t *testing.T) {
+	led := ledger.NewMemory()
+	clk := clock.NewFake(t0)
+	m, stop := startManager(t, led, clk, Config{})
+	evID, ttID := onSale(t, m, 100)
+	for range 5 {
+		if _, err := hold(m, evID, ttID, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := snapshotOf(t, m, evID)
+	stop()
+	m2, _ := startManager(t, unreadableSnapshots{led}, clk, Config{})
+	if got := snapshotOf(t, m2, evID); string(got) != string(want) {
+		t.Fatalf("state loaded without its snapshot differs:\n got %q\nwant %q", got, want)
+	}
+	if _, err := hold(m2, evID, ttID, 2); err != nil {
+		t.Fatalf("a hold after loading without the snapshot: %v", err)
+	}
+}
+
 // TestHoldHeap: holdHeap pops expiries in time order, pushed one by one or
 // ordered at once by init.
 func TestHoldHeap(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 )
 
 // gatedLoads is a ledger whose snapshot read of one event waits until
-// open is closed, and fails for another: one slow load and one broken.
+// open is closed, and whose reads of another fail: one slow load and one
+// broken.
 type gatedLoads struct {
 	*ledger.Memory
 	slow, broken string
@@ -27,10 +28,15 @@ func (l *gatedLoads) GetSnapshot(ctx context.Context, key string) ([]byte, error
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-	case snapshotKey(l.broken):
-		return nil, errors.New("ledger out of reach")
 	}
 	return l.Memory.GetSnapshot(ctx, key)
+}
+
+func (l *gatedLoads) Read(ctx context.Context, filter string, from uint64, fn func(ledger.Record) error) (uint64, error) {
+	if l.broken != "" && filter == Subject(l.broken) {
+		return 0, errors.New("ledger out of reach")
+	}
+	return l.Memory.Read(ctx, filter, from, fn)
 }
 
 // TestWarmLoadsRecentEventsBeforeReady: after a restart, the events with
