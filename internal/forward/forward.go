@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,18 +88,36 @@ type Forwarder struct {
 	stopOnce  sync.Once
 	inFlight  chan struct{} // bounds the forwarded requests answered at once
 	forwarded atomic.Int64
+
+	// The answers to this node's forwarded requests come to one
+	// subscription, replies.<n>, each to the channel waiting for it.
+	replies  string
+	repliesS *nats.Subscription
+	mu       sync.Mutex
+	waiting  map[string]chan *nats.Msg
+	next     atomic.Uint64
 }
+
+// While it answers a forwarded request, the owner says so every beatEvery
+// (and once at once, on receipt); the forwarding node gives up on an
+// answer after silence without a word, its request or its answer lost
+// with a NATS server, instead of waiting out Timeout.
+const (
+	beatEvery  = 250 * time.Millisecond
+	silence    = 2 * time.Second
+	beatHeader = "Admit-Forward-Working"
+)
 
 // Timeout bounds one forwarded request: above the 10 seconds a box office
 // gives an append before it answers 503 itself, so an answer that is
-// coming is waited for, and short enough that one lost with a NATS server
-// (its node's connection gone as it was sent) costs seconds, not the
-// client's patience. It is then answered here: 503.
+// coming is waited for. A request or answer lost with a NATS server costs
+// less: the owner keeps saying it is working on it, and silence ends the
+// wait sooner. The request is then answered here: 503.
 const Timeout = 12 * time.Second
 
 // New returns a Forwarder; Start makes it answer other nodes.
 func New(cfg Config) *Forwarder {
-	return &Forwarder{cfg: cfg, inFlight: make(chan struct{}, 1024)}
+	return &Forwarder{cfg: cfg, inFlight: make(chan struct{}, 1024), waiting: make(map[string]chan *nats.Msg)}
 }
 
 // Forwarded is how many requests this node sent to another.
@@ -123,7 +142,26 @@ func (f *Forwarder) Start(ctx context.Context) error {
 		return err
 	}
 	f.sub = sub
-	return f.cfg.Conn.Flush() // the server has the subscription before the node says it serves
+	f.replies = nats.NewInbox() + "."
+	if f.repliesS, err = f.cfg.Conn.Subscribe(f.replies+"*", f.deliver); err != nil {
+		return err
+	}
+	return f.cfg.Conn.Flush() // the server has the subscriptions before the node says it serves
+}
+
+// deliver hands an answer, or a word that one is coming, to the request
+// waiting for it.
+func (f *Forwarder) deliver(m *nats.Msg) {
+	f.mu.Lock()
+	ch := f.waiting[m.Subject]
+	f.mu.Unlock()
+	if m.Header.Get(beatHeader) != "" && len(ch) > 0 {
+		return // a word is waiting already: room is kept for the answer
+	}
+	select {
+	case ch <- m: // nil ch: nobody waits any more
+	default:
+	}
 }
 
 // Stop takes no more forwarded requests: the server stops sending them
@@ -137,6 +175,7 @@ func (f *Forwarder) stop() {
 	if f.sub == nil {
 		return
 	}
+	defer f.repliesS.Unsubscribe()
 	if err := f.sub.Drain(); err != nil {
 		return
 	}
@@ -256,12 +295,55 @@ func (f *Forwarder) send(r *http.Request, node string, body []byte) (*http.Respo
 			}
 		}()
 	}
-	reply, err := f.cfg.Conn.RequestMsgWithContext(ctx, m)
+	reply, err := f.request(ctx, m)
 	if err != nil {
 		return nil, err
 	}
 	f.forwarded.Add(1)
 	return http.ReadResponse(bufio.NewReader(bytes.NewReader(reply.Data)), out)
+}
+
+// errSilent is request's error when the owner went silent.
+var errSilent = errors.New("forward: the node running the event went silent")
+
+// request sends m and waits for its answer, as long as ctx allows and the
+// owner keeps saying it is working on it.
+func (f *Forwarder) request(ctx context.Context, m *nats.Msg) (*nats.Msg, error) {
+	if f.replies == "" {
+		return nil, errors.New("forward: not started")
+	}
+	m.Reply = f.replies + strconv.FormatUint(f.next.Add(1), 36)
+	ch := make(chan *nats.Msg, 2)
+	f.mu.Lock()
+	f.waiting[m.Reply] = ch
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.waiting, m.Reply)
+		f.mu.Unlock()
+	}()
+	if err := f.cfg.Conn.PublishMsg(m); err != nil {
+		return nil, err
+	}
+	quiet := time.NewTimer(silence)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-quiet.C:
+			return nil, errSilent
+		case reply := <-ch:
+			switch {
+			case len(reply.Data) == 0 && reply.Header.Get("Status") == "503":
+				return nil, nats.ErrNoResponders
+			case reply.Header.Get(beatHeader) != "":
+				quiet.Reset(silence)
+			default:
+				return reply, nil
+			}
+		}
+	}
 }
 
 // answer runs a forwarded request through this node's handler and replies
@@ -276,8 +358,33 @@ func (f *Forwarder) answer(ctx context.Context, m *nats.Msg) {
 	rctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	rec := &recorder{header: make(http.Header)}
+	stopBeats := f.beat(m)
 	f.cfg.Local.ServeHTTP(rec, req.WithContext(rctx))
+	stopBeats()
 	f.reply(m, rec.response())
+}
+
+// beat tells the forwarding node that m is being answered, at once and
+// every beatEvery, until the returned function is called.
+func (f *Forwarder) beat(m *nats.Msg) (stop func()) {
+	word := nats.NewMsg(m.Reply)
+	word.Header.Set(beatHeader, f.cfg.Node)
+	f.cfg.Conn.PublishMsg(word)
+	done, beating := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(beating)
+		t := time.NewTicker(beatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				f.cfg.Conn.PublishMsg(word)
+			}
+		}
+	}()
+	return func() { close(done); <-beating }
 }
 
 // refuse answers m with an Unavailable problem saying why.

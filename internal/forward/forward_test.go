@@ -135,3 +135,66 @@ func TestForwarding(t *testing.T) {
 		t.Errorf("with node b gone, the answer took %s", took)
 	}
 }
+
+// TestForwardingNoticesSilence: an owner that took a request and went
+// silent (the request or its answer lost with a NATS server) costs the
+// forwarding node about 2 s, not Timeout; one still working on its
+// answer keeps saying so, however long it takes.
+func TestForwardingNoticesSilence(t *testing.T) {
+	ns := natstest.Start(t)
+	conn := func() *nats.Conn {
+		nc, err := nats.Connect(ns.ClientURL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	log := slog.New(slog.DiscardHandler)
+	slow := make(chan struct{})
+	handler := func(node string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if node == "b" {
+				<-slow
+			}
+			w.Header().Set("Answered-By", node)
+		})
+	}
+	newNode := func(node string) *Forwarder {
+		f := New(Config{Conn: conn(), Node: node, Local: handler(node), MaxBody: 1 << 16, Log: log,
+			Problem: func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(503) },
+			Runs:    func(ev string) bool { return ev == "ev_"+node },
+			Holder: func(_ context.Context, ev string) (string, error) {
+				return strings.TrimPrefix(ev, "ev_"), nil
+			}})
+		if err := f.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(f.Stop)
+		return f
+	}
+	a, _ := newNode("a"), newNode("b")
+	// Node c takes its requests and never answers.
+	sink := conn()
+	if _, err := sink.Subscribe(Subject("c"), func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	sink.Flush()
+	do := func(ev string) (string, time.Duration) {
+		start := time.Now()
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/events/"+ev, nil))
+		return w.Header().Get("Answered-By"), time.Since(start)
+	}
+	by, took := do("ev_c")
+	if by != "a" || took < silence || took > silence+time.Second {
+		t.Errorf("a silent owner: answered by %q after %s, want a itself after about %s", by, took, silence)
+	}
+	go func() {
+		time.Sleep(silence + time.Second) // node b works longer than the silence
+		close(slow)
+	}()
+	if by, took := do("ev_b"); by != "b" {
+		t.Errorf("a slow owner: answered by %q after %s, want b", by, took)
+	}
+}
