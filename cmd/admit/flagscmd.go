@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	featureflags "github.com/admit-org/admit/internal/flags"
@@ -47,56 +48,57 @@ a second, with no restart. On a single node it reaches the running admit serve
 through the data directory (--data), or opens the store itself when serve is
 stopped; in a cluster, give --nats. See docs/operating.md, "Feature flags".`
 
-// openFlags opens the flags' bucket: on the cluster with --nats; else in
-// the running serve's embedded store, through the address it wrote in the
-// data directory; else in the data directory's store, opened here.
+// openFlags opens the flags' bucket in the store reachStore reaches.
 func openFlags(ctx context.Context, sf storeFlags, stderr io.Writer) (jetstream.KeyValue, func(), error) {
-	log, err := newLogger(stderr, "text", "warn")
+	nc, replicas, closeStore, err := reachStore(ctx, sf, stderr)
 	if err != nil {
 		return nil, nil, err
+	}
+	kv, err := featureflags.OpenBucket(ctx, nc, replicas)
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	return kv, closeStore, nil
+}
+
+// reachStore connects to the NATS that keeps the store's buckets: the
+// cluster with --nats; else the data directory's embedded store, opened
+// here; else, while admit serve runs on it, that serve's store, through
+// the address it wrote in the data directory. It returns the connection,
+// the replicas of new buckets, and what closes it.
+func reachStore(ctx context.Context, sf storeFlags, stderr io.Writer) (*nats.Conn, int, func(), error) {
+	log, err := newLogger(stderr, "text", "warn")
+	if err != nil {
+		return nil, 0, nil, err
 	}
 	if *sf.nats != "" {
 		led, err := ledger.Open(ctx, ledger.Config{URL: *sf.nats, UnsafeLazyFsync: *sf.unsafe, Logger: log})
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
-		kv, err := featureflags.OpenBucket(ctx, led.Conn(), led.Replicas())
-		if err != nil {
-			led.Close()
-			return nil, nil, err
-		}
-		return kv, func() { led.Close() }, nil
+		return led.Conn(), led.Replicas(), func() { led.Close() }, nil
 	}
 	st, err := openStore(ctx, sf, log)
 	if err == nil {
-		kv, err := featureflags.OpenBucket(ctx, st.led.Conn(), st.led.Replicas())
-		if err != nil {
-			st.close()
-			return nil, nil, err
-		}
-		return kv, st.close, nil
+		return st.led.Conn(), st.led.Replicas(), st.close, nil
 	}
 	if !errors.Is(err, errDirInUse) {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	dir, aerr := filepath.Abs(*sf.data)
 	if aerr != nil {
-		return nil, nil, aerr
+		return nil, 0, nil, aerr
 	}
 	nc, cerr := ledger.ConnectLocal(dir)
 	if errors.Is(cerr, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%w; and it wrote no %s to reach its store (an admit serve older than flags, or with --nats: then give --nats)",
+		return nil, 0, nil, fmt.Errorf("%w; and it wrote no %s to reach its store (an admit serve of an older version, or with --nats: then give --nats)",
 			err, ledger.LocalAccessFile)
 	}
 	if cerr != nil {
-		return nil, nil, cerr
+		return nil, 0, nil, cerr
 	}
-	kv, err := featureflags.OpenBucket(ctx, nc, 1)
-	if err != nil {
-		nc.Close()
-		return nil, nil, err
-	}
-	return kv, nc.Close, nil
+	return nc, 1, nc.Close, nil
 }
 
 // knownFlag is the flag called name, or a usage error listing the flags.

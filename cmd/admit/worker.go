@@ -32,26 +32,23 @@ func workerCmd(ctx context.Context, args []string, getenv func(string) string, s
 	return &usageError{fmt.Sprintf("unknown subcommand %q of admit worker: want parked or retry", args[0])}
 }
 
-const workerHelp = `Run it while admit serve is stopped (it uses the same data directory; the
-worker takes the retry when serve starts), or against the cluster with
---nats while it runs (the running worker takes it at once).`
+const workerHelp = `It reaches the running admit serve through the data directory (--data), or
+opens the store itself while serve is stopped; in a cluster, give --nats. The
+running worker takes a retry at once.`
 
-// openParking opens the store and its bucket of parked entries.
-func openParking(ctx context.Context, sf storeFlags, stderr io.Writer) (*store, *worker.KVParking, error) {
-	log, err := newLogger(stderr, "text", "warn")
+// openParking opens the bucket of parked entries in the store reachStore
+// reaches.
+func openParking(ctx context.Context, sf storeFlags, stderr io.Writer) (*worker.KVParking, func(), error) {
+	nc, replicas, closeStore, err := reachStore(ctx, sf, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := openStore(ctx, sf, log)
+	parking, err := worker.OpenKVParking(ctx, nc, replicas)
 	if err != nil {
+		closeStore()
 		return nil, nil, err
 	}
-	parking, err := worker.OpenKVParking(ctx, st.led.Conn(), st.led.Replicas())
-	if err != nil {
-		st.close()
-		return nil, nil, err
-	}
-	return st, parking, nil
+	return parking, closeStore, nil
 }
 
 func workerParked(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -60,11 +57,11 @@ func workerParked(ctx context.Context, args []string, getenv func(string) string
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	st, parking, err := openParking(ctx, sf, stderr)
+	parking, closeStore, err := openParking(ctx, sf, stderr)
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	defer closeStore()
 	list, err := parking.List(ctx)
 	if err != nil {
 		return err
@@ -98,11 +95,11 @@ func workerRetry(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	st, parking, err := openParking(ctx, sf, stderr)
+	parking, closeStore, err := openParking(ctx, sf, stderr)
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	defer closeStore()
 	p, err := parking.Retry(ctx, rest[0])
 	if err != nil {
 		return err

@@ -87,3 +87,39 @@ func TestWorkerParkedAndRetry(t *testing.T) {
 		t.Fatalf("still parked after it was sent:\n%s", list)
 	}
 }
+
+// TestWorkerRetryWhileServing: on a single node, admit worker parked and
+// retry reach the running serve's store through the data directory, and
+// its worker takes the retry at once.
+func TestWorkerRetryWhileServing(t *testing.T) {
+	picky := mailpittest.Start(t, "--smtp-allowed-recipients", `^ok@example\.com$`)
+	dir := t.TempDir()
+	a := startAdmit(t, dir, "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", picky.SMTPHost, picky.SMTPPort))
+	c := newClient(t, a.url, a.token)
+	pub := newClient(t, a.url, "")
+	evID, ttID := freeEvent(c)
+	base := "/api/v1/public/events/" + evID
+	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
+	pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
+		"buyer": map[string]any{"name": "Someone", "email": "nobody@example.com"}})
+	admit := func(sub string, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		args = append([]string{"worker", sub, "--data", dir}, args...)
+		if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
+			t.Fatalf("admit %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+		return out.String()
+	}
+	var id []string
+	waitUntil(t, "the refused e-mail to be parked", 20*time.Second, func() bool {
+		id = regexp.MustCompile(`(?m)^(mail\.` + evID + `\.\d+\.\d+) +admit\.order\.paid\.v1 `).FindStringSubmatch(admit("parked"))
+		return id != nil
+	})
+	if out := admit("retry", id[1]); !strings.Contains(out, "retry asked for "+id[1]) {
+		t.Fatalf("admit worker retry: %s", out)
+	}
+	waitUntil(t, "the running worker to retry it", 20*time.Second, func() bool {
+		return strings.Contains(a.logs.String(), `"msg":"worker: retrying a parked entry","worker":"mail","parked":"`+id[1]+`"`)
+	})
+}
