@@ -12,6 +12,15 @@
 // one, as long as their clocks run at the same rate. A lease is a
 // coordination device, not a proof: what a holder writes must still be
 // fenced (the ledger's expected-last-sequence check is).
+//
+// The bucket answers nobody while it elects a leader (its server died),
+// which takes NATS longer than a term. A holder still connected keeps its
+// lease for ElectionGrace more, since no other node can take it either,
+// and once the bucket answers it writes its key again if the TTL removed
+// it and nothing was written in its place (a revision-0 update). The
+// price: a holder on a NATS server cut off from the others keeps acting
+// for up to ElectionGrace after another node took over; the fence stops
+// its writes, not its reads.
 package lease
 
 import (
@@ -38,9 +47,12 @@ const DefaultTerm = 3 * time.Second
 // Leases are the leases of one node. Safe for concurrent use.
 type Leases struct {
 	kv   jetstream.KeyValue
+	nc   *nats.Conn
 	node string
 	term time.Duration
 	log  *slog.Logger
+
+	beforeRenew func() // tests: runs before every renewal, to hold renewals back
 }
 
 // HeldError is Acquire's error when another node holds the lease.
@@ -87,7 +99,7 @@ func Open(ctx context.Context, nc *nats.Conn, node string, term time.Duration, r
 	if st.TTL() <= 0 {
 		return nil, fmt.Errorf("lease: bucket %s has no TTL: its leases would never expire", Bucket)
 	}
-	return &Leases{kv: kv, node: node, term: st.TTL(), log: log}, nil
+	return &Leases{kv: kv, nc: nc, node: node, term: st.TTL(), log: log}, nil
 }
 
 // Node is this node's name.
@@ -96,6 +108,11 @@ func (l *Leases) Node() string { return l.node }
 // Term is how long a lease lasts unless renewed.
 func (l *Leases) Term() time.Duration { return l.term }
 
+// askTimeout bounds one question to the bucket (Acquire, Holder): its
+// answers take milliseconds, and a request sent as the connection died is
+// never answered, which nats.go would otherwise wait 5 s for.
+const askTimeout = time.Second
+
 // Acquire takes the lease on name for this node, or fails with a
 // *HeldError when another node holds it. The lease is renewed until
 // Release, or until it is lost (Lease.Lost).
@@ -103,6 +120,8 @@ func (l *Leases) Acquire(ctx context.Context, name string) (*Lease, error) {
 	if !validKey(name) {
 		return nil, fmt.Errorf("lease %q: not a valid name", name)
 	}
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
 	sent := time.Now()
 	rev, err := l.kv.Create(ctx, name, []byte(l.node))
 	if errors.Is(err, jetstream.ErrKeyExists) {
@@ -123,6 +142,8 @@ func (l *Leases) Acquire(ctx context.Context, name string) (*Lease, error) {
 
 // Holder returns the node holding the lease on name, "" when none does.
 func (l *Leases) Holder(ctx context.Context, name string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, askTimeout)
+	defer cancel()
 	e, err := l.kv.Get(ctx, name)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return "", nil
@@ -167,10 +188,24 @@ func (ls *Lease) Err() error {
 // nine tenths of the term.
 func (ls *Lease) valid() time.Duration { return ls.l.term - ls.l.term/10 }
 
+// ElectionGrace is how much longer than valid a holder still connected to
+// NATS counts on a lease it cannot renew because the bucket does not
+// answer: while the bucket elects a leader (NATS's Raft takes 4 to 9 s,
+// longer than a term), no node can take the lease either. A holder cut
+// off NATS gets no grace: its connection is down, and other nodes may
+// reach a leader it cannot.
+const ElectionGrace = 10 * time.Second
+
+// retryEvery paces the renewals of a lease past valid, in its grace.
+const retryEvery = 250 * time.Millisecond
+
 // keep renews the lease three times a term until Release or loss. A
-// renewal that fails for want of an answer is tried again at the next
-// tick; the lease is lost when the last good one is older than valid, or
-// at once when the key is another node's or gone.
+// renewal that fails for want of an answer is tried again, at the next
+// tick and then every retryEvery past valid; the lease is lost when the
+// last good one is older than valid (plus ElectionGrace while the
+// connection is up), or at once when the key is another node's. A key
+// found gone, expired while the bucket had no leader, is written again
+// if nothing was written in its place since: no other node took it.
 func (ls *Lease) keep() {
 	defer close(ls.done)
 	every := ls.l.term / 3
@@ -178,13 +213,18 @@ func (ls *Lease) keep() {
 	defer timer.Stop()
 	for {
 		ls.mu.Lock()
-		left := ls.valid() - time.Since(ls.renewed)
+		since := time.Since(ls.renewed)
 		ls.mu.Unlock()
-		if left <= 0 {
+		left := ls.valid() - since
+		if left <= 0 && (!ls.l.nc.IsConnected() || since >= ls.valid()+ElectionGrace) {
 			ls.lose(errors.New("not renewed within its term"))
 			return
 		}
-		timer.Reset(min(every, left))
+		wait := retryEvery
+		if left > 0 {
+			wait = min(every, left)
+		}
+		timer.Reset(wait)
 		select {
 		case <-ls.stop:
 			return
@@ -193,20 +233,30 @@ func (ls *Lease) keep() {
 		ls.mu.Lock()
 		rev, renewed := ls.rev, ls.renewed
 		ls.mu.Unlock()
-		if time.Since(renewed) < every-every/10 {
+		if since := time.Since(renewed); since < every-every/10 {
 			continue // woken early to check the deadline
 		}
+		if ls.l.beforeRenew != nil {
+			ls.l.beforeRenew()
+		}
 		sent := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), every)
+		ctx, cancel := context.WithTimeout(context.Background(), min(every, time.Second))
 		next, err := ls.l.kv.Update(ctx, ls.name, []byte(ls.l.node), rev)
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyNotFound) {
+			// Revision 0: the subject must be empty, its last entry (this
+			// node's) expired and nobody's written since.
+			if next, err = ls.l.kv.Update(ctx, ls.name, []byte(ls.l.node), 0); err == nil {
+				ls.l.log.Info("lease kept: its key had expired, and no other node had taken it", "lease", ls.name)
+			}
+		}
 		cancel()
 		switch {
 		case err == nil:
 			ls.mu.Lock()
 			ls.rev, ls.renewed = next, sent
 			ls.mu.Unlock()
-		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound):
-			ls.lose(fmt.Errorf("taken by another node, or expired: %w", err))
+		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyExists):
+			ls.lose(fmt.Errorf("taken by another node: %w", err))
 			return
 		default:
 			ls.l.log.Warn("lease renewal failed; trying again", "lease", ls.name, "err", err)

@@ -3,6 +3,7 @@ package lease
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,4 +215,148 @@ func TestOpenRefuses(t *testing.T) {
 	if _, err := l.Acquire(testContext(t), "bad key"); err == nil {
 		t.Error("Acquire of a name with a space = nil error")
 	}
+}
+
+// TestKeptThroughTheBucketsElection: when the NATS server leading the
+// leases' bucket goes, a holder connected to another keeps its lease
+// through the change of leader, and holds it afterwards: another node is
+// refused it. (A server stopped in-process hands its leadership over in
+// milliseconds; one killed leaves the bucket without a leader for 4 to
+// 9 s, which TestKeptWhenItsKeyExpired and bench chaos --cluster cover.)
+func TestKeptThroughTheBucketsElection(t *testing.T) {
+	c := natstest.StartCluster(t, 3)
+	connect := func(i int) *nats.Conn {
+		nc, err := nats.Connect(c.Servers[i].ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	ctx := testContext(t)
+	// The bucket, R3, made through server 0; then the holder and the
+	// other node connect to the two servers that do not lead it.
+	if _, err := Open(ctx, connect(0), "maker", term, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	leader := -1
+	deadline := time.Now().Add(10 * time.Second)
+	for leader < 0 && time.Now().Before(deadline) {
+		leader = c.StreamLeader("KV_" + Bucket)
+		time.Sleep(20 * time.Millisecond) // polling for the placement
+	}
+	if leader < 0 {
+		t.Fatal("the leases' bucket has no leader")
+	}
+	others := []int{(leader + 1) % 3, (leader + 2) % 3}
+	a, err := Open(ctx, connect(others[0]), "node-a", term, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, connect(others[1]), "node-b", term, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := a.Acquire(ctx, "event.ev_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	c.Kill(leader)
+	for c.StreamLeader("KV_"+Bucket) < 0 {
+		select {
+		case <-la.Lost():
+			t.Fatalf("the lease was lost %s after the bucket's leader died: %v", time.Since(killed).Round(time.Millisecond), la.Err())
+		case <-time.After(20 * time.Millisecond): // polling for the election
+		}
+		if time.Since(killed) > ElectionGrace {
+			t.Fatal("no new leader for the leases' bucket")
+		}
+	}
+	t.Logf("the bucket had no leader for %s", time.Since(killed).Round(time.Millisecond))
+	// Past the election, a term and more: a still holds it, b is refused.
+	waitFor := time.Now().Add(3 * term)
+	for time.Now().Before(waitFor) {
+		if _, err := b.Acquire(ctx, "event.ev_1"); err == nil {
+			t.Fatal("node b took the lease node a holds")
+		} else if _, held := errors.AsType[*HeldError](err); !held {
+			t.Logf("b: %v", err) // the bucket settling
+		}
+		select {
+		case <-la.Lost():
+			t.Fatalf("the lease was lost after the election: %v", la.Err())
+		case <-time.After(100 * time.Millisecond): // polling b's refusals
+		}
+	}
+	if got, err := b.Holder(ctx, "event.ev_1"); err != nil || got != "node-a" {
+		t.Errorf("Holder = %q, %v; want node-a", got, err)
+	}
+}
+
+// TestKeptWhenItsKeyExpired: a key removed by the bucket's TTL while the
+// holder could not renew it (the bucket had no leader) is written again
+// by the holder if no other node wrote it since; one taken meanwhile is
+// lost.
+func TestKeptWhenItsKeyExpired(t *testing.T) {
+	ns := startServer(t)
+	a, _ := node(t, ns, "node-a")
+	b, _ := node(t, ns, "node-b")
+	ctx := testContext(t)
+	var gate sync.Mutex // held: a's renewals wait, as if the bucket did not answer
+	a.beforeRenew = func() { gate.Lock(); gate.Unlock() }
+	expired := func(name string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * term)
+		for {
+			if h, err := b.Holder(ctx, name); err == nil && h == "" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the key %s did not expire", name)
+			}
+			time.Sleep(20 * time.Millisecond) // polling for the TTL
+		}
+	}
+
+	la, err := a.Acquire(ctx, "event.ev_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate.Lock()
+	expired("event.ev_1")
+	gate.Unlock()
+	waitFor := time.Now().Add(2 * term)
+	for time.Now().Before(waitFor) {
+		select {
+		case <-la.Lost():
+			t.Fatalf("a lost the lease whose key expired with nobody taking it: %v", la.Err())
+		case <-time.After(50 * time.Millisecond): // polling through two terms
+		}
+	}
+	if got, _ := b.Holder(ctx, "event.ev_1"); got != "node-a" {
+		t.Errorf("Holder = %q, want node-a", got)
+	}
+
+	// Expired, and taken by b before a renews it: a's is lost.
+	la2, err := a.Acquire(ctx, "event.ev_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate.Lock()
+	expired("event.ev_2")
+	lb, err := b.Acquire(ctx, "event.ev_2")
+	if err != nil {
+		t.Fatalf("b: Acquire of an expired key: %v", err)
+	}
+	gate.Unlock()
+	select {
+	case <-la2.Lost():
+	case <-time.After(2 * term):
+		t.Fatal("a still holds a lease b took after its key expired")
+	}
+	if got, _ := b.Holder(ctx, "event.ev_2"); got != "node-b" {
+		t.Errorf("Holder = %q, want node-b", got)
+	}
+	lb.Release(ctx)
+	la.Release(ctx)
 }

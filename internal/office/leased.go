@@ -17,8 +17,9 @@ type Leased struct {
 	leases *lease.Leases
 	held   atomic.Int64 // leases held now
 
-	mu   sync.Mutex
-	seen map[string]heldAt // events recently found held elsewhere
+	mu     sync.Mutex
+	seen   map[string]heldAt // events recently found held elsewhere
+	pruned time.Time         // when seen was last pruned
 }
 
 // heldAt is a lease found held by another node, and when.
@@ -32,6 +33,12 @@ type heldAt struct {
 // every request for such an event would otherwise cost two KV round
 // trips.
 const refusedFor = 250 * time.Millisecond
+
+// knownFor is how long Holder remembers another node's lease to answer
+// from when the bucket does not (while it elects a leader): forwarding to
+// a node that no longer runs the event costs a 503, not answering at all
+// costs the same for every request.
+const knownFor = time.Minute
 
 // NewLeased returns the Owner of the node whose leases are ls.
 func NewLeased(ls *lease.Leases) *Leased { return &Leased{leases: ls, seen: make(map[string]heldAt)} }
@@ -108,6 +115,9 @@ func (o *Leased) Holder(ctx context.Context, eventID string) (string, error) {
 	}
 	node, err := o.leases.Holder(ctx, LeaseName(eventID))
 	if err != nil {
+		if ok && time.Since(h.at) < knownFor {
+			return h.err.Holder, nil
+		}
 		return "", err
 	}
 	if node != "" && node != o.leases.Node() {
@@ -116,13 +126,20 @@ func (o *Leased) Holder(ctx context.Context, eventID string) (string, error) {
 	return node, nil
 }
 
-// remember notes that another node holds an event's lease, for refusedFor.
+// remember notes that another node holds an event's lease: Acquire and
+// Holder answer from it for refusedFor, and Holder for knownFor when the
+// bucket does not answer.
 func (o *Leased) remember(e *OwnedElsewhere) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.seen[e.EventID] = heldAt{e, time.Now()}
-	for id, h := range o.seen { // keep the map to recent refusals
-		if time.Since(h.at) >= refusedFor {
+	now := time.Now()
+	o.seen[e.EventID] = heldAt{e, now}
+	if now.Sub(o.pruned) < time.Second {
+		return
+	}
+	o.pruned = now
+	for id, h := range o.seen { // keep the map to what Holder may answer from
+		if now.Sub(h.at) >= knownFor {
 			delete(o.seen, id)
 		}
 	}
