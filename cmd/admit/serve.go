@@ -575,7 +575,7 @@ const flagsLoadWait = 5 * time.Second
 // paused event stays paused across a restart.
 func startFlags(ctx, bg context.Context, wg *sync.WaitGroup, st *store, met *metrics.Metrics, log *slog.Logger) (*featureflags.Flags, error) {
 	p := featureflags.NewProvider(featureflags.Config{Conn: st.led.Conn(), Replicas: st.led.Replicas(), Log: log})
-	met.Gauge("admit_flags_live", "1 while the feature flags come from a working watch of their store, 0 while every flag answers its default.",
+	met.Gauge("admit_flags_live", "1 while the feature flags come from a working watch of their store, 0 while they are answered as last loaded (30 s), then by their defaults.",
 		func() float64 {
 			if live, _ := p.Live(); live {
 				return 1

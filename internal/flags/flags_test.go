@@ -130,8 +130,13 @@ func connect(t *testing.T, url string) *nats.Conn {
 
 // start runs a provider on nc until the test ends, and Flags on it.
 func start(t *testing.T, nc *nats.Conn, probe time.Duration) (*Provider, *Flags) {
+	return startStale(t, nc, probe, 0)
+}
+
+// startStale is start with the provider's Stale.
+func startStale(t *testing.T, nc *nats.Conn, probe, stale time.Duration) (*Provider, *Flags) {
 	t.Helper()
-	p := NewProvider(Config{Conn: nc, Replicas: 1, Probe: probe, Retry: 200 * time.Millisecond})
+	p := NewProvider(Config{Conn: nc, Replicas: 1, Probe: probe, Retry: 200 * time.Millisecond, Stale: stale})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); p.Run(ctx) }()
@@ -277,8 +282,10 @@ func TestProviderRollout(t *testing.T) {
 	}
 }
 
-// A store that cannot be read makes every flag its default; once it is
-// back, the stored values are too, with what changed meanwhile.
+// A store that cannot be read is answered as last loaded for the stale
+// time (a paused event stays paused through a NATS election), then every
+// flag answers its default; once it is back, the stored values are too,
+// with what changed meanwhile.
 func TestProviderStoreFails(t *testing.T) {
 	dir := t.TempDir()
 	ns := natstest.StartAt(t, dir, -1)
@@ -286,15 +293,25 @@ func TestProviderStoreFails(t *testing.T) {
 	nc := connect(t, url)
 	kv := bucket(t, nc)
 	set(t, kv, HoldsPaused, func(s *Stored) { s.Value = true })
-	p, f := start(t, nc, 100*time.Millisecond)
+	const stale = time.Second
+	p, f := startStale(t, nc, 100*time.Millisecond, stale)
 	ctx := t.Context()
 	eventually(t, 5*time.Second, "not loaded", func() bool { return f.Bool(ctx, HoldsPaused, "ev_a") })
 
 	ns.Shutdown()
 	ns.WaitForShutdown()
+	gone := time.Now()
+	eventually(t, 5*time.Second, "the store's loss is not noticed", func() bool { live, _ := p.Live(); return !live })
+	if d, err := f.client.BooleanValueDetails(ctx, HoldsPaused, false, openfeature.NewEvaluationContext("ev_a", nil)); time.Since(gone) < stale &&
+		(err != nil || !d.Value || d.Reason != openfeature.CachedReason) {
+		t.Errorf("with the store just gone: %+v, %v; want the value last loaded, reason CACHED", d, err)
+	}
 	took := eventually(t, 5*time.Second, "the default is not answered with the store gone", func() bool {
 		return !f.Bool(ctx, HoldsPaused, "ev_a")
 	})
+	if took = time.Since(gone); took < stale {
+		t.Errorf("the default was answered %s after the store went, before the stale time %s", took, stale)
+	}
 	t.Logf("defaults answered %s after the store went", took)
 	d, err := f.client.BooleanValueDetails(ctx, HoldsPaused, false, openfeature.NewEvaluationContext("ev_a", nil))
 	if err == nil || d.Reason != openfeature.ErrorReason || d.ErrorCode != openfeature.GeneralCode {

@@ -36,11 +36,12 @@ func OpenBucket(ctx context.Context, nc *nats.Conn, replicas int) (jetstream.Key
 // Provider is an OpenFeature provider of the flags stored in the bucket
 // ADMIT_FLAGS. Run keeps an in-memory copy of the bucket, fed by a watch
 // of every key (updates and deletes), so that an evaluation never does
-// I/O. While the bucket cannot be read — before the first load, when the
-// watch broke or the store stopped answering — every evaluation answers
-// the flag's default, with reason ERROR and error code GENERAL (or
-// PROVIDER_NOT_READY before the first load), and Run keeps trying to
-// watch again. An unknown flag answers FLAG_NOT_FOUND and the caller's
+// I/O. While the bucket cannot be read — the watch broke or the store
+// stopped answering — evaluations answer the flags as last loaded, with
+// reason CACHED, for Config.Stale (StaleFor); then, and before the first
+// load, the flag's default, with reason ERROR and error code GENERAL (or
+// PROVIDER_NOT_READY before the first load); Run keeps trying to watch
+// again. An unknown flag answers FLAG_NOT_FOUND and the caller's
 // default. Safe for concurrent use.
 type Provider struct {
 	nc       *nats.Conn
@@ -50,6 +51,7 @@ type Provider struct {
 	// watch is quiet (a watch alone does not notice a lost store), and
 	// Retry the longest it waits before watching again after a failure.
 	probe, retry time.Duration
+	stale        time.Duration
 
 	now    atomic.Pointer[snapshot]
 	events chan openfeature.Event
@@ -59,11 +61,12 @@ type Provider struct {
 
 // snapshot is the flags as last loaded. Never changed once published.
 type snapshot struct {
-	live  bool               // fed by a working watch
-	first bool               // not live because nothing was loaded yet
-	why   string             // when not live: why, for the error message
-	flags map[string]*Stored // by name; only known flags with valid values
-	seq   uint64             // the bucket's last revision applied
+	live   bool               // fed by a working watch
+	first  bool               // not live because nothing was loaded yet
+	why    string             // when not live: why, for the error message
+	flags  map[string]*Stored // by name; only known flags with valid values
+	seq    uint64             // the bucket's last revision applied
+	failed time.Time          // when not live: since when
 }
 
 // Config is what NewProvider needs.
@@ -75,12 +78,21 @@ type Config struct {
 	// (default 1 s); Retry the longest wait between watches after a
 	// failure (default 2 s).
 	Probe, Retry time.Duration
+	// Stale is how long the flags last loaded are still answered once the
+	// store cannot be read (default StaleFor).
+	Stale time.Duration
 }
+
+// StaleFor is how long a provider answers the flags it last loaded while
+// the store cannot be read: longer than NATS takes to elect a bucket's
+// leader when its server died (4 to 9 s), so that a paused event stays
+// paused through it; after that, every flag answers its default.
+const StaleFor = 30 * time.Second
 
 // NewProvider returns a provider that answers defaults until Run has
 // loaded the bucket.
 func NewProvider(c Config) *Provider {
-	p := &Provider{nc: c.Conn, replicas: c.Replicas, log: c.Log, probe: c.Probe, retry: c.Retry,
+	p := &Provider{nc: c.Conn, replicas: c.Replicas, log: c.Log, probe: c.Probe, retry: c.Retry, stale: c.Stale,
 		events: make(chan openfeature.Event, 16), loaded: make(chan struct{})}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -90,6 +102,9 @@ func NewProvider(c Config) *Provider {
 	}
 	if p.retry <= 0 {
 		p.retry = 2 * time.Second
+	}
+	if p.stale <= 0 {
+		p.stale = StaleFor
 	}
 	p.now.Store(&snapshot{first: true, why: "the flags are not loaded from the store yet"})
 	return p
@@ -229,16 +244,22 @@ func (p *Provider) publish(flags map[string]*Stored, seq uint64, ev openfeature.
 		ProviderEventDetails: openfeature.ProviderEventDetails{Message: "flags loaded", FlagChanges: changed}})
 }
 
-// fail makes every evaluation answer defaults, saying why.
+// fail makes evaluations answer the flags last loaded for stale, then
+// defaults, saying why.
 func (p *Provider) fail(err error) {
 	why := "the flag store cannot be read"
 	if err != nil {
 		why += ": " + err.Error()
 	}
 	was := p.now.Load()
-	p.now.Store(&snapshot{why: why})
+	failed := was.failed
+	if was.live || failed.IsZero() {
+		failed = time.Now()
+	}
+	p.now.Store(&snapshot{why: why, flags: was.flags, seq: was.seq, failed: failed, first: was.first})
 	if was.live || was.why != why {
-		p.log.Warn("flags: answering every flag's default until the store can be read again", "err", err)
+		p.log.Warn("flags: the store cannot be read; answering the flags last loaded, then every flag's default",
+			"stale_for", p.stale.String(), "err", err)
 	}
 	p.emit(openfeature.Event{ProviderName: providerName, EventType: openfeature.ProviderError,
 		ProviderEventDetails: openfeature.ProviderEventDetails{Message: why, ErrorCode: openfeature.GeneralCode}})
@@ -288,7 +309,9 @@ func (p *Provider) resolve(flag string, kind Kind, def any, flat openfeature.Fla
 			ResolutionError: openfeature.NewTypeMismatchResolutionError("flag " + flag + " is a " + f.Kind.String())}
 	}
 	s := p.now.Load()
-	if !s.live {
+	// The store away for now: the flags as last loaded.
+	cached := !s.live && s.flags != nil && time.Since(s.failed) < p.stale
+	if !s.live && !cached {
 		var e openfeature.ResolutionError
 		if s.first {
 			e = openfeature.NewProviderNotReadyResolutionError(s.why)
@@ -300,8 +323,14 @@ func (p *Provider) resolve(flag string, kind Kind, def any, flat openfeature.Fla
 	if st := s.flags[flag]; st != nil {
 		key, _ := flat[openfeature.TargetingKey].(string)
 		if v, reason, variant, ok := st.evaluate(flag, key, flat); ok {
+			if cached {
+				reason = string(openfeature.CachedReason)
+			}
 			return v, openfeature.ProviderResolutionDetail{Reason: openfeature.Reason(reason), Variant: variant}
 		}
+	}
+	if cached {
+		return f.Default, openfeature.ProviderResolutionDetail{Reason: openfeature.CachedReason, Variant: "default"}
 	}
 	return f.Default, openfeature.ProviderResolutionDetail{Reason: reasonDefault, Variant: "default"}
 }
