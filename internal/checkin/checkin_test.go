@@ -33,8 +33,12 @@ type step struct {
 	replayed  bool
 }
 
-func entry(nonce string, m int) Scan { return Scan{Nonce: nonce, Device: "door-1", Direction: Entry, At: at(m)} }
-func exit(nonce string, m int) Scan  { return Scan{Nonce: nonce, Device: "door-1", Direction: Exit, At: at(m)} }
+func entry(nonce string, m int) Scan {
+	return Scan{Nonce: nonce, Device: "door-1", Direction: Entry, At: at(m)}
+}
+func exit(nonce string, m int) Scan {
+	return Scan{Nonce: nonce, Device: "door-1", Direction: Exit, At: at(m)}
+}
 func offline(s Scan, decided Result) Scan {
 	s.Offline, s.Decided, s.Device = true, decided, "door-2"
 	return s
