@@ -284,7 +284,7 @@ func (db *DB) apply(ctx context.Context, recs []ledger.Record) error {
 	if !moved {
 		return nil
 	}
-	if p.tx != nil || lag(pos, db.saved) >= db.saveAfter || time.Since(db.savedAt) >= db.saveEvery {
+	if p.tx != nil || db.saved.Behind(pos) >= db.saveAfter || time.Since(db.savedAt) >= db.saveEvery {
 		st, err := p.stmt(stSetPosition)
 		if err != nil {
 			return fmt.Errorf("sqlite: apply: %w", err)
@@ -306,15 +306,6 @@ func (db *DB) apply(ctx context.Context, recs []ledger.Record) error {
 	return nil
 }
 
-// lag is how many records pos is past saved, over every shard.
-func lag(pos, saved ledger.Vector) uint64 {
-	var n uint64
-	for k, seq := range pos {
-		n += seq - min(seq, saved.Seq(k))
-	}
-	return n
-}
-
 // savePosition writes the position to the file if the file's is behind.
 func (db *DB) savePosition(ctx context.Context) error {
 	db.applyMu.Lock()
@@ -325,7 +316,7 @@ func (db *DB) savePosition(ctx context.Context) error {
 // save is savePosition with db.applyMu held.
 func (db *DB) save(ctx context.Context) error {
 	pos := db.applied()
-	if lag(pos, db.saved) == 0 || db.stmts[stSetPosition] == nil { // saved, or closed
+	if db.saved.Behind(pos) == 0 || db.stmts[stSetPosition] == nil { // saved, or closed
 		return nil
 	}
 	for k, seq := range pos {
