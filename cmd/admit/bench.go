@@ -603,11 +603,14 @@ server's kill, then audits the ledger and every node's read model.`, getenv, std
 	maxDelay := f.Duration("max-delay", time.Second, "a kill comes at a random moment up to this long after a restart took load")
 	data := f.String("data", "", "data directory for the child (default: a new temporary directory, removed when the audit passes)")
 	bin := f.String("bin", "", "the admit binary to run (default: this one)")
+	seed := f.Uint64("seed", 0, "with --cluster: the faults' random choices, to run the same faults again (default: from the clock; the run prints it)")
 	asJSON := f.Bool("json", false, "print the result as JSON")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	switch {
+	case *seed != 0 && !*cluster:
+		return &usageError{"--seed is for --cluster"}
 	case *kills < 1 || *kills > 10_000:
 		return &usageError{"--kills must be between 1 and 10000"}
 	case *seats < 1 || *seats > 10_000_000:
@@ -645,7 +648,7 @@ server's kill, then audits the ledger and every node's read model.`, getenv, std
 	}
 	if *cluster {
 		return chaosCluster(ctx, bench.ClusterConfig{Bin: *bin, Dir: dir, Faults: *kills, Seats: *seats, Buyers: *buyers,
-			Release: *release, MaxDelay: *maxDelay, Log: log}, *asJSON, stdout)
+			Release: *release, MaxDelay: *maxDelay, Seed: *seed, Log: log}, *asJSON, stdout)
 	}
 	res, err := bench.Chaos(ctx, bench.ChaosConfig{Bin: *bin, Dir: dir, Kills: *kills, Seats: *seats, Buyers: *buyers,
 		Release: *release, MaxDelay: *maxDelay, Log: log})
@@ -683,8 +686,8 @@ func chaosCluster(ctx context.Context, cfg bench.ClusterConfig, asJSON bool, std
 	if asJSON {
 		writeIndentedJSON(stdout, res)
 	} else {
-		fmt.Fprintf(stdout, "faults %d: %d SIGKILLs of a node, %d SIGTERMs of a node, %d SIGKILLs of a NATS server\n",
-			len(res.Faults), res.NodeKills, res.NodeStops, res.NATSKills)
+		fmt.Fprintf(stdout, "faults %d: %d SIGKILLs of a node, %d SIGTERMs of a node, %d SIGKILLs of a NATS server (--seed %d runs the same choices again)\n",
+			len(res.Faults), res.NodeKills, res.NodeStops, res.NATSKills, res.Seed)
 		fmt.Fprintf(stdout, "holds acknowledged %d, releases acknowledged %d, outcomes unknown %d, refused while down %d\n",
 			res.Acknowledged, res.Released, res.Unknown, res.Refused)
 		spread := func(what string, s bench.Spread) {

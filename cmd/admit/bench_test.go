@@ -147,6 +147,7 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bench", "chaos", "--kills", "0"},
 		{"bench", "chaos", "--release", "2"},
 		{"bench", "chaos", "--cluster", "--data", "/nowhere"},
+		{"bench", "chaos", "--seed", "7"},
 		{"bench", "nats-server", "--name", "s1"},
 	} {
 		var out, errOut bytes.Buffer

@@ -54,7 +54,8 @@ const (
 // found. Kills counts the SIGKILLs, of nodes and NATS servers.
 type ClusterResult struct {
 	ChaosResult
-	NodeKills int `json:"node_kills"`
+	Seed      uint64 `json:"seed"` // the faults' random choices: --seed runs the same ones again
+	NodeKills int    `json:"node_kills"`
 	NodeStops int `json:"node_stops"`
 	NATSKills int `json:"nats_kills"`
 	// TakeoverAfterKill: from the SIGKILL of the node holding the event's
@@ -198,7 +199,7 @@ func ChaosCluster(ctx context.Context, cfg ClusterConfig) (ClusterResult, error)
 		wg.Go(func() { r.buyer(load, i, clients, len(plan.Types)) })
 	}
 	began := time.Now()
-	res := ClusterResult{}
+	res := ClusterResult{Seed: cfg.Seed}
 	runErr := r.faults(ctx, began, &res)
 	if runErr == nil {
 		// A little more load after the last fault.
