@@ -56,8 +56,8 @@ type ClusterResult struct {
 	ChaosResult
 	Seed      uint64 `json:"seed"` // the faults' random choices: --seed runs the same ones again
 	NodeKills int    `json:"node_kills"`
-	NodeStops int `json:"node_stops"`
-	NATSKills int `json:"nats_kills"`
+	NodeStops int    `json:"node_stops"`
+	NATSKills int    `json:"nats_kills"`
 	// TakeoverAfterKill: from the SIGKILL of the node holding the event's
 	// lease until a hold sent after it died is acknowledged through another
 	// node. TakeoverAfterStop: the same from the moment the node stopped
