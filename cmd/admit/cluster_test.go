@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"slices"
@@ -18,6 +19,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/admit-org/admit/internal/lease"
+	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/natstest"
 	"github.com/admit-org/admit/internal/stripe/stripemock"
 )
@@ -394,3 +397,79 @@ func TestNoStaleViews(t *testing.T) {
 		c1.must(200, "DELETE", holds+"/"+h2["id"].(string), nil)
 	}
 }
+
+// TestLeadersSpreadAgain: a NATS server that died and came back leads no
+// shard of the ledger; the node holding the lease to spread the leaders
+// moves one back to it.
+func TestLeadersSpreadAgain(t *testing.T) {
+	c := natstest.StartCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	led, err := ledger.Open(ctx, ledger.Config{URL: c.URLs(), Replicas: 3, Shards: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer led.Close()
+	streams := []string{"LEDGER", "LEDGER_1", "LEDGER_2"}
+	leaders := func() (byServer map[int]int, of []int) {
+		byServer = map[int]int{}
+		for _, s := range streams {
+			i := c.StreamLeader(s)
+			of = append(of, i)
+			if i >= 0 {
+				byServer[i]++
+			}
+		}
+		return byServer, of
+	}
+	spread := func() bool { by, _ := leaders(); return len(by) == 3 }
+	waitUntil(t, "each server to lead one shard after the ledger opened", 20*time.Second, spread)
+
+	leases, err := lease.Open(ctx, led.Conn(), "node-a", time.Second, 3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, of := leaders()
+	victim := of[1]
+	c.Kill(victim)
+	c.Restart(victim)
+	waitUntil(t, "every shard to have a leader again", 20*time.Second, func() bool {
+		_, of := leaders()
+		return !slices.Contains(of, -1)
+	})
+	by, of := leaders()
+	t.Logf("after server %d came back: leaders %v", victim, of)
+	if by[victim] != 0 {
+		t.Logf("server %d leads again by itself; the balancing has nothing to do", victim)
+	}
+
+	bctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); balanceLeaders(bctx, led, leases, 100*time.Millisecond, slog.New(slog.NewTextHandler(&logTo{t}, nil))) }()
+	defer func() { stop(); <-done }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !spread() {
+		if time.Now().After(deadline) {
+			// What the balancing saw: a server it counts offline makes
+			// two leaders on one server its share.
+			js, _ := jetstream.New(led.Conn())
+			var seen []string
+			for _, name := range streams {
+				if s, err := js.Stream(ctx, name); err == nil && s.CachedInfo().Cluster != nil {
+					seen = append(seen, fmt.Sprintf("%s led by %s, replicas %+v", name, s.CachedInfo().Cluster.Leader, s.CachedInfo().Cluster.Replicas))
+				}
+			}
+			_, of := leaders()
+			t.Fatalf("after 30s the leaders are %v, not one per server:\n%s", of, strings.Join(seen, "\n"))
+		}
+		time.Sleep(20 * time.Millisecond) // polling the placement
+	}
+	if holder, err := leases.Holder(ctx, leadersLease); err != nil || holder != "node-a" {
+		t.Errorf("the lease %s is held by %q (%v), want node-a", leadersLease, holder, err)
+	}
+}
+
+// logTo writes a test's log lines.
+type logTo struct{ t *testing.T }
+
+func (l *logTo) Write(p []byte) (int, error) { l.t.Log(strings.TrimSuffix(string(p), "\n")); return len(p), nil }

@@ -331,6 +331,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		leased = office.NewLeased(leases)
 		owner = leased
+		if st.led.Shards() > 1 {
+			wg.Go(func() { balanceLeaders(bg, st.led, leases, leadersEvery, log) })
+		}
 		met.Gauge("admit_leases_held", "Events whose box-office lease this node holds.",
 			func() float64 { return float64(leased.Held()) })
 		log.Info("box offices run under leases", "node", leases.Node(), "term", leases.Term().String())

@@ -109,14 +109,15 @@ func (c *Cluster) URLs() string {
 
 // Kill stops server i at once, as a crash would (its files stay).
 func (c *Cluster) Kill(i int) {
+	c.opts[i].Port = c.Servers[i].Addr().(*net.TCPAddr).Port // for Restart: a stopped server has no address
 	c.Servers[i].Shutdown()
 	c.Servers[i].WaitForShutdown()
 }
 
-// Restart starts server i again on its files and its ports.
+// Restart starts server i, killed before, again on its files and its
+// ports.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
-	c.opts[i].Port = c.Servers[i].Addr().(*net.TCPAddr).Port
 	c.Servers[i] = c.start(i)
 }
 
