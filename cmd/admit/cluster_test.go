@@ -445,7 +445,10 @@ func TestLeadersSpreadAgain(t *testing.T) {
 
 	bctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); balanceLeaders(bctx, led, leases, 100*time.Millisecond, slog.New(slog.NewTextHandler(&logTo{t}, nil))) }()
+	go func() {
+		defer close(done)
+		balanceLeaders(bctx, led, leases, 100*time.Millisecond, slog.New(slog.NewTextHandler(&logTo{t}, nil)))
+	}()
 	defer func() { stop(); <-done }()
 	deadline := time.Now().Add(30 * time.Second)
 	for !spread() {
@@ -472,4 +475,7 @@ func TestLeadersSpreadAgain(t *testing.T) {
 // logTo writes a test's log lines.
 type logTo struct{ t *testing.T }
 
-func (l *logTo) Write(p []byte) (int, error) { l.t.Log(strings.TrimSuffix(string(p), "\n")); return len(p), nil }
+func (l *logTo) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
