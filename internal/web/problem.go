@@ -133,7 +133,14 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	p.Instance = r.URL.Path
 	p.RequestID = w.Header().Get("X-Request-Id")
 	if p.Status >= 500 && !errors.Is(err, context.Canceled) {
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID,
+		// 503 is a condition the client is told to wait out (load shed, a
+		// shutdown, a box office moving between nodes): a warning; the
+		// rest is a failure of admit's.
+		level := slog.LevelError
+		if p.Status == http.StatusServiceUnavailable {
+			level = slog.LevelWarn
+		}
+		log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID,
 			"status", p.Status, "err", err)
 	}
 	h := w.Header()
