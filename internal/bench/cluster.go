@@ -652,8 +652,9 @@ func (r *clusterRun) firstAckAfter(t time.Time, not int) time.Time {
 	return first
 }
 
-// measureStalls sets each NATS kill's stall: the longest gap between two
-// acknowledged holds from the kill until the next fault, or the end.
+// measureStalls sets each NATS kill's stall: the longest time without an
+// acknowledged hold between the kill and the next fault (or the end), the
+// gaps cut at both: the next fault's own stall is not this one's.
 func (r *clusterRun) measureStalls(res *ClusterResult, ended time.Time) {
 	times := make([]time.Time, len(r.acks))
 	for i, a := range r.acks {
@@ -674,8 +675,12 @@ func (r *clusterRun) measureStalls(res *ClusterResult, ended time.Time) {
 		var longest time.Duration
 		var start time.Time
 		for j := 1; j < len(times); j++ {
-			if gap := times[j].Sub(times[j-1]); times[j].After(from) && times[j-1].Before(until) && gap > longest {
-				longest, start = gap, times[j-1]
+			if !times[j].After(from) || !times[j-1].Before(until) {
+				continue
+			}
+			began, ended := maxTime(times[j-1], from), minTime(times[j], until)
+			if gap := ended.Sub(began); gap > longest {
+				longest, start = gap, began
 			}
 		}
 		f.Ms, f.StallFromMs = ms(longest), ms(start.Sub(from))
@@ -741,4 +746,18 @@ func freeAddrs(n int) ([]string, error) {
 		addrs = append(addrs, ln.Addr().String())
 	}
 	return addrs, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
