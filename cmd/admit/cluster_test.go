@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/admit-org/admit/internal/lease"
@@ -158,11 +157,7 @@ func TestClusterBootstrapsOnce(t *testing.T) {
 	if tokens != 1 {
 		t.Fatalf("%d nodes printed an organizer token, want 1", tokens)
 	}
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natstest.Connect(t, ns.ClientURL())
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)

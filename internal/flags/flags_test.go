@@ -120,12 +120,7 @@ func TestRolloutStableMonotonic(t *testing.T) {
 // connect is a client of the server at url that reconnects forever.
 func connect(t *testing.T, url string) *nats.Conn {
 	t.Helper()
-	nc, err := nats.Connect(url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
+	return natstest.Connect(t, url, nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 }
 
 // start runs a provider on nc until the test ends, and Flags on it.

@@ -41,11 +41,7 @@ func TestEventID(t *testing.T) {
 func TestForwarding(t *testing.T) {
 	ns := natstest.Start(t)
 	conn := func() *nats.Conn {
-		nc, err := nats.Connect(ns.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		nc := natstest.Connect(t, ns.ClientURL())
 		return nc
 	}
 	problem := func(w http.ResponseWriter, r *http.Request, err error) {
@@ -143,11 +139,7 @@ func TestForwarding(t *testing.T) {
 func TestForwardingNoticesSilence(t *testing.T) {
 	ns := natstest.Start(t)
 	conn := func() *nats.Conn {
-		nc, err := nats.Connect(ns.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		nc := natstest.Connect(t, ns.ClientURL())
 		return nc
 	}
 	log := slog.New(slog.DiscardHandler)

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/nats-io/nats.go"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -25,11 +24,7 @@ func TestForwardingIsOneTrace(t *testing.T) {
 	ns := natstest.Start(t)
 	log := slog.New(slog.DiscardHandler)
 	newNode := func(node string, runs bool) *Forwarder {
-		nc, err := nats.Connect(ns.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		nc := natstest.Connect(t, ns.ClientURL())
 		mux := http.NewServeMux()
 		mux.HandleFunc("POST /api/v1/events/{id}/holds", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(201) })
 		f := New(Config{Conn: nc, Node: node, Local: tracing.Middleware(mux), MaxBody: 1 << 16, Log: log,

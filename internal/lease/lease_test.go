@@ -22,11 +22,7 @@ func startServer(t *testing.T) *server.Server { return natstest.Start(t) }
 // node opens the leases of a node with a connection of its own.
 func node(t *testing.T, ns *server.Server, name string) (*Leases, *nats.Conn) {
 	t.Helper()
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc := natstest.Connect(t, ns.ClientURL())
 	l, err := Open(testContext(t), nc, name, term, 1, nil)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", name, err)
@@ -179,11 +175,7 @@ func TestLostWhenTaken(t *testing.T) {
 func TestTermIsTheBuckets(t *testing.T) {
 	ns := startServer(t)
 	a, _ := node(t, ns, "node-a")
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natstest.Connect(t, ns.ClientURL())
 	b, err := Open(testContext(t), nc, "node-b", time.Minute, 1, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -195,11 +187,7 @@ func TestTermIsTheBuckets(t *testing.T) {
 
 func TestOpenRefuses(t *testing.T) {
 	ns := startServer(t)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natstest.Connect(t, ns.ClientURL())
 	for _, tc := range []struct {
 		node string
 		term time.Duration
@@ -226,11 +214,7 @@ func TestOpenRefuses(t *testing.T) {
 func TestKeptThroughTheBucketsElection(t *testing.T) {
 	c := natstest.StartCluster(t, 3)
 	connect := func(i int) *nats.Conn {
-		nc, err := nats.Connect(c.Servers[i].ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		nc := natstest.Connect(t, c.Servers[i].ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 		return nc
 	}
 	ctx := testContext(t)

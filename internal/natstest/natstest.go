@@ -11,7 +11,20 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 )
+
+// Connect is a client of the server (or servers) at url, closed when the
+// test ends.
+func Connect(t testing.TB, url string, opts ...nats.Option) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		t.Fatalf("connect to NATS at %s: %v", url, err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
 
 // Start runs a nats-server with JetStream in a temporary directory on a
 // free loopback port, until the test ends.

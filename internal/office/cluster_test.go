@@ -29,11 +29,7 @@ func TestClusterLosesANATSServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer led.Close()
-	nc, err := nats.Connect(c.URLs(), nats.MaxReconnects(-1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
+	nc := natstest.Connect(t, c.URLs(), nats.MaxReconnects(-1))
 	leases, err := lease.Open(ctx, nc, "node-a", 0, 3, quietLog())
 	if err != nil {
 		t.Fatal(err)

@@ -38,11 +38,7 @@ func startNode(t *testing.T, ns *server.Server, name string, term time.Duration)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { led.Close() })
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc := natstest.Connect(t, ns.ClientURL())
 	ls, err := lease.Open(ctx, nc, name, term, 1, quietLog())
 	if err != nil {
 		t.Fatal(err)

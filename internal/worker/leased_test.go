@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/admit-org/admit/internal/lease"
 	"github.com/admit-org/admit/internal/ledger"
 	"github.com/admit-org/admit/internal/natstest"
@@ -36,11 +34,7 @@ func TestSuperviseLeased(t *testing.T) {
 		stop func()
 	}
 	start := func(name string) node {
-		nc, err := nats.Connect(ns.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		nc := natstest.Connect(t, ns.ClientURL())
 		leases, err := lease.Open(ctx, nc, name, time.Second, 1, log)
 		if err != nil {
 			t.Fatal(err)

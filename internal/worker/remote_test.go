@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/natstest"
@@ -39,11 +37,7 @@ func TestRemote(t *testing.T) {
 		}
 	}
 	newNode := func(node string) Handler {
-		nc, err := nats.Connect(ns.ClientURL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nc.Close)
+		nc := natstest.Connect(t, ns.ClientURL())
 		rm := NewRemote(RemoteConfig{Conn: nc, Node: node, Log: log,
 			Runs:   func(ev string) bool { return holders[ev] == node },
 			Holder: func(_ context.Context, ev string) (string, error) { return holders[ev], nil }})
