@@ -337,15 +337,7 @@ func TestWorkersReachTheOwner(t *testing.T) {
 		t.Fatal("a worker runs on node one too")
 	}
 	// Stripe's webhook reaches node two, which does not run the event.
-	shim.Webhook, shim.WebhookSecret = two.url+"/api/v1/webhooks/stripe", secret
-	paid, err := http.Post(shim.URL+"/sandbox/payment_intents/"+pi+"/succeed", "application/json", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paid.Body.Close()
-	if paid.StatusCode != 200 {
-		t.Fatalf("sandbox succeed: %d", paid.StatusCode)
-	}
+	paySandbox(t, shim, pi, two.url, secret)
 	if o = pub.must(200, "GET", link, nil); o["status"] != "paid" {
 		t.Fatalf("order after the webhook to node two: %v", o)
 	}

@@ -52,15 +52,7 @@ func TestCardPayment(t *testing.T) {
 	}
 	// The buyer pays, as the sandbox plays it: the PaymentIntent succeeds and
 	// Stripe's signed webhook reaches admit.
-	shim.Webhook, shim.WebhookSecret = a.url+"/api/v1/webhooks/stripe", secret
-	paid, err := http.Post(shim.URL+"/sandbox/payment_intents/"+pi+"/succeed", "application/json", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	paid.Body.Close()
-	if paid.StatusCode != 200 {
-		t.Fatalf("sandbox succeed: %d", paid.StatusCode)
-	}
+	paySandbox(t, shim, pi, a.url, secret)
 	if o = pub.must(200, "GET", link, nil); o["status"] != "paid" {
 		t.Fatalf("order after the sandbox's webhook: %v", o)
 	}
@@ -94,6 +86,22 @@ func TestCardPayment(t *testing.T) {
 	o = pub.must(200, "GET", link, nil)
 	if o["status"] != "paid" || len(o["tickets"].([]any)) != 2 || len(o["payments"].([]any)) != 1 || o["client_secret"] != nil {
 		t.Fatalf("order after the webhooks: %v", o)
+	}
+}
+
+// paySandbox plays a buyer paying the PaymentIntent pi: the sandbox marks
+// it succeeded and sends Stripe's webhook, signed with secret, to admit at
+// url.
+func paySandbox(t *testing.T, shim *stripemock.Stateful, pi, url, secret string) {
+	t.Helper()
+	shim.Webhook, shim.WebhookSecret = url+"/api/v1/webhooks/stripe", secret
+	paid, err := http.Post(shim.URL+"/sandbox/payment_intents/"+pi+"/succeed", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid.Body.Close()
+	if paid.StatusCode != 200 {
+		t.Fatalf("sandbox succeed: %d", paid.StatusCode)
 	}
 }
 

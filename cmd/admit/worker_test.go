@@ -43,15 +43,7 @@ func TestWorkerParkedAndRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	admit := func(sub string, args ...string) string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		args = append([]string{"worker", sub, "--data", dir}, args...)
-		if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
-			t.Fatalf("admit %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-		return out.String()
-	}
+	admit := func(sub string, args ...string) string { t.Helper(); return workerCommand(t, dir, sub, args...) }
 	list := admit("parked")
 	id := regexp.MustCompile(`(?m)^(mail\.` + evID + `\.\d+\.\d+) +admit\.order\.paid\.v1 +1 `).FindStringSubmatch(list)
 	if id == nil || !strings.Contains(list, "550") || !strings.Contains(list, "1 parked") {
@@ -102,15 +94,7 @@ func TestWorkerRetryWhileServing(t *testing.T) {
 	h := pub.must(201, "POST", base+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
 	pub.must(201, "POST", base+"/orders", map[string]any{"hold_id": h["id"],
 		"buyer": map[string]any{"name": "Someone", "email": "nobody@example.com"}})
-	admit := func(sub string, args ...string) string {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		args = append([]string{"worker", sub, "--data", dir}, args...)
-		if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
-			t.Fatalf("admit %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-		return out.String()
-	}
+	admit := func(sub string, args ...string) string { t.Helper(); return workerCommand(t, dir, sub, args...) }
 	var id []string
 	waitUntil(t, "the refused e-mail to be parked", 20*time.Second, func() bool {
 		id = regexp.MustCompile(`(?m)^(mail\.` + evID + `\.\d+\.\d+) +admit\.order\.paid\.v1 `).FindStringSubmatch(admit("parked"))
@@ -122,4 +106,16 @@ func TestWorkerRetryWhileServing(t *testing.T) {
 	waitUntil(t, "the running worker to retry it", 20*time.Second, func() bool {
 		return strings.Contains(a.logs.String(), `"msg":"worker: retrying a parked entry","worker":"mail","parked":"`+id[1]+`"`)
 	})
+}
+
+// workerCommand runs admit worker sub on the data directory dir, and
+// returns what it printed.
+func workerCommand(t *testing.T, dir, sub string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	args = append([]string{"worker", sub, "--data", dir}, args...)
+	if err := run(context.Background(), args, noEnv, &out, &errOut); err != nil {
+		t.Fatalf("admit %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String()
 }
