@@ -80,6 +80,9 @@ type JetStream struct {
 	shards   atomic.Pointer[[]*shardStream]
 	shardMu  sync.Mutex
 	grown    chan struct{}
+	// discovered is when discover last listed the streams (UnixNano; 0:
+	// never).
+	discovered atomic.Int64
 	replicas int  // of LEDGER: every shard's stream gets as many
 	embedded bool // an embedded server, not URL mode
 	unsafeOK bool // Config.UnsafeLazyFsync
@@ -563,7 +566,8 @@ func (l *JetStream) LastSubjectSeq(ctx context.Context, subject string) (uint64,
 }
 
 // Last returns the last sequence of every shard's stream (0 for an empty
-// one), including shards other nodes created since Open.
+// one), including shards other nodes created since Open (found within a
+// second).
 func (l *JetStream) Last(ctx context.Context) (Vector, error) {
 	if err := l.discover(ctx); err != nil {
 		return nil, fmt.Errorf("ledger: last sequences: %w", err)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -107,9 +108,18 @@ func (l *JetStream) openShard(ctx context.Context, k int, create bool) (*shardSt
 	return &shardStream{k: k, name: name, stream: s}, nil
 }
 
+// listEvery is how often, at most, discover lists the streams: Last is
+// asked on every /readyz and every scrape.
+const listEvery = time.Second
+
 // discover opens the streams of shards beyond the known ones that exist
-// (created by another node, or before a lower count was configured).
+// (created by another node, or before a lower count was configured). It
+// lists the streams at most once every listEvery, and on the embedded
+// server only once: no other process writes its ledger.
 func (l *JetStream) discover(ctx context.Context) error {
+	if last := l.discovered.Load(); last != 0 && (l.embedded || time.Since(time.Unix(0, last)) < listEvery) {
+		return nil
+	}
 	names := l.js.StreamNames(ctx)
 	top := -1
 	for name := range names.Name() {
@@ -124,6 +134,7 @@ func (l *JetStream) discover(ctx context.Context) error {
 	if err := names.Err(); err != nil {
 		return fmt.Errorf("ledger: list streams: %w", err)
 	}
+	l.discovered.Store(time.Now().UnixNano())
 	if top < len(l.known()) {
 		return nil
 	}
