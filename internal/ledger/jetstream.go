@@ -77,15 +77,15 @@ type JetStream struct {
 	// shard k; it only grows. shardMu serializes opening one; grown is
 	// closed, and replaced, when the slice grows (Follow starts consuming
 	// the new shard).
-	shards   atomic.Pointer[[]*shardStream]
-	shardMu  sync.Mutex
-	grown    chan struct{}
+	shards  atomic.Pointer[[]*shardStream]
+	shardMu sync.Mutex
+	grown   chan struct{}
 	// discovered is when discover last listed the streams (UnixNano; 0:
 	// never).
 	discovered atomic.Int64
-	replicas int  // of LEDGER: every shard's stream gets as many
-	embedded bool // an embedded server, not URL mode
-	unsafeOK bool // Config.UnsafeLazyFsync
+	replicas   int  // of LEDGER: every shard's stream gets as many
+	embedded   bool // an embedded server, not URL mode
+	unsafeOK   bool // Config.UnsafeLazyFsync
 
 	maxSize int    // largest message Append sends
 	chunk   uint32 // snapshot chunk size
