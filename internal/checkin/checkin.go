@@ -89,8 +89,9 @@ type Ticket struct {
 
 // Scan is one scan as a door sends it.
 type Scan struct {
-	// Nonce is the door's own id of the scan: the same nonce again is the
-	// same scan (a retry), answered alike and recorded once.
+	// Nonce is the door's own id of the scan: the same nonce again from
+	// the same device is the same scan (a retry), answered alike and
+	// recorded once.
 	Nonce     string
 	Device    string
 	Direction Direction
@@ -153,11 +154,15 @@ func walk(recs []*Record, fn func(r *Record, stands, inside bool) bool) {
 // Book is what a list's doors recorded, for every list of an event. The
 // zero value is empty and ready.
 type Book struct {
-	scans  map[key][]*Record // per list and ticket, in time order
-	nonces map[string]nonced // every scan's nonce, with its answer
+	scans  map[key][]*Record   // per list and ticket, in time order
+	nonces map[nonceKey]nonced // every scan by its device and nonce, with its answer
 }
 
 type key struct{ list, ticket string }
+
+// nonceKey names a scan: nonces are the devices' own, so one device cannot
+// replay another's scan.
+type nonceKey struct{ device, nonce string }
 
 // nonced is a recorded scan found by its nonce.
 type nonced struct {
@@ -171,7 +176,7 @@ type nonced struct {
 // secret found: "" when it is the event's, InvalidSignature or WrongEvent
 // otherwise. It changes nothing: Apply records the answer.
 func (b *Book) Decide(l *List, ticketID string, t *Ticket, signature Result, s Scan) Answer {
-	if n, ok := b.nonces[s.Nonce]; ok && s.Nonce != "" {
+	if n, ok := b.nonces[nonceKey{s.Device, s.Nonce}]; ok && s.Nonce != "" {
 		a := n.answer
 		a.Replayed = true
 		return a
@@ -296,13 +301,13 @@ func (b *Book) Apply(l *List, ticketID string, s Scan, a Answer) {
 		return
 	}
 	if b.scans == nil {
-		b.scans, b.nonces = make(map[key][]*Record), make(map[string]nonced)
+		b.scans, b.nonces = make(map[key][]*Record), make(map[nonceKey]nonced)
 	}
 	k := key{l.ID, ticketID}
 	rec := &Record{Nonce: s.Nonce, Device: s.Device, Direction: s.Direction, At: s.At, Offline: s.Offline,
 		Result: a.Result, Conflict: a.Conflict}
 	if s.Nonce != "" {
-		b.nonces[s.Nonce] = nonced{key: k, record: rec, answer: a}
+		b.nonces[nonceKey{s.Device, s.Nonce}] = nonced{key: k, record: rec, answer: a}
 	}
 	if ticketID == "" {
 		return
@@ -315,12 +320,13 @@ func (b *Book) Apply(l *List, ticketID string, s Scan, a Answer) {
 	b.scans[k] = slices.Insert(recs, i, rec)
 }
 
-// Annul takes back the scan made with the nonce (a mistaken admission or
-// exit): it no longer counts. An admission that stood only because of an
-// exit so taken back let a second person in on the ticket: it is flagged
-// as a conflict. Annul reports whether there was such a scan.
-func (b *Book) Annul(nonce string) bool {
-	n, ok := b.nonces[nonce]
+// Annul takes back the scan the device made with the nonce (a mistaken
+// admission or exit): it no longer counts. An admission that stood only
+// because of an exit so taken back let a second person in on the ticket:
+// it is flagged as a conflict. Annul reports whether there was such a
+// scan.
+func (b *Book) Annul(device, nonce string) bool {
+	n, ok := b.nonces[nonceKey{device, nonce}]
 	if !ok || n.record.Annulled {
 		return ok
 	}
@@ -411,5 +417,18 @@ func (b *Book) Conflicts() []Conflict {
 	slices.SortFunc(out, func(a, b Conflict) int {
 		return cmp.Or(cmp.Compare(a.ListID, b.ListID), cmp.Compare(a.TicketID, b.TicketID), a.Record.At.Compare(b.Record.At))
 	})
+	return out
+}
+
+// InsideList returns the tickets inside the list now, sorted: what a scanner
+// that decides offline must know of the doors before it.
+func (b *Book) InsideList(listID string) []string {
+	var out []string
+	for k := range b.scans {
+		if k.list == listID && b.Inside(k.list, k.ticket) {
+			out = append(out, k.ticket)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

@@ -3,6 +3,7 @@ package checkin
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -160,11 +161,14 @@ func TestAnnulAndCounts(t *testing.T) {
 	if c := b.Count(doors.ID); c != (Counts{In: 1, Admitted: 1}) {
 		t.Errorf("counts %+v", c)
 	}
+	if in := b.InsideList(doors.ID); !slices.Equal(in, []string{tk.ID}) {
+		t.Errorf("inside %v", in)
+	}
 	// The door admitted the wrong person: annulled, the ticket may enter.
-	if !b.Annul("n1") || b.Annul("n-none") {
+	if !b.Annul("door-1", "n1") || b.Annul("door-1", "n-none") || b.Annul("door-2", "n1") {
 		t.Fatal("Annul")
 	}
-	if b.Inside(doors.ID, tk.ID) || b.Count(doors.ID) != (Counts{}) {
+	if b.Inside(doors.ID, tk.ID) || b.Count(doors.ID) != (Counts{}) || len(b.InsideList(doors.ID)) != 0 {
 		t.Errorf("after the annulment: inside %v, counts %+v", b.Inside(doors.ID, tk.ID), b.Count(doors.ID))
 	}
 	if a := scan(doors, entry("n2", 1)); a.Result != OK {
@@ -200,7 +204,7 @@ func TestProperty(t *testing.T) {
 			id := fmt.Sprintf("tk_%d", i)
 			tickets[id] = ticket(id, []string{"tt_vip", "tt_standing"}[i%2])
 		}
-		var nonces []string
+		var nonces []Scan // the scans made, for retries and annulments
 		now := 0
 		for step := range 60 {
 			l := lists[rng.IntN(len(lists))]
@@ -212,7 +216,8 @@ func TestProperty(t *testing.T) {
 				continue
 			case 1: // an annulment
 				if len(nonces) > 0 {
-					b.Annul(nonces[rng.IntN(len(nonces))])
+					n := nonces[rng.IntN(len(nonces))]
+					b.Annul(n.Device, n.Nonce)
 				}
 				continue
 			}
@@ -223,7 +228,8 @@ func TestProperty(t *testing.T) {
 			switch rng.IntN(4) {
 			case 0: // a retry of an earlier scan
 				if len(nonces) > 0 {
-					s.Nonce = nonces[rng.IntN(len(nonces))]
+					n := nonces[rng.IntN(len(nonces))]
+					s.Device, s.Nonce = n.Device, n.Nonce
 				}
 				now++
 				s.At = at(now)
@@ -238,7 +244,7 @@ func TestProperty(t *testing.T) {
 				t.Fatalf("seed %d: an offline admission over another was not flagged", seed)
 			}
 			b.Apply(l, id, s, a)
-			nonces = append(nonces, s.Nonce)
+			nonces = append(nonces, s)
 		}
 		for _, l := range lists {
 			for id := range tickets {
