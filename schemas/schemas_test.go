@@ -21,6 +21,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/checkin"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/schemas"
@@ -378,6 +379,7 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 		&boxoffice.HoldExpired{HoldID: expired},
 	}
 	entries = append(entries, salesEntries(organizerID, general, vip, tt.Price, full)...)
+	entries = append(entries, checkinEntries(organizerID, general, full)...)
 	return append(entries,
 		&boxoffice.EventUpdated{EventID: eventID, EventDetails: updated},
 		&boxoffice.TicketTypeUpdated{TicketTypeID: general, TicketTypeDetails: ttUpdated},
@@ -386,6 +388,37 @@ func eventEntries(organizerID string, full bool) []boxoffice.Entry {
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.OnSale, Status: boxoffice.SalesClosed},
 		&boxoffice.EventStatusChanged{EventID: eventID, From: boxoffice.SalesClosed, Status: boxoffice.Cancelled},
 	)
+}
+
+// checkinEntries returns the entries of an event's doors: a list, a
+// device, scans and an annulment, with every optional field set when full
+// is true and none set when it is false.
+func checkinEntries(organizerID, general string, full bool) []boxoffice.Entry {
+	list, device := id.New("cl", id.Short), id.New("dd", id.Short)
+	tk := boxoffice.TicketID(id.New("od", id.Short), 0)
+	details := boxoffice.CheckinListDetails{Name: "Balcony door", TicketTypeIDs: []string{}}
+	var idem *boxoffice.IdemStamp
+	ok := &boxoffice.TicketScanned{ListID: list, DeviceID: device, Nonce: "a1", Direction: checkin.Entry, ScannedAt: at,
+		Result: checkin.InvalidSignature}
+	again := &boxoffice.TicketScanned{ListID: boxoffice.DefaultListID, DeviceID: organizerID, Nonce: "b2", Direction: checkin.Exit,
+		ScannedAt: at, Result: checkin.NotCheckedIn}
+	annul := &boxoffice.ScanAnnulled{ListID: list, DeviceID: device, Nonce: "a1", By: organizerID}
+	if full {
+		details = boxoffice.CheckinListDetails{Name: "Balcony door", TicketTypeIDs: []string{general},
+			From: at.Add(-time.Hour), Until: at.Add(6 * time.Hour), ReEntry: true}
+		idem = &boxoffice.IdemStamp{Scope: organizerID, Key: "list-1", Hash: hash("POST /api/v1/events/…/check-in-lists")}
+		ok = &boxoffice.TicketScanned{ListID: list, DeviceID: device, Nonce: "a1", Direction: checkin.Entry,
+			ScannedAt: at.Add(-time.Minute), Offline: true, OfflineResult: checkin.OK, Result: checkin.OK, TicketID: tk,
+			TicketTypeID: general, Conflict: true, Previous: &boxoffice.ScanRef{DeviceID: organizerID, ScannedAt: at.Add(-2 * time.Minute)}}
+		annul.TicketID = tk
+	}
+	return []boxoffice.Entry{
+		&boxoffice.CheckinListCreated{ListID: list, CheckinListDetails: details, Idem: idem},
+		&boxoffice.CheckinListUpdated{ListID: list, CheckinListDetails: details},
+		&boxoffice.DoorDeviceAdded{DeviceID: device, Name: "North gate", TokenHash: hash("admitdoor_x"), Idem: idem},
+		ok, again, annul,
+		&boxoffice.DoorDeviceRevoked{DeviceID: device},
+	}
 }
 
 // clientKey is the key of a client that is not exempt from the buyer

@@ -31,6 +31,7 @@ func Apply(s *State, e Entry, at time.Time) error {
 		s.Event = &Event{ID: e.EventID, OrganizerID: e.OrganizerID, Currency: e.Currency, Status: Draft,
 			CreatedAt: at}
 		s.Event.setDetails(&e.EventDetails, at)
+		s.addDefaultList(at)
 		s.remember(e.Idem, e.EventID, at)
 	case *EventUpdated:
 		if s.Event == nil {
@@ -80,6 +81,8 @@ func Apply(s *State, e Entry, at time.Time) error {
 			return err
 		}
 		s.setQuota(q, &e.QuotaDetails, at)
+	case *CheckinListCreated, *CheckinListUpdated, *DoorDeviceAdded, *DoorDeviceRevoked, *TicketScanned, *ScanAnnulled:
+		return s.applyCheckinEntry(e, at)
 	default:
 		return s.applyOrderEntry(e, at)
 	}

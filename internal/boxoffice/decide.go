@@ -59,6 +59,18 @@ func Decide(s *State, cmd Command, now time.Time) (Decision, error) {
 		return s.decideAddSigningKey(c, now)
 	case *RetireSigningKey:
 		return s.decideRetireSigningKey(c)
+	case *CreateCheckinList:
+		return s.decideCreateCheckinList(c, now)
+	case *UpdateCheckinList:
+		return s.decideUpdateCheckinList(c)
+	case *AddDoorDevice:
+		return s.decideAddDoorDevice(c, now)
+	case *RevokeDoorDevice:
+		return s.decideRevokeDoorDevice(c)
+	case *ScanTicket:
+		return s.decideScanTicket(c, now)
+	case *AnnulScan:
+		return s.decideAnnulScan(c)
 	}
 	return Decision{}, fault.New(fault.Internal, "boxoffice: unknown command %T", cmd)
 }

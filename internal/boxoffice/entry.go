@@ -198,6 +198,13 @@ var entryTypes = map[string]func() Entry{
 	"admit.order.refund_settled.v1":   func() Entry { return new(RefundSettled) },
 	"admit.signing_key.added.v1":      func() Entry { return new(SigningKeyAdded) },
 	"admit.signing_key.retired.v1":    func() Entry { return new(SigningKeyRetired) },
+
+	"admit.checkin.list_created.v1":   func() Entry { return new(CheckinListCreated) },
+	"admit.checkin.list_updated.v1":   func() Entry { return new(CheckinListUpdated) },
+	"admit.checkin.device_added.v1":   func() Entry { return new(DoorDeviceAdded) },
+	"admit.checkin.device_revoked.v1": func() Entry { return new(DoorDeviceRevoked) },
+	"admit.checkin.scanned.v1":        func() Entry { return new(TicketScanned) },
+	"admit.checkin.annulled.v1":       func() Entry { return new(ScanAnnulled) },
 }
 
 // EntryTypeNames returns the CloudEvents types of all entries.

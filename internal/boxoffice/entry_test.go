@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/admit-org/admit/internal/checkin"
 )
 
 // sampleEntries has one entry of every type with every field set.
@@ -48,7 +50,19 @@ func sampleEntries() []Entry {
 		&RefundSettled{OrderID: "o1", RefundID: "rf_1", ProviderRef: "re_1", Failed: true, Message: "card closed"},
 		&SigningKeyAdded{KeyID: "0a1b2c3d", PublicKey: make([]byte, 32), Idem: idem},
 		&SigningKeyRetired{KeyID: "0a1b2c3d"},
+		&CheckinListCreated{ListID: "vip", CheckinListDetails: sampleListDetails(), Idem: idem},
+		&CheckinListUpdated{ListID: "vip", CheckinListDetails: sampleListDetails()},
+		&DoorDeviceAdded{DeviceID: "dd_1", Name: "North gate", TokenHash: strings.Repeat("ab", 32), Idem: idem},
+		&DoorDeviceRevoked{DeviceID: "dd_1"},
+		&TicketScanned{ListID: "vip", DeviceID: "dd_1", Nonce: "n-1", Direction: checkin.Entry, ScannedAt: t0,
+			Offline: true, OfflineResult: checkin.OK, Result: checkin.AlreadyCheckedIn, TicketID: "tk_1", TicketTypeID: "ga",
+			Conflict: true, Previous: &ScanRef{DeviceID: "dd_2", ScannedAt: t0.Add(-time.Minute)}},
+		&ScanAnnulled{ListID: "vip", DeviceID: "dd_1", Nonce: "n-1", TicketID: "tk_1", By: org},
 	}
+}
+
+func sampleListDetails() CheckinListDetails {
+	return CheckinListDetails{Name: "VIP entrance", TicketTypeIDs: []string{"vip"}, From: t0, Until: endsAt, ReEntry: true}
 }
 
 func sampleRefund() Refund {
@@ -79,6 +93,13 @@ var wantSubjects = map[string]string{
 	"admit.order.refund_settled.v1":   "orders/o1",
 	"admit.signing_key.added.v1":      "signing-keys/0a1b2c3d",
 	"admit.signing_key.retired.v1":    "signing-keys/0a1b2c3d",
+
+	"admit.checkin.list_created.v1":   "check-in-lists/vip",
+	"admit.checkin.list_updated.v1":   "check-in-lists/vip",
+	"admit.checkin.device_added.v1":   "door-devices/dd_1",
+	"admit.checkin.device_revoked.v1": "door-devices/dd_1",
+	"admit.checkin.scanned.v1":        "tickets/tk_1",
+	"admit.checkin.annulled.v1":       "tickets/tk_1",
 }
 
 // TestEntryTypes: the samples cover every registered type, and every

@@ -81,6 +81,11 @@ type snapshotHead struct {
 	Keys          []*SigningKey `json:"keys,omitempty"`
 	Revoked       []string      `json:"revoked,omitempty"`
 	PaymentEvents []string      `json:"payment_events,omitempty"` // sorted
+	// Check-in: a snapshot from before it had none, and its event the
+	// default list.
+	CheckinLists []*CheckinList `json:"checkin_lists,omitempty"`
+	DoorDevices  []*DoorDevice  `json:"door_devices,omitempty"`
+	DoorLog      []doorLogged   `json:"door_log,omitempty"` // the scans and annulments, applied again on loading
 }
 
 // snapshotV1 is a version 1 snapshot: JSON of the whole state.
@@ -93,7 +98,8 @@ type snapshotV1 struct {
 // head returns the snapshot head of s.
 func (s *State) head() *snapshotHead {
 	h := &snapshotHead{Version: 2, Event: s.Event, TicketTypes: s.TicketTypes, Quotas: s.Quotas,
-		Orders: s.Orders, Keys: s.Keys, Revoked: s.Revoked}
+		Orders: s.Orders, Keys: s.Keys, Revoked: s.Revoked,
+		CheckinLists: s.door.lists, DoorDevices: s.door.devices, DoorLog: s.door.log}
 	for _, o := range s.Orders {
 		for _, id := range o.TicketIDs {
 			h.Tickets = append(h.Tickets, s.tickets[id])
@@ -367,6 +373,9 @@ func stateOf(head *snapshotHead) (*State, error) {
 		s.paymentEvents[ref] = true
 	}
 	s.reindexQuotas()
+	if err := s.loadDoor(head); err != nil {
+		return nil, fmt.Errorf("boxoffice: decode snapshot: %w", err)
+	}
 	return s, nil
 }
 

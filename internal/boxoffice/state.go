@@ -144,6 +144,8 @@ type State struct {
 	tokens        map[string]string // order link token → order id
 	tickets       map[string]*Ticket
 	paymentEvents map[string]bool // provider notifications already acted on
+
+	door doorState // check-in lists, door devices, scans (checkin.go)
 }
 
 // NewState returns the state of an event that has not been created yet.
@@ -162,6 +164,7 @@ func NewState() *State {
 		tokens:        make(map[string]string),
 		tickets:       make(map[string]*Ticket),
 		paymentEvents: make(map[string]bool),
+		door:          newDoorState(),
 	}
 }
 
