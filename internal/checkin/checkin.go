@@ -41,6 +41,10 @@ const (
 	ExitNotAllowed   Result = "exit_not_allowed"   // an exit on a list without re-entry
 )
 
+// Results lists every result.
+var Results = []Result{OK, AlreadyCheckedIn, Revoked, NotPaid, WrongList, NotYetValid, Expired, InvalidSignature,
+	UnknownTicket, WrongEvent, NotCheckedIn, ExitNotAllowed}
+
 // Direction is whether a scan lets someone in or out.
 type Direction string
 
@@ -338,6 +342,22 @@ func (b *Book) Annul(device, nonce string) bool {
 		return true
 	})
 	return true
+}
+
+// Found is a recorded scan found by its device and nonce.
+type Found struct {
+	ListID, TicketID string // TicketID "" for a secret that did not verify
+	Record           *Record
+	Answer           Answer // what the scan was answered
+}
+
+// Scan returns the scan the device made with the nonce, or nil.
+func (b *Book) Scan(device, nonce string) *Found {
+	n, ok := b.nonces[nonceKey{device, nonce}]
+	if !ok {
+		return nil
+	}
+	return &Found{ListID: n.key.list, TicketID: n.key.ticket, Record: n.record, Answer: n.answer}
 }
 
 // Scans returns what was recorded of the ticket on the list, in time

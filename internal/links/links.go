@@ -58,3 +58,13 @@ func TicketQR(eventID, token, ticketID, ext string) string {
 
 // TicketsPDF is the PDF of an order's valid tickets.
 func TicketsPDF(eventID, token string) string { return APIOrder(eventID, token) + "/tickets.pdf" }
+
+// Door is the door scanner, the web app door staff scan tickets with.
+func Door() string { return "/door/" }
+
+// DoorSetup is the link that sets a phone up as a door device of the
+// event: the scanner with the device's token in the fragment, which the
+// browser never sends to a server (nor to its logs).
+func DoorSetup(eventID, token string) string {
+	return Door() + "#event=" + eventID + "&token=" + token
+}

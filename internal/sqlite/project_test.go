@@ -57,6 +57,14 @@ func everyEntry(b *book) uint64 {
 	b.event("ev_1", at(7), &boxoffice.HoldReleased{HoldID: "ho_1"}, &boxoffice.HoldExpired{HoldID: "ho_2"},
 		&boxoffice.HoldExtended{HoldID: "ho_3", ExpiresAt: at(907)})
 	everyOrderEntry(b)
+	b.event("ev_1", at(13), // the doors, which the read model keeps no tables of
+		&boxoffice.CheckinListCreated{ListID: "cl_1", CheckinListDetails: boxoffice.CheckinListDetails{Name: "Side door"}},
+		&boxoffice.CheckinListUpdated{ListID: "cl_1", CheckinListDetails: boxoffice.CheckinListDetails{Name: "Back door"}},
+		&boxoffice.DoorDeviceAdded{DeviceID: "dd_1", Name: "Gate", TokenHash: strings.Repeat("ab", 32)},
+		&boxoffice.TicketScanned{ListID: "default", DeviceID: "dd_1", Nonce: "n", Direction: "entry", ScannedAt: at(13),
+			Result: "invalid_signature"},
+		&boxoffice.ScanAnnulled{ListID: "default", DeviceID: "dd_1", Nonce: "n", By: "or_a"},
+		&boxoffice.DoorDeviceRevoked{DeviceID: "dd_1"})
 	return b.raw("ledger.other.x", []byte("not for the read model"))
 }
 

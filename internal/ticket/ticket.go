@@ -179,6 +179,21 @@ func Verify(secret string, keys Keys, now time.Time) (Claims, error) {
 	return c, nil
 }
 
+// EventOf returns the event id a secret names, without verifying it: a
+// scanner tells a ticket of another event (whose keys it does not have)
+// from a forgery by it. Errors: ErrMalformed.
+func EventOf(secret string) (string, error) {
+	text, ok := strings.CutPrefix(secret, Prefix)
+	if !ok {
+		return "", ErrMalformed
+	}
+	b, err := decodeBase45(text)
+	if err != nil || len(b) != secretBytes || b[0] != version {
+		return "", ErrMalformed
+	}
+	return unpackID(b[1+keyIDBytes:1+keyIDBytes+idBytes], "ev")
+}
+
 const b32 = "abcdefghijklmnopqrstuvwxyz234567"
 
 // packID writes the id's characters after "prefix_" into dst, 5 bits each;

@@ -191,3 +191,23 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestEventOf(t *testing.T) {
+	k := newKey(t)
+	for _, ev := range []string{claims.EventID, claims.EventID + "_7"} {
+		c := claims
+		c.EventID = ev
+		secret, err := k.Sign(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := EventOf(secret); err != nil || got != ev {
+			t.Errorf("EventOf = %q, %v; want %q", got, err, ev)
+		}
+	}
+	for _, bad := range []string{"", "AT1:", "AT2:AAAA", "https://example.com", "AT1:" + strings.Repeat("0", 174)} {
+		if _, err := EventOf(bad); !errors.Is(err, ErrMalformed) {
+			t.Errorf("EventOf(%q) = %v, want ErrMalformed", bad, err)
+		}
+	}
+}

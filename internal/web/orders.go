@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
@@ -48,6 +49,9 @@ type orderTicketJSON struct {
 	RevokedAt    *time.Time `json:"revoked_at,omitempty"`
 	QRPNG        string     `json:"qr_png_url,omitempty"` // valid tickets: the QR code of the signed secret
 	QRSVG        string     `json:"qr_svg_url,omitempty"`
+	// Secret is what the QR code holds, for wallets and apps that draw it
+	// themselves: the buyer's link only, valid tickets only.
+	Secret string `json:"secret,omitempty"`
 }
 
 type paymentJSON struct {
@@ -271,7 +275,37 @@ func (s *Server) publicOrder(w http.ResponseWriter, r *http.Request) error {
 	if o.Status == string(boxoffice.StatusPendingPayment) && s.stripe != nil {
 		o.ClientSecret = o.clientSecret
 	}
+	if err := s.addSecrets(r, &o); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, o)
+}
+
+// addSecrets puts each valid ticket's secret in the buyer's order. A
+// ticket that cannot admit anyone (its event is long over) has none.
+func (s *Server) addSecrets(r *http.Request, o *orderJSON) error {
+	if s.printer.Keys == nil || !slices.ContainsFunc(o.Tickets, func(t orderTicketJSON) bool { return t.QRPNG != "" }) {
+		return nil
+	}
+	po, err := s.buyerOrder(r)
+	if err != nil {
+		return err
+	}
+	for i := range o.Tickets {
+		t := &o.Tickets[i]
+		if t.QRPNG == "" {
+			continue
+		}
+		secret, err := s.printer.Secret(r.Context(), po, t.ID)
+		switch {
+		case err == nil:
+			t.Secret = secret
+		case fault.Is(err, fault.Conflict):
+		default:
+			return err
+		}
+	}
+	return nil
 }
 
 // stripeWebhook takes Stripe's notifications. The signature is checked on

@@ -20,6 +20,7 @@ import (
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/printer"
@@ -61,6 +62,8 @@ type Server struct {
 	printer      *printer.Printer
 	shop         http.Handler
 	shopPatterns []string
+	door         http.Handler // the door scanner, on /door/; nil: none
+	links        links.Base
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
 	tokenDesk    TokenDesk      // nil: the token routes answer unavailable
 	tokenList    TokenLister
@@ -94,6 +97,9 @@ type Config struct {
 	Keys         printer.Keyring             // the ticket signing keys; nil: tickets cannot be rendered
 	Shop         http.Handler                // the buyer's web shop, served on shop.Patterns; nil: none
 	ShopPatterns []string
+	Door         http.Handler // the door scanner, served on /door and below; nil: none
+	// Links is where people reach admit: the door setup links are under it.
+	Links links.Base
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (ParseTrustedProxies); none: the connection's peer is.
 	TrustedProxies []netip.Prefix
@@ -136,7 +142,7 @@ const DefaultMaxEventsPerOrganizer = 10_000
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
-		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns,
+		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns, door: c.Door, links: c.Links,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
 		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
 		pauseHolds: c.PauseHolds, ledgerShards: c.LedgerShards,
@@ -195,6 +201,19 @@ func (s *Server) routes() {
 	authed("POST", "/api/v1/events/{event_id}/signing-keys", s.rotateSigningKey)
 	authed("POST", "/api/v1/events/{event_id}/signing-keys/{key_id}/retire", s.retireSigningKey)
 	authed("GET", "/api/v1/events/{event_id}/revocations", s.revocations)
+	authed("GET", "/api/v1/events/{event_id}/check-in-lists", s.listCheckinLists)
+	authed("POST", "/api/v1/events/{event_id}/check-in-lists", s.createCheckinList)
+	authed("GET", "/api/v1/events/{event_id}/check-in-lists/{list_id}", s.getCheckinList)
+	authed("PATCH", "/api/v1/events/{event_id}/check-in-lists/{list_id}", s.updateCheckinList)
+	authed("GET", "/api/v1/events/{event_id}/check-in-conflicts", s.checkinConflicts)
+	authed("GET", "/api/v1/events/{event_id}/tickets/{ticket_id}/scans", s.ticketScans)
+	authed("GET", "/api/v1/events/{event_id}/door-devices", s.listDoorDevices)
+	authed("POST", "/api/v1/events/{event_id}/door-devices", s.createDoorDevice)
+	authed("POST", "/api/v1/events/{event_id}/door-devices/{device_id}/revoke", s.revokeDoorDevice)
+	// The doors' routes: a door device's token or the organizer's.
+	handle("GET", "/api/v1/events/{event_id}/door-bundle", s.doorBundle)
+	handle("POST", "/api/v1/events/{event_id}/check-in-lists/{list_id}/scans", s.scanTicket)
+	handle("POST", "/api/v1/events/{event_id}/check-in-lists/{list_id}/annulments", s.annulScan)
 
 	handle("GET", "/api/v1/public/events/{event_id}", s.publicEvent)
 	handle("GET", "/api/v1/public/events/{event_id}/availability", s.availability)
@@ -225,6 +244,10 @@ func (s *Server) routes() {
 		writeProblem(w, r, s.log, fault.New(fault.NotFound, "no such resource: %s", r.URL.Path))
 	}
 	s.mux.HandleFunc("/api/", notFound)
+	if s.door != nil {
+		s.mux.Handle("/door", s.door)
+		s.mux.Handle("/door/", s.door)
+	}
 	if s.shop == nil {
 		s.mux.HandleFunc("/", notFound)
 		return
