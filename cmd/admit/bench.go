@@ -28,14 +28,15 @@ const benchUsage = `Usage:
   admit bench chaos [flags]    kill admit serve with SIGKILL under load, again and again, then audit
                                (--cluster: 3 NATS servers and 3 nodes, SIGKILLs and SIGTERMs of both)
   admit bench events [flags]   create many events, read each once, and measure the memory they take
+  admit bench door [flags]     door devices scanning tickets concurrently: scans/s, latency, and an audit
 
-Run "admit bench onsale --help", "admit bench chaos --help" or "admit bench events --help" for their flags.
+Run "admit bench <subcommand> --help" for its flags.
 `
 
 func benchCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, benchUsage)
-		return &usageError{`"admit bench" needs a subcommand: onsale, chaos or events`}
+		return &usageError{`"admit bench" needs a subcommand: onsale, chaos, events or door`}
 	}
 	switch args[0] {
 	case "onsale":
@@ -44,6 +45,8 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return benchChaos(ctx, args[1:], getenv, stdout, stderr)
 	case "events":
 		return benchEvents(ctx, args[1:], getenv, stdout, stderr)
+	case "door":
+		return benchDoor(ctx, args[1:], getenv, stdout, stderr)
 	case "nats-server":
 		// Not listed: what "bench chaos --cluster" runs as its NATS servers.
 		return benchNATSServer(ctx, args[1:], getenv, stdout, stderr)
@@ -52,7 +55,7 @@ func benchCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return errHelp
 	}
 	fmt.Fprint(stderr, benchUsage)
-	return &usageError{fmt.Sprintf("unknown bench subcommand %q: want onsale, chaos or events", args[0])}
+	return &usageError{fmt.Sprintf("unknown bench subcommand %q: want onsale, chaos, events or door", args[0])}
 }
 
 // compareOrder is the order of --compare: the HTTP ceiling first, so the

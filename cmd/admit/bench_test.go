@@ -149,12 +149,35 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"bench", "chaos", "--cluster", "--data", "/nowhere"},
 		{"bench", "chaos", "--seed", "7"},
 		{"bench", "nats-server", "--name", "s1"},
+		{"bench", "door", "--devices", "0"},
+		{"bench", "door", "--devices", "501"},
+		{"bench", "door", "--tickets", "0"},
+		{"bench", "door", "--presented", "11"},
+		{"bench", "door", "--url", "http://127.0.0.1:1"},
 	} {
 		var out, errOut bytes.Buffer
 		err := run(context.Background(), args, noEnv, &out, &errOut)
 		if exitCode(err) != 2 {
 			t.Errorf("%v: %v (exit %d), want a usage error", args, err, exitCode(err))
 		}
+	}
+}
+
+// TestBenchDoor: a small door run in this process passes its audit and
+// reports what it measured.
+func TestBenchDoor(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"bench", "door", "--devices", "8", "--tickets", "150", "--json"}, noEnv, &out, &errOut)
+	if err != nil {
+		t.Fatalf("bench door: %v\n%s", err, errOut.String())
+	}
+	var res bench.DoorResult
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Scans != 450 || res.AdmittedOnce != 150 || res.CountedIn != 150 || res.Retries == 0 || res.PerSecond <= 0 ||
+		res.P99 <= 0 || res.P99 > res.Max {
+		t.Fatalf("result %+v", res)
 	}
 }
 
