@@ -28,6 +28,15 @@ const TabTimeout = 2 * time.Minute
 // Chromium it skips t, loudly.
 func Start(t testing.TB) context.Context {
 	t.Helper()
+	return StartWith(t)
+}
+
+// StartWith is Start with more command-line flags for the browser, such
+// as chromedp.Flag("use-fake-device-for-media-stream", true) for a fake
+// camera: flags that only take effect when the browser starts. They are
+// added after Start's own and may override them.
+func StartWith(t testing.TB, flags ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	if _, err := os.Stat(Chromium); err != nil {
 		t.Skipf("SKIPPED, NOT TESTED: the browser tests need Debian's Chromium at %s "+
 			"(as root: apt-get install -y --no-install-recommends chromium; .ci/run does it): %v", Chromium, err)
@@ -46,6 +55,7 @@ func Start(t testing.TB) context.Context {
 		chromedp.Flag("lang", "en-GB"),
 		chromedp.Flag("hide-scrollbars", true), // screenshots and widths without a scrollbar that phones do not have
 	)
+	opts = append(opts, flags...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no deadline: a deadline here would end it

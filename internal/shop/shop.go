@@ -120,11 +120,22 @@ func New(c Config) *Shop {
 // Patterns are the paths the shop serves, for the API's router.
 var Patterns = []string{"/{$}", "/events/", "/assets/"}
 
-func parsePages() map[string]*template.Template {
+// Layout returns a new copy of the layout that admit's pages share, for a
+// page served outside the shop (the door scanner) to compose instead of
+// copying its markup: parse templates "head" and "main" into it and
+// execute "layout.html". It reads the view's Title (string), Errors (a
+// slice of structs with ID and Message), Notice (string) and Script (bool:
+// whether to load the shop's script). The page links the shop's
+// stylesheet, /assets/shop.css, so it needs the shop served beside it.
+func Layout() *template.Template {
 	funcs := template.FuncMap{
 		"add": func(a, b int) int { return a + b },
 	}
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	return template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+}
+
+func parsePages() map[string]*template.Template {
+	layout := Layout()
 	pages := map[string]*template.Template{}
 	for _, name := range []string{"home", "event", "checkout", "expired", "order", "problem"} {
 		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
