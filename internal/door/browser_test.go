@@ -185,17 +185,18 @@ func (b *tab) open(path string) {
 }
 
 // setUp opens the device's setup link and waits until the scanner has
-// its bundle.
+// fetched its bundle.
 func (b *tab) setUp() {
 	b.t.Helper()
 	b.do(chromedp.Navigate(b.s.setupURL()))
 	b.ready()
+	b.wait("the bundle's fetch", `doorStats.bundles > 0`)
 }
 
-// ready waits for the scanner screen with a bundle.
+// ready waits for the scanner screen with a bundle, fetched or kept.
 func (b *tab) ready() {
 	b.t.Helper()
-	b.wait("the scanner with its ticket list", `window.doorStats && doorStats.screen === "scanner" && doorStats.bundles > 0`)
+	b.wait("the scanner with its ticket list", `window.doorStats && doorStats.screen === "scanner" && doorStats.hasBundle`)
 }
 
 // press sends keys to the page, as a keyboard would.

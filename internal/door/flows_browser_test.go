@@ -23,6 +23,12 @@ func TestBrowser(t *testing.T) {
 		{"Setup", testSetup},
 		{"SetupErrors", testSetupErrors},
 		{"Wedge", testWedge},
+		{"TicketJS", testTicketJS},
+		{"Results", testResults},
+		{"ServerSays", testServerSays},
+		{"DecisionTime", testDecisionTime},
+		{"Offline", testOffline},
+		{"Retry", testRetry},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

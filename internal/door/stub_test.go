@@ -36,13 +36,16 @@ type stub struct {
 	ev    string
 	token string
 
-	mu      sync.Mutex
-	bundle  bundle
-	scans   []scanRequest
-	answers map[string]scanAnswer // by nonce
-	inside  map[string]map[string]previous
-	down    bool // answer every API request 503
-	fetches int  // bundle fetches
+	mu       sync.Mutex
+	bundle   bundle
+	scans    []scanRequest
+	answers  map[string]scanAnswer // by nonce
+	inside   map[string]map[string]previous
+	down     bool              // answer every API request 503
+	cut      bool              // drop every API request's connection: no network
+	fetches  int               // bundle fetches
+	attempts []string          // the nonce of every scan posted, answered or not
+	override map[string]string // ticket id → the server's result for it
 }
 
 type bundle struct {
@@ -150,7 +153,7 @@ func newStub(t *testing.T, cfg door.Config) *stub {
 		t.Fatal(err)
 	}
 	s := &stub{t: t, key: key, ev: id.New("ev", id.Short), token: "admitdoor_" + strings.Repeat("a", 16) + strings.Repeat("b", 16),
-		answers: map[string]scanAnswer{}, inside: map[string]map[string]previous{}}
+		answers: map[string]scanAnswer{}, inside: map[string]map[string]previous{}, override: map[string]string{}}
 	now := time.Now().UTC().Truncate(time.Second)
 	s.bundle = bundle{
 		Event: bundleEvent{ID: s.ev, Name: "Open Air Night", Venue: "Riverside Park", TimeZone: "Europe/Vienna",
@@ -177,7 +180,15 @@ func newStub(t *testing.T, cfg door.Config) *stub {
 		mux.Handle(p, d)
 	}
 	mux.Handle("/", shop.New(shop.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		cut := s.cut
+		s.mu.Unlock()
+		if cut && strings.HasPrefix(r.URL.Path, "/api/") {
+			panic(http.ErrAbortHandler) // the connection drops: the page's fetch fails as with no network
+		}
+		mux.ServeHTTP(w, r)
+	}))
 	s.url = s.srv.URL
 	t.Cleanup(s.srv.Close)
 	return s
@@ -226,6 +237,28 @@ func (s *stub) admitElsewhere(list, tk, door string, at time.Time) {
 		s.inside[list] = map[string]previous{}
 	}
 	s.inside[list][tk] = previous{ScannedAt: at, DeviceID: "dd_southgatesouthgate22", DeviceName: door}
+}
+
+// answerAs makes the server answer result for the ticket, as it would
+// for a ticket refunded or unpaid after the device fetched its bundle.
+func (s *stub) answerAs(tk, result string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.override[tk] = result
+}
+
+// attempted returns the nonce of every scan posted so far.
+func (s *stub) attempted() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.attempts...)
+}
+
+// setCut drops the connection of every API request, or stops doing so.
+func (s *stub) setCut(cut bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cut = cut
 }
 
 func (s *stub) setDown(down bool) {
@@ -295,13 +328,15 @@ var nonceRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 func (s *stub) postScan(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.authorized(w, r) {
-		return
-	}
 	var req scanRequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	err := dec.Decode(&req)
+	s.attempts = append(s.attempts, req.Nonce)
+	if !s.authorized(w, r) {
+		return
+	}
+	if err != nil {
 		problem(w, http.StatusBadRequest, "validation", "Invalid request", err.Error())
 		return
 	}
@@ -348,8 +383,11 @@ func (s *stub) postScan(w http.ResponseWriter, r *http.Request) {
 			s.inside[req.ListID] = in
 		}
 		prev, inside := in[c.TicketID]
+		override, refuse := s.override[c.TicketID]
 		switch {
 		case a.Result != "ok":
+		case refuse:
+			a.Result, a.Conflict = override, a.Offline // the device let them in: the event would not have
 		case req.Direction == "exit":
 			delete(in, c.TicketID)
 		case inside:

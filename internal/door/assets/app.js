@@ -36,6 +36,7 @@ const state = {
 // decisions took (verify + decide, milliseconds), and what happened.
 const stats = {
   screen: "starting",
+  hasBundle: false,
   decisions: 0,
   lastMs: null,
   meanMs: null,
@@ -117,6 +118,7 @@ async function setUp(link) {
     state.bundle = null;
     state.prepared = null;
     state.problem = "";
+    stats.hasBundle = false;
   }
   await openScanner();
   showNotice("This scanner is set up for the event. Its ticket list is kept on the device, so it also works without a network.");
@@ -179,8 +181,10 @@ async function openScanner() {
   show("scanner");
   render();
   focusCode();
-  fetchBundle();
-  pump();
+  if (navigator.onLine) {
+    fetchBundle();
+    pump();
+  }
   if (state.prefs.camera) startCamera();
 }
 
@@ -189,6 +193,7 @@ async function openScanner() {
 async function usebundle(b) {
   state.prepared = await prepare(b.bundle);
   state.bundle = b;
+  stats.hasBundle = true;
 }
 
 async function fetchBundle() {
@@ -356,6 +361,7 @@ async function scan(text) {
     answeredAt: 0,
     rejected: null,
     differs: false,
+    offline: !navigator.onLine || !state.reachable, // when it was made
     // Only what looks like a ticket goes to the server: any other QR
     // code (a web address, a Wi-Fi code) stays a local refusal.
     upload: parse(text) !== null || text.startsWith("AT1:"),
@@ -365,7 +371,7 @@ async function scan(text) {
   showResult(describe(local, s), { nonce: s.nonce });
   render();
   await store.put("scans", s);
-  pump();
+  if (navigator.onLine) pump();
 }
 
 function timing(ms) {
@@ -591,7 +597,7 @@ function showDiffers(s) {
   const who = [v.facts.map((f) => f.text).join(", ")].filter(Boolean).join("");
   let text;
   if (a.conflict && a.result === "ok") {
-    text = "Conflict: " + (who || "a ticket") + " was let in here while " + (state.reachable ? "the list was not up to date" : "offline") + ", but it was already inside" +
+    text = "Conflict: " + (who || "a ticket") + " was let in here while " + (s.offline ? "offline" : "its list was not up to date") + ", but it was already inside" +
       (a.previous && a.previous.scanned_at ? " (let in at " + when(Date.parse(a.previous.scanned_at)) + " at " + (a.previous.device_name || "another device") + ")" : "") +
       ". The server recorded it for the organizer and did not count it.";
   } else {
@@ -885,6 +891,7 @@ $("forget-yes").addEventListener("click", async () => {
   camera.stop();
   await store.clear();
   Object.assign(state, { device: null, bundle: null, prepared: null, scans: [], inside: new Map(), previous: new Map(), problem: "" });
+  stats.hasBundle = false;
   state.prefs = { list: "default", direction: "entry", sound: true, camera: false };
   $("forget-confirm").hidden = true;
   $("forget-button").hidden = false;
