@@ -50,7 +50,13 @@ type tab struct {
 
 func openTab(t *testing.T, browserCtx context.Context, axe string, cfg door.Config) *tab {
 	t.Helper()
-	b := &tab{t: t, ctx: browser.Tab(t, browserCtx), s: newStub(t, cfg), axe: axe, dir: screenshotDir(t)}
+	return openTabOn(t, browserCtx, axe, newStub(t, cfg))
+}
+
+// openTabOn is openTab against a stub the test made.
+func openTabOn(t *testing.T, browserCtx context.Context, axe string, s *stub) *tab {
+	t.Helper()
+	b := &tab{t: t, ctx: browser.Tab(t, browserCtx), s: s, axe: axe, dir: screenshotDir(t)}
 	messages := chromedp.Console(b.ctx)
 	go func() {
 		for m, err := range messages {

@@ -29,6 +29,8 @@ func TestBrowser(t *testing.T) {
 		{"DecisionTime", testDecisionTime},
 		{"Offline", testOffline},
 		{"Retry", testRetry},
+		{"Keyboard", testKeyboard},
+		{"NotFound", testNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -66,6 +66,20 @@ func testResults(t *testing.T, b *tab) {
 	}
 	b.setUp()
 	b.checkAxe("idle")
+	// Listen to the sounds and vibrations the results make.
+	eval[bool](b, `(() => {
+		window.feedback = [];
+		navigator.vibrate = (p) => (feedback.push({vibrate: JSON.stringify(p)}), true);
+		const make = AudioContext.prototype.createOscillator;
+		AudioContext.prototype.createOscillator = function () {
+			const o = make.call(this);
+			queueMicrotask(() => feedback.push({tone: o.type + " " + o.frequency.value}));
+			return o;
+		};
+		return true;
+	})()`)
+	type feedback struct{ Vibrate, Tone string }
+	sounds := map[string]string{}
 	seen := map[string]resultLooks{}
 	for _, tc := range []struct {
 		name, code, result, kind string
@@ -88,6 +102,16 @@ func testResults(t *testing.T, b *tab) {
 			t.Errorf("%s: the panel's class is %q, want kind %s", tc.name, l.Kind, tc.kind)
 		}
 		seen[tc.kind] = l
+		b.wait("the feedback", `feedback.length >= 2`)
+		var fb []string
+		for _, f := range eval[[]feedback](b, `feedback.splice(0)`) {
+			fb = append(fb, f.Vibrate+f.Tone)
+		}
+		slices.Sort(fb)
+		if prev, ok := sounds[tc.kind]; ok && prev != strings.Join(fb, ", ") {
+			t.Errorf("%s: the feedback %v differs from the last %s result's, %s", tc.name, fb, tc.kind, prev)
+		}
+		sounds[tc.kind] = strings.Join(fb, ", ")
 		b.wait("the announcement", fmt.Sprintf(`document.getElementById("announcer").textContent.startsWith(%q)`, l.Title))
 		b.checkAxe("result-" + strings.ReplaceAll(tc.name, " ", "-"))
 	}
@@ -114,6 +138,11 @@ func testResults(t *testing.T, b *tab) {
 	if !eval[bool](b, `document.getElementById("direction-exit").disabled`) {
 		t.Error("exit can be chosen on a list without re-entry")
 	}
+
+	if sounds["ok"] == sounds["refused"] || sounds["ok"] == "" {
+		t.Errorf("ok and refused sound and vibrate alike: %q, %q", sounds["ok"], sounds["refused"])
+	}
+	t.Logf("feedback: ok %s; refused %s", sounds["ok"], sounds["refused"])
 
 	// Every kind has its own icon shape, label and colour: never colour alone.
 	var icons, labels, colours []string

@@ -670,7 +670,7 @@ function render() {
   net.className = "door-network " + (online ? "door-online" : "door-offline");
   net.textContent = online ? "Online" : "Offline: scans are checked on this device and uploaded when the network is back.";
   $("bundle-status").textContent = b
-    ? "Ticket list of " + when(state.bundle.fetchedAt, false) + ": " + b.tickets.length + " tickets."
+    ? "Ticket list of " + when(state.bundle.fetchedAt, false) + ": " + b.tickets.length + (b.tickets.length === 1 ? " ticket." : " tickets.")
     : state.fetching ? "Fetching the ticket list…" : "No ticket list yet: the scanner needs the network once.";
   const n = state.scans.filter(waiting).length;
   stats.waiting = n;
@@ -843,7 +843,7 @@ async function startCamera() {
   button.disabled = true;
   try {
     await camera.start();
-    stats.reader = "BarcodeDetector" in window ? "BarcodeDetector or WebAssembly" : "WebAssembly";
+    stats.reader = camera.readerName;
     button.textContent = "Stop camera";
     state.prefs.camera = true;
   } catch (err) {
@@ -868,7 +868,8 @@ $("camera-button").addEventListener("click", async () => {
 
 setInterval(() => {
   stats.decodes = camera.decodes;
-}, 500);
+  stats.decodeMs = camera.decodeMs;
+}, 200);
 
 // Forgetting the device.
 $("forget-button").addEventListener("click", () => {

@@ -17,7 +17,9 @@ export class Camera {
     this.canvas = document.createElement("canvas");
     this.busy = false;
     this.reader = null;
+    this.readerName = "";
     this.decodes = 0; // frames decoded, for tests and the status
+    this.decodeMs = 0; // how long the last one took, drawing included
   }
 
   get running() {
@@ -37,7 +39,7 @@ export class Camera {
     } catch (err) {
       throw new Error(cameraProblem(err));
     }
-    this.reader = this.reader || (await newReader());
+    if (!this.reader) [this.reader, this.readerName] = await newReader();
     this.video.srcObject = this.stream;
     this.video.hidden = false;
     try {
@@ -74,6 +76,15 @@ export class Camera {
   }
 
   async frame() {
+    const t0 = performance.now();
+    try {
+      return await this.decode();
+    } finally {
+      this.decodeMs = performance.now() - t0;
+    }
+  }
+
+  async decode() {
     const v = this.video;
     const scale = Math.min(1, MAX_SIDE / Math.max(v.videoWidth, v.videoHeight));
     const w = Math.round(v.videoWidth * scale), h = Math.round(v.videoHeight * scale);
@@ -86,18 +97,20 @@ export class Camera {
   }
 }
 
-// newReader returns a function that reads the code in a canvas: the
-// BarcodeDetector if the browser has one for QR codes, else the worker.
+// newReader returns a function that reads the code in a canvas, and its
+// name: the BarcodeDetector if the browser has one for QR codes, else the
+// worker.
 async function newReader() {
   if ("BarcodeDetector" in window) {
     try {
       const formats = await window.BarcodeDetector.getSupportedFormats();
       if (formats.includes("qr_code")) {
         const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        return async (canvas) => {
+        const read = async (canvas) => {
           const codes = await detector.detect(canvas);
           return codes.length ? codes[0].rawValue : null;
         };
+        return [read, "the browser's BarcodeDetector"];
       }
     } catch {
       // no usable detector: the worker reads instead
@@ -117,13 +130,14 @@ async function newReader() {
     for (const w of waiting.values()) w.reject(new Error(e.message || "the QR code reader stopped"));
     waiting.clear();
   };
-  return (canvas, ctx, w, h) =>
+  const read = (canvas, ctx, w, h) =>
     new Promise((resolve, reject) => {
       const pixels = ctx.getImageData(0, 0, w, h).data.buffer;
       const id = ++next;
       waiting.set(id, { resolve, reject });
       worker.postMessage({ id, pixels, width: w, height: h }, [pixels]);
     });
+  return [read, "WebAssembly (gozxing)"];
 }
 
 // cameraProblem says in plain words why the camera did not start.
