@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/shop"
 )
 
@@ -26,9 +27,6 @@ var assetFS embed.FS
 
 //go:embed templates/*.html
 var templateFS embed.FS
-
-// Patterns are the paths the door scanner serves, for the server's router.
-var Patterns = []string{"/door", "/door/"}
 
 // Config is what New needs. The zero Config is the scanner as it runs at
 // a door.
@@ -225,9 +223,9 @@ func render(name string, v view) []byte {
 // caches it under this name.
 func (d *Door) Version() string { return d.version }
 
-// ServeHTTP serves the scanner's page at /door/ (/door redirects there),
-// its files under /door/, and the shared "page not found" for any other
-// path or method. Every answer carries the scanner's
+// ServeHTTP serves the scanner's page at /door/ (links.Door; /door
+// redirects there), its files under /door/, and the shared "page not
+// found" for any other path or method. Every answer carries the scanner's
 // Content-Security-Policy. Files are revalidated on every load
 // (Cache-Control: no-cache, with an ETag), so a new release is seen at
 // once: offline, the service worker answers from its cache instead.
@@ -239,7 +237,7 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
 	if r.URL.Path == "/door" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		// The browser keeps the fragment, which holds the setup.
-		http.Redirect(w, r, "/door/", http.StatusMovedPermanently)
+		http.Redirect(w, r, links.Door(), http.StatusMovedPermanently)
 		return
 	}
 	f := d.files[r.URL.Path]

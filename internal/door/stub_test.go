@@ -176,9 +176,8 @@ func newStub(t *testing.T, cfg door.Config) *stub {
 		problem(w, http.StatusNotFound, "not-found", "Not found", "no such resource: "+r.URL.Path)
 	})
 	d := door.New(cfg)
-	for _, p := range door.Patterns {
-		mux.Handle(p, d)
-	}
+	mux.Handle("/door", d) // as web.Server serves it
+	mux.Handle("/door/", d)
 	mux.Handle("/", shop.New(shop.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
