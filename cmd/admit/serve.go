@@ -22,6 +22,7 @@ import (
 
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/door"
 	"github.com/admit-org/admit/internal/fault"
 	featureflags "github.com/admit-org/admit/internal/flags"
 	"github.com/admit-org/admit/internal/forward"
@@ -437,7 +438,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	shopCfg.ClientKey = func(r *http.Request, eventID string) string { return api.ClientKey(r, eventID) }
 	buyers := shop.New(shopCfg)
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
-		Shop: buyers, ShopPatterns: shop.Patterns, Links: base, TrustedProxies: trusted, Limits: limits,
+		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Links: base, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
 		MaxEventsPerOrganizer: *maxEvents, PauseHolds: fl.PauseHolds, LedgerShards: *sf.shards,
