@@ -297,10 +297,11 @@ func (s *State) Expected(l *CheckinList) int {
 	return n
 }
 
-// Door checks who is scanning: the device (nil for the organizer).
-// Errors: Unauthorized for a device token that is unknown or revoked;
-// NotFound for another organizer's event.
-func (s *State) doorOf(d Door) (*DoorDevice, string, error) {
+// DoorOf checks who is scanning: the device (nil for the organizer) and
+// the id its scans are recorded under. Errors: Unauthorized for a device
+// token that is unknown or revoked; NotFound for another organizer's
+// event.
+func (s *State) DoorOf(d Door) (*DoorDevice, string, error) {
 	if d.OrganizerID != "" {
 		if err := s.organizerEvent(d.OrganizerID); err != nil {
 			return nil, "", err
@@ -456,7 +457,7 @@ func (s *State) checkinTicket(sc *SecretCheck) *checkin.Ticket {
 }
 
 func (s *State) decideScanTicket(c *ScanTicket, now time.Time) (Decision, error) {
-	_, by, err := s.doorOf(c.Door)
+	_, by, err := s.DoorOf(c.Door)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -510,7 +511,7 @@ func (s *State) decideScanTicket(c *ScanTicket, now time.Time) (Decision, error)
 }
 
 func (s *State) decideAnnulScan(c *AnnulScan) (Decision, error) {
-	dev, by, err := s.doorOf(c.Door)
+	dev, by, err := s.DoorOf(c.Door)
 	if err != nil {
 		return Decision{}, err
 	}

@@ -84,22 +84,6 @@ func (s *Server) doorDo(r *http.Request, evID string, d boxoffice.Door, cmd boxo
 	return res, err
 }
 
-// doorOf is the device or organizer d names in st, "" when neither: what
-// its scans are recorded under.
-func doorOf(st *boxoffice.State, d boxoffice.Door) (string, *boxoffice.DoorDevice) {
-	if d.OrganizerID != "" {
-		if st.Event == nil || st.Event.OrganizerID != d.OrganizerID {
-			return "", nil
-		}
-		return d.OrganizerID, nil
-	}
-	dev := st.DeviceByToken(d.DeviceTokenHash)
-	if dev == nil {
-		return "", nil
-	}
-	return dev.ID, dev
-}
-
 func listID(r *http.Request) (string, error) {
 	l := r.PathValue("list_id")
 	if l != boxoffice.DefaultListID && !id.Valid(l, "cl", id.Short) {
@@ -352,25 +336,30 @@ func checkSecret(v *boxoffice.View, secret string, now time.Time) boxoffice.Secr
 		ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil}
 }
 
-func (s *Server) scanTicket(w http.ResponseWriter, r *http.Request) error {
-	evID, err := eventID(r)
-	if err != nil {
-		return err
+// doorCommand reads what the doors' POSTs share: the event and list of
+// the path, the door's credentials, and the body into in.
+func (s *Server) doorCommand(w http.ResponseWriter, r *http.Request, in any) (evID, lID string, d boxoffice.Door, err error) {
+	if evID, err = eventID(r); err != nil {
+		return
 	}
-	lID, err := listID(r)
-	if err != nil {
-		return err
+	if lID, err = listID(r); err != nil {
+		return
 	}
-	d, err := s.doorAuth(r)
-	if err != nil {
-		return err
+	if d, err = s.doorAuth(r); err != nil {
+		return
 	}
 	body, err := readBody(w, r)
 	if err != nil {
-		return err
+		return
 	}
+	err = decodeJSON(body, in)
+	return
+}
+
+func (s *Server) scanTicket(w http.ResponseWriter, r *http.Request) error {
 	var in scanIn
-	if err := decodeJSON(body, &in); err != nil {
+	evID, lID, d, err := s.doorCommand(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var f []fault.FieldError
@@ -402,7 +391,7 @@ func (s *Server) scanTicket(w http.ResponseWriter, r *http.Request) error {
 		cmd.Offline, cmd.At, cmd.Decided = true, in.ScannedAt.V.UTC(), checkin.Result(in.OfflineResult.V)
 	}
 	res, err := s.doorDo(r, evID, d, cmd, func(st *boxoffice.State, dec boxoffice.Decision) any {
-		by, _ := doorOf(st, d)
+		_, by, _ := st.DoorOf(d) // it passed: the command was decided
 		return scanOf(st, by, cmd.Nonce, dec.Replayed)
 	})
 	if err != nil {
@@ -412,27 +401,12 @@ func (s *Server) scanTicket(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) annulScan(w http.ResponseWriter, r *http.Request) error {
-	evID, err := eventID(r)
-	if err != nil {
-		return err
-	}
-	lID, err := listID(r)
-	if err != nil {
-		return err
-	}
-	d, err := s.doorAuth(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Nonce    opt[string] `json:"nonce"`
 		DeviceID opt[string] `json:"device_id"`
 	}
-	if err := decodeJSON(body, &in); err != nil {
+	evID, lID, d, err := s.doorCommand(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var f []fault.FieldError
@@ -446,7 +420,7 @@ func (s *Server) annulScan(w http.ResponseWriter, r *http.Request) error {
 	}
 	cmd := &boxoffice.AnnulScan{Door: d, ListID: lID, DeviceID: cmp.Or(in.DeviceID.V, d.OrganizerID), Nonce: in.Nonce.V}
 	res, err := s.doorDo(r, evID, d, cmd, func(st *boxoffice.State, dec boxoffice.Decision) any {
-		by, _ := doorOf(st, d)
+		_, by, _ := st.DoorOf(d)
 		if d.OrganizerID != "" {
 			by = cmd.DeviceID
 		}
@@ -554,12 +528,9 @@ func (s *Server) doorBundle(w http.ResponseWriter, r *http.Request) error {
 		if st.Event == nil {
 			return fault.New(fault.NotFound, "event not found")
 		}
-		by, dev := doorOf(st, d)
-		switch {
-		case by == "" && d.OrganizerID != "":
-			return fault.New(fault.NotFound, "event not found")
-		case by == "":
-			return fault.New(fault.Unauthorized, "the door token is not valid for this event (unknown or revoked)")
+		dev, _, err := st.DoorOf(d)
+		if err != nil {
+			return err
 		}
 		return bundleOf(st, dev, now)
 	})
