@@ -262,6 +262,10 @@ type AddSigningKey struct {
 	OrganizerID string
 	PublicKey   []byte
 	Idem        *IdemStamp
+	// First: the event's first key, made when a ticket is first signed.
+	// When the event has a key by then (another first signing won the
+	// race), nothing is added and Ref is that key's id.
+	First bool
 }
 
 // RetireSigningKey stops a key from verifying. The current key cannot be
@@ -886,6 +890,9 @@ func (s *State) decideAddSigningKey(c *AddSigningKey, now time.Time) (Decision, 
 	}
 	if d, ok, err := s.replay(c.Idem, now); ok || err != nil {
 		return d, err
+	}
+	if k := s.CurrentKey(); c.First && k != nil {
+		return Decision{Ref: k.ID, Unchanged: true}, nil
 	}
 	if len(c.PublicKey) != 32 {
 		return Decision{}, fault.New(fault.Invalid, "an Ed25519 public key is 32 bytes")

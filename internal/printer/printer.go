@@ -148,10 +148,15 @@ func (p *Printer) Signer(ctx context.Context, eventID string) (*ticket.SigningKe
 	if err != nil {
 		return nil, err
 	}
-	_, err = p.Offices.Do(ctx, eventID, &boxoffice.AddSigningKey{OrganizerID: v.Event.OrganizerID,
-		PublicKey: key.Public()}, nil)
+	res, err := p.Offices.Do(ctx, eventID, &boxoffice.AddSigningKey{OrganizerID: v.Event.OrganizerID,
+		PublicKey: key.Public(), First: true}, nil)
 	if err != nil {
 		return nil, err
+	}
+	if res.Ref != boxoffice.KeyID(key.Public()) {
+		// Another signing made the first key meanwhile: use that one. The
+		// seed made here stays unused in the keyring.
+		return p.Keys.Get(ctx, eventID, res.Ref)
 	}
 	return key, nil
 }

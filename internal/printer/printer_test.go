@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,5 +160,38 @@ func TestTicketThatCannotAdmit(t *testing.T) {
 	o.Event.EndsAt = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := p.Secret(ctx, o, o.Tickets[0].ID); !fault.Is(err, fault.Conflict) {
 		t.Errorf("Secret of a ticket valid until 2200: %v (kind %v), want a Conflict", err, fault.KindOf(err))
+	}
+}
+
+// TestFirstKeyOnce: signings that race to make an event's first key end
+// with one key, and every one of them signs with it.
+func TestFirstKeyOnce(t *testing.T) {
+	p, evID, _ := paidOrder(t)
+	const n = 8
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			k, err := p.Signer(context.Background(), evID)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- boxoffice.KeyID(k.Public())
+		})
+	}
+	wg.Wait()
+	close(ids)
+	v, err := p.Offices.View(context.Background(), evID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Keys) != 1 {
+		t.Fatalf("%d keys, want 1", len(v.Keys))
+	}
+	for id := range ids {
+		if id != v.Keys[0].ID {
+			t.Errorf("a signer got key %s, the event's is %s", id, v.Keys[0].ID)
+		}
 	}
 }
