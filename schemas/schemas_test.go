@@ -24,6 +24,7 @@ import (
 	"github.com/admit-org/admit/internal/checkin"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/organizer"
+	"github.com/admit-org/admit/internal/password"
 	"github.com/admit-org/admit/schemas"
 )
 
@@ -582,11 +583,24 @@ func organizerEntries(organizerID string) []boxoffice.Entry {
 	first, second := id.New("tk", id.Short), id.New("tk", id.Short)
 	_, h1 := organizer.NewToken()
 	_, h2 := organizer.NewToken()
+	owner, door := id.New("mb", id.Short), id.New("mb", id.Short)
+	_, i1 := organizer.NewToken()
+	_, i2 := organizer.NewToken()
 	return []boxoffice.Entry{
 		&organizer.Created{OrganizerID: organizerID, Name: "Ateliers Sonores SARL"},
 		&organizer.TokenCreated{OrganizerID: organizerID, TokenID: first, Name: "bootstrap", Hash: h1},
-		&organizer.TokenCreated{OrganizerID: organizerID, TokenID: second, Name: "box-office laptop", Hash: h2},
-		&organizer.TokenRevoked{OrganizerID: organizerID, TokenID: first},
+		&organizer.MemberInvited{OrganizerID: organizerID, MemberID: owner, Role: "owner", InviteHash: i1,
+			ExpiresAt: at.Add(organizer.InviteTerm), Actor: "system"},
+		&organizer.MemberJoined{OrganizerID: organizerID, MemberID: owner, Name: "Camille Roux", Email: "camille@ateliers-sonores.fr",
+			PasswordHash: password.Hash("a sample passphrase")},
+		&organizer.TokenCreated{OrganizerID: organizerID, TokenID: second, Name: "box-office laptop", Hash: h2,
+			Role: "box_office", Actor: "member:" + owner},
+		&organizer.TokenRevoked{OrganizerID: organizerID, TokenID: first, Actor: "member:" + owner},
+		&organizer.MemberInvited{OrganizerID: organizerID, MemberID: door, Email: "door@ateliers-sonores.fr", Role: "viewer",
+			InviteHash: i2, ExpiresAt: at.Add(organizer.InviteTerm), Actor: "token:" + second},
+		&organizer.MemberRoleChanged{OrganizerID: organizerID, MemberID: door, Role: "door", Actor: "member:" + owner},
+		&organizer.MemberRemoved{OrganizerID: organizerID, MemberID: door, Actor: "member:" + owner},
+		&organizer.TokenRevoked{OrganizerID: organizerID, TokenID: second},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/sqlite"
@@ -19,6 +20,7 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 	f := newFlags("token create", "Makes a new API token for an organizer and prints it once. Run it while admit serve is\nstopped (it uses the same data directory), or against the cluster with --nats.\n\"admit organizer list\" shows the organizers.", getenv, stderr)
 	org := f.String("organizer", "", "the organizer: its id (or_…) or its name, as admit organizer list shows them")
 	name := f.String("name", "cli", "a name to recognise the token by")
+	role := f.String("role", "owner", "what the token may do: owner, admin, box_office, door or viewer")
 	sf := addStoreFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
@@ -26,16 +28,20 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 	if *org == "" {
 		return &usageError{"--organizer is required: the organizer's id (or_…) or name, as admit organizer list shows them"}
 	}
+	r, err := access.ParseRole(*role)
+	if err != nil {
+		return &usageError{"--role: " + fault.As(err).Message}
+	}
 	return withReadModel(ctx, sf, stderr, func(st *store, db *sqlite.DB) error {
 		o, err := findOrganizer(ctx, db, *org)
 		if err != nil {
 			return err
 		}
-		issued, err := (&organizer.Desk{Ledger: st.led, Now: time.Now}).CreateToken(ctx, o.ID, *name)
+		issued, err := (&organizer.Desk{Ledger: st.led, Now: time.Now}).CreateToken(ctx, operator(o.ID), o.ID, *name, r)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "API token %s (%s) of organizer %s (%s); shown once, keep it:\n", issued.TokenID, *name, o.ID, o.Name)
+		fmt.Fprintf(stderr, "API token %s (%s, role %s) of organizer %s (%s); shown once, keep it:\n", issued.TokenID, *name, r, o.ID, o.Name)
 		fmt.Fprintln(stdout, issued.Token)
 		return nil
 	})
@@ -62,13 +68,13 @@ func tokenList(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tORGANIZER\tNAME\tCREATED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tORGANIZER\tNAME\tROLE\tCREATED\tREVOKED")
 		for _, t := range tokens {
 			revoked := "-"
 			if !t.RevokedAt.IsZero() {
 				revoked = t.RevokedAt.UTC().Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.OrganizerID, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.OrganizerID, t.Name, t.Role, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
 		}
 		return tw.Flush()
 	})
@@ -99,12 +105,18 @@ func tokenRevoke(ctx context.Context, args []string, getenv func(string) string,
 				t.RevokedAt.UTC().Format(time.RFC3339))
 			return nil
 		}
-		if _, err := (&organizer.Desk{Ledger: st.led, Now: time.Now}).RevokeToken(ctx, t.OrganizerID, t.ID); err != nil {
+		if _, err := (&organizer.Desk{Ledger: st.led, Now: time.Now}).RevokeToken(ctx, operator(t.OrganizerID), t.OrganizerID, t.ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked API token %s (%s) of organizer %s\n", t.ID, t.Name, t.OrganizerID)
 		return nil
 	})
+}
+
+// operator is whoever runs admit's commands on its data directory or
+// cluster: admit itself, with every right in the organizer.
+func operator(organizerID string) access.Actor {
+	return access.Actor{Kind: access.System, OrganizerID: organizerID, Role: access.Owner}
 }
 
 func organizerList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -70,11 +70,11 @@ func TestTokenRecovery(t *testing.T) {
 	}
 	var bootstrapID string
 	for _, line := range strings.Split(list, "\n") {
-		if f := strings.Fields(line); len(f) == 5 && f[2] == "bootstrap" {
+		if f := strings.Fields(line); len(f) == 6 && f[2] == "bootstrap" {
 			bootstrapID = f[0]
 		}
 	}
-	if bootstrapID == "" || !strings.Contains(list, "recovered") || strings.Count(list, orgID) != 3 {
+	if bootstrapID == "" || !strings.Contains(list, "recovered") || strings.Count(list, orgID) != 3 || strings.Count(list, " owner ") != 3 {
 		t.Fatalf("token list, want the bootstrap, recovered and cli tokens of %s:\n%s", orgID, list)
 	}
 	if out := admin(t, dir, "token", "revoke", bootstrapID); !strings.Contains(out, "revoked API token "+bootstrapID) {

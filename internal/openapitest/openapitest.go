@@ -2,6 +2,7 @@ package openapitest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -340,4 +342,34 @@ func shown(body []byte) string {
 		return string(body[:maxShownBody]) + "…"
 	}
 	return string(body)
+}
+
+// Operation is one method of one path of the document.
+type Operation struct {
+	Method, Path string // "POST", "/api/v1/events/{event_id}/quotas"
+}
+
+// Secured returns the document's operations that the security scheme
+// named scheme (such as "bearerAuth") admits, sorted by path and method:
+// those whose security, or the document's when they name none, lists it.
+func (v *Validator) Secured(scheme string) []Operation {
+	var out []Operation
+	for path, item := range v.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			sec := v.doc.Security
+			if op.Security != nil {
+				sec = *op.Security
+			}
+			for _, req := range sec {
+				if _, ok := req[scheme]; ok {
+					out = append(out, Operation{Method: method, Path: path})
+					break
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Operation) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
+	})
+	return out
 }

@@ -13,10 +13,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
@@ -35,12 +38,25 @@ type TokenCreated struct {
 	TokenID     string `json:"token_id"`
 	Name        string `json:"name"`
 	Hash        string `json:"hash"` // hex SHA-256 of the token
+	// Role is what the token may do; "" (tokens made before roles) is
+	// owner.
+	Role  string `json:"role,omitempty"`
+	Actor string `json:"actor,omitempty"` // who made it; "" for the organizer's first
+}
+
+// TokenRole is the role of a token made with role r ("" is owner).
+func TokenRole(r string) access.Role {
+	if r == "" {
+		return access.Owner
+	}
+	return access.Role(r)
 }
 
 // TokenRevoked: the token no longer grants access.
 type TokenRevoked struct {
 	OrganizerID string `json:"organizer_id"`
 	TokenID     string `json:"token_id"`
+	Actor       string `json:"actor,omitempty"` // who revoked it
 }
 
 func (*Created) Type() string           { return "admit.organizer.created.v1" }
@@ -58,7 +74,7 @@ var entryTypes = map[string]func() boxoffice.Entry{
 
 // EntryTypeNames returns the CloudEvents types of organizer entries.
 func EntryTypeNames() []string {
-	return []string{"admit.organizer.created.v1", "admit.api_token.created.v1", "admit.api_token.revoked.v1"}
+	return slices.Sorted(maps.Keys(entryTypes))
 }
 
 // DecodeBatch decodes an organizer ledger message.
@@ -139,7 +155,8 @@ func (d *Desk) Create(ctx context.Context, name, tokenName string) (organizerID,
 	token, hash := NewToken()
 	entries := []boxoffice.Entry{
 		&Created{OrganizerID: organizerID, Name: name},
-		&TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: tokenName, Hash: hash},
+		&TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: tokenName, Hash: hash,
+			Role: string(access.Owner), Actor: access.Actor{Kind: access.System}.String()},
 	}
 	if _, err := d.append(ctx, organizerID, 0, entries); err != nil {
 		return "", "", err
@@ -154,15 +171,24 @@ type Issued struct {
 	Seq            uint64
 }
 
-// CreateToken records a new API token for an existing organizer and returns
-// it. Errors: NotFound when the organizer does not exist; Invalid for a bad
-// name; Conflict when the organizer kept changing at the same time.
-func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (Issued, error) {
+// CreateToken records a new API token with role for an existing
+// organizer, made by actor, and returns it. Errors: NotFound when the
+// organizer does not exist; Invalid for a bad name or role; Forbidden when
+// actor may not grant the role; Conflict when the organizer kept changing
+// at the same time.
+func (d *Desk) CreateToken(ctx context.Context, actor access.Actor, organizerID, name string, role access.Role) (Issued, error) {
 	if err := checkName(name); err != nil {
 		return Issued{}, err
 	}
+	if _, err := access.ParseRole(string(role)); err != nil {
+		return Issued{}, fault.Fields(fault.FieldError{Field: "/role", Message: "must be one of owner, admin, box_office, door, viewer"})
+	}
+	if err := access.MayGrant(actor, role); err != nil {
+		return Issued{}, err
+	}
 	token, hash := NewToken()
-	e := &TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: name, Hash: hash}
+	e := &TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: name, Hash: hash,
+		Role: string(role), Actor: actor.String()}
 	seq, err := d.change(ctx, organizerID, func(deskState) ([]boxoffice.Entry, uint64, error) {
 		return []boxoffice.Entry{e}, 0, nil
 	})
@@ -173,19 +199,26 @@ func (d *Desk) CreateToken(ctx context.Context, organizerID, name string) (Issue
 }
 
 // RevokeToken records that the organizer's token no longer grants access,
-// and returns the ledger sequence that says so; a token revoked before is
-// left as it is, and the sequence is the earlier revocation's. Errors: NotFound when the organizer has no
-// such token; Conflict when the organizer kept changing at the same time.
-func (d *Desk) RevokeToken(ctx context.Context, organizerID, tokenID string) (uint64, error) {
+// by actor, and returns the ledger sequence that says so; a token revoked
+// before is left as it is, and the sequence is the earlier revocation's.
+// A token may always revoke itself. Errors: NotFound when the organizer
+// has no such token; Forbidden when actor may not grant the token's role;
+// Conflict when the organizer kept changing at the same time.
+func (d *Desk) RevokeToken(ctx context.Context, actor access.Actor, organizerID, tokenID string) (uint64, error) {
 	return d.change(ctx, organizerID, func(st deskState) ([]boxoffice.Entry, uint64, error) {
-		revoked, ok := st.tokens[tokenID]
+		t, ok := st.tokens[tokenID]
 		if !ok {
 			return nil, 0, fault.New(fault.NotFound, "organizer %s has no API token %s", organizerID, tokenID)
 		}
-		if revoked > 0 {
-			return nil, revoked, nil
+		if t.revoked > 0 {
+			return nil, t.revoked, nil
 		}
-		return []boxoffice.Entry{&TokenRevoked{OrganizerID: organizerID, TokenID: tokenID}}, 0, nil
+		if self := actor.Kind == access.Token && actor.ID == tokenID; !self {
+			if err := access.MayGrant(actor, t.role); err != nil {
+				return nil, 0, err
+			}
+		}
+		return []boxoffice.Entry{&TokenRevoked{OrganizerID: organizerID, TokenID: tokenID, Actor: actor.String()}}, 0, nil
 	})
 }
 
@@ -219,13 +252,20 @@ func (d *Desk) change(ctx context.Context, organizerID string, decide func(deskS
 // deskState is what the Desk checks a change against: the organizer's
 // tokens (revoked or not) and the last sequence of its subject.
 type deskState struct {
-	last   uint64
-	tokens map[string]uint64 // token id → sequence of its revocation, 0 while valid
+	last    uint64
+	tokens  map[string]tokenState
+	members map[string]*memberState
+}
+
+// tokenState is a token as the Desk checks changes against it.
+type tokenState struct {
+	role    access.Role
+	revoked uint64 // the sequence of its revocation, 0 while valid
 }
 
 // read folds the organizer's entries. Errors: NotFound when there are none.
 func (d *Desk) read(ctx context.Context, organizerID string) (deskState, error) {
-	st := deskState{tokens: map[string]uint64{}}
+	st := deskState{tokens: map[string]tokenState{}, members: map[string]*memberState{}}
 	exists := false
 	last, err := d.Ledger.Read(ctx, Subject(organizerID), 0, func(r ledger.Record) error {
 		exists = true
@@ -236,9 +276,14 @@ func (d *Desk) read(ctx context.Context, organizerID string) (deskState, error) 
 		for _, t := range batch {
 			switch e := t.Entry.(type) {
 			case *TokenCreated:
-				st.tokens[e.TokenID] = 0
+				st.tokens[e.TokenID] = tokenState{role: TokenRole(e.Role)}
 			case *TokenRevoked:
-				st.tokens[e.TokenID] = r.Seq
+				if t, ok := st.tokens[e.TokenID]; ok {
+					t.revoked = r.Seq
+					st.tokens[e.TokenID] = t
+				}
+			default:
+				st.foldMember(e)
 			}
 		}
 		return nil

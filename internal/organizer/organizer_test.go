@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/ledger"
 )
@@ -38,7 +39,7 @@ func TestDesk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issued, err := d.CreateToken(ctx, org, "ci")
+	issued, err := d.CreateToken(ctx, owner(org), org, "ci", access.Owner)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +71,13 @@ func TestDesk(t *testing.T) {
 	if hashes[0] != HashToken(tok) || hashes[1] != HashToken(tok2) {
 		t.Fatal("stored hashes do not match the tokens")
 	}
-	if _, err := d.CreateToken(ctx, "or_aaaaaaaaaaaaaaaaaaaa", "x"); !fault.Is(err, fault.NotFound) {
+	if _, err := d.CreateToken(ctx, owner("or_aaaaaaaaaaaaaaaaaaaa"), "or_aaaaaaaaaaaaaaaaaaaa", "x", access.Owner); !fault.Is(err, fault.NotFound) {
 		t.Fatalf("token for an unknown organizer: %v, want NotFound", err)
 	}
 	if _, _, err := d.Create(ctx, "", "x"); !fault.Is(err, fault.Invalid) {
 		t.Fatalf("organizer without a name: %v, want Invalid", err)
 	}
-	if _, err := d.CreateToken(ctx, org, strings.Repeat("n", 201)); !fault.Is(err, fault.Invalid) {
+	if _, err := d.CreateToken(ctx, owner(org), org, strings.Repeat("n", 201), access.Owner); !fault.Is(err, fault.Invalid) {
 		t.Fatalf("token name too long: %v, want Invalid", err)
 	}
 }
@@ -106,7 +107,7 @@ func TestDeskRacesDecideAgain(t *testing.T) {
 	for range racers {
 		go func() {
 			start.Wait()
-			_, err := d.CreateToken(ctx, org, "racer")
+			_, err := d.CreateToken(ctx, owner(org), org, "racer", access.Admin)
 			errs <- err
 		}()
 	}
@@ -133,7 +134,7 @@ func TestDeskConflictIsRetryable(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Ledger = fencedLedger{mem}
-	_, err = d.CreateToken(context.Background(), org, "t2")
+	_, err = d.CreateToken(context.Background(), owner(org), org, "t2", access.Viewer)
 	if !fault.Is(err, fault.Conflict) || !errors.Is(err, ledger.ErrFenced) {
 		t.Fatalf("a concurrent change: %v, want Conflict wrapping ErrFenced", err)
 	}
@@ -151,21 +152,21 @@ func TestRevokeToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	issued, err := d.CreateToken(ctx, org, "ci")
+	issued, err := d.CreateToken(ctx, owner(org), org, "ci", access.Owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.RevokeToken(ctx, other, issued.TokenID); !fault.Is(err, fault.NotFound) {
+	if _, err := d.RevokeToken(ctx, owner(other), other, issued.TokenID); !fault.Is(err, fault.NotFound) {
 		t.Fatalf("revoking another organizer's token: %v, want NotFound", err)
 	}
-	if _, err := d.RevokeToken(ctx, org, "tk_aaaaaaaaaaaaaaaaaaaa"); !fault.Is(err, fault.NotFound) {
+	if _, err := d.RevokeToken(ctx, owner(org), org, "tk_aaaaaaaaaaaaaaaaaaaa"); !fault.Is(err, fault.NotFound) {
 		t.Fatalf("revoking an unknown token: %v, want NotFound", err)
 	}
-	seq, err := d.RevokeToken(ctx, org, issued.TokenID)
+	seq, err := d.RevokeToken(ctx, owner(org), org, issued.TokenID)
 	if err != nil || seq == 0 {
 		t.Fatalf("revoke: seq %d, %v", seq, err)
 	}
-	if again, err := d.RevokeToken(ctx, org, issued.TokenID); err != nil || again != seq {
+	if again, err := d.RevokeToken(ctx, owner(org), org, issued.TokenID); err != nil || again != seq {
 		t.Fatalf("revoking twice: seq %d, %v; want the first revocation's %d", again, err, seq)
 	}
 	var revoked []string
@@ -183,4 +184,9 @@ func TestRevokeToken(t *testing.T) {
 	if want := org + "/" + issued.TokenID; len(revoked) != 1 || revoked[0] != want {
 		t.Fatalf("revocations %v, want [%s]", revoked, want)
 	}
+}
+
+// owner is an owner of the organizer, as an actor.
+func owner(organizerID string) access.Actor {
+	return access.Actor{Kind: access.Member, ID: "mb_owner", OrganizerID: organizerID, Role: access.Owner}
 }

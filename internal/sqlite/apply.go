@@ -30,6 +30,10 @@ const (
 	stInsertOrganizer
 	stInsertToken
 	stRevokeToken
+	stInviteMember
+	stJoinMember
+	stChangeMemberRole
+	stRemoveMember
 	stInsertEvent
 	stUpdateEvent
 	stUpdateEventStatus
@@ -61,8 +65,14 @@ var stmtSQL = [numStmts]string{
 	stSetPosition: `INSERT INTO projection (name, seq) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
 	stInsertOrganizer: `INSERT INTO organizers (id, name, created_at) VALUES (?, ?, ?)`,
-	stInsertToken: `INSERT INTO api_tokens (id, organizer_id, name, hash, created_at, revoked_at)
-		VALUES (?, ?, ?, ?, ?, NULL)`,
+	stInviteMember: `INSERT INTO members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at,
+		joined_at, password_hash, sessions_after, removed_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, NULL, '', ?, NULL)`,
+	stJoinMember: `UPDATE members SET name = ?, email = ?, password_hash = ?, joined_at = ?, sessions_after = ?
+		WHERE id = ? AND organizer_id = ? AND joined_at IS NULL`,
+	stChangeMemberRole: `UPDATE members SET role = ? WHERE id = ? AND organizer_id = ?`,
+	stRemoveMember:     `UPDATE members SET removed_at = coalesce(removed_at, ?), sessions_after = ? WHERE id = ? AND organizer_id = ?`,
+	stInsertToken: `INSERT INTO api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
+		VALUES (?, ?, ?, ?, ?, NULL, ?)`,
 	// A token revoked twice keeps its first revocation time.
 	stRevokeToken: `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND organizer_id = ?`,
 	stInsertEvent: `INSERT INTO events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status,
@@ -124,7 +134,7 @@ var stmtSQL = [numStmts]string{
 // projectedTables are the tables the ledger fills, children before parents
 // (the order they are emptied in).
 var projectedTables = []string{"payments", "refunds", "tickets", "orders", "signing_keys",
-	"quota_ticket_types", "quotas", "ticket_types", "events", "api_tokens", "organizers"}
+	"quota_ticket_types", "quotas", "ticket_types", "events", "members", "api_tokens", "organizers"}
 
 // Follower is what Run needs of the ledger: every record from a sequence on,
 // until ctx ends. *ledger.Memory and *ledger.JetStream implement it.
@@ -622,13 +632,23 @@ func (p *projector) organizerEntry(organizerID string, e boxoffice.Entry, at tim
 		if e.OrganizerID != organizerID {
 			return fmt.Errorf("organizer %s on the subject of organizer %s", e.OrganizerID, organizerID)
 		}
-		_, err := p.exec(stInsertToken, e.TokenID, organizerID, e.Name, e.Hash, ts)
+		_, err := p.exec(stInsertToken, e.TokenID, organizerID, e.Name, e.Hash, ts, string(organizer.TokenRole(e.Role)))
 		return err
 	case *organizer.TokenRevoked:
 		if e.OrganizerID != organizerID {
 			return fmt.Errorf("organizer %s on the subject of organizer %s", e.OrganizerID, organizerID)
 		}
 		return p.execOne("api token "+e.TokenID, stRevokeToken, ts, e.TokenID, organizerID)
+	case *organizer.MemberInvited:
+		_, err := p.exec(stInviteMember, e.MemberID, organizerID, e.Email, e.Role, e.InviteHash, e.Actor, ts,
+			formatTime(e.ExpiresAt), ts)
+		return err
+	case *organizer.MemberJoined:
+		return p.execOne("member "+e.MemberID, stJoinMember, e.Name, e.Email, e.PasswordHash, ts, ts, e.MemberID, organizerID)
+	case *organizer.MemberRoleChanged:
+		return p.execOne("member "+e.MemberID, stChangeMemberRole, e.Role, e.MemberID, organizerID)
+	case *organizer.MemberRemoved:
+		return p.execOne("member "+e.MemberID, stRemoveMember, ts, ts, e.MemberID, organizerID)
 	}
 	return fmt.Errorf("no projection for entry %T", e)
 }

@@ -18,7 +18,9 @@ var dumpTables = []struct {
 	orderBy string
 }{
 	{"organizers", []string{"id", "name", "created_at"}, "id"},
-	{"api_tokens", []string{"id", "organizer_id", "name", "hash", "created_at", "revoked_at"}, "id"},
+	{"api_tokens", []string{"id", "organizer_id", "name", "hash", "created_at", "revoked_at", "role"}, "id"},
+	{"members", []string{"id", "organizer_id", "email", "name", "role", "invite_hash", "invited_by", "invited_at",
+		"expires_at", "joined_at", "password_hash", "sessions_after", "removed_at"}, "id"},
 	{"events", []string{"id", "organizer_id", "name", "venue", "timezone", "starts_at", "ends_at", "currency", "status",
 		"hold_ttl_seconds", "max_tickets_per_hold", "payment_providers", "payment_window_seconds",
 		"manual_payment_window_seconds", "manual_payment_instructions", "created_at", "updated_at"}, "id"},

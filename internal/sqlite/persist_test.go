@@ -260,9 +260,10 @@ func TestMigrationDropsHolds(t *testing.T) {
 	if err := migrate(ctx, old, ms[:3]); err != nil {
 		t.Fatalf("migrate to 3: %v", err)
 	}
-	// What schema 3 had after everyEntry, but for its holds: one will do.
-	want := strings.ReplaceAll(everyEntryDump, " | ", "\t")
-	for _, q := range dumpInserts(t, want) {
+	// What schema 3 had after everyEntry, but for its holds (one will do)
+	// and what schema 5 added: tokens' roles and members.
+	want, schema3 := beforeRoles(strings.ReplaceAll(everyEntryDump, " | ", "\t"))
+	for _, q := range dumpInserts(t, schema3) {
 		if _, err := old.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -306,6 +307,39 @@ func TestMigrationDropsHolds(t *testing.T) {
 
 // dumpInserts returns INSERT statements that fill the tables with the rows
 // of a Dump.
+// beforeRoles turns a dump into one of a read model that had no roles
+// when it was migrated to them: members empty, every token an owner
+// (want), and into the dump of that read model before the migration
+// (old).
+func beforeRoles(dump string) (want, old string) {
+	var w, o strings.Builder
+	table := ""
+	for _, line := range strings.SplitAfter(dump, "\n") {
+		if rest, ok := strings.CutPrefix(line, "table "); ok {
+			table, _, _ = strings.Cut(rest, " ")
+			w.WriteString(line)
+			if table == "api_tokens" {
+				line = strings.Replace(line, ", role)", ")", 1)
+			}
+			if table != "members" {
+				o.WriteString(line)
+			}
+			continue
+		}
+		switch table {
+		case "members":
+		case "api_tokens":
+			cut := strings.LastIndex(line, "\t")
+			w.WriteString(line[:cut] + "\t\"owner\"\n")
+			o.WriteString(line[:cut] + "\n")
+		default:
+			w.WriteString(line)
+			o.WriteString(line)
+		}
+	}
+	return w.String(), o.String()
+}
+
 func dumpInserts(t *testing.T, dump string) []string {
 	t.Helper()
 	var out []string

@@ -7,12 +7,14 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
@@ -28,7 +30,14 @@ func everyEntry(b *book) uint64 {
 		&organizer.Created{OrganizerID: "or_a", Name: "Acme Concerts"},
 		&organizer.TokenCreated{OrganizerID: "or_a", TokenID: "tk_1", Name: "ci", Hash: "hash1"},
 		&organizer.TokenCreated{OrganizerID: "or_a", TokenID: "tk_2", Name: "old", Hash: "hash2"})
-	b.org("or_a", at(1), &organizer.TokenRevoked{OrganizerID: "or_a", TokenID: "tk_2"})
+	b.org("or_a", at(1), &organizer.TokenRevoked{OrganizerID: "or_a", TokenID: "tk_2"},
+		&organizer.TokenCreated{OrganizerID: "or_a", TokenID: "tk_3", Name: "door laptop", Hash: "hash4", Role: "door", Actor: "member:mb_1"},
+		&organizer.MemberInvited{OrganizerID: "or_a", MemberID: "mb_1", Role: "owner", InviteHash: "inv1", ExpiresAt: at(100), Actor: "system"},
+		&organizer.MemberJoined{OrganizerID: "or_a", MemberID: "mb_1", Name: "Ada", Email: "ada@example.com", PasswordHash: "$argon2id$x"},
+		&organizer.MemberInvited{OrganizerID: "or_a", MemberID: "mb_2", Email: "bob@example.com", Role: "viewer", InviteHash: "inv2", ExpiresAt: at(100), Actor: "member:mb_1"},
+		&organizer.MemberRoleChanged{OrganizerID: "or_a", MemberID: "mb_2", Role: "box_office", Actor: "member:mb_1"},
+		&organizer.MemberInvited{OrganizerID: "or_a", MemberID: "mb_3", Email: "eve@example.com", Role: "admin", InviteHash: "inv3", ExpiresAt: at(100), Actor: "member:mb_1"},
+		&organizer.MemberRemoved{OrganizerID: "or_a", MemberID: "mb_3", Actor: "member:mb_1"})
 	b.event("ev_1", at(2), &boxoffice.EventCreated{EventID: "ev_1", OrganizerID: "or_a", Currency: "EUR",
 		EventDetails: eventDetails("Night")})
 	b.event("ev_1", at(3),
@@ -153,9 +162,14 @@ func withPayments(d boxoffice.EventDetails) boxoffice.EventDetails {
 // everyEntryDump is the Dump after everyEntry, columns separated by " | ".
 const everyEntryDump = `table organizers (id, name, created_at)
 "or_a" | "Acme Concerts" | "2026-11-22T10:00:00.500000000Z"
-table api_tokens (id, organizer_id, name, hash, created_at, revoked_at)
-"tk_1" | "or_a" | "ci" | "hash1" | "2026-11-22T10:00:00.500000000Z" | NULL
-"tk_2" | "or_a" | "old" | "hash2" | "2026-11-22T10:00:00.500000000Z" | "2026-11-22T10:00:01.500000000Z"
+table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
+"tk_1" | "or_a" | "ci" | "hash1" | "2026-11-22T10:00:00.500000000Z" | NULL | "owner"
+"tk_2" | "or_a" | "old" | "hash2" | "2026-11-22T10:00:00.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "owner"
+"tk_3" | "or_a" | "door laptop" | "hash4" | "2026-11-22T10:00:01.500000000Z" | NULL | "door"
+table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at)
+"mb_1" | "or_a" | "ada@example.com" | "Ada" | "owner" | "inv1" | "system" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "$argon2id$x" | "2026-11-22T10:00:01.500000000Z" | NULL
+"mb_2" | "or_a" | "bob@example.com" | "" | "box_office" | "inv2" | "member:mb_1" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | NULL | "" | "2026-11-22T10:00:01.500000000Z" | NULL
+"mb_3" | "or_a" | "eve@example.com" | "" | "admin" | "inv3" | "member:mb_1" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | NULL | "" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:00:01.500000000Z"
 table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
 "ev_1" | "or_a" | "Late Night" | "Hall" | "Europe/Berlin" | "2027-01-10T19:00:00.000000000Z" | "2027-01-10T22:00:00.000000000Z" | "EUR" | "on_sale" | 600 | 10 | "[\"stripe\",\"manual\"]" | 1200 | 86400 | "IBAN DE00 1234" | "2026-11-22T10:00:02.500000000Z" | "2026-11-22T10:00:08.500000000Z"
 table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
@@ -186,7 +200,8 @@ table signing_keys (event_id, id, public_key, added_at, retired_at)
 `
 
 const emptyDump = `table organizers (id, name, created_at)
-table api_tokens (id, organizer_id, name, hash, created_at, revoked_at)
+table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
+table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at)
 table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
 table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
 table quotas (id, event_id, name, capacity, created_at, updated_at)
@@ -261,7 +276,7 @@ func TestApplyEveryEntry(t *testing.T) {
 	}
 }
 
-func TestOrganizerByTokenHash(t *testing.T) {
+func TestActorByTokenHash(t *testing.T) {
 	ctx := context.Background()
 	b := newBook(t)
 	everyEntry(b)
@@ -269,14 +284,61 @@ func TestOrganizerByTokenHash(t *testing.T) {
 	if err := db.Apply(ctx, b.records()); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	org, err := db.OrganizerByTokenHash(ctx, "hash1")
-	if want := (Organizer{ID: "or_a", Name: "Acme Concerts", CreatedAt: at(0)}); err != nil || org != want {
-		t.Errorf("valid token: %+v, %v; want %+v", org, err, want)
+	acme := Organizer{ID: "or_a", Name: "Acme Concerts", CreatedAt: at(0)}
+	for hash, want := range map[string]access.Actor{
+		"hash1": {Kind: access.Token, ID: "tk_1", OrganizerID: "or_a", Role: access.Owner}, // made before roles
+		"hash4": {Kind: access.Token, ID: "tk_3", OrganizerID: "or_a", Role: access.Door},
+	} {
+		org, actor, err := db.ActorByTokenHash(ctx, hash)
+		if err != nil || org != acme || actor != want {
+			t.Errorf("token %s: %+v, %+v, %v; want %+v, %+v", hash, org, actor, err, acme, want)
+		}
 	}
 	for _, hash := range []string{"hash2" /* revoked */, "hash3" /* unknown */, ""} {
-		if org, err := db.OrganizerByTokenHash(ctx, hash); !fault.Is(err, fault.NotFound) {
+		if org, _, err := db.ActorByTokenHash(ctx, hash); !fault.Is(err, fault.NotFound) {
 			t.Errorf("token hash %q: %+v, %v; want NotFound", hash, org, err)
 		}
+	}
+}
+
+func TestMembers(t *testing.T) {
+	ctx := context.Background()
+	b := newBook(t)
+	everyEntry(b)
+	db := openDB(t)
+	if err := db.Apply(ctx, b.records()); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	list, err := db.ListMembers(ctx, "or_a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range list {
+		got = append(got, fmt.Sprintf("%s %s %q %s joined=%v", m.ID, m.Role, m.Email, m.Name, !m.JoinedAt.IsZero()))
+	}
+	want := []string{`mb_1 owner "ada@example.com" Ada joined=true`, `mb_2 box_office "bob@example.com"  joined=false`}
+	if !slices.Equal(got, want) {
+		t.Errorf("ListMembers:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	ada, err := db.MembersByEmail(ctx, "ada@example.com")
+	if err != nil || len(ada) != 1 || ada[0].ID != "mb_1" || ada[0].PasswordHash != "$argon2id$x" || !ada[0].SessionsAfter.Equal(at(1)) {
+		t.Errorf("MembersByEmail(ada) = %+v, %v", ada, err)
+	}
+	for _, email := range []string{"bob@example.com" /* not joined */, "eve@example.com" /* removed */, ""} {
+		if ms, err := db.MembersByEmail(ctx, email); err != nil || len(ms) != 0 {
+			t.Errorf("MembersByEmail(%q) = %+v, %v; want none", email, ms, err)
+		}
+	}
+	inv, err := db.MemberByInvite(ctx, "inv2")
+	if err != nil || inv.ID != "mb_2" || inv.InvitedBy != "member:mb_1" || !inv.ExpiresAt.Equal(at(100)) {
+		t.Errorf("MemberByInvite(inv2) = %+v, %v", inv, err)
+	}
+	if eve, err := db.Member(ctx, "mb_3"); err != nil || eve.RemovedAt.IsZero() {
+		t.Errorf("Member(mb_3) = %+v, %v; want removed", eve, err)
+	}
+	if _, err := db.Member(ctx, "mb_none"); !fault.Is(err, fault.NotFound) {
+		t.Errorf("Member(mb_none): %v, want NotFound", err)
 	}
 }
 
@@ -446,7 +508,7 @@ func TestRunWaitForRestart(t *testing.T) {
 	if got := count(t, db, "organizers"); got != 2 {
 		t.Errorf("organizers after restart = %d, want 2", got)
 	}
-	if _, err := db.OrganizerByTokenHash(ctx, "hb"); err != nil {
+	if _, _, err := db.ActorByTokenHash(ctx, "hb"); err != nil {
 		t.Errorf("token created while down: %v", err)
 	}
 	if err := stop(); err != nil {
@@ -668,12 +730,13 @@ func TestListOrganizersAndTokens(t *testing.T) {
 		t.Fatalf("organizers %+v, %v; want or_a then or_b", orgs, err)
 	}
 	toks, err := db.ListTokens(ctx, "or_a")
-	want := []TokenRow{{ID: "tk_1", OrganizerID: "or_a", Name: "ci", CreatedAt: at(0)},
-		{ID: "tk_2", OrganizerID: "or_a", Name: "old", CreatedAt: at(0), RevokedAt: at(1)}}
+	want := []TokenRow{{ID: "tk_1", OrganizerID: "or_a", Name: "ci", Role: access.Owner, CreatedAt: at(0)},
+		{ID: "tk_2", OrganizerID: "or_a", Name: "old", Role: access.Owner, CreatedAt: at(0), RevokedAt: at(1)},
+		{ID: "tk_3", OrganizerID: "or_a", Name: "door laptop", Role: access.Door, CreatedAt: at(1)}}
 	if err != nil || !slices.Equal(toks, want) {
 		t.Fatalf("tokens of or_a %+v, %v; want %+v", toks, err, want)
 	}
-	if all, err := db.ListTokens(ctx, ""); err != nil || len(all) != 3 || all[2].ID != "tk_9" {
+	if all, err := db.ListTokens(ctx, ""); err != nil || len(all) != 4 || all[3].ID != "tk_9" {
 		t.Fatalf("all tokens %+v, %v", all, err)
 	}
 	if got, err := db.Token(ctx, "tk_2"); err != nil || got != want[1] {

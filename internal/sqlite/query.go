@@ -19,15 +19,6 @@ type Organizer struct {
 	CreatedAt time.Time
 }
 
-// OrganizerByTokenHash returns the organizer an API token belongs to, by
-// the token's hash (organizer.HashToken). Errors: NotFound when no token has
-// the hash or it was revoked.
-func (db *DB) OrganizerByTokenHash(ctx context.Context, hash string) (Organizer, error) {
-	return db.organizer(ctx, `SELECT o.id, o.name, o.created_at FROM api_tokens t
-		JOIN organizers o ON o.id = t.organizer_id
-		WHERE t.hash = ? AND t.revoked_at IS NULL`, hash)
-}
-
 // Organizer returns the organizer with the id. Errors: NotFound when there
 // is none.
 func (db *DB) Organizer(ctx context.Context, id string) (Organizer, error) {

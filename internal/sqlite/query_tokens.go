@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
 )
 
@@ -40,6 +41,7 @@ func (db *DB) ListOrganizers(ctx context.Context) ([]Organizer, error) {
 // nor its hash.
 type TokenRow struct {
 	ID, OrganizerID, Name string
+	Role                  access.Role
 	CreatedAt             time.Time
 	RevokedAt             time.Time // zero while the token is valid
 }
@@ -47,10 +49,11 @@ type TokenRow struct {
 // Token returns one API token, revoked or not. Errors: NotFound.
 func (db *DB) Token(ctx context.Context, id string) (TokenRow, error) {
 	t := TokenRow{ID: id}
-	var created string
+	var created, role string
 	var revoked sql.NullString
-	err := db.r.QueryRowContext(ctx, `SELECT organizer_id, name, created_at, revoked_at FROM api_tokens WHERE id = ?`, id).
-		Scan(&t.OrganizerID, &t.Name, &created, &revoked)
+	err := db.r.QueryRowContext(ctx, `SELECT organizer_id, name, created_at, revoked_at, role FROM api_tokens WHERE id = ?`, id).
+		Scan(&t.OrganizerID, &t.Name, &created, &revoked, &role)
+	t.Role = access.Role(role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return TokenRow{}, fault.New(fault.NotFound, "no API token %s", id)
 	}
@@ -69,7 +72,7 @@ func (db *DB) Token(ctx context.Context, id string) (TokenRow, error) {
 // ListTokens returns the API tokens of the organizer, or of every organizer
 // when organizerID is "", oldest first, revoked ones included.
 func (db *DB) ListTokens(ctx context.Context, organizerID string) ([]TokenRow, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, organizer_id, name, created_at, revoked_at FROM api_tokens
+	rows, err := db.r.QueryContext(ctx, `SELECT id, organizer_id, name, created_at, revoked_at, role FROM api_tokens
 		WHERE ? = '' OR organizer_id = ? ORDER BY created_at, id`, organizerID, organizerID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list api tokens: %w", err)
@@ -78,11 +81,12 @@ func (db *DB) ListTokens(ctx context.Context, organizerID string) ([]TokenRow, e
 	var out []TokenRow
 	for rows.Next() {
 		var t TokenRow
-		var created string
+		var created, role string
 		var revoked sql.NullString
-		if err := rows.Scan(&t.ID, &t.OrganizerID, &t.Name, &created, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.OrganizerID, &t.Name, &created, &revoked, &role); err != nil {
 			return nil, fmt.Errorf("sqlite: list api tokens: %w", err)
 		}
+		t.Role = access.Role(role)
 		if t.CreatedAt, err = parseTime(created); err != nil {
 			return nil, err
 		}

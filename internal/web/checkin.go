@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/checkin"
 	"github.com/admit-org/admit/internal/fault"
@@ -38,7 +39,7 @@ func looksLikeDoorToken(s string) bool {
 
 // doorAuth authenticates a door route: a door device's token (checked by the
 // event's box office, which knows its devices) or an organizer's API
-// token. Errors: Unauthorized, RateLimited.
+// token whose role may scan. Errors: Unauthorized, Forbidden, RateLimited.
 func (s *Server) doorAuth(r *http.Request) (boxoffice.Door, error) {
 	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
@@ -57,8 +58,11 @@ func (s *Server) doorAuth(r *http.Request) (boxoffice.Door, error) {
 		return boxoffice.Door{}, fault.New(fault.Unauthorized,
 			"this route needs a door device token (Authorization: Bearer admitdoor_…) or an organizer API token")
 	}
-	org, err := s.authenticateLimited(r)
+	org, actor, err := s.authenticateLimited(r)
 	if err != nil {
+		return boxoffice.Door{}, err
+	}
+	if err := access.Allow(actor, org.ID, access.Scan); err != nil {
 		return boxoffice.Door{}, err
 	}
 	return boxoffice.Door{OrganizerID: org.ID}, nil

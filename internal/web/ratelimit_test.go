@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
@@ -35,11 +36,12 @@ func (anyHold) View(context.Context, string) (*boxoffice.View, error)    { retur
 // oneToken is a read model that knows one organizer API token.
 type oneToken struct{ hash string }
 
-func (o oneToken) OrganizerByTokenHash(_ context.Context, hash string) (sqlite.Organizer, error) {
+func (o oneToken) ActorByTokenHash(_ context.Context, hash string) (sqlite.Organizer, access.Actor, error) {
 	if hash != o.hash {
-		return sqlite.Organizer{}, fault.New(fault.NotFound, "no such token")
+		return sqlite.Organizer{}, access.Actor{}, fault.New(fault.NotFound, "no such token")
 	}
-	return sqlite.Organizer{ID: "or_aaaaaaaaaaaaaaaaaaaa", Name: "Org"}, nil
+	const org = "or_aaaaaaaaaaaaaaaaaaaa"
+	return sqlite.Organizer{ID: org, Name: "Org"}, access.Actor{Kind: access.Token, ID: "tk_aaaaaaaaaaaaaaaaaaaa", OrganizerID: org, Role: access.Owner}, nil
 }
 func (oneToken) ListEvents(context.Context, string, string, int, string) ([]sqlite.EventRow, string, error) {
 	return nil, "", nil

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
@@ -36,7 +37,7 @@ type Offices interface {
 
 // ReadModel is what the API needs of the read model (*sqlite.DB).
 type ReadModel interface {
-	OrganizerByTokenHash(ctx context.Context, hash string) (sqlite.Organizer, error)
+	ActorByTokenHash(ctx context.Context, hash string) (sqlite.Organizer, access.Actor, error)
 	Organizer(ctx context.Context, id string) (sqlite.Organizer, error)
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
 	CountEvents(ctx context.Context, organizerID string) (int, error)
@@ -157,6 +158,10 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // authedFunc is a handler for an organizer's route.
 type authedFunc func(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error
 
+// actorFunc is a handler for an organizer's route that needs to know who
+// asks, not only for which organizer.
+type actorFunc func(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error
+
 func (s *Server) routes() {
 	methods := map[string][]string{}
 	handle := func(method, path string, h handlerFunc) {
@@ -167,12 +172,22 @@ func (s *Server) routes() {
 			}
 		})
 	}
-	authed := func(method, path string, h authedFunc) {
+	// Every organizer's route names the action it takes, and access
+	// decides whether the token's role may take it.
+	as := func(method, path string, action access.Action, h actorFunc) {
 		handle(method, path, func(w http.ResponseWriter, r *http.Request) error {
-			org, err := s.authenticateLimited(r)
+			org, actor, err := s.authenticateLimited(r)
 			if err != nil {
 				return err
 			}
+			if err := access.Allow(actor, org.ID, action); err != nil {
+				return err
+			}
+			return h(w, r, org, actor)
+		})
+	}
+	authed := func(method, path string, action access.Action, h authedFunc) {
+		as(method, path, action, func(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, _ access.Actor) error {
 			return h(w, r, org)
 		})
 	}
@@ -180,36 +195,36 @@ func (s *Server) routes() {
 	handle("GET", "/readyz", s.readyz)
 	handle("GET", "/api/openapi.yaml", s.openAPI)
 
-	authed("GET", "/api/v1/organizer", s.getOrganizer)
-	authed("GET", "/api/v1/organizer/tokens", s.listTokens)
-	authed("POST", "/api/v1/organizer/tokens", s.createToken)
-	authed("DELETE", "/api/v1/organizer/tokens/{token_id}", s.revokeToken)
-	authed("POST", "/api/v1/events", s.createEvent)
-	authed("GET", "/api/v1/events", s.listEvents)
-	authed("GET", "/api/v1/events/{event_id}", s.getEvent)
-	authed("PATCH", "/api/v1/events/{event_id}", s.updateEvent)
-	authed("POST", "/api/v1/events/{event_id}/status", s.changeStatus)
-	authed("POST", "/api/v1/events/{event_id}/ticket-types", s.createTicketType)
-	authed("PATCH", "/api/v1/events/{event_id}/ticket-types/{ticket_type_id}", s.updateTicketType)
-	authed("POST", "/api/v1/events/{event_id}/quotas", s.createQuota)
-	authed("PATCH", "/api/v1/events/{event_id}/quotas/{quota_id}", s.updateQuota)
-	authed("GET", "/api/v1/events/{event_id}/orders", s.listOrders)
-	authed("GET", "/api/v1/events/{event_id}/orders/{order_id}", s.getOrder)
-	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/mark-paid", s.markPaid)
-	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/cancel", s.cancelOrder)
-	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/refunds", s.refundOrder)
-	authed("POST", "/api/v1/events/{event_id}/signing-keys", s.rotateSigningKey)
-	authed("POST", "/api/v1/events/{event_id}/signing-keys/{key_id}/retire", s.retireSigningKey)
-	authed("GET", "/api/v1/events/{event_id}/revocations", s.revocations)
-	authed("GET", "/api/v1/events/{event_id}/check-in-lists", s.listCheckinLists)
-	authed("POST", "/api/v1/events/{event_id}/check-in-lists", s.createCheckinList)
-	authed("GET", "/api/v1/events/{event_id}/check-in-lists/{list_id}", s.getCheckinList)
-	authed("PATCH", "/api/v1/events/{event_id}/check-in-lists/{list_id}", s.updateCheckinList)
-	authed("GET", "/api/v1/events/{event_id}/check-in-conflicts", s.checkinConflicts)
-	authed("GET", "/api/v1/events/{event_id}/tickets/{ticket_id}/scans", s.ticketScans)
-	authed("GET", "/api/v1/events/{event_id}/door-devices", s.listDoorDevices)
-	authed("POST", "/api/v1/events/{event_id}/door-devices", s.createDoorDevice)
-	authed("POST", "/api/v1/events/{event_id}/door-devices/{device_id}/revoke", s.revokeDoorDevice)
+	authed("GET", "/api/v1/organizer", access.ReadEvents, s.getOrganizer)
+	authed("GET", "/api/v1/organizer/tokens", access.ReadTeam, s.listTokens)
+	as("POST", "/api/v1/organizer/tokens", access.ManageTeam, s.createToken)
+	as("DELETE", "/api/v1/organizer/tokens/{token_id}", access.ManageTeam, s.revokeToken)
+	authed("POST", "/api/v1/events", access.ManageEvents, s.createEvent)
+	authed("GET", "/api/v1/events", access.ReadEvents, s.listEvents)
+	authed("GET", "/api/v1/events/{event_id}", access.ReadEvents, s.getEvent)
+	authed("PATCH", "/api/v1/events/{event_id}", access.ManageEvents, s.updateEvent)
+	authed("POST", "/api/v1/events/{event_id}/status", access.ManageEvents, s.changeStatus)
+	authed("POST", "/api/v1/events/{event_id}/ticket-types", access.ManageEvents, s.createTicketType)
+	authed("PATCH", "/api/v1/events/{event_id}/ticket-types/{ticket_type_id}", access.ManageEvents, s.updateTicketType)
+	authed("POST", "/api/v1/events/{event_id}/quotas", access.ManageEvents, s.createQuota)
+	authed("PATCH", "/api/v1/events/{event_id}/quotas/{quota_id}", access.ManageEvents, s.updateQuota)
+	authed("GET", "/api/v1/events/{event_id}/orders", access.ReadOrders, s.listOrders)
+	authed("GET", "/api/v1/events/{event_id}/orders/{order_id}", access.ReadOrders, s.getOrder)
+	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/mark-paid", access.ManageOrders, s.markPaid)
+	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/cancel", access.ManageOrders, s.cancelOrder)
+	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/refunds", access.ManageOrders, s.refundOrder)
+	authed("POST", "/api/v1/events/{event_id}/signing-keys", access.ManageKeys, s.rotateSigningKey)
+	authed("POST", "/api/v1/events/{event_id}/signing-keys/{key_id}/retire", access.ManageKeys, s.retireSigningKey)
+	authed("GET", "/api/v1/events/{event_id}/revocations", access.ReadCheckin, s.revocations)
+	authed("GET", "/api/v1/events/{event_id}/check-in-lists", access.ReadCheckin, s.listCheckinLists)
+	authed("POST", "/api/v1/events/{event_id}/check-in-lists", access.ManageDoor, s.createCheckinList)
+	authed("GET", "/api/v1/events/{event_id}/check-in-lists/{list_id}", access.ReadCheckin, s.getCheckinList)
+	authed("PATCH", "/api/v1/events/{event_id}/check-in-lists/{list_id}", access.ManageDoor, s.updateCheckinList)
+	authed("GET", "/api/v1/events/{event_id}/check-in-conflicts", access.ReadCheckin, s.checkinConflicts)
+	authed("GET", "/api/v1/events/{event_id}/tickets/{ticket_id}/scans", access.ReadCheckin, s.ticketScans)
+	authed("GET", "/api/v1/events/{event_id}/door-devices", access.ReadCheckin, s.listDoorDevices)
+	authed("POST", "/api/v1/events/{event_id}/door-devices", access.ManageDoor, s.createDoorDevice)
+	authed("POST", "/api/v1/events/{event_id}/door-devices/{device_id}/revoke", access.ManageDoor, s.revokeDoorDevice)
 	// The doors' routes: a door device's token or the organizer's.
 	handle("GET", "/api/v1/events/{event_id}/door-bundle", s.doorBundle)
 	handle("POST", "/api/v1/events/{event_id}/check-in-lists/{list_id}/scans", s.scanTicket)
@@ -288,21 +303,21 @@ func (s *Server) client(r *http.Request) netip.Addr { return clientAddr(r, s.tru
 // authentications: a client out of tokens gets RateLimited before its
 // token is looked at, and each Unauthorized costs it a token. Errors:
 // Unauthorized, RateLimited (*rateLimited).
-func (s *Server) authenticateLimited(r *http.Request) (sqlite.Organizer, error) {
+func (s *Server) authenticateLimited(r *http.Request) (sqlite.Organizer, access.Actor, error) {
 	if s.authFailures == nil {
 		return s.authenticate(r)
 	}
 	client, now := s.client(r), s.clock.Now()
 	if err := s.authFailures.check(client, now); err != nil {
-		return sqlite.Organizer{}, err
+		return sqlite.Organizer{}, access.Actor{}, err
 	}
-	org, err := s.authenticate(r)
+	org, actor, err := s.authenticate(r)
 	if fault.Is(err, fault.Unauthorized) {
 		if lerr := s.authFailures.take(client, now); lerr != nil {
-			return sqlite.Organizer{}, lerr
+			return sqlite.Organizer{}, access.Actor{}, lerr
 		}
 	}
-	return org, err
+	return org, actor, err
 }
 
 // limitWrite spends one of the client's tokens for a buyer's write.
@@ -325,22 +340,23 @@ func (s *Server) LimitWrite(r *http.Request) time.Duration {
 	return 0
 }
 
-// authenticate checks the bearer API token. Errors: Unauthorized.
-func (s *Server) authenticate(r *http.Request) (sqlite.Organizer, error) {
+// authenticate checks the bearer API token, and returns its organizer and
+// the token as an actor. Errors: Unauthorized.
+func (s *Server) authenticate(r *http.Request) (sqlite.Organizer, access.Actor, error) {
 	auth := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(auth, " ")
 	if auth == "" {
-		return sqlite.Organizer{}, fault.New(fault.Unauthorized,
+		return sqlite.Organizer{}, access.Actor{}, fault.New(fault.Unauthorized,
 			"this route needs an organizer API token: Authorization: Bearer admit_…")
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || !organizer.LooksLikeToken(strings.TrimSpace(token)) {
-		return sqlite.Organizer{}, fault.New(fault.Unauthorized, "the Authorization header must be Bearer followed by an admit API token")
+		return sqlite.Organizer{}, access.Actor{}, fault.New(fault.Unauthorized, "the Authorization header must be Bearer followed by an admit API token")
 	}
-	org, err := s.read.OrganizerByTokenHash(r.Context(), organizer.HashToken(strings.TrimSpace(token)))
+	org, actor, err := s.read.ActorByTokenHash(r.Context(), organizer.HashToken(strings.TrimSpace(token)))
 	if fault.Is(err, fault.NotFound) {
-		return sqlite.Organizer{}, fault.New(fault.Unauthorized, "the API token is not valid (unknown or revoked)")
+		return sqlite.Organizer{}, access.Actor{}, fault.New(fault.Unauthorized, "the API token is not valid (unknown or revoked)")
 	}
-	return org, err
+	return org, actor, err
 }
 
 // writeJSON answers with v as JSON.

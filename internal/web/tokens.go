@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/organizer"
@@ -14,8 +16,8 @@ import (
 // TokenDesk is what the token routes need to change an organizer's API
 // tokens (*organizer.Desk).
 type TokenDesk interface {
-	CreateToken(ctx context.Context, organizerID, name string) (organizer.Issued, error)
-	RevokeToken(ctx context.Context, organizerID, tokenID string) (uint64, error)
+	CreateToken(ctx context.Context, actor access.Actor, organizerID, name string, role access.Role) (organizer.Issued, error)
+	RevokeToken(ctx context.Context, actor access.Actor, organizerID, tokenID string) (uint64, error)
 }
 
 // TokenLister lists and finds API tokens in the read model (*sqlite.DB).
@@ -32,6 +34,7 @@ var (
 type tokenJSON struct {
 	ID        string     `json:"id"`
 	Name      string     `json:"name"`
+	Role      string     `json:"role"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	Token     string     `json:"token,omitempty"` // only in the answer that creates it
@@ -43,10 +46,11 @@ type tokenListJSON struct {
 
 type tokenIn struct {
 	Name opt[string] `json:"name"`
+	Role opt[string] `json:"role"`
 }
 
 func tokenOf(t sqlite.TokenRow) tokenJSON {
-	out := tokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt.UTC()}
+	out := tokenJSON{ID: t.ID, Name: t.Name, Role: string(t.Role), CreatedAt: t.CreatedAt.UTC()}
 	if !t.RevokedAt.IsZero() {
 		r := t.RevokedAt.UTC()
 		out.RevokedAt = &r
@@ -84,7 +88,9 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, org sqlite.O
 // createToken makes a token and answers its secret, once. It takes no
 // Idempotency-Key: a replay would have to answer the secret again, and the
 // secret is never stored.
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+// A token gets the role asked for, else its maker's (access.MayGrant
+// decides which the maker may give).
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
 	if err := s.tokensReady(); err != nil {
 		return err
 	}
@@ -103,10 +109,16 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, org sqlite.
 	}
 	var f []fault.FieldError
 	required(&f, "/name", &in.Name)
+	role := actor.Role
+	if in.Role.Set {
+		if role = access.Role(in.Role.V); !slices.Contains(access.Roles, role) {
+			f = append(f, fault.FieldError{Field: "/role", Message: "must be one of owner, admin, box_office, door, viewer"})
+		}
+	}
 	if len(f) > 0 {
 		return fault.Fields(f...)
 	}
-	issued, err := s.tokenDesk.CreateToken(r.Context(), org.ID, in.Name.V)
+	issued, err := s.tokenDesk.CreateToken(r.Context(), actor, org.ID, in.Name.V, role)
 	if err != nil {
 		return err
 	}
@@ -123,12 +135,12 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, org sqlite.
 // revokeToken revokes one of the organizer's tokens, the caller's own
 // included. It answers once this node's read model has the revocation, so
 // the token is refused from the next request on.
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
 	if err := s.tokensReady(); err != nil {
 		return err
 	}
 	tokenID := r.PathValue("token_id")
-	seq, err := s.tokenDesk.RevokeToken(r.Context(), org.ID, tokenID)
+	seq, err := s.tokenDesk.RevokeToken(r.Context(), actor, org.ID, tokenID)
 	if err != nil {
 		return err
 	}
