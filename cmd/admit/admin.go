@@ -12,6 +12,7 @@ import (
 
 	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/sqlite"
 )
@@ -229,11 +230,12 @@ func organizerCreate(ctx context.Context, args []string, getenv func(string) str
 	}
 	defer st.close()
 	desk := &organizer.Desk{Ledger: st.led, Now: time.Now}
-	orgID, token, err := desk.Create(ctx, *name, "cli")
+	made, err := desk.Found(ctx, *name, "cli")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "organizer: %s\ntoken: %s\n", orgID, token)
+	fmt.Fprintf(stdout, "organizer: %s\ntoken: %s\nfirst owner's invitation (open it on the server's public URL): %s\n",
+		made.OrganizerID, made.Token, links.Invitation(made.Owner.Token))
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/admit-org/admit"
 	"github.com/admit-org/admit/internal/clock"
+	"github.com/admit-org/admit/internal/console"
 	"github.com/admit-org/admit/internal/door"
 	"github.com/admit-org/admit/internal/fault"
 	featureflags "github.com/admit-org/admit/internal/flags"
@@ -38,6 +39,7 @@ import (
 	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/payments"
 	"github.com/admit-org/admit/internal/printer"
+	"github.com/admit-org/admit/internal/session"
 	"github.com/admit-org/admit/internal/shop"
 	"github.com/admit-org/admit/internal/sqlite"
 	"github.com/admit-org/admit/internal/stripe"
@@ -306,7 +308,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	orgID, token, err := bootstrap(ctx, st.led, db, *tokenFile, *sf.nats != "")
+	orgID, token, ownerInvite, err := bootstrap(ctx, st.led, db, *tokenFile, *sf.nats != "")
 	if err != nil {
 		return err
 	}
@@ -437,8 +439,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	shopCfg.LimitWrite = func(r *http.Request) time.Duration { return api.LimitWrite(r) }
 	shopCfg.ClientKey = func(r *http.Request, eventID string) string { return api.ClientKey(r, eventID) }
 	buyers := shop.New(shopCfg)
+	sessions, err := session.Open(ctx, st.led.Conn(), st.led.Replicas())
+	if err != nil {
+		return err
+	}
+	manage := console.New(console.Config{Read: db, Desk: &organizer.Desk{Ledger: st.led, Now: time.Now}, Sessions: sessions,
+		Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
+		SignInWait:   func(r *http.Request) time.Duration { return api.SignInWait(r) },
+		SignInFailed: func(r *http.Request) { api.SignInFailed(r) }})
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
-		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Links: base, TrustedProxies: trusted, Limits: limits,
+		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Console: manage, Links: base, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
 		MaxEventsPerOrganizer: *maxEvents, PauseHolds: fl.PauseHolds, LedgerShards: *sf.shards,
@@ -521,6 +531,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(&banner, "data directory: %s\n", st.dir)
 	if metricsLn != nil {
 		fmt.Fprintf(&banner, "metrics at http://%s/metrics\n", metricsLn.Addr())
+	}
+	if ownerInvite != "" {
+		fmt.Fprintf(&banner, "create the console's first owner (link shown once, valid 7 days): %s\n", base.URL(links.Invitation(ownerInvite)))
 	}
 	switch {
 	case token != "" && *tokenFile == "":
@@ -786,26 +799,28 @@ func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr 
 	}
 }
 
-// bootstrap creates the first organizer and its API token when there is no
-// organizer yet. It returns the organizer (the one created, else the oldest
-// there is) and the token, or "" when there was nothing to create.
-func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string, cluster bool) (orgID, token string, err error) {
+// bootstrap creates the first organizer, its API token and the
+// invitation of its first owner when there is no organizer yet. It returns
+// the organizer (the one created, else the oldest there is), the token and
+// the invitation's secret, or "" for both when there was nothing to create.
+func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenFile string, cluster bool) (orgID, token, ownerInvite string, err error) {
 	orgs, err := db.ListOrganizers(ctx)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	if len(orgs) > 0 {
-		return orgs[0].ID, "", nil
+		return orgs[0].ID, "", "", nil
 	}
 	if cluster {
 		// Nodes of a new cluster starting at once make one organizer: the
 		// node that creates the claim does; the others wait for it.
 		claimed, err := claimBootstrap(ctx, led)
 		if err != nil {
-			return "", "", err
+			return "", "", "", err
 		}
 		if !claimed {
-			return awaitBootstrap(ctx, led, db)
+			orgID, err := awaitBootstrap(ctx, led, db)
+			return orgID, "", "", err
 		}
 	}
 	desk := &organizer.Desk{Ledger: led, Now: time.Now}
@@ -814,7 +829,7 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 		// Create the file before the organizer, so a bad path fails early.
 		f, err := os.OpenFile(tokenFile, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 		if err != nil {
-			return "", "", fmt.Errorf("bootstrap token file: %w", err)
+			return "", "", "", fmt.Errorf("bootstrap token file: %w", err)
 		}
 		defer f.Close()
 		write = func() error {
@@ -824,18 +839,19 @@ func bootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, tokenF
 			return f.Sync()
 		}
 	}
-	orgID, token, err = desk.Create(ctx, "My organization", "bootstrap")
+	f, err := desk.Found(ctx, "My organization", "bootstrap")
 	if err != nil {
-		return "", "", fmt.Errorf("bootstrap organizer: %w", err)
+		return "", "", "", fmt.Errorf("bootstrap organizer: %w", err)
 	}
+	orgID, token, ownerInvite = f.OrganizerID, f.Token, f.Owner.Token
 	if err := write(); err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	last, err := led.Last(ctx)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
-	return orgID, token, db.WaitForAll(ctx, last)
+	return orgID, token, ownerInvite, db.WaitForAll(ctx, last)
 }
 
 // bootstrapBucket holds the cluster's one-time claims; bootstrapKey is the
@@ -877,31 +893,31 @@ func claimBootstrap(ctx context.Context, led *ledger.JetStream) (bool, error) {
 
 // awaitBootstrap waits until the organizer another node is making is in
 // this node's read model.
-func awaitBootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB) (orgID, token string, err error) {
+func awaitBootstrap(ctx context.Context, led *ledger.JetStream, db *sqlite.DB) (orgID string, err error) {
 	deadline := time.Now().Add(bootstrapStale)
 	for {
 		last, err := led.Last(ctx)
 		if err != nil {
-			return "", "", err
+			return "", err
 		}
 		if err := db.WaitForAll(ctx, last); err != nil {
-			return "", "", err
+			return "", err
 		}
 		orgs, err := db.ListOrganizers(ctx)
 		if err != nil {
-			return "", "", err
+			return "", err
 		}
 		if len(orgs) > 0 {
-			return orgs[0].ID, "", nil
+			return orgs[0].ID, nil
 		}
 		if time.Now().After(deadline) {
-			return "", "", errors.New("bootstrap: another node claimed making the first organizer and has not made it in a minute; start this node again")
+			return "", errors.New("bootstrap: another node claimed making the first organizer and has not made it in a minute; start this node again")
 		}
 		t := time.NewTimer(50 * time.Millisecond)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", "", ctx.Err()
+			return "", ctx.Err()
 		case <-t.C:
 		}
 	}

@@ -68,3 +68,16 @@ func Door() string { return "/door/" }
 func DoorSetup(eventID, token string) string {
 	return Door() + "#event=" + eventID + "&token=" + token
 }
+
+// Console is the organizers' console.
+func Console() string { return "/manage" }
+
+// ConsoleEvent is an event's dashboard in the console.
+func ConsoleEvent(eventID string) string { return Console() + "/events/" + eventID }
+
+// SignIn is the console's sign-in page.
+func SignIn() string { return Console() + "/sign-in" }
+
+// Invitation is the link that lets the invited person join an organizer:
+// the console's page of the invitation, named by its secret.
+func Invitation(secret string) string { return Console() + "/invitations/" + secret }

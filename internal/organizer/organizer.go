@@ -145,23 +145,53 @@ type Desk struct {
 // Create records a new organizer and a first API token for it, returning the
 // organizer id and the token, which is shown once and never stored.
 func (d *Desk) Create(ctx context.Context, name, tokenName string) (organizerID, token string, err error) {
+	f, err := d.found(ctx, name, tokenName, false)
+	return f.OrganizerID, f.Token, err
+}
+
+// Founding is a new organizer: its id, its first API token and the
+// invitation of its first owner (secrets shown once, never stored), and
+// the sequence that recorded them.
+type Founding struct {
+	OrganizerID, Token string
+	Owner              Invitation
+}
+
+// Found records a new organizer with a first API token and an invitation,
+// naming no e-mail, for its first owner to join the console; all in one
+// ledger message. Errors: Invalid for a bad name.
+func (d *Desk) Found(ctx context.Context, name, tokenName string) (Founding, error) {
+	return d.found(ctx, name, tokenName, true)
+}
+
+func (d *Desk) found(ctx context.Context, name, tokenName string, invite bool) (Founding, error) {
 	if err := checkName(name); err != nil {
-		return "", "", err
+		return Founding{}, err
 	}
 	if err := checkName(tokenName); err != nil {
-		return "", "", err
+		return Founding{}, err
 	}
-	organizerID = id.New("or", id.Short)
+	f := Founding{OrganizerID: id.New("or", id.Short)}
 	token, hash := NewToken()
+	f.Token = token
+	system := access.Actor{Kind: access.System}.String()
 	entries := []boxoffice.Entry{
-		&Created{OrganizerID: organizerID, Name: name},
-		&TokenCreated{OrganizerID: organizerID, TokenID: id.New("tk", id.Short), Name: tokenName, Hash: hash,
-			Role: string(access.Owner), Actor: access.Actor{Kind: access.System}.String()},
+		&Created{OrganizerID: f.OrganizerID, Name: name},
+		&TokenCreated{OrganizerID: f.OrganizerID, TokenID: id.New("tk", id.Short), Name: tokenName, Hash: hash,
+			Role: string(access.Owner), Actor: system},
 	}
-	if _, err := d.append(ctx, organizerID, 0, entries); err != nil {
-		return "", "", err
+	if invite {
+		f.Owner = Invitation{MemberID: id.New("mb", id.Short), Token: id.Token(InvitePrefix),
+			ExpiresAt: d.Now().Add(InviteTerm).UTC().Truncate(time.Second)}
+		entries = append(entries, &MemberInvited{OrganizerID: f.OrganizerID, MemberID: f.Owner.MemberID,
+			Role: string(access.Owner), InviteHash: HashToken(f.Owner.Token), ExpiresAt: f.Owner.ExpiresAt, Actor: system})
 	}
-	return organizerID, token, nil
+	seq, err := d.append(ctx, f.OrganizerID, 0, entries)
+	if err != nil {
+		return Founding{}, err
+	}
+	f.Owner.Seq = seq
+	return f, nil
 }
 
 // Issued is a new API token: its id, the secret (shown once, never

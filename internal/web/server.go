@@ -64,6 +64,7 @@ type Server struct {
 	shop         http.Handler
 	shopPatterns []string
 	door         http.Handler // the door scanner, on /door/; nil: none
+	console      http.Handler // the organizers' console, on /manage; nil: none
 	links        links.Base
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
 	tokenDesk    TokenDesk      // nil: the token routes answer unavailable
@@ -99,6 +100,7 @@ type Config struct {
 	Shop         http.Handler                // the buyer's web shop, served on shop.Patterns; nil: none
 	ShopPatterns []string
 	Door         http.Handler // the door scanner, served on /door and below; nil: none
+	Console      http.Handler // the organizers' console, served on /manage and below; nil: none
 	// Links is where people reach admit: the door setup links are under it.
 	Links links.Base
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
@@ -143,7 +145,7 @@ const DefaultMaxEventsPerOrganizer = 10_000
 // New returns the API handler.
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
-		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns, door: c.Door, links: c.Links,
+		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns, door: c.Door, console: c.Console, links: c.Links,
 		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
 		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
 		pauseHolds: c.PauseHolds, ledgerShards: c.LedgerShards,
@@ -263,6 +265,10 @@ func (s *Server) routes() {
 		s.mux.Handle("/door", s.door)
 		s.mux.Handle("/door/", s.door)
 	}
+	if s.console != nil {
+		s.mux.Handle("/manage", s.console)
+		s.mux.Handle("/manage/", s.console)
+	}
 	if s.shop == nil {
 		s.mux.HandleFunc("/", notFound)
 		return
@@ -338,6 +344,25 @@ func (s *Server) LimitWrite(r *http.Request) time.Duration {
 		return time.Duration(rl.seconds()) * time.Second
 	}
 	return 0
+}
+
+// SignInWait is the limit on failed authentications for the console's
+// sign-in form: how long the request's client must wait before it may try
+// again, 0 when it may now.
+func (s *Server) SignInWait(r *http.Request) time.Duration {
+	var rl *rateLimited
+	if s.authFailures != nil && errors.As(s.authFailures.check(s.client(r), s.clock.Now()), &rl) {
+		return time.Duration(rl.seconds()) * time.Second
+	}
+	return 0
+}
+
+// SignInFailed counts a failed sign-in against the request's client, as a
+// failed authentication of the API is.
+func (s *Server) SignInFailed(r *http.Request) {
+	if s.authFailures != nil {
+		s.authFailures.take(s.client(r), s.clock.Now())
+	}
 }
 
 // authenticate checks the bearer API token, and returns its organizer and

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/admit-org/admit/internal/access"
+)
+
+// visitor is a browser on the console: cookies kept, redirects not
+// followed (the tests look at them).
+type visitor struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newVisitor(t *testing.T, base string) *visitor {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &visitor{t: t, base: base, http: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	status   int
+	location string
+	body     string
+}
+
+// get and post send what a browser on the site sends: a same-origin
+// form post says so in Sec-Fetch-Site.
+func (v *visitor) get(path string) page { return v.send("GET", path, nil, "same-origin") }
+
+func (v *visitor) post(path string, form url.Values) page {
+	return v.send("POST", path, form, "same-origin")
+}
+
+func (v *visitor) send(method, path string, form url.Values, site string) page {
+	v.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, v.base+path, body)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("Sec-Fetch-Site", site)
+	resp, err := v.http.Do(req)
+	if err != nil {
+		v.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([a-z2-7]{32})"`)
+
+// csrf is the session's form secret, from a page of the console.
+func (v *visitor) csrf() string {
+	v.t.Helper()
+	p := v.get("/manage")
+	m := csrfField.FindStringSubmatch(p.body)
+	if m == nil {
+		v.t.Fatalf("no form secret on /manage (%d):\n%s", p.status, p.body)
+	}
+	return m[1]
+}
+
+// join accepts the invitation at link as name with a password.
+func (v *visitor) join(link, name, email string) {
+	v.t.Helper()
+	path := strings.TrimPrefix(link, v.base)
+	form := url.Values{"name": {name}, "password": {"correct horse battery"}, "confirm": {"correct horse battery"}}
+	if email != "" {
+		form.Set("email", email)
+	}
+	if p := v.post(path, form); p.status != 303 || p.location != "/manage" {
+		v.t.Fatalf("joining: %d %s\n%s", p.status, p.location, p.body)
+	}
+}
+
+var invitedLink = regexp.MustCompile(`id="invited-link" type="text" readonly value="([^"]+)"`)
+
+// invite makes an invitation from the team page and returns its link.
+func (v *visitor) invite(email string, role access.Role) string {
+	v.t.Helper()
+	p := v.post("/manage/team/invitations", url.Values{"csrf": {v.csrf()}, "email": {email}, "role": {string(role)}})
+	m := invitedLink.FindStringSubmatch(p.body)
+	if p.status != 201 || m == nil {
+		v.t.Fatalf("inviting %s as %s: %d\n%s", email, role, p.status, p.body)
+	}
+	return strings.ReplaceAll(m[1], "&amp;", "&")
+}
+
+// TestConsole: the first owner joins from the link admit serve prints,
+// sees the events and an event's live numbers, invites a member who
+// joins, signs out and in; forms without the session's secret or from
+// another site change nothing; a removed member is signed out.
+func TestConsole(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
+	if !ok || !strings.HasPrefix(link, a.url+"/manage/invitations/admitinv_") {
+		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
+	}
+	ada := newVisitor(t, a.url)
+	if p := ada.get("/manage"); p.status != 303 || p.location != "/manage/sign-in?next=%2Fmanage" {
+		t.Fatalf("signed out: %d %s", p.status, p.location)
+	}
+	path := strings.TrimPrefix(link, a.url)
+	if p := ada.get(path); p.status != 200 || !strings.Contains(p.body, "Join My organization") || !strings.Contains(p.body, `id="email"`) {
+		t.Fatalf("the invitation: %d\n%s", p.status, p.body)
+	}
+	bad := ada.post(path, url.Values{"name": {""}, "email": {"nope"}, "password": {"short"}, "confirm": {"short"}})
+	for _, want := range []string{"There is a problem", `href="#name"`, `href="#email"`, `href="#password"`, `aria-invalid="true"`} {
+		if bad.status != 422 || !strings.Contains(bad.body, want) {
+			t.Fatalf("a bad form: %d, want 422 with %q\n%s", bad.status, want, bad.body)
+		}
+	}
+	ada.join(link, "Ada Lovelace", "Ada@Example.com")
+	if p := newVisitor(t, a.url).get(path); p.status != 404 {
+		t.Errorf("the invitation used: %d, want 404", p.status)
+	}
+
+	home := ada.get("/manage")
+	if home.status != 200 || !strings.Contains(home.body, "Ada Lovelace, Owner at My organization") || !strings.Contains(home.body, "No events yet") {
+		t.Fatalf("the console: %d\n%s", home.status, home.body)
+	}
+	c := newClient(t, a.url, a.token)
+	evID, ttID := setupEvent(c, 100)
+	newClient(t, a.url, "").must(201, "POST", "/api/v1/public/events/"+evID+"/holds",
+		map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 3}}})
+	if p := ada.get("/manage"); !strings.Contains(p.body, "Night at the Opera") || !strings.Contains(p.body, "/manage/events/"+evID) {
+		t.Fatalf("the events: %d\n%s", p.status, p.body)
+	}
+	dash := ada.get("/manage/events/" + evID)
+	if dash.status != 200 || !regexp.MustCompile(`<th scope="row">Hall</th><td class="num">100</td><td class="num">0</td><td class="num">3</td><td class="num">97</td>`).MatchString(dash.body) {
+		t.Fatalf("the dashboard, want 100 capacity, 0 sold, 3 held, 97 available:\n%s", dash.body)
+	}
+
+	// A member joins; what the door role sees.
+	bobLink := ada.invite("bob@example.com", access.Door)
+	bob := newVisitor(t, a.url)
+	bob.join(bobLink, "Bob", "")
+	if p := bob.get("/manage"); p.status != 200 || strings.Contains(p.body, `href="/manage/team"`) || !strings.Contains(p.body, "Bob, Door at") {
+		t.Errorf("the door member's console: %d\n%s", p.status, p.body)
+	}
+	if p := bob.get("/manage/team"); p.status != 403 {
+		t.Errorf("the door member on the team page: %d, want 403", p.status)
+	}
+	if p := bob.get("/manage/events/" + evID); p.status != 200 {
+		t.Errorf("the door member on the dashboard: %d", p.status)
+	}
+
+	// Forms without the form secret, or from another site, change nothing.
+	if p := ada.post("/manage/team/invitations", url.Values{"email": {"eve@example.com"}, "role": {"owner"}}); p.status != 403 {
+		t.Errorf("an invitation without the form secret: %d, want 403", p.status)
+	}
+	if p := ada.send("POST", "/manage/team/invitations", url.Values{"csrf": {ada.csrf()}, "email": {"eve@example.com"}, "role": {"owner"}}, "cross-site"); p.status != 403 {
+		t.Errorf("an invitation from another site: %d, want 403", p.status)
+	}
+	if strings.Contains(ada.get("/manage/team").body, "eve@example.com") {
+		t.Error("a refused invitation was made")
+	}
+	if p := ada.post("/manage/team/invitations", url.Values{"csrf": {ada.csrf()}, "email": {"bob@example.com"}, "role": {"viewer"}}); p.status != 422 ||
+		!strings.Contains(p.body, "already a member") {
+		t.Errorf("inviting a member again: %d\n%s", p.status, p.body)
+	}
+
+	// Sign out, and in; a wrong password reads like an unknown e-mail.
+	if p := ada.post("/manage/sign-out", url.Values{"csrf": {ada.csrf()}}); p.status != 303 || p.location != "/manage/sign-in" {
+		t.Fatalf("sign out: %d %s", p.status, p.location)
+	}
+	if p := ada.get("/manage"); p.status != 303 {
+		t.Fatalf("after signing out: %d", p.status)
+	}
+	wrong := ada.post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"not the password"}})
+	nobody := ada.post("/manage/sign-in", url.Values{"email": {"nobody@example.com"}, "password": {"not the password"}})
+	if wrong.status != 401 || nobody.status != 401 || !strings.Contains(wrong.body, "The e-mail address or the password is not right.") ||
+		strings.ReplaceAll(wrong.body, "ada@example.com", "x") != strings.ReplaceAll(nobody.body, "nobody@example.com", "x") {
+		t.Errorf("a wrong password (%d) and an unknown e-mail (%d) read differently:\n%s\n%s", wrong.status, nobody.status, wrong.body, nobody.body)
+	}
+	if p := ada.post("/manage/sign-in", url.Values{"email": {" ADA@example.com"}, "password": {"correct horse battery"}, "next": {"/manage/team"}}); p.status != 303 || p.location != "/manage/team" {
+		t.Fatalf("sign in: %d %s\n%s", p.status, p.location, p.body)
+	}
+	if p := ada.post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}, "next": {"//evil.example/manage"}}); p.location != "/manage" {
+		t.Errorf("sign in sends the browser to %q, want only console paths", p.location)
+	}
+
+	// Removing Bob signs him out.
+	team := ada.get("/manage/team").body
+	bobID := regexp.MustCompile(`bob@example.com</td>.*?action="/manage/team/(mb_[a-z2-7]{20})/remove"`).FindStringSubmatch(strings.ReplaceAll(team, "\n", " "))
+	if bobID == nil {
+		t.Fatalf("no way to remove Bob on the team page:\n%s", team)
+	}
+	if p := ada.post("/manage/team/"+bobID[1]+"/remove", url.Values{"csrf": {ada.csrf()}}); p.status != 200 || strings.Contains(p.body, "bob@example.com") {
+		t.Fatalf("removing Bob: %d\n%s", p.status, p.body)
+	}
+	if p := bob.get("/manage"); p.status != 303 {
+		t.Errorf("Bob after his removal: %d, want a redirect to sign in", p.status)
+	}
+}
+
+// TestConsoleSignInLimit: failed sign-ins count against the client like
+// failed API authentications, and past the limit the form says to wait.
+func TestConsoleSignInLimit(t *testing.T) {
+	a := startAdmit(t, t.TempDir(), "--rate-limit-auth-failures", "1/m", "--rate-limit-auth-failures-burst", "3")
+	v := newVisitor(t, a.url)
+	var statuses []int
+	for range 5 {
+		statuses = append(statuses, v.post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"guess guess guess"}}).status)
+	}
+	if want := []int{401, 401, 401, 429, 429}; !equalInts(statuses, want) {
+		t.Errorf("five wrong sign-ins: %v, want %v", statuses, want)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

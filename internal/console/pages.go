@@ -1,0 +1,266 @@
+package console
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/access"
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// when is t in the zone named tz, for people.
+func when(t time.Time, tz string) string {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
+}
+
+var statusLabels = map[string]string{
+	string(boxoffice.Draft): "Draft", string(boxoffice.OnSale): "On sale",
+	string(boxoffice.SalesClosed): "Sales closed", string(boxoffice.Cancelled): "Cancelled",
+}
+
+type eventRow struct {
+	Link, Name, Venue, When, Status string
+}
+
+type eventsPage struct {
+	page
+	Events []eventRow
+	More   string // the next page's link, "" on the last
+}
+
+func (k *Console) events(w http.ResponseWriter, r *http.Request, m *who) {
+	rows, next, err := k.cfg.Read.ListEvents(r.Context(), m.OrganizerID, "", 50, r.URL.Query().Get("after"))
+	if fault.Is(err, fault.Invalid) { // a cursor from elsewhere: start over
+		rows, next, err = k.cfg.Read.ListEvents(r.Context(), m.OrganizerID, "", 50, "")
+	}
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	p := eventsPage{page: pageFor(m, "Events", "events")}
+	for _, e := range rows {
+		p.Events = append(p.Events, eventRow{Link: links.ConsoleEvent(e.ID), Name: e.Name, Venue: e.Venue,
+			When: when(e.StartsAt, e.TimeZone), Status: statusLabels[e.Status]})
+	}
+	if next != "" {
+		p.More = links.Console() + "?after=" + next
+	}
+	k.render(w, "events", http.StatusOK, p)
+}
+
+type quotaRow struct {
+	Name                            string
+	Capacity, Sold, Held, Available int
+	SoldPercent                     int
+}
+
+type ticketTypeRow struct {
+	Name, Price string
+	Available   int
+	Quotas      string
+}
+
+type eventPage struct {
+	page
+	Name, Venue, When, Status string
+	ShopLink                  string
+	Quotas                    []quotaRow
+	TicketTypes               []ticketTypeRow
+	Sold, Capacity            int
+	UpdatedAt                 string
+}
+
+// event is an event's dashboard: its numbers as the box office has them
+// at this moment, not as the read model last heard them.
+func (k *Console) event(w http.ResponseWriter, r *http.Request, m *who) {
+	evID := r.PathValue("event_id")
+	notFound := fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName)
+	if !id.ValidSharded(evID, "ev", id.Short) {
+		k.fail(w, r, m, notFound)
+		return
+	}
+	v, err := k.cfg.Offices.View(r.Context(), evID)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	if v == nil || v.Event.OrganizerID != m.OrganizerID {
+		k.fail(w, r, m, notFound)
+		return
+	}
+	ev := v.Event
+	p := eventPage{page: pageFor(m, ev.Name, "events"), Name: ev.Name, Venue: ev.Venue,
+		When: when(ev.StartsAt, ev.TimeZone), Status: statusLabels[string(ev.Status)],
+		UpdatedAt: when(k.cfg.Clock.Now(), ev.TimeZone)}
+	if ev.Status != boxoffice.Draft {
+		p.ShopLink = links.Event(ev.ID)
+	}
+	names := map[string]string{}
+	for _, q := range v.Quotas {
+		names[q.ID] = q.Name
+		row := quotaRow{Name: q.Name, Capacity: q.Capacity, Sold: q.Sold, Held: q.Held, Available: q.Available()}
+		if q.Capacity > 0 {
+			row.SoldPercent = q.Sold * 100 / q.Capacity
+		}
+		p.Quotas = append(p.Quotas, row)
+	}
+	for _, tt := range v.TicketTypes {
+		var in []string
+		for _, q := range v.Quotas {
+			if slices.Contains(q.TicketTypeIDs, tt.ID) {
+				in = append(in, q.Name)
+			}
+		}
+		p.TicketTypes = append(p.TicketTypes, ticketTypeRow{Name: tt.Name, Price: tt.Price.String(), Available: tt.Available,
+			Quotas: strings.Join(in, ", ")})
+	}
+	k.render(w, "event", http.StatusOK, p)
+}
+
+type memberRow struct {
+	ID, Name, Email, Role, RoleValue, Status string
+	You                                      bool
+	CanChange                                bool // whether the viewer may change or remove them
+}
+
+type roleOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+type teamPage struct {
+	page
+	Members     []memberRow
+	Roles       []roleOption // those the viewer may give
+	InviteEmail string
+	InviteRole  string
+	EmailError  string
+	// Invited is the link of the invitation just made, shown once to the
+	// one who made it, to pass on.
+	Invited, InvitedEmail string
+}
+
+func (k *Console) teamView(r *http.Request, m *who) (teamPage, error) {
+	rows, err := k.cfg.Read.ListMembers(r.Context(), m.OrganizerID)
+	if err != nil {
+		return teamPage{}, err
+	}
+	p := teamPage{page: pageFor(m, "Team", "team"), InviteRole: string(access.Viewer)}
+	manage := access.Allow(m.Actor, m.OrganizerID, access.ManageTeam) == nil
+	for _, row := range rows {
+		mr := memberRow{ID: row.ID, Name: row.Name, Email: row.Email, Role: row.Role.Label(), RoleValue: string(row.Role),
+			Status: "Member", You: row.ID == m.ID}
+		if row.JoinedAt.IsZero() {
+			mr.Status = "Invited, until " + row.ExpiresAt.UTC().Format("2 Jan 2006")
+			if !k.cfg.Clock.Now().Before(row.ExpiresAt) {
+				mr.Status = "Invitation expired"
+			}
+		}
+		if mr.Email == "" {
+			mr.Email = "(not given yet)"
+		}
+		mr.CanChange = manage && access.MayGrant(m.Actor, row.Role) == nil
+		p.Members = append(p.Members, mr)
+	}
+	for _, role := range access.Roles {
+		if manage && access.MayGrant(m.Actor, role) == nil {
+			p.Roles = append(p.Roles, roleOption{Value: string(role), Label: role.Label()})
+		}
+	}
+	return p, nil
+}
+
+func (k *Console) team(w http.ResponseWriter, r *http.Request, m *who) {
+	p, err := k.teamView(r, m)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	k.render(w, "team", http.StatusOK, p)
+}
+
+// invite makes an invitation and shows its link, once, to pass on.
+func (k *Console) invite(w http.ResponseWriter, r *http.Request, m *who) {
+	email, role := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("role")
+	inv, err := k.cfg.Desk.Invite(r.Context(), m.Actor, m.OrganizerID, email, access.Role(role))
+	if email == "" {
+		err = fault.Fields(fault.FieldError{Field: "/email", Message: "must be an e-mail address such as ada@example.com"})
+	}
+	if err != nil && (fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict)) {
+		p, verr := k.teamView(r, m)
+		if verr != nil {
+			k.fail(w, r, m, verr)
+			return
+		}
+		p.InviteEmail, p.InviteRole = email, role
+		p.EmailError = "Enter an e-mail address such as ada@example.com, and choose a role."
+		if fault.Is(err, fault.Conflict) {
+			p.EmailError = fault.As(err).Message + "."
+		}
+		p.Errors = []field{{ID: "invite-email", Message: p.EmailError}}
+		k.render(w, "team", http.StatusUnprocessableEntity, p)
+		return
+	}
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	if err := k.cfg.Read.WaitFor(r.Context(), inv.Seq); err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	p, err := k.teamView(r, m)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	p.Invited, p.InvitedEmail = k.cfg.Links.URL(links.Invitation(inv.Token)), email
+	p.Notice = "Invitation made for " + email + ". Send them the link below; it works once, for 7 days."
+	k.render(w, "team", http.StatusCreated, p)
+}
+
+func (k *Console) changeRole(w http.ResponseWriter, r *http.Request, m *who) {
+	seq, err := k.cfg.Desk.ChangeRole(r.Context(), m.Actor, m.OrganizerID, r.PathValue("member_id"), access.Role(r.PostFormValue("role")))
+	k.afterTeamChange(w, r, m, seq, err, "Role changed.")
+}
+
+func (k *Console) remove(w http.ResponseWriter, r *http.Request, m *who) {
+	seq, err := k.cfg.Desk.RemoveMember(r.Context(), m.Actor, m.OrganizerID, r.PathValue("member_id"))
+	k.afterTeamChange(w, r, m, seq, err, "Removed from the team.")
+}
+
+// afterTeamChange answers a change to the team: back to the team page
+// with a notice, once this node's read model has it.
+func (k *Console) afterTeamChange(w http.ResponseWriter, r *http.Request, m *who, seq uint64, err error, notice string) {
+	if err == nil {
+		err = k.cfg.Read.WaitFor(r.Context(), seq)
+	}
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	p, err := k.teamView(r, m)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	if _, err := k.who(r); err != nil { // removed themselves, or lost the right to see the team
+		k.forget(w)
+		http.Redirect(w, r, links.SignIn(), http.StatusSeeOther)
+		return
+	}
+	p.Notice = notice
+	k.render(w, "team", http.StatusOK, p)
+}
