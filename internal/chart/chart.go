@@ -34,6 +34,7 @@ type Options struct {
 
 // Chart is an event's sales over time, drawn.
 type Chart struct {
+	ID      string   // Options.ID or its default: the SVG's ids start with it
 	Step    Step     // Hour, Day or Week; Day when there are no buckets
 	Buckets []Bucket // oldest first; none without sales and period
 	Tickets int      // the sum of the buckets' tickets
@@ -91,7 +92,7 @@ func Build(sales []Sale, o Options) (*Chart, error) {
 			return nil, fmt.Errorf("chart: a sale of %d tickets at %s", s.Tickets, s.At.Format(time.RFC3339))
 		}
 	}
-	c := &Chart{Step: Day}
+	c := &Chart{ID: o.ID, Step: Day}
 	if p, ok := period(sales, o.From, o.To); ok {
 		c.Step = ChooseStep(p.end.Sub(p.start))
 		var err error

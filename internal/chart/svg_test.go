@@ -195,10 +195,12 @@ func TestSVGBars(t *testing.T) {
 	for _, r := range bars.Children {
 		h, _ := r.attr("height")
 		y, _ := r.attr("y")
-		got = append(got, h+"@"+y+" "+r.Children[0].Text)
+		x, _ := r.attr("x")
+		got = append(got, h+"@"+x+","+y)
 	}
-	// The top tick is 400; the plot is 216 high, its bottom at 260.
-	want := []string{"2@258 Tue 1 Dec: 1 ticket", "216@44 Wed 2 Dec: 400 tickets", "108@152 Fri 4 Dec: 200 tickets"}
+	// The top tick is 400; the plot is 216 high, its bottom at 260; 4 slots
+	// of 140 from 64, the bars 56 wide in the middle of theirs.
+	want := []string{"2@106,258", "216@246,44", "108@526,152"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("bars:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
