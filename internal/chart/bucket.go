@@ -69,14 +69,15 @@ type Bucket struct {
 	Amount     int64
 }
 
-// span is the period a chart covers: from the earliest of from and the
-// sales to the latest of to and the sales, ignoring zero times; last is
-// the last sale's time (zero without sales). ok is false when there is
-// neither a sale nor a from and a to.
+// span is the period a chart covers, and the last sale's time (zero
+// without sales).
 type span struct {
 	start, end, last time.Time
 }
 
+// period returns the span from the earliest of from and the sales to the
+// latest of to and the sales, ignoring zero times. ok is false when there
+// is neither a sale nor both a from and a to.
 func period(sales []Sale, from, to time.Time) (p span, ok bool) {
 	if len(sales) == 0 && (from.IsZero() || to.IsZero()) {
 		return span{}, false
