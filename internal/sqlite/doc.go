@@ -1,9 +1,9 @@
 // Package sqlite is admit's read model: a projection of the ledger into a
 // SQLite file (modernc.org/sqlite, pure Go), queried by the HTTP API for
 // everything that is not hot (organizers, API tokens, event lists, orders
-// and their tickets, payments and refunds, signing keys). Holds are not in
-// it: the box office has every hold in memory and answers reads of them,
-// and the ledger keeps them.
+// and their tickets, payments and refunds, signing keys, sales over time).
+// Holds are not in it: the box office has every hold in memory and answers
+// reads of them, and the ledger keeps them.
 //
 // The projector reads every ledger message in order. A message on
 // "ledger.event.<event-id>" is an event's batch of box-office entries, one on
