@@ -91,6 +91,7 @@ func TestMoney(t *testing.T) {
 		{boxoffice.Money{Amount: 3500, Currency: "CHF"}, en, "CHF\u00a035.00"}, // letters keep apart from digits
 		{boxoffice.Money{Amount: -3500, Currency: "CHF"}, en, "-CHF\u00a035.00"},
 		{boxoffice.Money{Amount: 3500, Currency: "CHF"}, de, "35,00\u00a0CHF"},
+		{boxoffice.Money{Amount: 3500, Currency: "SEK"}, de, "35,00\u00a0SEK"},
 		{boxoffice.Money{Amount: 1234, Currency: "BHD"}, en, "BHD\u00a01.234"},
 		{boxoffice.Money{Amount: 1234, Currency: "BHD"}, de, "1,234\u00a0BHD"},
 		{boxoffice.Money{Amount: 7, Currency: "CLF"}, en, "CLF\u00a00.0007"},
@@ -224,5 +225,23 @@ func TestClock(t *testing.T) {
 		if got := Clock(at, tt.tz, tt.tag); got != tt.want {
 			t.Errorf("Clock(%v, %q, %v) = %q, want %q", at, tt.tz, tt.tag, got, tt.want)
 		}
+	}
+}
+
+// BenchmarkMoney is the cost of one price on a page.
+func BenchmarkMoney(b *testing.B) {
+	m := boxoffice.Money{Amount: 123456, Currency: "EUR"}
+	b.ReportAllocs()
+	for b.Loop() {
+		Money(m, language.German)
+	}
+}
+
+// BenchmarkTime is the cost of one date on a page.
+func BenchmarkTime(b *testing.B) {
+	at := time.Date(2027, 1, 2, 19, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		Time(at, "Europe/Berlin", language.German)
 	}
 }

@@ -19,7 +19,7 @@ import (
 // "€ 35,00" in Dutch; 1500 JPY is "¥1,500"; -5 EUR is "-€0.05"; 123456789
 // USD is "$1,234,567.89". A symbol made of letters keeps apart from the
 // digits ("CHF 35.00"); a currency without a symbol in the language shows
-// its ISO code ("35,00 BHD"). Between an amount and its symbol there is a
+// its ISO code ("35,00 SEK" in German). Between an amount and its symbol there is a
 // no-break space where the language puts a space. The amount is formatted
 // from its integer minor units, exactly, for every int64.
 //
@@ -31,9 +31,8 @@ func Money(m boxoffice.Money, tag language.Tag) string {
 	digits, _ := boxoffice.CurrencyDigits(m.Currency)
 	number := s.digits(m.Amount, digits)
 	sym := symbol(m.Currency, s.tag)
-	neg := m.Amount < 0
 	sign := ""
-	if neg {
+	if m.Amount < 0 {
 		sign = "-"
 	}
 	if !s.symbolFirst {

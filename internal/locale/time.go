@@ -25,10 +25,10 @@ func Time(t time.Time, tz string, tag language.Tag) string {
 }
 
 // Clock writes the time of day of t in the time zone tz with the zone, as
-// Time does but without the date: "20:00 CET". For a time within the day
-// the reader is in, such as a hold's expiry.
-// Every language admit formats in writes a time of day alike; tag is
-// there for the one that will not.
+// Time does but without the date: "20:00 CET". It is for a time within the
+// day the reader is in, such as a hold's expiry. Every language admit
+// formats in writes a time of day alike; tag is there for one that will
+// not.
 func Clock(t time.Time, tz string, tag language.Tag) string {
 	t, zone := in(t, tz)
 	return t.Format("15:04") + " " + zone
