@@ -40,7 +40,8 @@ func CurrencyDigits(code string) (int, bool) {
 
 // String formats an amount in minor units as a decimal with the currency's
 // digits and its code: "90.00 EUR", "1500 JPY", "-0.05 EUR". An unknown
-// currency code prints the minor units as they are.
+// currency code prints the minor units as they are. It is for logs and
+// messages to developers; what a person reads is written by package locale.
 func (m Money) String() string {
 	digits, _ := CurrencyDigits(m.Currency)
 	neg := m.Amount < 0

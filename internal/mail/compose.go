@@ -27,8 +27,9 @@ const (
 var kinds = []Kind{OrderConfirmation, PaymentPending, OrderExpired, OrderCancelled, OrderRefunded}
 
 // Order is the view model every template gets. All strings are already
-// formatted by the caller, in the buyer's language and currency ("€ 12.50",
-// "12.50 EUR", "Sat 14 March 2026, 20:00"): Compose takes them as given.
+// formatted by the caller (package locale), in the buyer's language and
+// currency ("€12.50", "Saturday 14 March 2026, 20:00 CET"): Compose takes
+// them as given.
 type Order struct {
 	EventName, Venue, When         string
 	OrderID, BuyerName, BuyerEmail string

@@ -40,8 +40,11 @@
 //   - an expiry notice (OrderExpired) for an order that a late payment has
 //     since paid after all: it would invite the buyer to order again.
 //
-// Amounts are printed in the currency's own digits and its code ("90.00
-// EUR", "1500 JPY"), times in the event's time zone. Each e-mail's
+// Amounts and times are written by package locale in the buyer's language,
+// which is English (an order does not record another): amounts with the
+// currency's symbol and its own digits ("€90.00", "¥1,500"), times in the
+// event's time zone with the zone shown ("Wednesday 31 March 2027, 14:00
+// CEST"). Each e-mail's
 // Message-ID is derived from the entry ("<event>.<seq>.<index>@admit", with
 // ".refund" before the @ for a cancellation's refund e-mail): the same
 // e-mail always carries the same Message-ID.

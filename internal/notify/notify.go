@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"strings"
 
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/links"
+	"github.com/admit-org/admit/internal/locale"
 	"github.com/admit-org/admit/internal/mail"
 	"github.com/admit-org/admit/internal/printer"
 	"github.com/admit-org/admit/internal/worker"
@@ -152,11 +155,12 @@ func (n *Notifier) find(ctx context.Context, eventID, orderID string) (*printer.
 // is not to be sent.
 func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *printer.Order) (msg mail.Message, skip string, err error) {
 	ev := &o.Event
-	v := mail.Order{EventName: ev.Name, Venue: ev.Venue, When: printer.EventWhen(ev), OrderID: o.Order.ID,
-		BuyerName: o.Order.Buyer.Name, BuyerEmail: o.Order.Buyer.Email, Total: o.Order.Total.String(),
-		OrderURL: n.links.URL(links.Order(ev.ID, o.Order.Token))}
+	lang := buyerLanguage(o)
+	v := mail.Order{EventName: ev.Name, Venue: ev.Venue, When: locale.Time(ev.StartsAt, ev.TimeZone, lang),
+		OrderID: o.Order.ID, BuyerName: o.Order.Buyer.Name, BuyerEmail: o.Order.Buyer.Email,
+		Total: locale.Money(o.Order.Total, lang), OrderURL: n.links.URL(links.Order(ev.ID, o.Order.Token))}
 	for _, l := range o.Order.Lines {
-		v.Lines = append(v.Lines, mail.Line{TicketType: l.Name, Quantity: l.Quantity, Amount: l.Amount.String()})
+		v.Lines = append(v.Lines, mail.Line{TicketType: l.Name, Quantity: l.Quantity, Amount: locale.Money(l.Amount, lang)})
 	}
 	var attach []mail.Attachment
 	switch x := e.Entry.(type) {
@@ -168,7 +172,7 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 		if v.PaymentInstructions == "" {
 			v.PaymentInstructions = noInstructions
 		}
-		v.PayBy = printer.When(x.PayBy, ev.TimeZone)
+		v.PayBy = locale.Time(x.PayBy, ev.TimeZone, lang)
 	case *boxoffice.OrderPaid:
 		if _, err := o.Valid(); err != nil {
 			return msg, fmt.Sprintf("the order is %s now and has no valid ticket to attach", o.Order.Status), nil
@@ -188,22 +192,22 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 		if o.Order.Status != boxoffice.StatusExpired {
 			return msg, fmt.Sprintf("the order is %s now: a late payment took it", o.Order.Status), nil
 		}
-		v.Reason = "We did not receive your payment by " + printer.When(o.Order.PayBy, ev.TimeZone) + "."
+		v.Reason = "We did not receive your payment by " + locale.Time(o.Order.PayBy, ev.TimeZone, lang) + "."
 	case *boxoffice.OrderCancelled:
 		if p.kind == mail.OrderRefunded {
-			refunded(&v, o, *x.Refund)
+			refunded(&v, o, *x.Refund, lang)
 			break
 		}
 		v.Reason = strings.TrimSpace(x.Reason)
 		if x.Refund != nil && x.Refund.Amount.Amount > 0 {
-			v.Reason = strings.TrimSpace(v.Reason + "\n\nA refund of " + x.Refund.Amount.String() + " follows.")
+			v.Reason = strings.TrimSpace(v.Reason + "\n\nA refund of " + locale.Money(x.Refund.Amount, lang) + " follows.")
 		}
 	case *boxoffice.OrderRefunded:
-		refunded(&v, o, x.Refund)
+		refunded(&v, o, x.Refund, lang)
 	case *boxoffice.PaymentRejected:
 		v.Lines, v.Total = nil, "" // no tickets were issued for this payment
-		v.RefundAmount = x.Refund.Amount.String()
-		v.Reason = "We could not keep your payment of " + x.Payment.Amount.String() + ": " + strings.TrimSpace(x.Reason) + "."
+		v.RefundAmount = locale.Money(x.Refund.Amount, lang)
+		v.Reason = "We could not keep your payment of " + locale.Money(x.Payment.Amount, lang) + ": " + strings.TrimSpace(x.Reason) + "."
 	}
 	msg, err = mail.Compose(p.kind, v)
 	if err != nil {
@@ -214,14 +218,20 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 	return msg, "", nil
 }
 
+// buyerLanguage is the language the e-mails about o are written in: the
+// buyer's, were the order to record it. It records none (a buyer may
+// order through the API, which asks for no language), so they are in
+// English, as the tickets are printed.
+func buyerLanguage(*printer.Order) language.Tag { return language.English }
+
 // noInstructions stands in a payment request for the event's manual
 // payment instructions when the organizer has given none.
 const noInstructions = "The organizer has not published how to pay yet: please contact them, quoting your order number."
 
 // refunded sets v up for the refund r: its amount and reason, and the
-// refunded tickets by type in place of the order's lines.
-func refunded(v *mail.Order, o *printer.Order, r boxoffice.Refund) {
-	v.RefundAmount = r.Amount.String()
+// refunded tickets by type in place of the order's lines, amounts in lang.
+func refunded(v *mail.Order, o *printer.Order, r boxoffice.Refund, lang language.Tag) {
+	v.RefundAmount = locale.Money(r.Amount, lang)
 	v.Reason = strings.TrimSpace(r.Reason)
 	v.Lines, v.Total = nil, ""
 	names := map[string]string{}
@@ -250,6 +260,6 @@ func refunded(v *mail.Order, o *printer.Order, r boxoffice.Refund) {
 		sums[i] += t.Price.Amount
 	}
 	for i := range v.Lines {
-		v.Lines[i].Amount = (boxoffice.Money{Amount: sums[i], Currency: o.Order.Total.Currency}).String()
+		v.Lines[i].Amount = locale.Money(boxoffice.Money{Amount: sums[i], Currency: o.Order.Total.Currency}, lang)
 	}
 }

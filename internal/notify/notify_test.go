@@ -52,14 +52,14 @@ func TestOrderMails(t *testing.T) {
 	stop := e.runner(context.Background(), e.smtp, pos, marks)
 	evID, ttID := e.event("Concert", boxoffice.Money{Amount: 4500, Currency: "EUR"}, 10,
 		boxoffice.PaymentSettings{PaymentProviders: []string{boxoffice.ProviderManual}, ManualPaymentInstructions: instructions})
-	const payBy = "Tue 2 Mar 2027, 13:00 (Europe/Berlin)" // t0 + the default 24 hours, in the event's time zone
+	const payBy = "Tuesday 2 March 2027, 13:00 CET" // t0 + the default 24 hours, in the event's time zone
 
 	// A manual order asks for the money, with the instructions and the
 	// buyer's link.
 	a, token := e.order(evID, ttID, 2, boxoffice.ProviderManual, ada)
 	d := e.mail(1, "Please pay by "+payBy+": order "+a+" for Concert")
 	contains(t, d, "Hello Ada Lovelace", "IBAN DE89 3704 0044 0532 0130 00", "Reference: your order number",
-		"Please pay 90.00 EUR", "2 x Standing: 90.00 EUR", "Total: 90.00 EUR", "When:  Wed 31 Mar 2027, 14:00 (Europe/Berlin)",
+		"Please pay €90.00", "2 x Standing: €90.00", "Total: €90.00", "When:  Wednesday 31 March 2027, 14:00 CEST",
 		"Venue: Stadthalle", baseURL+"/events/"+evID+"/orders/"+token+"\r\n") // the shop's page, not the API
 	if len(d.To) != 1 || d.To[0].Address != ada.Email || d.To[0].Name != ada.Name || d.From.Address != "tickets@example.org" {
 		t.Errorf("from %v to %v", d.From, d.To)
@@ -75,14 +75,14 @@ func TestOrderMails(t *testing.T) {
 	e.do(evID, &boxoffice.RecordPayment{OrderID: a, OrganizerID: org, Provider: boxoffice.ProviderManual,
 		RefundID: id.New("rf", id.Short)})
 	d = e.mail(2, "Your tickets for Concert (order "+a+")")
-	contains(t, d, "Your tickets are attached", "2 x Standing: 90.00 EUR")
+	contains(t, d, "Your tickets are attached", "2 x Standing: €90.00")
 	checkPDF(t, e.mp, d, a)
 
 	// One ticket refunded: the notice names the amount and the ticket.
 	e.do(evID, &boxoffice.RefundOrder{OrganizerID: org, OrderID: a, TicketIDs: []string{boxoffice.TicketID(a, 0)},
 		Reason: "Ada's friend cannot come.", RefundID: id.New("rf", id.Short)})
-	d = e.mail(3, "Refund of 45.00 EUR for order "+a+" (Concert)")
-	contains(t, d, "We have refunded 45.00 EUR", "Ada's friend cannot come.", "1 x Standing: 45.00 EUR")
+	d = e.mail(3, "Refund of €45.00 for order "+a+" (Concert)")
+	contains(t, d, "We have refunded €45.00", "Ada's friend cannot come.", "1 x Standing: €45.00")
 	if strings.Contains(d.Text, "Total:") {
 		t.Errorf("a refund notice shows the order's total:\n%s", d.Text)
 	}
@@ -92,10 +92,10 @@ func TestOrderMails(t *testing.T) {
 	e.do(evID, &boxoffice.CancelOrder{OrganizerID: org, OrderID: a, Reason: "The concert moves to another city.",
 		RefundID: id.New("rf", id.Short)})
 	d = e.mail(5, "Your order "+a+" for Concert has been cancelled")
-	contains(t, d, "The concert moves to another city.", "A refund of 45.00 EUR follows.")
+	contains(t, d, "The concert moves to another city.", "A refund of €45.00 follows.")
 	cancelID := d.MessageID
-	d = e.mail(5, "Refund of 45.00 EUR for order "+a)
-	contains(t, d, "The concert moves to another city.", "1 x Standing: 45.00 EUR")
+	d = e.mail(5, "Refund of €45.00 for order "+a)
+	contains(t, d, "The concert moves to another city.", "1 x Standing: €45.00")
 	if want := strings.TrimSuffix(cancelID, "@admit") + ".refund@admit"; d.MessageID != want {
 		t.Errorf("the cancellation's refund notice has Message-ID %q, want %q", d.MessageID, want)
 	}
@@ -114,7 +114,7 @@ func TestOrderMails(t *testing.T) {
 	e.mail(8, "Please pay by "+payBy+": order "+b)
 	e.clk.Advance(3*24*time.Hour + time.Second)
 	d = e.mail(9, "Your order "+b+" for Concert has expired")
-	contains(t, d, "We did not receive your payment by "+payBy+".", "1 x Standing: 45.00 EUR")
+	contains(t, d, "We did not receive your payment by "+payBy+".", "1 x Standing: €45.00")
 
 	// Card payments, in yen: a late payment for an order whose seat went to
 	// someone else is refunded, and the buyer told why.
@@ -123,7 +123,7 @@ func TestOrderMails(t *testing.T) {
 	late, _ := e.order(club, clubTT, 1, boxoffice.ProviderStripe, dave) // no e-mail: the card form asks for the money
 	e.clk.Advance(61 * time.Second)
 	d = e.mail(10, "Your order "+late+" for Club night has expired")
-	contains(t, d, "1 x Standing: 1500 JPY")
+	contains(t, d, "1 x Standing: ¥1,500")
 	taken, _ := e.order(club, clubTT, 1, boxoffice.ProviderStripe, erin)
 	yen := boxoffice.Money{Amount: 1500, Currency: "JPY"}
 	e.do(club, &boxoffice.RecordPayment{OrderID: taken, Provider: boxoffice.ProviderStripe, Ref: "pi_erin",
@@ -135,8 +135,8 @@ func TestOrderMails(t *testing.T) {
 	if res.Replayed || res.Unchanged {
 		t.Fatal("the late payment was taken for a replay")
 	}
-	d = e.mail(12, "Refund of 1500 JPY for order "+late+" (Club night)")
-	contains(t, d, "We could not keep your payment of 1500 JPY: the order had expired and its tickets were sold to someone else.")
+	d = e.mail(12, "Refund of ¥1,500 for order "+late+" (Club night)")
+	contains(t, d, "We could not keep your payment of ¥1,500: the order had expired and its tickets were sold to someone else.")
 	if len(d.To) != 1 || d.To[0].Address != dave.Email || strings.Contains(d.Text, "Tickets:") {
 		t.Errorf("the rejected payment's notice goes to %v, or lists tickets:\n%s", d.To, d.Text)
 	}
@@ -186,8 +186,8 @@ func TestLateWorker(t *testing.T) {
 	e.runner(context.Background(), e.smtp, pos, &MemoryMarks{})
 	e.caughtUp(pos)
 	msgs := e.mails(2)
-	d := e.mail(2, "Refund of 90.00 EUR for order "+refunded)
-	contains(t, d, "2 x Standing: 90.00 EUR")
+	d := e.mail(2, "Refund of €90.00 for order "+refunded)
+	contains(t, d, "2 x Standing: €90.00")
 	d = e.mail(2, "Your tickets for Concert (order "+retaken+")")
 	checkPDF(t, e.mp, d, retaken)
 	for _, m := range msgs {
@@ -336,6 +336,6 @@ func TestNoInstructions(t *testing.T) {
 	evID, ttID := e.event("Concert", boxoffice.Money{Amount: 4500, Currency: "EUR"}, 10, boxoffice.PaymentSettings{})
 	e.runner(context.Background(), e.smtp, &worker.Memory{}, &MemoryMarks{})
 	o, _ := e.order(evID, ttID, 1, boxoffice.ProviderManual, ada)
-	d := e.mail(1, "Please pay by Tue 2 Mar 2027, 13:00 (Europe/Berlin): order "+o)
-	contains(t, d, noInstructions, "Please pay 45.00 EUR")
+	d := e.mail(1, "Please pay by Tuesday 2 March 2027, 13:00 CET: order "+o)
+	contains(t, d, noInstructions, "Please pay €45.00")
 }

@@ -16,7 +16,7 @@ import (
 
 // Ticket is one admission as printed.
 type Ticket struct {
-	EventName, Venue, When string // When already formatted in the event's time zone, e.g. "Sat 12 Dec 2026, 20:00 (Europe/Berlin)"
+	EventName, Venue, When string // When already formatted in the event's time zone, e.g. "Saturday 12 December 2026, 20:00 CET"
 	TicketType, Attendee   string // Attendee may be empty: then omit the line
 	TicketID, OrderID      string
 	Secret                 string // the QR content

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/locale"
 	"github.com/admit-org/admit/internal/office"
 	"github.com/admit-org/admit/internal/pdf"
 	"github.com/admit-org/admit/internal/ticket"
@@ -55,17 +58,11 @@ func sign(key *ticket.SigningKey, ev *boxoffice.Event, t *boxoffice.Ticket) (str
 }
 
 // EventWhen is the event's start in its own time zone, as printed on
-// tickets and in e-mails: "Sat 12 Dec 2026, 20:00 (Europe/Berlin)".
-func EventWhen(ev *boxoffice.Event) string { return When(ev.StartsAt, ev.TimeZone) }
-
-// When is t in the time zone tz (UTC when tz is unknown), as EventWhen
-// writes it.
-func When(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Mon 2 Jan 2006, 15:04") + " (" + loc.String() + ")"
+// tickets (locale.Time): "Saturday 12 December 2026, 20:00 CET". Tickets
+// are printed in English, as the e-mails are written: an order does not
+// record its buyer's language.
+func EventWhen(ev *boxoffice.Event) string {
+	return locale.Time(ev.StartsAt, ev.TimeZone, language.English)
 }
 
 // Order is a copy of an order with what printing it needs.

@@ -7,10 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
+	"github.com/admit-org/admit/internal/locale"
 )
 
 // line is one line of a hold or an order as a buyer reads it.
@@ -47,7 +50,7 @@ type checkoutPage struct {
 	Total                            string
 	Free                             bool
 	ExpiresAt                        string // RFC 3339, for the countdown script
-	ExpiresClock                     string // "14:05", in the event's time zone
+	ExpiresClock                     string // "14:05 CET", in the event's time zone
 	Left                             string // "10 minutes"
 	Name, Email                      string
 	NameError, EmailError            string
@@ -114,13 +117,14 @@ func (s *Shop) readHold(r *http.Request) (*heldNow, error) {
 	return h, nil
 }
 
-func (h *heldNow) lines() (out []line, total boxoffice.Money) {
+// lines are the hold's lines and its total, with amounts in lang.
+func (h *heldNow) lines(lang language.Tag) (out []line, total boxoffice.Money) {
 	total.Currency = h.event.Currency
 	for _, it := range h.hold.Items {
 		tt := h.types[it.TicketTypeID]
 		amount := boxoffice.Money{Amount: tt.Price.Amount * int64(it.Quantity), Currency: tt.Price.Currency}
 		total.Amount += amount.Amount
-		out = append(out, line{Name: tt.Name, Quantity: it.Quantity, Amount: price(amount)})
+		out = append(out, line{Name: tt.Name, Quantity: it.Quantity, Amount: price(amount, lang)})
 	}
 	return out, total
 }
@@ -137,13 +141,13 @@ func (s *Shop) cardPayments(ctx context.Context, eventID string) bool {
 	return s.cfg.StripePublishableKey != "" && s.cfg.CardPayments != nil && s.cfg.CardPayments(ctx, eventID)
 }
 
-func (s *Shop) checkoutView(ctx context.Context, h *heldNow) checkoutPage {
+func (s *Shop) checkoutView(ctx context.Context, h *heldNow, lang language.Tag) checkoutPage {
 	now := s.cfg.Clock.Now()
-	lines, total := h.lines()
-	p := checkoutPage{page: page{Title: "Checkout: " + h.event.Name, Script: true}, EventID: h.event.ID,
-		EventName: h.event.Name, When: when(h.event.StartsAt, h.event.TimeZone), HoldID: h.hold.ID, Lines: lines,
-		Total: price(total), Free: total.Amount == 0, ExpiresAt: h.hold.ExpiresAt.UTC().Format(time.RFC3339),
-		ExpiresClock: clockTime(h.hold.ExpiresAt, h.event.TimeZone), Left: minutes(h.hold.ExpiresAt.Sub(now)),
+	lines, total := h.lines(lang)
+	p := checkoutPage{page: page{Title: "Checkout: " + h.event.Name, Script: true, Lang: lang.String()}, EventID: h.event.ID,
+		EventName: h.event.Name, When: locale.Time(h.event.StartsAt, h.event.TimeZone, lang), HoldID: h.hold.ID, Lines: lines,
+		Total: price(total, lang), Free: total.Amount == 0, ExpiresAt: h.hold.ExpiresAt.UTC().Format(time.RFC3339),
+		ExpiresClock: locale.Clock(h.hold.ExpiresAt, h.event.TimeZone, lang), Left: minutes(h.hold.ExpiresAt.Sub(now)),
 		CanExtend: h.hold.Extended < boxoffice.MaxHoldExtensions}
 	n := 0
 	for _, it := range h.hold.Items {
@@ -211,7 +215,7 @@ func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := s.checkoutView(r.Context(), h)
+	p := s.checkoutView(r.Context(), h, buyerLanguage(r))
 	if r.URL.Query().Get("extended") == "1" {
 		p.Notice = "You have more time: your tickets are held until " + p.ExpiresClock + "."
 	}
@@ -232,7 +236,7 @@ func (s *Shop) extend(w http.ResponseWriter, r *http.Request) {
 		see(w, r, path)
 		return
 	case fault.Conflict:
-		p := s.checkoutView(r.Context(), h)
+		p := s.checkoutView(r.Context(), h, buyerLanguage(r))
 		p.Notice = "You cannot get more time for these tickets: " + fault.As(err).Message + "."
 		s.render(w, r, "checkout", http.StatusConflict, p)
 		return
@@ -245,8 +249,9 @@ func (s *Shop) extend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Shop) renderExpired(w http.ResponseWriter, r *http.Request, h *heldNow) {
-	lines, _ := h.lines()
-	p := expiredPage{page: page{Title: "Your hold has ended"}, EventID: h.event.ID, EventName: h.event.Name,
+	lang := buyerLanguage(r)
+	lines, _ := h.lines(lang)
+	p := expiredPage{page: page{Title: "Your hold has ended", Lang: lang.String()}, EventID: h.event.ID, EventName: h.event.Name,
 		Lines: lines, StillFree: h.stillFree && h.event.Status == boxoffice.OnSale, Nonce: nonce()}
 	for _, it := range h.hold.Items {
 		p.Quantities = append(p.Quantities, hidden{Name: "qty." + it.TicketTypeID, Value: strconv.Itoa(it.Quantity)})
@@ -264,7 +269,7 @@ func (s *Shop) placeOrder(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "The form could not be read", "Go back and try again.")
 		return
 	}
-	p := s.checkoutView(r.Context(), h)
+	p := s.checkoutView(r.Context(), h, buyerLanguage(r))
 	f := r.PostForm
 	p.Name, p.Email = strings.TrimSpace(f.Get("name")), strings.TrimSpace(f.Get("email"))
 	if p.Name == "" {

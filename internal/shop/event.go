@@ -10,10 +10,13 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
+	"github.com/admit-org/admit/internal/locale"
 )
 
 // eventPage is the view model of an event's page.
@@ -31,7 +34,8 @@ type eventPage struct {
 type ticketTypeRow struct {
 	ID, Name, Description, Price string
 	State, StateText             string
-	Options                      []int // the quantities that can be chosen; empty when none can
+	From                         string // when a ticket type not on sale yet goes on sale
+	Options                      []int  // the quantities that can be chosen; empty when none can
 	Chosen                       int
 	Error                        string
 }
@@ -49,11 +53,11 @@ var stateText = map[string]string{
 	boxoffice.StateUnavailable:  "Not available",
 }
 
-func (s *Shop) eventView(ctx context.Context, v *boxoffice.View) eventPage {
+func (s *Shop) eventView(ctx context.Context, v *boxoffice.View, lang language.Tag) eventPage {
 	now := s.cfg.Clock.Now()
 	ev := &v.Event
-	p := eventPage{page: page{Title: ev.Name}, ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
-		When: when(ev.StartsAt, ev.TimeZone), OnSale: ev.Status == boxoffice.OnSale && now.Before(ev.EndsAt),
+	p := eventPage{page: page{Title: ev.Name, Lang: lang.String()}, ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
+		When: locale.Time(ev.StartsAt, ev.TimeZone, lang), OnSale: ev.Status == boxoffice.OnSale && now.Before(ev.EndsAt),
 		MaxPerOrder: ev.MaxTicketsPerHold, Nonce: nonce()}
 	switch {
 	case ev.Status == boxoffice.Cancelled:
@@ -69,15 +73,14 @@ func (s *Shop) eventView(ctx context.Context, v *boxoffice.View) eventPage {
 	for i := range v.TicketTypes {
 		tv := &v.TicketTypes[i]
 		state := v.State(tv, now)
-		text := stateText[state]
+		row := ticketTypeRow{ID: tv.ID, Name: tv.Name, Description: tv.Description, Price: price(tv.Price, lang),
+			State: state, StateText: stateText[state]}
 		if state == boxoffice.StateNotYetOnSale {
-			text += ": from " + when(tv.SalesStart, ev.TimeZone)
+			row.From = locale.Time(tv.SalesStart, ev.TimeZone, lang)
 		}
 		if state == boxoffice.StateFewLeft && count {
-			text = "Only " + strconv.Itoa(tv.Available) + " left"
+			row.StateText = "Only " + strconv.Itoa(tv.Available) + " left"
 		}
-		row := ticketTypeRow{ID: tv.ID, Name: tv.Name, Description: tv.Description, Price: price(tv.Price),
-			State: state, StateText: text}
 		if p.OnSale && (state == boxoffice.StateOnSale || state == boxoffice.StateFewLeft) {
 			most := min(tv.MaxPerHold, tv.Available, ev.MaxTicketsPerHold)
 			row.Options = []int{0}
@@ -101,14 +104,6 @@ func (s *Shop) holdsPaused(ctx context.Context, eventID string) error {
 	return s.cfg.PauseHolds(ctx, eventID)
 }
 
-// price is how a price reads to a buyer: "Free" or "35.00 EUR".
-func price(m boxoffice.Money) string {
-	if m.Amount == 0 {
-		return "Free"
-	}
-	return m.String()
-}
-
 func nonce() string {
 	var b [16]byte
 	rand.Read(b[:])
@@ -121,7 +116,7 @@ func (s *Shop) eventPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := s.eventView(r.Context(), v)
+	p := s.eventView(r.Context(), v, buyerLanguage(r))
 	if r.URL.Query().Get("released") == "1" {
 		p.Notice = "Your tickets were released. You can choose again."
 	}
@@ -140,7 +135,7 @@ func (s *Shop) hold(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusBadRequest, "The form could not be read", "Go back and try again.")
 		return
 	}
-	p := s.eventView(r.Context(), v)
+	p := s.eventView(r.Context(), v, buyerLanguage(r))
 	if p.Closed == pausedText {
 		p.Notice = pausedText
 		s.render(w, r, "event", http.StatusConflict, p)
@@ -225,7 +220,7 @@ func (s *Shop) refresh(r *http.Request, p eventPage) eventPage {
 	if err != nil {
 		return p
 	}
-	fresh := s.eventView(r.Context(), v)
+	fresh := s.eventView(r.Context(), v, buyerLanguage(r))
 	for i := range fresh.Types {
 		for _, old := range p.Types {
 			if old.ID == fresh.Types[i].ID {

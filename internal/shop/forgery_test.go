@@ -50,7 +50,7 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 		}
 	}
 	// Nothing happened: the hold is there, with its original time.
-	s.get(checkout).want(t, 200, "We hold these tickets for you until <strong>13:10</strong>")
+	s.get(checkout).want(t, 200, "We hold these tickets for you until <strong>13:10 CET</strong>")
 	s.get(ev).want(t, 200, "On sale")
 	// Reading pages is never refused.
 	s.send("GET", checkout, nil, "Sec-Fetch-Site", "cross-site", "Origin", "https://attacker.example").want(t, 200)

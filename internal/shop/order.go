@@ -4,9 +4,12 @@ import (
 	"net/http"
 	"strconv"
 
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
+	"github.com/admit-org/admit/internal/locale"
 )
 
 // orderPage is the view model of the buyer's order: what happens next,
@@ -46,6 +49,7 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
+	lang := buyerLanguage(r)
 	v, err := s.cfg.Offices.Read(r.Context(), evID, func(st *boxoffice.State, _ boxoffice.Decision) any {
 		if st.Event == nil {
 			return nil
@@ -54,7 +58,7 @@ func (s *Shop) orderPage(w http.ResponseWriter, r *http.Request) {
 		if o == nil {
 			return nil
 		}
-		return s.orderView(st, o)
+		return s.orderView(st, o, lang)
 	})
 	if err != nil {
 		s.fail(w, r, err)
@@ -85,17 +89,17 @@ var statusText = map[boxoffice.OrderStatus]string{
 }
 
 // orderView runs on the box office goroutine: everything is copied.
-func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
+func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order, lang language.Tag) orderPage {
 	ev := st.Event
 	link := links.Order(ev.ID, o.Token)
-	p := orderPage{page: page{Title: "Order " + o.ID}, EventID: ev.ID, EventName: ev.Name,
-		When: when(ev.StartsAt, ev.TimeZone), Venue: ev.Venue, OrderID: o.ID, Status: statusText[o.Status],
-		Total: price(o.Total), BuyerName: o.Buyer.Name, BuyerEmail: o.Buyer.Email, Reason: o.Reason, Link: link}
+	p := orderPage{page: page{Title: "Order " + o.ID, Lang: lang.String()}, EventID: ev.ID, EventName: ev.Name,
+		When: locale.Time(ev.StartsAt, ev.TimeZone, lang), Venue: ev.Venue, OrderID: o.ID, Status: statusText[o.Status],
+		Total: price(o.Total, lang), BuyerName: o.Buyer.Name, BuyerEmail: o.Buyer.Email, Reason: o.Reason, Link: link}
 	if n := o.Refunded(); n > 0 {
-		p.Refunded = boxoffice.Money{Amount: n, Currency: o.Total.Currency}.String()
+		p.Refunded = locale.Money(boxoffice.Money{Amount: n, Currency: o.Total.Currency}, lang)
 	}
 	for _, l := range o.Lines {
-		p.Lines = append(p.Lines, line{Name: l.Name, Quantity: l.Quantity, Amount: price(l.Amount)})
+		p.Lines = append(p.Lines, line{Name: l.Name, Quantity: l.Quantity, Amount: price(l.Amount, lang)})
 	}
 	if o.Status == boxoffice.StatusPendingPayment {
 		switch o.Provider {
@@ -104,9 +108,9 @@ func (s *Shop) orderView(st *boxoffice.State, o *boxoffice.Order) orderPage {
 			if p.Instructions == "" {
 				p.Instructions = "The organizer will tell you how to pay."
 			}
-			p.PayBy = when(o.PayBy, ev.TimeZone)
+			p.PayBy = locale.Time(o.PayBy, ev.TimeZone, lang)
 		case boxoffice.ProviderStripe:
-			p.CardPending, p.PayBy, p.PaymentIntentID = true, when(o.PayBy, ev.TimeZone), o.PaymentIntentID
+			p.CardPending, p.PayBy, p.PaymentIntentID = true, locale.Time(o.PayBy, ev.TimeZone, lang), o.PaymentIntentID
 			p.ClientSecret = o.ClientSecret
 		}
 	}

@@ -13,11 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
+	"github.com/admit-org/admit/internal/locale"
 	"github.com/admit-org/admit/internal/office"
 )
 
@@ -181,6 +184,10 @@ type page struct {
 	Notice string  // a status message shown at the top, in plain words
 	Script bool    // whether the page wants shop.js
 	Status int     // the HTTP status to answer with
+	// Lang is the language the page's amounts, dates and times are
+	// written in (locale.Negotiate): its words are English, so a date is
+	// marked with its own language.
+	Lang string
 }
 
 // field is one mistake in a form, tied to its control by ID.
@@ -259,22 +266,19 @@ func (s *Shop) publicView(r *http.Request) (*boxoffice.View, error) {
 	return v, nil
 }
 
-// when formats t in the event's time zone.
-func when(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Monday 2 January 2006, 15:04")
+// buyerLanguage is the language r's buyer reads amounts, dates and times
+// in, from its Accept-Language headers.
+func buyerLanguage(r *http.Request) language.Tag {
+	return locale.Negotiate(strings.Join(r.Header.Values("Accept-Language"), ","))
 }
 
-// clockTime formats t as a time of day in the event's time zone.
-func clockTime(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
+// price is how a price reads to a buyer: "Free", or the amount in the
+// buyer's language ("€35.00", "35,00 €").
+func price(m boxoffice.Money, lang language.Tag) string {
+	if m.Amount == 0 {
+		return "Free"
 	}
-	return t.In(loc).Format("15:04")
+	return locale.Money(m, lang)
 }
 
 // minutes says a duration in words a buyer reads at a glance: "1 minute",

@@ -34,7 +34,7 @@ type formStack struct {
 	srv                 *httptest.Server
 	http                *http.Client
 	ev                  string
-	standing, seat, vip string // 35.00 EUR; 59.00 EUR with attendee names; free
+	standing, seat, vip string // €35.00; €59.00 with attendee names; free
 }
 
 func newFormStack(t *testing.T, capacity int) *formStack {
@@ -168,7 +168,7 @@ func (s *formStack) holdTickets(form url.Values) string {
 func TestEventPage(t *testing.T) {
 	s := newFormStack(t, 100)
 	r := s.get("/events/"+s.ev).want(t, 200, `<html lang="en">`, "<h1>Spring &lt;Concert&gt;</h1>",
-		"Sunday 3 March 2030, 13:00", "35.00 EUR", "Free", `<label for="qty-`+s.standing+`">Number of Standing tickets</label>`,
+		`<span lang="en">Sunday 3 March 2030, 13:00 CET</span>`, "€35.00", "Free", `<label for="qty-`+s.standing+`">Number of Standing tickets</label>`,
 		`aria-describedby="qty-`+s.standing+`-state"`, `<main id="main"`, `href="#main"`)
 	for name, want := range map[string]string{
 		"Content-Security-Policy": "default-src 'self'", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
@@ -206,8 +206,8 @@ func TestHoldForm(t *testing.T) {
 func TestCheckoutToOrder(t *testing.T) {
 	s := newFormStack(t, 100)
 	checkout := s.holdTickets(url.Values{"qty." + s.standing: {"1"}, "qty." + s.seat: {"2"}})
-	s.get(checkout).want(t, 200, "We hold these tickets for you until <strong>13:10</strong>", "about 10 minutes",
-		`data-expires-at="2030-03-01T12:10:00Z"`, `aria-live="polite"`, "153.00 EUR",
+	s.get(checkout).want(t, 200, "We hold these tickets for you until <strong>13:10 CET</strong>", "about 10 minutes",
+		`data-expires-at="2030-03-01T12:10:00Z"`, `aria-live="polite"`, "€153.00",
 		"Name on ticket 2 (Seated, 1 of 2)", `<legend>How do you want to pay?</legend>`, `/assets/shop.js`)
 	// Mistakes are listed and tied to their fields.
 	r := s.post(checkout, url.Values{"email": {"zoe@example.com"}, "provider": {"manual"}}).want(t, 422,
@@ -224,7 +224,7 @@ func TestCheckoutToOrder(t *testing.T) {
 		t.Fatalf("place order: %d %q\n%s", r.status, r.location, r.body)
 	}
 	order := r.location
-	s.get(order).want(t, 200, "Waiting for payment", "IBAN AT61 1904 3002 3457 3201", "Please pay by", "153.00 EUR",
+	s.get(order).want(t, 200, "Waiting for payment", "IBAN AT61 1904 3002 3457 3201", "Please pay by <strong lang=\"en\">Saturday 2 March 2030, 13:00 CET</strong>", "€153.00",
 		`readonly value="http://127.0.0.1`)
 	// The checkout of an ordered hold leads to its order.
 	if r := s.get(checkout); r.status != http.StatusSeeOther || r.location != order {
@@ -341,7 +341,7 @@ func TestMoreTime(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.location != checkout+"?extended=1" {
 		t.Fatalf("extend: %d %q\n%s", r.status, r.location, r.body)
 	}
-	s.get(r.location).want(t, 200, "You have more time: your tickets are held until 13:18.", "until <strong>13:18</strong>")
+	s.get(r.location).want(t, 200, "You have more time: your tickets are held until 13:18 CET.", "until <strong>13:18 CET</strong>")
 	for range boxoffice.MaxHoldExtensions - 1 {
 		s.clk.Advance(time.Minute)
 		s.post(checkout+"/extend", url.Values{})
@@ -390,7 +390,7 @@ func TestCardOrderPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := s.get(order).want(t, 200, `data-stripe-key="pk_test_admit"`, `data-client-secret="pi_123_secret_abc"`,
-		`<script src="https://js.stripe.com/v3/" defer></script>`, `/assets/pay.js`, "Pay 35.00 EUR", "<noscript>")
+		`<script src="https://js.stripe.com/v3/" defer></script>`, `/assets/pay.js`, "Pay €35.00", "<noscript>")
 	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "https://js.stripe.com") {
 		t.Fatalf("CSP without Stripe.js: %q", csp)
 	}
@@ -460,4 +460,53 @@ func TestCardOfferedOnlyWhenItCanBeTaken(t *testing.T) {
 	if strings.Contains(page.body, "secret") || strings.Contains(page.body, "Reload") {
 		t.Fatalf("the page shows the secret or says to reload:\n%s", page.body)
 	}
+}
+
+// TestPagesInTheBuyersLanguage: amounts, dates and times are written in the
+// language the browser asks for, among those admit formats; the words stay
+// English, and a date in another language says which it is.
+func TestPagesInTheBuyersLanguage(t *testing.T) {
+	s := newFormStack(t, 100)
+	ev := "/events/" + s.ev
+	later := id.New("tt", id.Short)
+	for _, c := range []boxoffice.Command{
+		&boxoffice.CreateTicketType{OrganizerID: formOrg, TicketTypeID: later, Details: boxoffice.TicketTypeDetails{
+			Name: "Late bird", Price: boxoffice.Money{Amount: 123456, Currency: "EUR"}, MaxPerHold: 2,
+			SalesStart: formT0.Add(25 * time.Hour)}},
+		&boxoffice.CreateQuota{OrganizerID: formOrg, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+			Name: "Late", Capacity: 10, TicketTypeIDs: []string{later}}},
+	} {
+		if _, err := s.m.Do(context.Background(), s.ev, c, nil); err != nil {
+			t.Fatalf("%T: %v", c, err)
+		}
+	}
+	de := []string{"Accept-Language", "de-AT,de;q=0.9,en;q=0.5"}
+	r := s.send("GET", ev, nil, de...).want(t, 200, `<html lang="en">`,
+		`<span lang="de">Sonntag, 3. März 2030, 13:00 CET</span>`, "35,00\u00a0€", "1.234,56\u00a0€", "Free",
+		`Not on sale yet: from <span lang="de">Samstag, 2. März 2030, 14:00 CET</span>`)
+	if strings.Contains(r.body, "EUR") {
+		t.Errorf("the German page shows a currency code:\n%s", r.body)
+	}
+	s.send("GET", ev, nil, "Accept-Language", "fr-CH, en;q=0.1").want(t, 200, "35,00\u00a0€",
+		`<span lang="fr">dimanche 3 mars 2030, 13:00 CET</span>`)
+	s.send("GET", ev, nil, "Accept-Language", "nl").want(t, 200, "€\u00a035,00")
+	s.send("GET", ev, nil, "Accept-Language", "pt-BR, ja;q=0.5").want(t, 200, "€35.00",
+		`<span lang="en">Sunday 3 March 2030, 13:00 CET</span>`)
+
+	hold := s.send("POST", ev+"/hold", url.Values{"qty." + s.standing: {"1"}, "qty." + s.vip: {"1"}}, de...)
+	if hold.status != http.StatusSeeOther {
+		t.Fatalf("hold: %d\n%s", hold.status, hold.body)
+	}
+	checkout := hold.location
+	s.send("GET", checkout, nil, de...).want(t, 200, "<td>35,00\u00a0€</td>", "<td>Free</td>",
+		"until <strong>13:10 CET</strong>", `<span lang="de">Sonntag, 3. März 2030, 13:00 CET</span>`)
+	r = s.send("POST", checkout, url.Values{"name": {"Zoë"}, "email": {"zoe@example.com"}, "provider": {"manual"}}, de...)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("place order: %d\n%s", r.status, r.body)
+	}
+	s.send("GET", r.location, nil, de...).want(t, 200, "<dd>35,00\u00a0€</dd>",
+		`Please pay by <strong lang="de">Samstag, 2. März 2030, 13:00 CET</strong>`)
+	// The same order link in another browser reads in its language.
+	s.send("GET", r.location, nil, "Accept-Language", "es").want(t, 200, "<dd>35,00\u00a0€</dd>",
+		`<strong lang="es">sábado, 2 de marzo de 2030, 13:00 CET</strong>`)
 }
