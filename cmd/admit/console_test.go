@@ -241,3 +241,84 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// firstOwner joins as the first owner from the link admit serve printed.
+func firstOwner(t *testing.T, a *instance) *visitor {
+	t.Helper()
+	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
+	if !ok {
+		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
+	}
+	v := newVisitor(t, a.url)
+	v.join(link, "Ada Lovelace", "ada@example.com")
+	return v
+}
+
+// TestConsoleEvents: an event made, given a ticket type and a quota, and
+// put on sale from the console, sells in the shop; mistakes are shown on
+// their fields and change nothing.
+func TestConsoleEvents(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	if p := ada.get("/manage"); !strings.Contains(p.body, `href="/manage/events/new"`) {
+		t.Fatalf("no way to a new event:\n%s", p.body)
+	}
+	if p := ada.get("/manage/events/new"); p.status != 200 || !strings.Contains(p.body, `type="datetime-local"`) {
+		t.Fatalf("the new event form: %d\n%s", p.status, p.body)
+	}
+	bad := ada.post("/manage/events", url.Values{"csrf": {ada.csrf()}, "name": {""}, "timezone": {"Mars/Olympus"},
+		"starts_at": {"tomorrow"}, "ends_at": {"2030-06-01T23:00"}, "currency": {"EUR"}, "hold_minutes": {"10"}})
+	for _, want := range []string{`href="#timezone"`, `href="#starts_at"`, `id="timezone-error"`} {
+		if bad.status != 422 || !strings.Contains(bad.body, want) {
+			t.Fatalf("a bad event: %d, want 422 with %q\n%s", bad.status, want, bad.body)
+		}
+	}
+	noName := ada.post("/manage/events", url.Values{"csrf": {ada.csrf()}, "name": {""}, "timezone": {"Europe/Vienna"},
+		"starts_at": {"2030-06-01T19:30"}, "ends_at": {"2030-06-01T23:00"}, "currency": {"EUR"}, "hold_minutes": {"10"}, "manual": {"1"}})
+	if noName.status != 422 || !strings.Contains(noName.body, `href="#name"`) {
+		t.Fatalf("an event without a name: %d\n%s", noName.status, noName.body)
+	}
+	made := ada.post("/manage/events", url.Values{"csrf": {ada.csrf()}, "name": {"Spring Ball"}, "venue": {"Stadthalle"},
+		"timezone": {"Europe/Vienna"}, "starts_at": {"2030-06-01T19:30"}, "ends_at": {"2030-06-01T23:00"}, "currency": {"EUR"},
+		"hold_minutes": {"10"}, "manual": {"1"}})
+	if made.status != 303 || !strings.HasPrefix(made.location, "/manage/events/ev_") {
+		t.Fatalf("creating the event: %d %s\n%s", made.status, made.location, made.body)
+	}
+	dash := ada.get(made.location)
+	if !strings.Contains(dash.body, "Sat 1 Jun 2030, 19:30 CEST") && !strings.Contains(dash.body, "Saturday 1 June 2030, 19:30 CEST") ||
+		!strings.Contains(dash.body, "Status: <strong>Draft</strong>") {
+		t.Fatalf("the new event's page:\n%s", dash.body)
+	}
+	evPath := made.location
+	evID := strings.TrimPrefix(evPath, "/manage/events/")
+	if p := ada.post(evPath+"/ticket-types", url.Values{"csrf": {ada.csrf()}, "type-name": {"Standing"}, "price": {"35,5"}, "max_per_order": {"6"}}); p.status != 200 ||
+		!strings.Contains(p.body, "€35.50") {
+		t.Fatalf("adding a ticket type: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath+"/ticket-types", url.Values{"csrf": {ada.csrf()}, "type-name": {"Bad"}, "price": {"-3"}, "max_per_order": {"6"}}); p.status != 422 {
+		t.Errorf("a negative price: %d", p.status)
+	}
+	ttID := regexp.MustCompile(`name="ticket_type" value="(tt_[a-z2-7]{20})"`).FindStringSubmatch(ada.get(evPath).body)
+	if ttID == nil {
+		t.Fatal("no ticket type to put in a quota")
+	}
+	if p := ada.post(evPath+"/quotas", url.Values{"csrf": {ada.csrf()}, "quota-name": {"Hall"}, "capacity": {"50"}, "ticket_type": {ttID[1]}}); p.status != 200 ||
+		!strings.Contains(p.body, `<th scope="row">Hall</th><td class="num">50</td>`) {
+		t.Fatalf("adding a quota: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath+"/status", url.Values{"csrf": {ada.csrf()}, "status": {"on_sale"}}); p.status != 200 || !strings.Contains(p.body, "The event is on sale.") {
+		t.Fatalf("putting it on sale: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath+"/status", url.Values{"csrf": {ada.csrf()}, "status": {"draft"}}); p.status != 422 {
+		t.Errorf("back to draft: %d, want 422", p.status)
+	}
+	// It sells in the shop, and the read model lists it.
+	newClient(t, a.url, "").must(201, "POST", "/api/v1/public/events/"+evID+"/holds",
+		map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID[1], "quantity": 2}}})
+	if p := ada.get(evPath); !strings.Contains(p.body, `<th scope="row">Hall</th><td class="num">50</td><td class="num">0</td><td class="num">2</td><td class="num">48</td>`) {
+		t.Errorf("the dashboard after a hold:\n%s", p.body)
+	}
+	if p := ada.get("/manage"); !strings.Contains(p.body, "Spring Ball") || !strings.Contains(p.body, "On sale") {
+		t.Errorf("the events list:\n%s", p.body)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/admit-org/admit"
+	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/console"
 	"github.com/admit-org/admit/internal/door"
@@ -446,7 +447,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	manage := console.New(console.Config{Read: db, Desk: &organizer.Desk{Ledger: st.led, Now: time.Now}, Sessions: sessions,
 		Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		SignInWait:   func(r *http.Request) time.Duration { return api.SignInWait(r) },
-		SignInFailed: func(r *http.Request) { api.SignInFailed(r) }})
+		SignInFailed: func(r *http.Request) { api.SignInFailed(r) },
+		CreateEvent: func(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (string, uint64, error) {
+			return api.CreateEvent(ctx, organizerID, currency, d)
+		}})
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Console: manage, Links: base, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,

@@ -38,6 +38,7 @@ type ReadModel interface {
 	MemberByInvite(ctx context.Context, hash string) (sqlite.MemberRow, error)
 	MembersByEmail(ctx context.Context, email string) ([]sqlite.MemberRow, error)
 	ListMembers(ctx context.Context, organizerID string) ([]sqlite.MemberRow, error)
+	EventSales(ctx context.Context, eventID string) (sqlite.EventSales, error)
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
@@ -59,6 +60,7 @@ type Sessions interface {
 
 // Offices is what the console needs of the box offices (*office.Manager).
 type Offices interface {
+	Do(ctx context.Context, eventID string, cmd boxoffice.Command, render office.Render) (office.Result, error)
 	View(ctx context.Context, eventID string) (*boxoffice.View, error)
 }
 
@@ -86,6 +88,10 @@ type Config struct {
 	// SignInFailed counts a failure. Nil: no limit.
 	SignInWait   func(r *http.Request) time.Duration
 	SignInFailed func(r *http.Request)
+	// CreateEvent makes an event (web.Server.CreateEvent: its id, its
+	// ledger shard and the organizer's limit of events are decided there,
+	// as for the API).
+	CreateEvent func(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error)
 }
 
 // Console is an http.Handler for /manage and below; safe for concurrent
@@ -122,7 +128,12 @@ func New(c Config) *Console {
 	m.HandleFunc("POST /manage/sign-out", k.signOut)
 	m.HandleFunc("GET /manage/invitations/{secret}", k.invitationPage)
 	m.HandleFunc("POST /manage/invitations/{secret}", k.acceptInvitation)
+	m.HandleFunc("GET /manage/events/new", k.signedIn(access.ManageEvents, k.newEventPage))
+	m.HandleFunc("POST /manage/events", k.signedIn(access.ManageEvents, k.createEvent))
 	m.HandleFunc("GET /manage/events/{event_id}", k.signedIn(access.ReadEvents, k.event))
+	m.HandleFunc("POST /manage/events/{event_id}/status", k.signedIn(access.ManageEvents, k.changeStatus))
+	m.HandleFunc("POST /manage/events/{event_id}/ticket-types", k.signedIn(access.ManageEvents, k.addTicketType))
+	m.HandleFunc("POST /manage/events/{event_id}/quotas", k.signedIn(access.ManageEvents, k.addQuota))
 	m.HandleFunc("GET /manage/team", k.signedIn(access.ReadTeam, k.team))
 	m.HandleFunc("POST /manage/team/invitations", k.signedIn(access.ManageTeam, k.invite))
 	m.HandleFunc("POST /manage/team/{member_id}/role", k.signedIn(access.ManageTeam, k.changeRole))
@@ -138,12 +149,24 @@ func New(c Config) *Console {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "team", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "team", "problem"}
+
+// formField is what the "text" template draws: a labelled input with its
+// hint and its mistake.
+type formField struct {
+	ID, Label, Hint, Value, Error, Type string
+}
+
+var funcs = template.FuncMap{
+	"fieldOf": func(id, label, hint, value, err, typ string) formField {
+		return formField{ID: id, Label: label, Hint: hint, Value: value, Error: err, Type: typ}
+	},
+}
 
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t := template.Must(shop.Layout().ParseFS(templateFS, "templates/parts.html"))
+		t := template.Must(shop.Layout().Funcs(funcs).ParseFS(templateFS, "templates/parts.html"))
 		pages[name] = template.Must(t.ParseFS(templateFS, "templates/"+name+".html"))
 	}
 	return pages

@@ -8,22 +8,24 @@ import (
 	"time"
 
 	"github.com/admit-org/admit/internal/access"
+	"golang.org/x/text/language"
+
 	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/chart"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
+	"github.com/admit-org/admit/internal/locale"
+	"github.com/admit-org/admit/internal/sqlite"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// when is t in the zone named tz, for people.
-func when(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
-}
+// The console's words are English, so are its dates and amounts.
+var english = language.English
+
+// when is t in the zone named tz, with the zone, for people.
+func when(t time.Time, tz string) string { return locale.Time(t, tz, english) }
 
 var statusLabels = map[string]string{
 	string(boxoffice.Draft): "Draft", string(boxoffice.OnSale): "On sale",
@@ -74,17 +76,47 @@ type ticketTypeRow struct {
 
 type eventPage struct {
 	page
-	Name, Venue, When, Status string
-	ShopLink                  string
-	Quotas                    []quotaRow
-	TicketTypes               []ticketTypeRow
-	Sold, Capacity            int
-	UpdatedAt                 string
+	ID, Name, Venue, When, Status string
+	Currency                      string
+	Problem                       string // what went wrong with the last change
+	Manage                        bool   // whether the member may change the event
+	StatusActions                 []statusAction
+	TypeOptions                   []ticketTypeOption
+	ShopLink                      string
+	Quotas                        []quotaRow
+	TicketTypes                   []ticketTypeRow
+	Sold, Capacity                int
+	UpdatedAt                     string
+	Chart                         *chart.Chart // nil when the read model cannot say
 }
 
 // event is an event's dashboard: its numbers as the box office has them
 // at this moment, not as the read model last heard them.
 func (k *Console) event(w http.ResponseWriter, r *http.Request, m *who) {
+	k.eventPage(w, r, m, http.StatusOK, "", "")
+}
+
+// statusAction is a change of status the dashboard offers.
+type statusAction struct {
+	Status, Label, Hint string
+}
+
+var statusActions = map[boxoffice.Status][]statusAction{
+	boxoffice.Draft: {{string(boxoffice.OnSale), "Put on sale", "Buyers can buy from its page in the shop at once."},
+		{string(boxoffice.Cancelled), "Cancel the event", "For good: it cannot be put on sale again."}},
+	boxoffice.OnSale: {{string(boxoffice.SalesClosed), "Close sales", "No new holds or orders; you can open sales again."},
+		{string(boxoffice.Cancelled), "Cancel the event", "For good: it cannot be put on sale again."}},
+	boxoffice.SalesClosed: {{string(boxoffice.OnSale), "Open sales again", "Buyers can buy again."},
+		{string(boxoffice.Cancelled), "Cancel the event", "For good: it cannot be put on sale again."}},
+}
+
+type ticketTypeOption struct {
+	ID, Name string
+}
+
+// eventPage renders the dashboard with status, and a notice of what was
+// just done or a problem with it.
+func (k *Console) eventPage(w http.ResponseWriter, r *http.Request, m *who, status int, notice, problem string) {
 	evID := r.PathValue("event_id")
 	notFound := fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName)
 	if !id.ValidSharded(evID, "ev", id.Short) {
@@ -101,15 +133,21 @@ func (k *Console) event(w http.ResponseWriter, r *http.Request, m *who) {
 		return
 	}
 	ev := v.Event
-	p := eventPage{page: pageFor(m, ev.Name, "events"), Name: ev.Name, Venue: ev.Venue,
+	p := eventPage{page: pageFor(m, ev.Name, "events"), ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
 		When: when(ev.StartsAt, ev.TimeZone), Status: statusLabels[string(ev.Status)],
-		UpdatedAt: when(k.cfg.Clock.Now(), ev.TimeZone)}
+		UpdatedAt: when(k.cfg.Clock.Now(), ev.TimeZone), Currency: ev.Currency}
+	p.Notice, p.Problem = notice, problem
+	if problem != "" {
+		p.Errors = []field{{ID: "event-problem", Message: problem}}
+	}
 	if ev.Status != boxoffice.Draft {
 		p.ShopLink = links.Event(ev.ID)
 	}
-	names := map[string]string{}
+	if access.Allow(m.Actor, m.OrganizerID, access.ManageEvents) == nil {
+		p.Manage = true
+		p.StatusActions = statusActions[ev.Status]
+	}
 	for _, q := range v.Quotas {
-		names[q.ID] = q.Name
 		row := quotaRow{Name: q.Name, Capacity: q.Capacity, Sold: q.Sold, Held: q.Held, Available: q.Available()}
 		if q.Capacity > 0 {
 			row.SoldPercent = q.Sold * 100 / q.Capacity
@@ -123,10 +161,39 @@ func (k *Console) event(w http.ResponseWriter, r *http.Request, m *who) {
 				in = append(in, q.Name)
 			}
 		}
-		p.TicketTypes = append(p.TicketTypes, ticketTypeRow{Name: tt.Name, Price: tt.Price.String(), Available: tt.Available,
+		p.TicketTypes = append(p.TicketTypes, ticketTypeRow{Name: tt.Name, Price: locale.Money(tt.Price, english), Available: tt.Available,
 			Quotas: strings.Join(in, ", ")})
+		p.TypeOptions = append(p.TypeOptions, ticketTypeOption{ID: tt.ID, Name: tt.Name})
 	}
-	k.render(w, "event", http.StatusOK, p)
+	c, err := k.salesChart(r, ev)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	p.Chart = c
+	k.render(w, "event", status, p)
+}
+
+// salesChart is the event's paid tickets over time, from its creation to
+// now, from the read model (which lags the box office by moments).
+func (k *Console) salesChart(r *http.Request, ev boxoffice.Event) (*chart.Chart, error) {
+	s, err := k.cfg.Read.EventSales(r.Context(), ev.ID)
+	if fault.Is(err, fault.NotFound) { // not projected yet
+		s, err = sqlite.EventSales{EventID: ev.ID, Currency: ev.Currency, TimeZone: ev.TimeZone}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(ev.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	sales := make([]chart.Sale, len(s.Slots))
+	for i, sl := range s.Slots {
+		sales[i] = chart.Sale{At: sl.Start, Tickets: sl.Tickets, Amount: sl.Amount}
+	}
+	return chart.Build(sales, chart.Options{Location: loc, From: ev.CreatedAt, To: k.cfg.Clock.Now(),
+		Amount: func(a int64) string { return locale.Money(boxoffice.Money{Amount: a, Currency: ev.Currency}, english) }})
 }
 
 type memberRow struct {

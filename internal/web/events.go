@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -128,22 +129,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	if err := fieldsErr(f); err != nil {
 		return err
 	}
-	evID := id.New("ev", id.Short)
-	if idem != nil {
-		evID = id.Derived("ev", id.Short, org.ID, idem.Key) // a retry reaches the same event
-	}
-	// The event's ledger shard is fixed here, in its id, for good.
-	evID = id.InShard(evID, id.PickShard(evID, s.ledgerShards))
-	end, err := s.inFlight.begin(evID, idem)
-	if err != nil {
-		return err
-	}
-	defer end()
-	created, err := s.reserveEvent(r.Context(), org.ID, evID, idem != nil)
-	if err != nil {
-		return err
-	}
-	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, EventID: evID, Currency: in.Currency.V, Idem: idem,
+	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, Currency: in.Currency.V, Idem: idem,
 		Details: boxoffice.EventDetails{Name: in.Name.V, Venue: in.Venue.V, TimeZone: in.TimeZone.V,
 			StartsAt: in.StartsAt.V.UTC(), EndsAt: in.EndsAt.V.UTC(), HoldTTLSeconds: in.HoldTTLSeconds.V,
 			MaxTicketsPerHold: in.MaxTicketsPerHold.V, PaymentSettings: boxoffice.PaymentSettings{
@@ -151,16 +137,58 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 				ManualPaymentWindowSeconds: in.ManualPaymentWindowSeconds.V,
 				ManualPaymentInstructions:  in.ManualPaymentInstructions.V},
 			BuyerLimits: in.buyerLimits()}}
-	res, err := s.offices.Do(r.Context(), evID, cmd, renderEvent)
-	created(err == nil && len(res.Entries) > 0)
+	res, err := s.newEvent(r.Context(), cmd)
 	if err != nil {
 		return err
 	}
-	ev := res.Value.(eventJSON)
-	if ev.OrganizerID != org.ID { // a derived id that collides with another organizer's event
-		return fault.New(fault.Conflict, "use another Idempotency-Key")
+	return s.writeResult(w, http.StatusCreated, res, "/api/v1/events/"+cmd.EventID, res.Value.(eventJSON))
+}
+
+// CreateEvent makes a new event for the organizer from the console, as
+// POST /api/v1/events does without an Idempotency-Key, and returns its id
+// and the ledger position of its creation. Errors: Invalid (the details,
+// with fields named as in the API), Conflict (event-limit-reached),
+// Unavailable.
+func (s *Server) CreateEvent(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error) {
+	cmd := &boxoffice.CreateEvent{OrganizerID: organizerID, Currency: currency, Details: d}
+	res, err := s.newEvent(ctx, cmd)
+	if err != nil {
+		return "", 0, err
 	}
-	return s.writeResult(w, http.StatusCreated, res, "/api/v1/events/"+evID, ev)
+	s.noteWrite(res.Seq)
+	return cmd.EventID, res.Seq, nil
+}
+
+// newEvent gives cmd its event id (derived from its Idempotency-Key when
+// it has one, so a retry reaches the same event) with the event's ledger
+// shard in it, counts it against the organizer's limit of events, and
+// runs it.
+func (s *Server) newEvent(ctx context.Context, cmd *boxoffice.CreateEvent) (office.Result, error) {
+	evID := id.New("ev", id.Short)
+	if cmd.Idem != nil {
+		evID = id.Derived("ev", id.Short, cmd.OrganizerID, cmd.Idem.Key)
+	}
+	// The event's ledger shard is fixed here, in its id, for good.
+	evID = id.InShard(evID, id.PickShard(evID, s.ledgerShards))
+	cmd.EventID = evID
+	end, err := s.inFlight.begin(evID, cmd.Idem)
+	if err != nil {
+		return office.Result{}, err
+	}
+	defer end()
+	created, err := s.reserveEvent(ctx, cmd.OrganizerID, evID, cmd.Idem != nil)
+	if err != nil {
+		return office.Result{}, err
+	}
+	res, err := s.offices.Do(ctx, evID, cmd, renderEvent)
+	created(err == nil && len(res.Entries) > 0)
+	if err != nil {
+		return office.Result{}, err
+	}
+	if res.Value.(eventJSON).OrganizerID != cmd.OrganizerID { // a derived id that collides with another organizer's event
+		return office.Result{}, fault.New(fault.Conflict, "use another Idempotency-Key")
+	}
+	return res, nil
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {

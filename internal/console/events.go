@@ -1,0 +1,226 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/id"
+	"github.com/admit-org/admit/internal/links"
+)
+
+// localLayout is how an <input type="datetime-local"> sends a time: in
+// the event's zone, without one.
+const localLayout = "2006-01-02T15:04"
+
+type eventForm struct {
+	page
+	Name, Venue, TimeZone, StartsAt, EndsAt, Currency, HoldMinutes string
+	Card, Manual                                                   bool
+	Fields                                                         map[string]string // field id → its mistake
+}
+
+func (k *Console) newEventPage(w http.ResponseWriter, r *http.Request, m *who) {
+	k.render(w, "newevent", http.StatusOK, eventForm{page: pageFor(m, "New event", "events"),
+		TimeZone: "Europe/Berlin", Currency: "EUR", HoldMinutes: "10", Manual: true})
+}
+
+// createEvent makes an event from the form. It starts as a draft: ticket
+// types and quotas come next, on its page, and then the sale.
+func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
+	f := eventForm{page: pageFor(m, "New event", "events"), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Venue: strings.TrimSpace(r.PostFormValue("venue")), TimeZone: strings.TrimSpace(r.PostFormValue("timezone")),
+		StartsAt: r.PostFormValue("starts_at"), EndsAt: r.PostFormValue("ends_at"),
+		Currency: strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency"))), HoldMinutes: strings.TrimSpace(r.PostFormValue("hold_minutes")),
+		Card: r.PostFormValue("card") != "", Manual: r.PostFormValue("manual") != "", Fields: map[string]string{}}
+	loc, err := time.LoadLocation(f.TimeZone)
+	if f.TimeZone == "" || err != nil || f.TimeZone == "Local" {
+		f.Fields["timezone"] = "Enter a time zone such as Europe/Berlin or America/New_York."
+		loc = time.UTC
+	}
+	starts, err := time.ParseInLocation(localLayout, f.StartsAt, loc)
+	if err != nil {
+		f.Fields["starts_at"] = "Enter when the event starts, as a date and a time."
+	}
+	ends, err := time.ParseInLocation(localLayout, f.EndsAt, loc)
+	if err != nil {
+		f.Fields["ends_at"] = "Enter when the event ends, as a date and a time."
+	}
+	hold, err := strconv.Atoi(f.HoldMinutes)
+	if err != nil || hold < 1 || hold > 60 {
+		f.Fields["hold_minutes"] = "Enter how many minutes a buyer has to check out, from 1 to 60."
+	}
+	var providers []string
+	if f.Card {
+		providers = append(providers, boxoffice.ProviderStripe)
+	}
+	if f.Manual {
+		providers = append(providers, boxoffice.ProviderManual)
+	}
+	if len(f.Fields) == 0 {
+		d := boxoffice.EventDetails{Name: f.Name, Venue: f.Venue, TimeZone: f.TimeZone, StartsAt: starts.UTC(), EndsAt: ends.UTC(),
+			HoldTTLSeconds: hold * 60, PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers}}
+		evID, seq, err := k.cfg.CreateEvent(r.Context(), m.OrganizerID, f.Currency, d)
+		if err == nil {
+			if err := k.cfg.Read.WaitFor(r.Context(), seq); err != nil {
+				k.fail(w, r, m, err)
+				return
+			}
+			http.Redirect(w, r, links.ConsoleEvent(evID), http.StatusSeeOther)
+			return
+		}
+		if !fieldMistakes(err, f.Fields, map[string]string{"hold_ttl_seconds": "hold_minutes", "payment_providers": "card"}) {
+			k.fail(w, r, m, err)
+			return
+		}
+	}
+	f.Errors = summary(f.Fields, []string{"name", "venue", "timezone", "starts_at", "ends_at", "currency", "hold_minutes", "card"})
+	k.render(w, "newevent", http.StatusUnprocessableEntity, f)
+}
+
+// fieldMistakes copies the field errors of err (fields named as in the
+// API: "/starts_at") into fields, by form field id (renamed by rename),
+// and reports whether err was such an error.
+func fieldMistakes(err error, fields map[string]string, rename map[string]string) bool {
+	fe := fault.As(err)
+	if fe == nil || fe.Kind != fault.Invalid || len(fe.Fields) == 0 {
+		return false
+	}
+	for _, e := range fe.Fields {
+		name := strings.TrimPrefix(e.Field, "/")
+		name, _, _ = strings.Cut(name, "/")
+		if to, ok := rename[name]; ok {
+			name = to
+		}
+		if _, ok := fields[name]; !ok {
+			msg := e.Message
+			if msg != "" {
+				msg = strings.ToUpper(msg[:1]) + msg[1:]
+			}
+			fields[name] = strings.TrimSuffix(msg, ".") + "."
+		}
+	}
+	return true
+}
+
+// summary is the error summary of the mistakes, in the form's order.
+func summary(fields map[string]string, order []string) []field {
+	var out []field
+	for _, id := range order {
+		if msg, ok := fields[id]; ok {
+			out = append(out, field{ID: id, Message: msg})
+		}
+	}
+	for id, msg := range fields { // a field the order forgot still shows
+		found := false
+		for _, o := range order {
+			found = found || o == id
+		}
+		if !found {
+			out = append(out, field{ID: order[0], Message: msg + " (" + id + ")"})
+		}
+	}
+	return out
+}
+
+// eventCommand runs a change to the event from its dashboard, then shows
+// the dashboard again, with notice or with the mistake.
+func (k *Console) eventCommand(w http.ResponseWriter, r *http.Request, m *who, cmd boxoffice.Command, notice string) {
+	evID := r.PathValue("event_id")
+	if !id.ValidSharded(evID, "ev", id.Short) {
+		k.fail(w, r, m, fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName))
+		return
+	}
+	res, err := k.cfg.Offices.Do(r.Context(), evID, cmd, func(*boxoffice.State, boxoffice.Decision) any { return nil })
+	if err == nil {
+		err = k.cfg.Read.WaitFor(r.Context(), res.Seq)
+	}
+	if err != nil {
+		fields := map[string]string{}
+		if fieldMistakes(err, fields, nil) {
+			var msgs []string
+			for _, msg := range fields {
+				msgs = append(msgs, msg)
+			}
+			err = fault.New(fault.Invalid, "%s", strings.TrimSuffix(strings.Join(msgs, " "), "."))
+		}
+		if fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict) {
+			k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", fault.As(err).Message+".")
+			return
+		}
+		k.fail(w, r, m, err)
+		return
+	}
+	k.eventPage(w, r, m, http.StatusOK, notice, "")
+}
+
+var statusNotices = map[boxoffice.Status]string{
+	boxoffice.OnSale: "The event is on sale.", boxoffice.SalesClosed: "Sales are closed.",
+	boxoffice.Cancelled: "The event is cancelled.",
+}
+
+func (k *Console) changeStatus(w http.ResponseWriter, r *http.Request, m *who) {
+	st := boxoffice.Status(r.PostFormValue("status"))
+	k.eventCommand(w, r, m, &boxoffice.ChangeStatus{OrganizerID: m.OrganizerID, Status: st}, statusNotices[st])
+}
+
+// parseAmount reads a price typed in the currency's major unit ("35",
+// "35.50", "35,50") as minor units.
+func parseAmount(s, currency string) (int64, bool) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, ",", "."))
+	digits, ok := boxoffice.CurrencyDigits(currency)
+	if !ok || s == "" {
+		return 0, false
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > digits || whole == "" && frac == "" {
+		return 0, false
+	}
+	frac += strings.Repeat("0", digits-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil || n < 0 || n > 1e12 {
+		return 0, false
+	}
+	return n, true
+}
+
+func (k *Console) addTicketType(w http.ResponseWriter, r *http.Request, m *who) {
+	v, err := k.cfg.Offices.View(r.Context(), r.PathValue("event_id"))
+	if err != nil || v == nil || v.Event.OrganizerID != m.OrganizerID {
+		k.fail(w, r, m, fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName))
+		return
+	}
+	amount, ok := parseAmount(r.PostFormValue("price"), v.Event.Currency)
+	if !ok {
+		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Enter the ticket type's price as a number, such as 35 or 35.50 (0 for free).")
+		return
+	}
+	maxPer, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("max_per_order")))
+	if err != nil {
+		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Enter how many tickets of this type one order may have at most.")
+		return
+	}
+	name := strings.TrimSpace(r.PostFormValue("type-name"))
+	k.eventCommand(w, r, m, &boxoffice.CreateTicketType{OrganizerID: m.OrganizerID, TicketTypeID: id.New("tt", id.Short),
+		Details: boxoffice.TicketTypeDetails{Name: name, Price: boxoffice.Money{Amount: amount, Currency: v.Event.Currency},
+			MinPerHold: 1, MaxPerHold: maxPer}}, "Ticket type "+name+" added.")
+}
+
+func (k *Console) addQuota(w http.ResponseWriter, r *http.Request, m *who) {
+	capacity, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("capacity")))
+	if err != nil {
+		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Enter the quota's capacity as a whole number of tickets.")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		k.fail(w, r, m, fault.New(fault.Invalid, "the form could not be read"))
+		return
+	}
+	name := strings.TrimSpace(r.PostFormValue("quota-name"))
+	k.eventCommand(w, r, m, &boxoffice.CreateQuota{OrganizerID: m.OrganizerID, QuotaID: id.New("qu", id.Short),
+		Details: boxoffice.QuotaDetails{Name: name, Capacity: capacity, TicketTypeIDs: r.PostForm["ticket_type"]}},
+		"Quota "+name+" added.")
+}
