@@ -502,8 +502,11 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 		Tickets: ticketsA}
 	refundA := boxoffice.Refund{ID: id.New("rf", id.Short), Amount: price, TicketIDs: []string{ticketsA[0].TicketID},
 		Provider: provider, PaymentRef: paymentRef(piA), Status: boxoffice.RefundPending, CreatedAt: at}
+	var actor string // who refunded and cancelled order a
 	if full {
 		refundA.Reason = "Charles cannot come after all."
+		actor = "member:" + id.New("mb", id.Short)
+		paidA.Actor = "token:" + id.New("tk", id.Short) // marked paid by hand, as if
 	}
 	sales := []boxoffice.Entry{
 		&boxoffice.HoldCreated{HoldID: holdA, Items: []boxoffice.Item{{TicketTypeID: general, Quantity: 2},
@@ -517,7 +520,7 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 		sales = append(sales, &boxoffice.OrderExpired{OrderID: a, HoldID: holdA})
 	}
 	sales = append(sales, paidA,
-		&boxoffice.OrderRefunded{OrderID: a, Refund: refundA,
+		&boxoffice.OrderRefunded{OrderID: a, Refund: refundA, Actor: actor,
 			Idem: organizerIdem("refund-charles", "POST", "/api/orders/"+a+"/refunds", `{"ticket_ids":["…"]}`)})
 	if full {
 		sales = append(sales,
@@ -529,7 +532,8 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 					TicketIDs: []string{ticketsA[1].TicketID, ticketsA[2].TicketID},
 					Reason:    "The headliner cancelled; the evening is off.", Provider: provider, PaymentRef: piA,
 					Status: boxoffice.RefundPending, CreatedAt: at},
-				Idem: organizerIdem("cancel-"+a, "POST", "/api/orders/"+a+"/cancel", `{"reason":"…"}`)})
+				Idem:  organizerIdem("cancel-"+a, "POST", "/api/orders/"+a+"/cancel", `{"reason":"…"}`),
+				Actor: actor})
 	}
 
 	// Order b: cancelled while awaiting payment; the payment that still

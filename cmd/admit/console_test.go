@@ -322,3 +322,63 @@ func TestConsoleEvents(t *testing.T) {
 		t.Errorf("the events list:\n%s", p.body)
 	}
 }
+
+// TestConsoleOrders: a buyer's order found in the console, marked paid,
+// partly refunded there and cancelled with an API token; its timeline
+// names every step and who took it.
+func TestConsoleOrders(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	c := newClient(t, a.url, a.token)
+	evID, ttID := setupEvent(c, 100) // manual payment: the organizer marks orders paid
+	pub := newClient(t, a.url, "")
+	order := func(name string, n int) string {
+		h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": n}}})
+		return pub.must(201, "POST", "/api/v1/public/events/"+evID+"/orders", map[string]any{"hold_id": h["id"],
+			"buyer": map[string]any{"name": name, "email": strings.ToLower(strings.Fields(name)[0]) + "@example.com"}})["id"].(string)
+	}
+	grace, alan := order("Grace Hopper", 2), order("Alan Turing", 1)
+
+	list := ada.get("/manage/events/" + evID + "/orders")
+	if list.status != 200 || !strings.Contains(list.body, "Grace Hopper") || !strings.Contains(list.body, "Alan Turing") || !strings.Contains(list.body, "€90.00") {
+		t.Fatalf("the orders: %d\n%s", list.status, list.body)
+	}
+	if p := ada.get("/manage/events/" + evID + "/orders?q=grace"); strings.Contains(p.body, "Alan Turing") || !strings.Contains(p.body, "Grace Hopper") {
+		t.Errorf("searching for grace:\n%s", p.body)
+	}
+	if p := ada.get("/manage/events/" + evID + "/orders?status=paid"); strings.Contains(p.body, "Grace Hopper") {
+		t.Errorf("paid orders before any is paid:\n%s", p.body)
+	}
+	path := "/manage/events/" + evID + "/orders/" + grace
+	if p := ada.get(path); p.status != 200 || !strings.Contains(p.body, "Awaiting payment") || !strings.Contains(p.body, "Mark paid") {
+		t.Fatalf("Grace's order: %d\n%s", p.status, p.body)
+	}
+	paid := ada.post(path+"/mark-paid", url.Values{"csrf": {ada.csrf()}})
+	if paid.status != 200 || !strings.Contains(paid.body, "<strong>Paid</strong>") || !strings.Contains(paid.body, "by Ada Lovelace (Owner)") {
+		t.Fatalf("marking paid: %d\n%s", paid.status, paid.body)
+	}
+	tickets := regexp.MustCompile(`name="ticket" value="([a-z0-9_]+)"`).FindAllStringSubmatch(paid.body, -1)
+	if len(tickets) != 2 {
+		t.Fatalf("want two tickets to refund:\n%s", paid.body)
+	}
+	refunded := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}, "ticket": {tickets[0][1]}, "refund-reason": {"cannot come"}})
+	if refunded.status != 200 || !strings.Contains(refunded.body, "Refunded €45.00: cannot come") || !strings.Contains(refunded.body, "€45.00 refunded") {
+		t.Fatalf("refunding a ticket: %d\n%s", refunded.status, refunded.body)
+	}
+	if p := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}}); p.status != 422 || !strings.Contains(p.body, "Choose the tickets to refund.") {
+		t.Errorf("a refund of nothing: %d", p.status)
+	}
+	c.must(200, "POST", "/api/v1/events/"+evID+"/orders/"+alan+"/cancel", map[string]any{"reason": "asked to"})
+	alanPage := ada.get("/manage/events/" + evID + "/orders/" + alan)
+	var steps []string
+	for _, m := range regexp.MustCompile(`<li><strong>([^<]+)</strong><br><span class="hint">[^<]+ · by ([^<]+)</span></li>`).FindAllStringSubmatch(alanPage.body, -1) {
+		steps = append(steps, m[1]+" / "+m[2])
+	}
+	want := []string{"Order placed, €45.00 / the buyer", "Cancelled: asked to / API token bootstrap"}
+	if strings.Join(steps, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Alan's timeline:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
+	}
+	if strings.Contains(alanPage.body, "Mark paid") || strings.Contains(alanPage.body, "Cancel the order") {
+		t.Errorf("a cancelled order offers changes:\n%s", alanPage.body)
+	}
+}

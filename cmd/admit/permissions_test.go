@@ -199,17 +199,22 @@ func op(method, path string) openapitest.Operation {
 // page or form for members takes. Every such route of the console is
 // here, and nothing else.
 var consoleActions = map[string]access.Action{
-	"GET /manage":                                 access.ReadEvents,
-	"GET /manage/events/new":                      access.ManageEvents,
-	"POST /manage/events":                         access.ManageEvents,
-	"GET /manage/events/{event_id}":               access.ReadEvents,
-	"POST /manage/events/{event_id}/status":       access.ManageEvents,
-	"POST /manage/events/{event_id}/ticket-types": access.ManageEvents,
-	"POST /manage/events/{event_id}/quotas":       access.ManageEvents,
-	"GET /manage/team":                            access.ReadTeam,
-	"POST /manage/team/invitations":               access.ManageTeam,
-	"POST /manage/team/{member_id}/role":          access.ManageTeam,
-	"POST /manage/team/{member_id}/remove":        access.ManageTeam,
+	"GET /manage":                                                access.ReadEvents,
+	"GET /manage/events/new":                                     access.ManageEvents,
+	"POST /manage/events":                                        access.ManageEvents,
+	"GET /manage/events/{event_id}":                              access.ReadEvents,
+	"POST /manage/events/{event_id}/status":                      access.ManageEvents,
+	"POST /manage/events/{event_id}/ticket-types":                access.ManageEvents,
+	"POST /manage/events/{event_id}/quotas":                      access.ManageEvents,
+	"GET /manage/events/{event_id}/orders":                       access.ReadOrders,
+	"GET /manage/events/{event_id}/orders/{order_id}":            access.ReadOrders,
+	"POST /manage/events/{event_id}/orders/{order_id}/mark-paid": access.ManageOrders,
+	"POST /manage/events/{event_id}/orders/{order_id}/cancel":    access.ManageOrders,
+	"POST /manage/events/{event_id}/orders/{order_id}/refund":    access.ManageOrders,
+	"GET /manage/team":                                           access.ReadTeam,
+	"POST /manage/team/invitations":                              access.ManageTeam,
+	"POST /manage/team/{member_id}/role":                         access.ManageTeam,
+	"POST /manage/team/{member_id}/remove":                       access.ManageTeam,
 }
 
 // TestConsolePermissionMatrix signs in a member of every role and sends
@@ -231,7 +236,7 @@ func TestConsolePermissionMatrix(t *testing.T) {
 	stranger.join(a2.url+otherPath, "Sam", "sam@other.example")
 
 	c := newClient(t, a2.url, a.token)
-	evID, _ := setupEvent(c, 100)
+	evID, ttID := setupEvent(c, 100)
 	members := map[access.Role]*visitor{access.Owner: ada}
 	for _, r := range access.Roles[1:] {
 		v := newVisitor(t, a2.url)
@@ -244,7 +249,11 @@ func TestConsolePermissionMatrix(t *testing.T) {
 	if victimID == nil {
 		t.Fatalf("no invitation to change on the team page:\n%s", team)
 	}
-	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1])
+	pub := newClient(t, a2.url, "")
+	h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
+	o := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/orders", map[string]any{"hold_id": h["id"],
+		"buyer": map[string]any{"name": "Grace Hopper", "email": "grace@example.com"}})
+	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1], "{order_id}", o["id"].(string))
 
 	routes := console.MemberRoutes()
 	for _, rt := range routes {

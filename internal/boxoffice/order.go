@@ -211,6 +211,7 @@ type RecordPayment struct {
 	Ref         string // the provider's payment id; required but for manual
 	EventRef    string // the provider's notification id (a Stripe event), remembered to drop duplicates
 	Amount      Money  // for a manual payment, the zero Money means the order's total
+	Actor       string // who marked a manual payment paid ("member:…", "token:…"); "" for a provider's
 
 	RefundID string
 }
@@ -234,6 +235,7 @@ type CancelOrder struct {
 	Reason      string
 	RefundID    string
 	Idem        *IdemStamp
+	Actor       string // who cancels ("member:…", "token:…", "system")
 }
 
 // RefundOrder refunds some or all tickets of a paid order: they are revoked
@@ -245,6 +247,7 @@ type RefundOrder struct {
 	Reason      string
 	RefundID    string
 	Idem        *IdemStamp
+	Actor       string // who refunds ("member:…", "token:…", "system")
 }
 
 // SettleRefund records what the provider did with a pending refund.
@@ -311,6 +314,7 @@ type OrderPaid struct {
 	EventRef string         `json:"event_ref,omitempty"`
 	Retaken  bool           `json:"retaken,omitempty"`
 	Tickets  []IssuedTicket `json:"tickets"`
+	Actor    string         `json:"actor,omitempty"` // who marked a manual payment paid
 }
 
 // PaymentRejected: money arrived that the order cannot keep (it expired and
@@ -344,6 +348,7 @@ type OrderCancelled struct {
 	Revoked []string   `json:"revoked,omitempty"`
 	Refund  *Refund    `json:"refund,omitempty"`
 	Idem    *IdemStamp `json:"idempotency,omitempty"`
+	Actor   string     `json:"actor,omitempty"` // who cancelled it; "" before actors were recorded
 }
 
 // OrderRefunded: tickets of a paid order were refunded and revoked.
@@ -351,6 +356,7 @@ type OrderRefunded struct {
 	OrderID string     `json:"order_id"`
 	Refund  Refund     `json:"refund"`
 	Idem    *IdemStamp `json:"idempotency,omitempty"`
+	Actor   string     `json:"actor,omitempty"` // who refunded; "" before actors were recorded
 }
 
 // RefundSettled: the provider paid a refund back, or failed to.
@@ -692,14 +698,14 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 	if o.Status == StatusPendingPayment {
 		pay.Kept = true
 		return one(&OrderPaid{OrderID: o.ID, Payment: pay, EventRef: c.EventRef,
-			Tickets: issue(o.ID, o.Lines, o.Attendees)}, o.ID)
+			Tickets: issue(o.ID, o.Lines, o.Attendees), Actor: c.Actor}, o.ID)
 	}
 	// Expired or cancelled: the money came too late. A late payment of an
 	// expired order takes the capacity again if it is still free.
 	if o.Status == StatusExpired && s.Event.Status != Cancelled && s.fits(o.Lines) {
 		pay.Kept = true
 		return one(&OrderPaid{OrderID: o.ID, Payment: pay, EventRef: c.EventRef, Retaken: true,
-			Tickets: issue(o.ID, o.Lines, o.Attendees)}, o.ID)
+			Tickets: issue(o.ID, o.Lines, o.Attendees), Actor: c.Actor}, o.ID)
 	}
 	reason := "the order had expired and its tickets were sold to someone else"
 	if o.Status == StatusCancelled {
@@ -792,7 +798,7 @@ func (s *State) decideCancelOrder(c *CancelOrder, now time.Time) (Decision, erro
 	case StatusExpired, StatusRefunded:
 		return Decision{}, fault.New(fault.Conflict, "order %s is %s and can no longer be cancelled", o.ID, o.Status)
 	}
-	e := &OrderCancelled{OrderID: o.ID, Reason: c.Reason, Idem: c.Idem}
+	e := &OrderCancelled{OrderID: o.ID, Reason: c.Reason, Idem: c.Idem, Actor: c.Actor}
 	if o.Status == StatusPaid {
 		for _, id := range o.TicketIDs {
 			if s.tickets[id].Status == TicketValid {
@@ -861,7 +867,7 @@ func (s *State) decideRefundOrder(c *RefundOrder, now time.Time) (Decision, erro
 	if amount.Amount == 0 {
 		provider = ProviderFree
 	}
-	return one(&OrderRefunded{OrderID: o.ID, Idem: c.Idem, Refund: Refund{ID: c.RefundID, Amount: amount,
+	return one(&OrderRefunded{OrderID: o.ID, Idem: c.Idem, Actor: c.Actor, Refund: Refund{ID: c.RefundID, Amount: amount,
 		TicketIDs: slices.Clone(ids), Reason: c.Reason, Provider: provider, PaymentRef: ref, Status: RefundPending,
 		CreatedAt: now}}, o.ID)
 }

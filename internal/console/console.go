@@ -39,6 +39,9 @@ type ReadModel interface {
 	MembersByEmail(ctx context.Context, email string) ([]sqlite.MemberRow, error)
 	ListMembers(ctx context.Context, organizerID string) ([]sqlite.MemberRow, error)
 	EventSales(ctx context.Context, eventID string) (sqlite.EventSales, error)
+	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
+	OrderHistory(ctx context.Context, eventID, orderID string) ([]sqlite.HistoryRow, error)
+	Token(ctx context.Context, id string) (sqlite.TokenRow, error)
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
@@ -61,6 +64,7 @@ type Sessions interface {
 // Offices is what the console needs of the box offices (*office.Manager).
 type Offices interface {
 	Do(ctx context.Context, eventID string, cmd boxoffice.Command, render office.Render) (office.Result, error)
+	Read(ctx context.Context, eventID string, render office.Render) (any, error)
 	View(ctx context.Context, eventID string) (*boxoffice.View, error)
 }
 
@@ -160,6 +164,11 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/status", action: access.ManageEvents, page: k.changeStatus},
 		{pattern: "POST /manage/events/{event_id}/ticket-types", action: access.ManageEvents, page: k.addTicketType},
 		{pattern: "POST /manage/events/{event_id}/quotas", action: access.ManageEvents, page: k.addQuota},
+		{pattern: "GET /manage/events/{event_id}/orders", action: access.ReadOrders, page: k.orders},
+		{pattern: "GET /manage/events/{event_id}/orders/{order_id}", action: access.ReadOrders, page: k.order},
+		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
+		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/cancel", action: access.ManageOrders, page: k.cancelOrder},
+		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/refund", action: access.ManageOrders, page: k.refundOrder},
 		{pattern: "GET /manage/team", action: access.ReadTeam, page: k.team},
 		{pattern: "POST /manage/team/invitations", action: access.ManageTeam, page: k.invite},
 		{pattern: "POST /manage/team/{member_id}/role", action: access.ManageTeam, page: k.changeRole},
@@ -183,7 +192,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "team", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "team", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.

@@ -58,6 +58,7 @@ const (
 	stSettleRefund
 	stInsertKey
 	stRetireKey
+	stInsertHistory
 	numStmts
 )
 
@@ -129,11 +130,12 @@ var stmtSQL = [numStmts]string{
 		WHERE order_id = ? AND id = ? AND status = 'pending'`,
 	stInsertKey: `INSERT INTO signing_keys (event_id, id, public_key, added_at, retired_at) VALUES (?, ?, ?, ?, NULL)`,
 	stRetireKey: `UPDATE signing_keys SET retired_at = ? WHERE event_id = ? AND id = ? AND retired_at IS NULL`,
+	stInsertHistory: `INSERT INTO order_history (order_id, event_id, at, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)`,
 }
 
 // projectedTables are the tables the ledger fills, children before parents
 // (the order they are emptied in).
-var projectedTables = []string{"payments", "refunds", "tickets", "orders", "signing_keys",
+var projectedTables = []string{"order_history", "payments", "refunds", "tickets", "orders", "signing_keys",
 	"quota_ticket_types", "quotas", "ticket_types", "events", "members", "api_tokens", "organizers"}
 
 // Follower is what Run needs of the ledger: every record from a sequence on,

@@ -17,6 +17,44 @@ import (
 // as the tables can tell (they have no holds), and the orders, tickets and
 // refunds end up with the statuses the box office gives them.
 func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, ts string) error {
+	if err := p.orderFact(eventID, e, at, ts); err != nil {
+		return err
+	}
+	return p.history(eventID, e, ts)
+}
+
+// history records an entry about an order in the order's history.
+func (p *projector) history(eventID string, e boxoffice.Entry, ts string) error {
+	var orderID, actor string
+	switch e := e.(type) {
+	case *boxoffice.OrderPlaced:
+		orderID = e.OrderID
+	case *boxoffice.OrderPaid:
+		orderID, actor = e.OrderID, e.Actor
+	case *boxoffice.PaymentRejected:
+		orderID = e.OrderID
+	case *boxoffice.PaymentStarted:
+		orderID = e.OrderID
+	case *boxoffice.OrderExpired:
+		orderID = e.OrderID
+	case *boxoffice.OrderCancelled:
+		orderID, actor = e.OrderID, e.Actor
+	case *boxoffice.OrderRefunded:
+		orderID, actor = e.OrderID, e.Actor
+	case *boxoffice.RefundSettled:
+		orderID = e.OrderID
+	default:
+		return nil
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = p.exec(stInsertHistory, orderID, eventID, ts, e.Type(), actor, string(data))
+	return err
+}
+
+func (p *projector) orderFact(eventID string, e boxoffice.Entry, at time.Time, ts string) error {
 	switch e := e.(type) {
 	case *boxoffice.OrderPlaced:
 		return p.orderPlaced(eventID, e, ts)

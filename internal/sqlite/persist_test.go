@@ -241,9 +241,10 @@ func TestPositionSavedLazily(t *testing.T) {
 	}
 }
 
-// TestMigrationDropsHolds: migration 4 drops the holds table of a read
-// model of schema 3 and keeps the rest, position and all, so the
-// projector goes on where it was.
+// TestMigrationDropsHolds: migrations 4 to 6 take a read model of schema
+// 3 to today's: its holds table dropped, and then (migration 6, for the
+// orders' history) everything emptied with the position, so the projector
+// rebuilds it from the ledger.
 func TestMigrationDropsHolds(t *testing.T) {
 	ctx := context.Background()
 	b := newBook(t)
@@ -261,8 +262,9 @@ func TestMigrationDropsHolds(t *testing.T) {
 		t.Fatalf("migrate to 3: %v", err)
 	}
 	// What schema 3 had after everyEntry, but for its holds (one will do)
-	// and what schema 5 added: tokens' roles and members.
-	want, schema3 := beforeRoles(strings.ReplaceAll(everyEntryDump, " | ", "\t"))
+	// and what schemas 5 and 6 added: tokens' roles, members, history.
+	want := strings.ReplaceAll(everyEntryDump, " | ", "\t")
+	schema3 := beforeRoles(want)
 	for _, q := range dumpInserts(t, schema3) {
 		if _, err := old.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -290,54 +292,48 @@ func TestMigrationDropsHolds(t *testing.T) {
 	if err := db.r.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'holds'`).Scan(&tables); err != nil || tables != 0 {
 		t.Errorf("holds tables after migration 4: %d, %v; want none", tables, err)
 	}
-	if got := position(t, db); got != last {
-		t.Errorf("Position after migration 4 = %d, want %d", got, last)
+	if got := position(t, db); got != 0 {
+		t.Errorf("Position after migration 6 = %d, want 0 (%d before)", got, last)
 	}
-	if got := dump(t, db); got != want {
-		t.Errorf("Dump after migration 4:\n%s\nwant:\n%s", got, want)
+	if got := dump(t, db); got != emptyDump {
+		t.Errorf("Dump after migration 6:\n%s\nwant:\n%s", got, emptyDump)
 	}
-	// Applying the ledger again changes nothing; what follows applies.
+	// The projector rebuilds it all.
 	if err := db.Apply(ctx, b.records()); err != nil {
-		t.Fatalf("Apply after migration 4: %v", err)
+		t.Fatalf("Apply after migration 6: %v", err)
 	}
 	if got := dump(t, db); got != want {
-		t.Errorf("Dump after applying again:\n%s\nwant:\n%s", got, want)
+		t.Errorf("Dump after the rebuild:\n%s\nwant:\n%s", got, want)
 	}
 }
 
 // dumpInserts returns INSERT statements that fill the tables with the rows
 // of a Dump.
-// beforeRoles turns a dump into one of a read model that had no roles
-// when it was migrated to them: members empty, every token an owner
-// (want), and into the dump of that read model before the migration
-// (old).
-func beforeRoles(dump string) (want, old string) {
-	var w, o strings.Builder
+// beforeRoles turns a dump into that of a read model of schema 3: without
+// tokens' roles, members and the orders' history.
+func beforeRoles(dump string) string {
+	var o strings.Builder
 	table := ""
 	for _, line := range strings.SplitAfter(dump, "\n") {
 		if rest, ok := strings.CutPrefix(line, "table "); ok {
 			table, _, _ = strings.Cut(rest, " ")
-			w.WriteString(line)
 			if table == "api_tokens" {
 				line = strings.Replace(line, ", role)", ")", 1)
 			}
-			if table != "members" {
+			if table != "members" && table != "order_history" {
 				o.WriteString(line)
 			}
 			continue
 		}
 		switch table {
-		case "members":
+		case "members", "order_history":
 		case "api_tokens":
-			cut := strings.LastIndex(line, "\t")
-			w.WriteString(line[:cut] + "\t\"owner\"\n")
-			o.WriteString(line[:cut] + "\n")
+			o.WriteString(line[:strings.LastIndex(line, "\t")] + "\n")
 		default:
-			w.WriteString(line)
 			o.WriteString(line)
 		}
 	}
-	return w.String(), o.String()
+	return o.String()
 }
 
 func dumpInserts(t *testing.T, dump string) []string {

@@ -197,6 +197,17 @@ table refunds (order_id, id, amount, currency, ticket_ids, reason, provider, pay
 table signing_keys (event_id, id, public_key, added_at, retired_at)
 "ev_1" | "34750f98" | "iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=" | "2026-11-22T10:00:10.500000000Z" | "2026-11-22T10:00:12.500000000Z"
 "ev_1" | "6a3803d5" | "gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q=" | "2026-11-22T10:00:10.500000000Z" | NULL
+table order_history (order_id, event_id, at, type, actor, data)
+"or_grj5s3lalto2exjxgxbl" | "ev_1" | "2026-11-22T10:00:09.500000000Z" | "admit.order.placed.v1" | "" | "{\"order_id\":\"or_grj5s3lalto2exjxgxbl\",\"hold_id\":\"ho_222dynlcqsgvfy7wadkwzbwmls\",\"token\":\"hotxbgwdkoyp7puzejh5dtc2pqxloetx\",\"buyer\":{\"name\":\"Grace\",\"email\":\"grace@example.com\"},\"lines\":[{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"quantity\":1,\"unit_price\":{\"amount\":5000,\"currency\":\"EUR\"},\"amount\":{\"amount\":5000,\"currency\":\"EUR\"}}],\"total\":{\"amount\":5000,\"currency\":\"EUR\"},\"provider\":\"manual\",\"pay_by\":\"2026-11-23T10:00:09.5Z\"}"
+"or_grj5s3lalto2exjxgxbl" | "ev_1" | "2026-11-22T10:00:11.500000000Z" | "admit.order.cancelled.v1" | "" | "{\"order_id\":\"or_grj5s3lalto2exjxgxbl\",\"reason\":\"duplicate\"}"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:09.500000000Z" | "admit.order.placed.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"hold_id\":\"ho_r2aracwo22jaq5rhedstm3erxv\",\"token\":\"hw42bfsfv3wlvqggmyknvq7rkuw6o7ty\",\"buyer\":{\"name\":\"Zoë Łukasiewicz\",\"email\":\"zoe@example.com\"},\"attendees\":[\"Zoë\",\"Ada\"],\"lines\":[{\"ticket_type_id\":\"tt_b\",\"name\":\"Seated\",\"quantity\":2,\"unit_price\":{\"amount\":6500,\"currency\":\"EUR\"},\"amount\":{\"amount\":13000,\"currency\":\"EUR\"}}],\"total\":{\"amount\":13000,\"currency\":\"EUR\"},\"provider\":\"stripe\",\"pay_by\":\"2026-11-22T10:20:09.5Z\"}"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:10.500000000Z" | "admit.order.payment_started.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"payment_intent_id\":\"pi_1\"}"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:10.500000000Z" | "admit.order.paid.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"payment\":{\"provider\":\"stripe\",\"ref\":\"pi_1\",\"amount\":{\"amount\":13000,\"currency\":\"EUR\"},\"received_at\":\"2026-11-22T10:00:10.5Z\",\"kept\":true},\"event_ref\":\"evt_1\",\"tickets\":[{\"ticket_id\":\"tk_6zume2ob333to6jduaa7\",\"ticket_type_id\":\"tt_b\",\"attendee\":\"Zoë\",\"price\":{\"amount\":6500,\"currency\":\"EUR\"}},{\"ticket_id\":\"tk_74bqjjx6p4ssixu5bcp4\",\"ticket_type_id\":\"tt_b\",\"attendee\":\"Ada\",\"price\":{\"amount\":6500,\"currency\":\"EUR\"}}]}"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:11.500000000Z" | "admit.order.refunded.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"refund\":{\"id\":\"rf_sdrrolpzloo7zqpotytz\",\"amount\":{\"amount\":6500,\"currency\":\"EUR\"},\"ticket_ids\":[\"tk_74bqjjx6p4ssixu5bcp4\"],\"reason\":\"ill\",\"provider\":\"stripe\",\"payment_ref\":\"pi_1\",\"status\":\"pending\",\"created_at\":\"2026-11-22T10:00:11.5Z\"}}"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:12.500000000Z" | "admit.order.refund_settled.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"refund_id\":\"rf_sdrrolpzloo7zqpotytz\",\"provider_ref\":\"re_1\"}"
+"or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:09.500000000Z" | "admit.order.placed.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"hold_id\":\"ho_mewsjcwfwfy5rrj5x4tsdr5kmw\",\"token\":\"2fble74xv4pasrlak7juk5r7hno6mdoq\",\"buyer\":{\"name\":\"Alan\",\"email\":\"alan@example.com\"},\"lines\":[{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"quantity\":1,\"unit_price\":{\"amount\":5000,\"currency\":\"EUR\"},\"amount\":{\"amount\":5000,\"currency\":\"EUR\"}}],\"total\":{\"amount\":5000,\"currency\":\"EUR\"},\"provider\":\"stripe\",\"pay_by\":\"2026-11-22T10:20:09.5Z\"}"
+"or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:11.500000000Z" | "admit.order.expired.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"hold_id\":\"ho_mewsjcwfwfy5rrj5x4tsdr5kmw\"}"
+"or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:12.500000000Z" | "admit.order.payment_rejected.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"payment\":{\"provider\":\"stripe\",\"ref\":\"pi_3\",\"amount\":{\"amount\":5000,\"currency\":\"EUR\"},\"received_at\":\"2026-11-22T10:00:12.5Z\",\"kept\":false},\"event_ref\":\"evt_3\",\"reason\":\"too late\",\"refund\":{\"id\":\"rf_4xy3gm7ws5efdden7cc2\",\"amount\":{\"amount\":5000,\"currency\":\"EUR\"},\"reason\":\"too late\",\"provider\":\"stripe\",\"payment_ref\":\"pi_3\",\"status\":\"pending\",\"created_at\":\"2026-11-22T10:00:12.5Z\"}}"
 `
 
 const emptyDump = `table organizers (id, name, created_at)
@@ -211,6 +222,7 @@ table tickets (id, order_id, position, event_id, ticket_type_id, attendee, price
 table payments (order_id, seq, provider, ref, amount, currency, received_at, kept)
 table refunds (order_id, id, amount, currency, ticket_ids, reason, provider, payment_ref, status, provider_ref, message, created_at, settled_at)
 table signing_keys (event_id, id, public_key, added_at, retired_at)
+table order_history (order_id, event_id, at, type, actor, data)
 `
 
 func TestApplyEveryEntry(t *testing.T) {
@@ -793,5 +805,32 @@ func TestProjectShards(t *testing.T) {
 	}
 	if got := dump(t, rebuilt(t, b)); got != want {
 		t.Errorf("a rebuild, shard after shard, differs from the live projection:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestOrderHistory(t *testing.T) {
+	ctx := context.Background()
+	b := newBook(t)
+	everyEntry(b)
+	db := openDB(t)
+	if err := db.Apply(ctx, b.records()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := db.OrderHistory(ctx, "ev_1", "or_qauhrakcae4erq4wz47t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range h {
+		types = append(types, strings.TrimSuffix(strings.TrimPrefix(e.Type, "admit.order."), ".v1"))
+	}
+	if want := "placed payment_started paid refunded refund_settled"; strings.Join(types, " ") != want {
+		t.Errorf("history %v, want %s", types, want)
+	}
+	if !h[0].At.Equal(at(9)) || !strings.Contains(string(h[0].Data), `"buyer":{"name":"Zoë Łukasiewicz"`) {
+		t.Errorf("first entry %+v", h[0])
+	}
+	if none, err := db.OrderHistory(ctx, "ev_other", "or_qauhrakcae4erq4wz47t"); err != nil || len(none) != 0 {
+		t.Errorf("the order under another event: %v, %v", none, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
@@ -437,7 +438,7 @@ func (s *Server) orderCommand(w http.ResponseWriter, r *http.Request, org sqlite
 	})
 }
 
-func (s *Server) markPaid(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+func (s *Server) markPaid(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
 	var in struct {
 		Amount opt[moneyIn] `json:"amount"`
 	}
@@ -452,7 +453,7 @@ func (s *Server) markPaid(w http.ResponseWriter, r *http.Request, org sqlite.Org
 			return nil, err
 		}
 		cmd := &boxoffice.RecordPayment{OrderID: oid, OrganizerID: org.ID, Provider: boxoffice.ProviderManual,
-			RefundID: id.New("rf", id.Short)}
+			RefundID: id.New("rf", id.Short), Actor: actor.String()}
 		if in.Amount.Set {
 			cmd.Amount = boxoffice.Money{Amount: in.Amount.V.Amount.V, Currency: in.Amount.V.Currency.V}
 		}
@@ -460,7 +461,7 @@ func (s *Server) markPaid(w http.ResponseWriter, r *http.Request, org sqlite.Org
 	})
 }
 
-func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
 	var in struct {
 		Reason opt[string] `json:"reason"`
 	}
@@ -471,11 +472,11 @@ func (s *Server) cancelOrder(w http.ResponseWriter, r *http.Request, org sqlite.
 			return nil, err
 		}
 		return &boxoffice.CancelOrder{OrganizerID: org.ID, OrderID: oid, Reason: in.Reason.V,
-			RefundID: id.New("rf", id.Short), Idem: idem}, nil
+			RefundID: id.New("rf", id.Short), Idem: idem, Actor: actor.String()}, nil
 	})
 }
 
-func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
+func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
 	var in struct {
 		TicketIDs opt[[]string] `json:"ticket_ids"`
 		Reason    opt[string]   `json:"reason"`
@@ -494,6 +495,6 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, org sqlite.
 			return nil, err
 		}
 		return &boxoffice.RefundOrder{OrganizerID: org.ID, OrderID: oid, TicketIDs: in.TicketIDs.V, Reason: in.Reason.V,
-			RefundID: id.New("rf", id.Short), Idem: idem}, nil
+			RefundID: id.New("rf", id.Short), Idem: idem, Actor: actor.String()}, nil
 	})
 }
