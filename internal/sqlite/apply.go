@@ -128,8 +128,8 @@ var stmtSQL = [numStmts]string{
 		WHERE id = ? AND status = 'paid' AND NOT EXISTS (SELECT 1 FROM tickets WHERE order_id = orders.id AND status = 'valid')`,
 	stSettleRefund: `UPDATE refunds SET status = ?, provider_ref = ?, message = ?, settled_at = ?
 		WHERE order_id = ? AND id = ? AND status = 'pending'`,
-	stInsertKey: `INSERT INTO signing_keys (event_id, id, public_key, added_at, retired_at) VALUES (?, ?, ?, ?, NULL)`,
-	stRetireKey: `UPDATE signing_keys SET retired_at = ? WHERE event_id = ? AND id = ? AND retired_at IS NULL`,
+	stInsertKey:     `INSERT INTO signing_keys (event_id, id, public_key, added_at, retired_at) VALUES (?, ?, ?, ?, NULL)`,
+	stRetireKey:     `UPDATE signing_keys SET retired_at = ? WHERE event_id = ? AND id = ? AND retired_at IS NULL`,
 	stInsertHistory: `INSERT INTO order_history (order_id, event_id, at, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)`,
 }
 
