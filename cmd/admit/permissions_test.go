@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/admit-org/admit/internal/access"
+	"github.com/admit-org/admit/internal/console"
 	"github.com/admit-org/admit/internal/openapitest"
 )
 
@@ -190,4 +193,114 @@ func TestTokenRoles(t *testing.T) {
 
 func op(method, path string) openapitest.Operation {
 	return openapitest.Operation{Method: method, Path: path}
+}
+
+// consoleActions is the permission matrix of the console: the action each
+// page or form for members takes. Every such route of the console is
+// here, and nothing else.
+var consoleActions = map[string]access.Action{
+	"GET /manage":                                 access.ReadEvents,
+	"GET /manage/events/new":                      access.ManageEvents,
+	"POST /manage/events":                         access.ManageEvents,
+	"GET /manage/events/{event_id}":               access.ReadEvents,
+	"POST /manage/events/{event_id}/status":       access.ManageEvents,
+	"POST /manage/events/{event_id}/ticket-types": access.ManageEvents,
+	"POST /manage/events/{event_id}/quotas":       access.ManageEvents,
+	"GET /manage/team":                            access.ReadTeam,
+	"POST /manage/team/invitations":               access.ManageTeam,
+	"POST /manage/team/{member_id}/role":          access.ManageTeam,
+	"POST /manage/team/{member_id}/remove":        access.ManageTeam,
+}
+
+// TestConsolePermissionMatrix signs in a member of every role and sends
+// every page and form of the console: refused ones answer 403 and change
+// nothing, allowed ones are not refused; signed out, a page sends the
+// browser to sign in and a form is 401; a member of another organizer
+// gets 404 for this one's event.
+func TestConsolePermissionMatrix(t *testing.T) {
+	dir := t.TempDir()
+	a := startAdmit(t, dir)
+	a.stop()
+	out := admin(t, dir, "organizer", "create", "--name", "Other")
+	otherPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
+	a2 := startAdmit(t, dir, "--rate-limit-auth-failures-burst", "0")
+	first, _ := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
+	ada := newVisitor(t, a2.url)
+	ada.join(a2.url+strings.TrimPrefix(first, a.url), "Ada", "ada@example.com")
+	stranger := newVisitor(t, a2.url)
+	stranger.join(a2.url+otherPath, "Sam", "sam@other.example")
+
+	c := newClient(t, a2.url, a.token)
+	evID, _ := setupEvent(c, 100)
+	members := map[access.Role]*visitor{access.Owner: ada}
+	for _, r := range access.Roles[1:] {
+		v := newVisitor(t, a2.url)
+		v.join(ada.invite(string(r)+"@example.com", r), string(r), "")
+		members[r] = v
+	}
+	ada.invite("victim@example.com", access.Viewer)
+	team := ada.get("/manage/team").body
+	victimID := regexp.MustCompile(`victim@example.com</td>.*?action="/manage/team/(mb_[a-z2-7]{20})/remove"`).FindStringSubmatch(strings.ReplaceAll(team, "\n", " "))
+	if victimID == nil {
+		t.Fatalf("no invitation to change on the team page:\n%s", team)
+	}
+	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1])
+
+	routes := console.MemberRoutes()
+	for _, rt := range routes {
+		if _, ok := consoleActions[rt]; !ok {
+			t.Errorf("%s is a console route for members but not in the permission matrix", rt)
+		}
+	}
+	for rt := range consoleActions {
+		if !slices.Contains(routes, rt) {
+			t.Errorf("the permission matrix has %s, which the console does not", rt)
+		}
+	}
+	form := func(v *visitor) url.Values {
+		return url.Values{"csrf": {v.csrf()}, "status": {"sales_closed"}, "role": {"viewer"}, "email": {"x@example.com"}}
+	}
+	signedOut := newVisitor(t, a2.url)
+	for _, rt := range routes {
+		method, pattern, _ := strings.Cut(rt, " ")
+		path := fill.Replace(pattern)
+		send := func(v *visitor) page {
+			if method == "GET" {
+				return v.get(path)
+			}
+			return v.post(path, form(v))
+		}
+		if p := signedOut.send(method, path, url.Values{}, "same-origin"); method == "GET" && (p.status != 303 || !strings.HasPrefix(p.location, "/manage/sign-in")) ||
+			method == "POST" && p.status != 401 {
+			t.Errorf("%s signed out: %d %s", rt, p.status, p.location)
+		}
+		action := consoleActions[rt]
+		for _, allowed := range []bool{false, true} {
+			for _, r := range access.Roles {
+				if access.Can(r, action) != allowed {
+					continue
+				}
+				p := send(members[r])
+				switch {
+				case !allowed && p.status != 403:
+					t.Errorf("%s as %s (may not %s): %d, want 403", rt, r, action, p.status)
+				case allowed && (p.status == 401 || p.status == 403 || p.status == 303 && strings.HasPrefix(p.location, "/manage/sign-in")):
+					t.Errorf("%s as %s (may %s): %d %s, want it not refused\n%s", rt, r, action, p.status, p.location, p.body)
+				}
+			}
+		}
+		if strings.Contains(pattern, "{event_id}") {
+			if p := send(stranger); p.status != 404 && p.status != 403 {
+				t.Errorf("%s by another organizer's owner: %d, want 404", rt, p.status)
+			} else if strings.Contains(p.body, "Night at the Opera") {
+				t.Errorf("%s by another organizer's owner shows the event", rt)
+			}
+		}
+	}
+	if p := stranger.get("/manage"); strings.Contains(p.body, "Night at the Opera") {
+		t.Error("another organizer's console lists the event")
+	}
+	if p := stranger.get("/manage/team"); strings.Contains(p.body, "viewer@example.com") {
+		t.Error("another organizer's team page shows this one's members")
+	}
 }

@@ -119,31 +119,65 @@ func New(c Config) *Console {
 		}
 	}
 	m := k.mux
-	m.HandleFunc("GET /manage", k.signedIn(access.ReadEvents, k.events))
+	for _, rt := range k.routes() {
+		if rt.public != nil {
+			m.HandleFunc(rt.pattern, rt.public)
+		} else {
+			m.HandleFunc(rt.pattern, k.signedIn(rt.action, rt.page))
+		}
+	}
 	m.HandleFunc("GET /manage/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, links.Console(), http.StatusMovedPermanently)
 	})
-	m.HandleFunc("GET /manage/sign-in", k.signInPage)
-	m.HandleFunc("POST /manage/sign-in", k.signIn)
-	m.HandleFunc("POST /manage/sign-out", k.signOut)
-	m.HandleFunc("GET /manage/invitations/{secret}", k.invitationPage)
-	m.HandleFunc("POST /manage/invitations/{secret}", k.acceptInvitation)
-	m.HandleFunc("GET /manage/events/new", k.signedIn(access.ManageEvents, k.newEventPage))
-	m.HandleFunc("POST /manage/events", k.signedIn(access.ManageEvents, k.createEvent))
-	m.HandleFunc("GET /manage/events/{event_id}", k.signedIn(access.ReadEvents, k.event))
-	m.HandleFunc("POST /manage/events/{event_id}/status", k.signedIn(access.ManageEvents, k.changeStatus))
-	m.HandleFunc("POST /manage/events/{event_id}/ticket-types", k.signedIn(access.ManageEvents, k.addTicketType))
-	m.HandleFunc("POST /manage/events/{event_id}/quotas", k.signedIn(access.ManageEvents, k.addQuota))
-	m.HandleFunc("GET /manage/team", k.signedIn(access.ReadTeam, k.team))
-	m.HandleFunc("POST /manage/team/invitations", k.signedIn(access.ManageTeam, k.invite))
-	m.HandleFunc("POST /manage/team/{member_id}/role", k.signedIn(access.ManageTeam, k.changeRole))
-	m.HandleFunc("POST /manage/team/{member_id}/remove", k.signedIn(access.ManageTeam, k.remove))
 	assets, _ := fs.Sub(assetFS, "assets")
 	m.Handle("GET /manage/assets/", http.StripPrefix("/manage/assets/", http.FileServerFS(assets)))
 	m.HandleFunc("/manage/", func(w http.ResponseWriter, r *http.Request) {
 		k.problem(w, r, nil, http.StatusNotFound, "Page not found", "There is no page at this address in the console.")
 	})
 	return k
+}
+
+// route is one page or form of the console: public, or for a signed-in
+// member allowed action.
+type route struct {
+	pattern string
+	public  http.HandlerFunc
+	action  access.Action
+	page    handler
+}
+
+func (k *Console) routes() []route {
+	return []route{
+		{pattern: "GET /manage/sign-in", public: k.signInPage},
+		{pattern: "POST /manage/sign-in", public: k.signIn},
+		{pattern: "POST /manage/sign-out", public: k.signOut},
+		{pattern: "GET /manage/invitations/{secret}", public: k.invitationPage},
+		{pattern: "POST /manage/invitations/{secret}", public: k.acceptInvitation},
+		{pattern: "GET /manage", action: access.ReadEvents, page: k.events},
+		{pattern: "GET /manage/events/new", action: access.ManageEvents, page: k.newEventPage},
+		{pattern: "POST /manage/events", action: access.ManageEvents, page: k.createEvent},
+		{pattern: "GET /manage/events/{event_id}", action: access.ReadEvents, page: k.event},
+		{pattern: "POST /manage/events/{event_id}/status", action: access.ManageEvents, page: k.changeStatus},
+		{pattern: "POST /manage/events/{event_id}/ticket-types", action: access.ManageEvents, page: k.addTicketType},
+		{pattern: "POST /manage/events/{event_id}/quotas", action: access.ManageEvents, page: k.addQuota},
+		{pattern: "GET /manage/team", action: access.ReadTeam, page: k.team},
+		{pattern: "POST /manage/team/invitations", action: access.ManageTeam, page: k.invite},
+		{pattern: "POST /manage/team/{member_id}/role", action: access.ManageTeam, page: k.changeRole},
+		{pattern: "POST /manage/team/{member_id}/remove", action: access.ManageTeam, page: k.remove},
+	}
+}
+
+// MemberRoutes are the patterns ("GET /manage/team") of the console's
+// pages and forms for signed-in members, for tests that go through every
+// one of them.
+func MemberRoutes() []string {
+	var out []string
+	for _, rt := range (&Console{}).routes() {
+		if rt.public == nil {
+			out = append(out, rt.pattern)
+		}
+	}
+	return out
 }
 
 // Patterns are the paths the console serves, for the API's router.
