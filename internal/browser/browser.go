@@ -74,10 +74,12 @@ func StartWith(t testing.TB, flags ...chromedp.ExecAllocatorOption) context.Cont
 // and closes it when t ends. The tab emulates a focused window, so focus
 // styles show as they do for a person at the keyboard even when several
 // tabs run at once; its viewport is Desktop. All work in it must end
-// within TabTimeout.
-func Tab(t testing.TB, browserCtx context.Context) context.Context {
+// within TabTimeout. opts are chromedp's for the tab's context, such as
+// chromedp.WithNewBrowserContext() for a tab that shares no cookies or
+// storage with the browser's other tabs, as a second person's would.
+func Tab(t testing.TB, browserCtx context.Context, opts ...chromedp.ContextOption) context.Context {
 	t.Helper()
-	tab, cancel := chromedp.NewContext(browserCtx)
+	tab, cancel := chromedp.NewContext(browserCtx, opts...)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(tab); err != nil { // opens the tab, with no deadline
 		t.Fatalf("open a tab: %v", err)

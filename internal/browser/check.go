@@ -21,13 +21,15 @@ type Focus struct {
 	Outline      string  `json:"outline"`
 	OutlineWidth float64 `json:"outlineWidth"`
 	BoxShadow    string  `json:"boxShadow"`
-	FocusVisible bool    `json:"focusVisible"` // whether it matches :focus-visible
+	FocusVisible bool    `json:"focusVisible"` // whether it matches :focus-visible (see Shown)
 	InViewport   bool    `json:"inViewport"`   // whether some of it is on screen
 }
 
 // Shown reports whether the focus can be seen: the element matches
 // :focus-visible, is on screen, and draws an outline at least 2 pixels
-// wide or a box shadow.
+// wide or a box shadow. When the focus is on the calendar button inside a
+// date or time field, the field matches :focus-within only: for that one,
+// :focus-within is what its style must draw the indicator for.
 func (f Focus) Shown() bool {
 	return f.FocusVisible && f.InViewport && (f.OutlineWidth >= 2 || (f.BoxShadow != "" && f.BoxShadow != "none"))
 }
@@ -42,6 +44,7 @@ const focusJS = `(() => {
 	if (!el || el === document.body) return {element: "body"};
 	const cs = getComputedStyle(el), r = el.getBoundingClientRect();
 	const cls = typeof el.className === "string" && el.className ? "." + el.className.trim().split(/\s+/).join(".") : "";
+	const dateField = el.tagName === "INPUT" && /^(date|time|datetime-local|month|week)$/.test(el.type);
 	const text = ("value" in el && el.tagName !== "BUTTON" ? String(el.value) : el.innerText || el.textContent || "").trim().replace(/\s+/g, " ");
 	return {
 		element: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + cls,
@@ -49,7 +52,7 @@ const focusJS = `(() => {
 		outline: cs.outlineStyle === "none" ? "none" : cs.outlineWidth + " " + cs.outlineStyle + " " + cs.outlineColor,
 		outlineWidth: cs.outlineStyle === "none" ? 0 : parseFloat(cs.outlineWidth),
 		boxShadow: cs.boxShadow,
-		focusVisible: el.matches(":focus-visible"),
+		focusVisible: el.matches(":focus-visible") || dateField && el.matches(":focus-within"),
 		inViewport: r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth && r.width > 0 && r.height > 0,
 	};
 })()`

@@ -16,6 +16,7 @@ import (
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/locale"
+	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/sqlite"
 )
 
@@ -261,9 +262,12 @@ func (k *Console) team(w http.ResponseWriter, r *http.Request, m *who) {
 // invite makes an invitation and shows its link, once, to pass on.
 func (k *Console) invite(w http.ResponseWriter, r *http.Request, m *who) {
 	email, role := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("role")
-	inv, err := k.cfg.Desk.Invite(r.Context(), m.Actor, m.OrganizerID, email, access.Role(role))
-	if email == "" {
+	var inv organizer.Invitation
+	var err error
+	if email == "" { // the desk would make one that names no one, as the first owner's does
 		err = fault.Fields(fault.FieldError{Field: "/email", Message: "must be an e-mail address such as ada@example.com"})
+	} else {
+		inv, err = k.cfg.Desk.Invite(r.Context(), m.Actor, m.OrganizerID, email, access.Role(role))
 	}
 	if err != nil && (fault.Is(err, fault.Invalid) || fault.Is(err, fault.Conflict)) {
 		p, verr := k.teamView(r, m)
