@@ -9,7 +9,8 @@ package main
 //	ADMIT_SCREENSHOTS=/tmp/shots go test ./cmd/admit -run TestConsoleInBrowser -v
 //
 // With -docs-png it also saves the pictures of the events list, an
-// event's dashboard and the team page that docs/ keeps, at both widths:
+// event's dashboard, an order and the team page that docs/ keeps, at both
+// widths:
 //
 //	go test ./cmd/admit -run TestConsoleInBrowser -docs-png
 
@@ -171,6 +172,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.wantText("details table tfoot", "2")
 	ada.check("dashboard")
 	ada.docsPNG("dashboard")
+
+	// Its orders, Grace's order, and a refund of her tickets.
+	ada.tabToText("Orders", true)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage/events/" + evID + "/orders")
+	ada.wantText("main table tbody", "Grace Hopper")
+	ada.check("orders")
+	ada.tabToText("Grace Hopper", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Order of Grace Hopper")
+	ada.wantText("ol.timeline", "Paid")
+	ada.check("order")
+	ada.tabToText("Refund the chosen tickets", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("ol.timeline", "by Ada")
+	ada.check("order-refunded")
+	ada.docsPNG("order")
 
 	// The team page: an invitation, through its error.
 	ada.tabToText("Team", true)

@@ -126,6 +126,8 @@ type orderLine struct {
 	Quantity     int
 }
 
+var ticketStatusLabels = map[boxoffice.TicketStatus]string{boxoffice.TicketValid: "Valid", boxoffice.TicketRevoked: "Revoked"}
+
 var providerLabels = map[string]string{boxoffice.ProviderStripe: "card (Stripe)", boxoffice.ProviderManual: "bank transfer or at the door",
 	boxoffice.ProviderFree: "free"}
 
@@ -197,7 +199,7 @@ func (k *Console) orderPage(w http.ResponseWriter, r *http.Request, m *who, stat
 	}
 	for _, t := range d.tickets {
 		p.Tickets = append(p.Tickets, ticketLine{ID: t.ID, Type: d.types[t.TicketTypeID], Attendee: t.Attendee,
-			Price: money(t.Price.Amount), Status: string(t.Status), Valid: t.Status == boxoffice.TicketValid})
+			Price: money(t.Price.Amount), Status: ticketStatusLabels[t.Status], Valid: t.Status == boxoffice.TicketValid})
 	}
 	manage := access.Allow(m.Actor, m.OrganizerID, access.ManageOrders) == nil
 	p.CanMarkPaid = manage && o.Status == boxoffice.StatusPendingPayment && o.Provider == boxoffice.ProviderManual
