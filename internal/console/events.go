@@ -36,6 +36,12 @@ func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
 		StartsAt: r.PostFormValue("starts_at"), EndsAt: r.PostFormValue("ends_at"),
 		Currency: strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency"))), HoldMinutes: strings.TrimSpace(r.PostFormValue("hold_minutes")),
 		Card: r.PostFormValue("card") != "", Manual: r.PostFormValue("manual") != "", Fields: map[string]string{}}
+	if f.Name == "" {
+		f.Fields["name"] = "Enter the event's name."
+	}
+	if _, ok := boxoffice.CurrencyDigits(f.Currency); !ok {
+		f.Fields["currency"] = "Enter a currency's ISO code, such as EUR, USD or GBP."
+	}
 	loc, err := time.LoadLocation(f.TimeZone)
 	if f.TimeZone == "" || err != nil || f.TimeZone == "Local" {
 		f.Fields["timezone"] = "Enter a time zone such as Europe/Berlin or America/New_York."
