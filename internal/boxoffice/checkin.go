@@ -57,6 +57,10 @@ func (l *CheckinList) Rules() *checkin.List {
 
 // DoorDevice is a credential for the doors of one event: it scans the
 // event's lists and fetches its offline bundle, nothing else.
+// DoorTokenPrefix starts every door device's token, so secret scanners can
+// spot them and the API tells them from organizers' tokens.
+const DoorTokenPrefix = "admitdoor_"
+
 type DoorDevice struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`

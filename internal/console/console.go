@@ -169,6 +169,9 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/cancel", action: access.ManageOrders, page: k.cancelOrder},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/refund", action: access.ManageOrders, page: k.refundOrder},
+		{pattern: "GET /manage/events/{event_id}/door", action: access.ReadCheckin, page: k.door},
+		{pattern: "POST /manage/events/{event_id}/door/devices", action: access.ManageDoor, page: k.addDevice},
+		{pattern: "POST /manage/events/{event_id}/door/devices/{device_id}/revoke", action: access.ManageDoor, page: k.revokeDevice},
 		{pattern: "GET /manage/team", action: access.ReadTeam, page: k.team},
 		{pattern: "POST /manage/team/invitations", action: access.ManageTeam, page: k.invite},
 		{pattern: "POST /manage/team/{member_id}/role", action: access.ManageTeam, page: k.changeRole},
@@ -192,7 +195,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "team", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.

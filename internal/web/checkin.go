@@ -29,7 +29,7 @@ import (
 
 // DoorTokenPrefix starts every door device token, so secret scanners can
 // spot them and the API tells them from organizers' tokens.
-const DoorTokenPrefix = "admitdoor_"
+const DoorTokenPrefix = boxoffice.DoorTokenPrefix
 
 // looksLikeDoorToken reports whether s has the shape of a door token.
 func looksLikeDoorToken(s string) bool {
