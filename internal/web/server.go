@@ -41,6 +41,9 @@ type ReadModel interface {
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
 	CountEvents(ctx context.Context, organizerID string) (int, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
+	// The exports: an event's orders and tickets, one at a time, in bounded memory.
+	ExportOrders(ctx context.Context, eventID string, fn func(sqlite.OrderRow) error) error
+	ExportAttendees(ctx context.Context, eventID string, fn func(sqlite.AttendeeRow) error) error
 	WaitFor(ctx context.Context, pos uint64) error // until the read model has applied the ledger up to pos, in pos's shard
 }
 
@@ -198,6 +201,8 @@ func (s *Server) routes() {
 	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/mark-paid", s.markPaid)
 	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/cancel", s.cancelOrder)
 	authed("POST", "/api/v1/events/{event_id}/orders/{order_id}/refunds", s.refundOrder)
+	authed("GET", "/api/v1/events/{event_id}/exports/orders.csv", s.exportOrders)
+	authed("GET", "/api/v1/events/{event_id}/exports/attendees.csv", s.exportAttendees)
 	authed("POST", "/api/v1/events/{event_id}/signing-keys", s.rotateSigningKey)
 	authed("POST", "/api/v1/events/{event_id}/signing-keys/{key_id}/retire", s.retireSigningKey)
 	authed("GET", "/api/v1/events/{event_id}/revocations", s.revocations)
