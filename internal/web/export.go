@@ -85,6 +85,9 @@ func (s *Server) exportAttendees(w http.ResponseWriter, r *http.Request, org sql
 // before anything reached the client is answered as a problem; after, the
 // response is aborted (the connection is closed before the end of the
 // chunked body), so that the client cannot take a cut file for a whole one.
+// A HEAD request gets the headers alone. Errors: NotFound (no such event
+// of the organizer's), Unavailable (the read model is catching up with
+// this node's writes), Internal (the read model failed).
 func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, name string, header []string,
 	each func(ctx context.Context, eventID string, write func([]string) error) error) error {
 	v, err := s.organizerView(r, org)
@@ -99,6 +102,9 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, org sqlite.Or
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+name+"-"+eventID+`.csv"`)
 	h["Cache-Control"] = headerNoStore
+	if r.Method == http.MethodHead {
+		return nil // the headers alone: no need to read the event's orders
+	}
 
 	out := &sentWriter{w: w}
 	e := &csvStream{csv: csv.NewWriter(out), rc: http.NewResponseController(w)}
@@ -130,7 +136,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request, org sqlite.Or
 type csvStream struct {
 	csv    *csv.Writer
 	rc     *http.ResponseController
-	rows   int
+	rows   int   // rows written, the header row included
 	failed error // the first error writing to the client
 }
 

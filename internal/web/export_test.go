@@ -14,6 +14,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,22 +62,26 @@ func (oneEvent) View(_ context.Context, eventID string) (*boxoffice.View, error)
 
 // fixedRows is a read model of oneToken's organizer whose exports give
 // the rows, and then fail with errBroken after failAt rows (never when
-// failAt is negative): a database that breaks half-way.
+// failAt is negative): a database that breaks half-way. The server's
+// goroutines read it while the test sets it.
 type fixedRows struct {
 	oneToken
 	orders    []sqlite.OrderRow
 	attendees []sqlite.AttendeeRow
-	failAt    int
+	failAt    atomic.Int64
+	reads     atomic.Int64 // exports started
 }
 
 var errBroken = errors.New("the disk is on fire")
 
 func (f *fixedRows) ExportOrders(_ context.Context, _ string, fn func(sqlite.OrderRow) error) error {
-	return each(f.orders, f.failAt, fn)
+	f.reads.Add(1)
+	return each(f.orders, int(f.failAt.Load()), fn)
 }
 
 func (f *fixedRows) ExportAttendees(_ context.Context, _ string, fn func(sqlite.AttendeeRow) error) error {
-	return each(f.attendees, f.failAt, fn)
+	f.reads.Add(1)
+	return each(f.attendees, int(f.failAt.Load()), fn)
 }
 
 func each[T any](rows []T, failAt int, fn func(T) error) error {
@@ -137,7 +142,7 @@ func TestExportCSV(t *testing.T) {
 		}
 		return v
 	}
-	read := &fixedRows{oneToken: oneToken{hash}, failAt: -1,
+	read := &fixedRows{oneToken: oneToken{hash},
 		orders: []sqlite.OrderRow{
 			{ID: "od_1", Status: "paid", CreatedAt: tm("2030-05-02T11:14:03.123456789+02:00"),
 				PaidAt: tm("2030-05-02T09:15:40Z"), BuyerName: `Łukasiewicz, "Zoë"`, BuyerEmail: "zoe@example.com",
@@ -160,6 +165,7 @@ func TestExportCSV(t *testing.T) {
 				RevokedAt: tm("2030-05-03T10:00:00Z"), OrderStatus: "refunded", BuyerName: "@SUM(A1:A9)",
 				BuyerEmail: "b@example.com"},
 		}}
+	read.failAt.Store(-1)
 	srv := exportServer(t, read)
 	base := srv.URL + "/api/v1/events/" + exportEvent + "/exports/"
 	for _, tc := range []struct{ file, want string }{
@@ -200,6 +206,25 @@ func TestExportCSV(t *testing.T) {
 		}
 	}
 
+	reads := read.reads.Load()
+	head, err := http.Head(base + "orders.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Body.Close()
+	if head.StatusCode != 401 {
+		t.Errorf("HEAD without a token: %d", head.StatusCode)
+	}
+	req, _ := http.NewRequest("HEAD", base+"orders.csv", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if head, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	head.Body.Close()
+	if head.StatusCode != 200 || head.Header.Get("Content-Type") != "text/csv; charset=utf-8" || read.reads.Load() != reads {
+		t.Errorf("HEAD: %d %v, %d exports read, want the headers alone", head.StatusCode, head.Header, read.reads.Load()-reads)
+	}
+
 	if resp, body, _ := get(t, base+"orders.csv", ""); resp.StatusCode != 401 || !strings.Contains(body, `"code":"unauthorized"`) {
 		t.Errorf("without a token: %d %s", resp.StatusCode, body)
 	}
@@ -223,14 +248,14 @@ func TestExportFails(t *testing.T) {
 	srv := exportServer(t, read)
 	url := srv.URL + "/api/v1/events/" + exportEvent + "/exports/orders.csv"
 
-	read.failAt = 0
+	read.failAt.Store(0)
 	resp, body, err := get(t, url, token)
 	if err != nil || resp.StatusCode != 500 || resp.Header.Get("Content-Type") != "application/problem+json" ||
 		resp.Header.Get("Content-Disposition") != "" || !strings.Contains(body, `"code":"internal"`) {
 		t.Errorf("failing at once: %d %v %v\n%s", resp.StatusCode, err, resp.Header, body)
 	}
 
-	read.failAt = 2*exportFlushRows + 1
+	read.failAt.Store(2*exportFlushRows + 1)
 	resp, body, err = get(t, url, token)
 	if resp.StatusCode != 200 || err == nil || !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("failing half-way: %d, read error %v, want an unexpected EOF", resp.StatusCode, err)
