@@ -421,8 +421,8 @@ func exportGrowth(t *testing.T, s *Server, file string) (growth, size int64) {
 // TestExportMemoryIsBounded: exporting ten times the orders does not take
 // more memory. The live heap (what a collection leaves, so that garbage
 // the collector has not reached yet is no noise) grows by about a chunk of
-// rows, some 250 KB, during an export of 1,000 orders and of 10,000 alike;
-// an export that kept its rows would grow by some 4 MB more for the
+// rows, 200-250 KB, during an export of 1,000 orders and of 10,000 alike;
+// an export that kept its rows would grow by some 3.5 MB more for the
 // larger one.
 func TestExportMemoryIsBounded(t *testing.T) {
 	small, large := exportRig(t, 1_000), exportRig(t, 10_000)
