@@ -48,6 +48,8 @@ var routeActions = map[openapitest.Operation]access.Action{
 	op("GET", "/api/v1/events/{event_id}/door-devices"):                         access.ReadCheckin,
 	op("POST", "/api/v1/events/{event_id}/door-devices"):                        access.ManageDoor,
 	op("POST", "/api/v1/events/{event_id}/door-devices/{device_id}/revoke"):     access.ManageDoor,
+	op("GET", "/api/v1/events/{event_id}/exports/orders.csv"):                   access.ExportOrders,
+	op("GET", "/api/v1/events/{event_id}/exports/attendees.csv"):                access.ExportOrders,
 	op("GET", "/api/v1/events/{event_id}/door-bundle"):                          access.Scan,
 	op("POST", "/api/v1/events/{event_id}/check-in-lists/{list_id}/scans"):      access.Scan,
 	op("POST", "/api/v1/events/{event_id}/check-in-lists/{list_id}/annulments"): access.Scan,
@@ -199,22 +201,25 @@ func op(method, path string) openapitest.Operation {
 // page or form for members takes. Every such route of the console is
 // here, and nothing else.
 var consoleActions = map[string]access.Action{
-	"GET /manage":                                                access.ReadEvents,
-	"GET /manage/events/new":                                     access.ManageEvents,
-	"POST /manage/events":                                        access.ManageEvents,
-	"GET /manage/events/{event_id}":                              access.ReadEvents,
-	"POST /manage/events/{event_id}/status":                      access.ManageEvents,
-	"POST /manage/events/{event_id}/ticket-types":                access.ManageEvents,
-	"POST /manage/events/{event_id}/quotas":                      access.ManageEvents,
-	"GET /manage/events/{event_id}/orders":                       access.ReadOrders,
-	"GET /manage/events/{event_id}/orders/{order_id}":            access.ReadOrders,
-	"POST /manage/events/{event_id}/orders/{order_id}/mark-paid": access.ManageOrders,
-	"POST /manage/events/{event_id}/orders/{order_id}/cancel":    access.ManageOrders,
-	"POST /manage/events/{event_id}/orders/{order_id}/refund":    access.ManageOrders,
-	"GET /manage/team":                                           access.ReadTeam,
-	"POST /manage/team/invitations":                              access.ManageTeam,
-	"POST /manage/team/{member_id}/role":                         access.ManageTeam,
-	"POST /manage/team/{member_id}/remove":                       access.ManageTeam,
+	"GET /manage":                                                    access.ReadEvents,
+	"GET /manage/events/new":                                         access.ManageEvents,
+	"POST /manage/events":                                            access.ManageEvents,
+	"GET /manage/events/{event_id}":                                  access.ReadEvents,
+	"POST /manage/events/{event_id}/status":                          access.ManageEvents,
+	"POST /manage/events/{event_id}/ticket-types":                    access.ManageEvents,
+	"POST /manage/events/{event_id}/quotas":                          access.ManageEvents,
+	"GET /manage/events/{event_id}/orders":                           access.ReadOrders,
+	"GET /manage/events/{event_id}/orders/{order_id}":                access.ReadOrders,
+	"POST /manage/events/{event_id}/orders/{order_id}/mark-paid":     access.ManageOrders,
+	"POST /manage/events/{event_id}/orders/{order_id}/cancel":        access.ManageOrders,
+	"POST /manage/events/{event_id}/orders/{order_id}/refund":        access.ManageOrders,
+	"GET /manage/events/{event_id}/door":                             access.ReadCheckin,
+	"POST /manage/events/{event_id}/door/devices":                    access.ManageDoor,
+	"POST /manage/events/{event_id}/door/devices/{device_id}/revoke": access.ManageDoor,
+	"GET /manage/team":                                               access.ReadTeam,
+	"POST /manage/team/invitations":                                  access.ManageTeam,
+	"POST /manage/team/{member_id}/role":                             access.ManageTeam,
+	"POST /manage/team/{member_id}/remove":                           access.ManageTeam,
 }
 
 // TestConsolePermissionMatrix signs in a member of every role and sends
@@ -253,7 +258,8 @@ func TestConsolePermissionMatrix(t *testing.T) {
 	h := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds", map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
 	o := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/orders", map[string]any{"hold_id": h["id"],
 		"buyer": map[string]any{"name": "Grace Hopper", "email": "grace@example.com"}})
-	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1], "{order_id}", o["id"].(string))
+	device, _ := newDevice(t, c, evID, "Gate A")
+	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1], "{order_id}", o["id"].(string), "{device_id}", device)
 
 	routes := console.MemberRoutes()
 	for _, rt := range routes {

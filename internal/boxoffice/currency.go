@@ -42,7 +42,13 @@ func CurrencyDigits(code string) (int, bool) {
 // digits and its code: "90.00 EUR", "1500 JPY", "-0.05 EUR". An unknown
 // currency code prints the minor units as they are. It is for logs and
 // messages to developers; what a person reads is written by package locale.
-func (m Money) String() string {
+func (m Money) String() string { return m.Decimal() + " " + m.Currency }
+
+// Decimal formats the amount alone as a decimal with the currency's digits,
+// "." before the fraction and no grouping: "90.00" for 9000 EUR, "1500" for
+// 1500 JPY, "-0.05" for -5 EUR, as spreadsheets and accounting software read
+// numbers. An unknown currency code prints the minor units as they are.
+func (m Money) Decimal() string {
 	digits, _ := CurrencyDigits(m.Currency)
 	neg := m.Amount < 0
 	u := uint64(m.Amount) // two's complement: the magnitude of MinInt64 too
@@ -59,5 +65,5 @@ func (m Money) String() string {
 	if neg {
 		s = "-" + s
 	}
-	return s + " " + m.Currency
+	return s
 }

@@ -43,6 +43,8 @@ type DB struct {
 	r     *sql.DB // read-only connections
 	stmts [numStmts]*sql.Stmt
 
+	exportChunk int // rows per query of an export, at least 2 (DefaultExportChunk; tests make it small)
+
 	applyMu sync.Mutex    // held across each write transaction, and guards what follows
 	saved   ledger.Vector // the position as the file has it: at most pos, and nothing after it changes a table
 	savedAt time.Time     // when saved was written (or read, by Open)
@@ -85,7 +87,8 @@ func Open(path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, changed: make(chan struct{}), saveEvery: time.Second, saveAfter: 10_000}
+	db := &DB{w: w, changed: make(chan struct{}), saveEvery: time.Second, saveAfter: 10_000,
+		exportChunk: DefaultExportChunk}
 	ctx := context.Background()
 	if err := db.init(ctx); err != nil {
 		w.Close()

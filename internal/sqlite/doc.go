@@ -31,4 +31,10 @@
 // DB.applyMu (one writer transaction at a time, held across the
 // transaction) before DB.mu (the in-memory position and its waiters, never
 // held during I/O).
+//
+// ExportOrders and ExportAttendees, which walk all of an event's orders or
+// tickets for a download, read them a chunk at a time, each chunk a short
+// query of its own: a read transaction held open for as long as a client
+// takes to download would keep SQLite from checkpointing the WAL past it
+// and hold one of the read connections (see export.go).
 package sqlite

@@ -53,6 +53,10 @@ func (oneToken) Organizer(context.Context, string) (sqlite.Organizer, error) {
 func (oneToken) ListOrders(context.Context, sqlite.OrderFilter) ([]sqlite.OrderRow, string, error) {
 	return nil, "", nil
 }
+func (oneToken) ExportOrders(context.Context, string, func(sqlite.OrderRow) error) error { return nil }
+func (oneToken) ExportAttendees(context.Context, string, func(sqlite.AttendeeRow) error) error {
+	return nil
+}
 func (oneToken) WaitFor(context.Context, uint64) error { return nil }
 
 type limitRig struct {

@@ -42,6 +42,9 @@ type ReadModel interface {
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
 	CountEvents(ctx context.Context, organizerID string) (int, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
+	// The exports: an event's orders and tickets, one at a time, in bounded memory.
+	ExportOrders(ctx context.Context, eventID string, fn func(sqlite.OrderRow) error) error
+	ExportAttendees(ctx context.Context, eventID string, fn func(sqlite.AttendeeRow) error) error
 	WaitFor(ctx context.Context, pos uint64) error // until the read model has applied the ledger up to pos, in pos's shard
 }
 
@@ -227,6 +230,8 @@ func (s *Server) routes() {
 	authed("GET", "/api/v1/events/{event_id}/door-devices", access.ReadCheckin, s.listDoorDevices)
 	authed("POST", "/api/v1/events/{event_id}/door-devices", access.ManageDoor, s.createDoorDevice)
 	authed("POST", "/api/v1/events/{event_id}/door-devices/{device_id}/revoke", access.ManageDoor, s.revokeDoorDevice)
+	authed("GET", "/api/v1/events/{event_id}/exports/orders.csv", access.ExportOrders, s.exportOrders)
+	authed("GET", "/api/v1/events/{event_id}/exports/attendees.csv", access.ExportOrders, s.exportAttendees)
 	// The doors' routes: a door device's token or the organizer's.
 	handle("GET", "/api/v1/events/{event_id}/door-bundle", s.doorBundle)
 	handle("POST", "/api/v1/events/{event_id}/check-in-lists/{list_id}/scans", s.scanTicket)
