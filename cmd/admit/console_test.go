@@ -381,4 +381,56 @@ func TestConsoleOrders(t *testing.T) {
 	if strings.Contains(alanPage.body, "Mark paid") || strings.Contains(alanPage.body, "Cancel the order") {
 		t.Errorf("a cancelled order offers changes:\n%s", alanPage.body)
 	}
+
+	// The exports, from the links on the orders page.
+	if !strings.Contains(list.body, `href="/manage/events/`+evID+`/exports/orders.csv"`) {
+		t.Fatalf("no export link on the orders page:\n%s", list.body)
+	}
+	csvFile := ada.get("/manage/events/" + evID + "/exports/attendees.csv")
+	if csvFile.status != 200 || !strings.HasPrefix(csvFile.body, "ticket_id,order_id,") || strings.Count(csvFile.body, "Grace Hopper") != 2 {
+		t.Errorf("attendees.csv: %d\n%s", csvFile.status, csvFile.body)
+	}
+}
+
+// TestConsoleDoor: a door device made in the console scans with the token
+// its setup link carries, until it is revoked there; the door page counts
+// who is in.
+func TestConsoleDoor(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	c := newClient(t, a.url, a.token)
+	evID, _, secrets := doorEvent(t, c, 2)
+	path := "/manage/events/" + evID + "/door"
+	if p := ada.get(path); p.status != 200 || !regexp.MustCompile(`<td class="num">0</td><td class="num">0</td><td class="num">0</td><td class="num">2</td>`).MatchString(p.body) {
+		t.Fatalf("the door page: %d\n%s", p.status, p.body)
+	}
+	made := ada.post(path+"/devices", url.Values{"csrf": {ada.csrf()}, "device-name": {"Gate A"}})
+	link := regexp.MustCompile(`id="setup-link" type="text" readonly value="([^"]+)"`).FindStringSubmatch(made.body)
+	if made.status != 201 || link == nil || !strings.Contains(made.body, "<svg") {
+		t.Fatalf("adding a device: %d\n%s", made.status, made.body)
+	}
+	token := regexp.MustCompile(`token=(admitdoor_[a-z2-7]{32})`).FindStringSubmatch(strings.ReplaceAll(link[1], "&amp;", "&"))
+	if token == nil {
+		t.Fatalf("no token in the setup link %s", link[1])
+	}
+	gate := newClient(t, a.url, token[1])
+	gate.must(200, "GET", "/api/v1/events/"+evID+"/door-bundle", nil)
+	for _, secret := range secrets {
+		gate.must(200, "POST", "/api/v1/events/"+evID+"/check-in-lists/default/scans",
+			map[string]any{"secret": secret, "nonce": "first-scan"})
+		break
+	}
+	if p := ada.get(path); !regexp.MustCompile(`<td class="num">1</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`).MatchString(p.body) {
+		t.Errorf("the counts after a scan, want 1 in, 0 out, 1 admitted of 2:\n%s", p.body)
+	}
+	devID := regexp.MustCompile(`/door/devices/(dd_[a-z2-7]{20})/revoke`).FindStringSubmatch(ada.get(path).body)
+	if devID == nil {
+		t.Fatal("no device to revoke")
+	}
+	if p := ada.post(path+"/devices/"+devID[1]+"/revoke", url.Values{"csrf": {ada.csrf()}}); p.status != 200 || !strings.Contains(p.body, "Revoked") {
+		t.Fatalf("revoking: %d\n%s", p.status, p.body)
+	}
+	if r := gate.do("GET", "/api/v1/events/"+evID+"/door-bundle", nil); r.status != 401 {
+		t.Errorf("the revoked device's bundle: %d, want 401", r.status)
+	}
 }

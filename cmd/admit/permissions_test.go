@@ -213,6 +213,8 @@ var consoleActions = map[string]access.Action{
 	"POST /manage/events/{event_id}/orders/{order_id}/mark-paid":     access.ManageOrders,
 	"POST /manage/events/{event_id}/orders/{order_id}/cancel":        access.ManageOrders,
 	"POST /manage/events/{event_id}/orders/{order_id}/refund":        access.ManageOrders,
+	"GET /manage/events/{event_id}/exports/orders.csv":               access.ExportOrders,
+	"GET /manage/events/{event_id}/exports/attendees.csv":            access.ExportOrders,
 	"GET /manage/events/{event_id}/door":                             access.ReadCheckin,
 	"POST /manage/events/{event_id}/door/devices":                    access.ManageDoor,
 	"POST /manage/events/{event_id}/door/devices/{device_id}/revoke": access.ManageDoor,

@@ -450,6 +450,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SignInFailed: func(r *http.Request) { api.SignInFailed(r) },
 		CreateEvent: func(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (string, uint64, error) {
 			return api.CreateEvent(ctx, organizerID, currency, d)
+		},
+		Export: func(w http.ResponseWriter, r *http.Request, organizerID, what string) {
+			api.Export(w, r, organizerID, what)
 		}})
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Console: manage, Links: base, TrustedProxies: trusted, Limits: limits,

@@ -96,6 +96,10 @@ type Config struct {
 	// ledger shard and the organizer's limit of events are decided there,
 	// as for the API).
 	CreateEvent func(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error)
+	// Export streams the export what ("orders", "attendees") of the
+	// organizer's event in the request's path (web.Server.Export, the
+	// API's exports).
+	Export func(w http.ResponseWriter, r *http.Request, organizerID, what string)
 }
 
 // Console is an http.Handler for /manage and below; safe for concurrent
@@ -169,6 +173,8 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/cancel", action: access.ManageOrders, page: k.cancelOrder},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/refund", action: access.ManageOrders, page: k.refundOrder},
+		{pattern: "GET /manage/events/{event_id}/exports/orders.csv", action: access.ExportOrders, page: k.export("orders")},
+		{pattern: "GET /manage/events/{event_id}/exports/attendees.csv", action: access.ExportOrders, page: k.export("attendees")},
 		{pattern: "GET /manage/events/{event_id}/door", action: access.ReadCheckin, page: k.door},
 		{pattern: "POST /manage/events/{event_id}/door/devices", action: access.ManageDoor, page: k.addDevice},
 		{pattern: "POST /manage/events/{event_id}/door/devices/{device_id}/revoke", action: access.ManageDoor, page: k.revokeDevice},

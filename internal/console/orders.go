@@ -347,3 +347,14 @@ func (k *Console) refundOrder(w http.ResponseWriter, r *http.Request, m *who) {
 		TicketIDs: tickets, Reason: strings.TrimSpace(r.PostFormValue("refund-reason")), RefundID: id.New("rf", id.Short),
 		Actor: m.Actor.String()}, "Refunded: the tickets no longer admit anyone.")
 }
+
+// export streams an event's export, the API's CSV files.
+func (k *Console) export(what string) handler {
+	return func(w http.ResponseWriter, r *http.Request, m *who) {
+		if _, err := k.eventOf(r, m); err != nil {
+			k.fail(w, r, m, err)
+			return
+		}
+		k.cfg.Export(w, r, m.OrganizerID, what)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
+	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/sqlite"
 )
 
@@ -204,4 +205,25 @@ func csvTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// Export streams the export named what ("orders" or "attendees") of the
+// organizer's event named by the request's {event_id} path value, as the
+// API's exports/… routes do, for a caller that authenticated and
+// authorized the request itself (the console, for a signed-in member).
+// Its errors are answered as problems.
+func (s *Server) Export(w http.ResponseWriter, r *http.Request, organizerID, what string) {
+	org := sqlite.Organizer{ID: organizerID}
+	var err error
+	switch what {
+	case "orders":
+		err = s.exportOrders(w, r, org)
+	case "attendees":
+		err = s.exportAttendees(w, r, org)
+	default:
+		err = fault.New(fault.NotFound, "no export %q", what)
+	}
+	if err != nil {
+		writeProblem(w, r, s.log, err)
+	}
 }
