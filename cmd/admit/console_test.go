@@ -434,3 +434,37 @@ func TestConsoleDoor(t *testing.T) {
 		t.Errorf("the revoked device's bundle: %d, want 401", r.status)
 	}
 }
+
+// TestConsoleTokens: an API token made in the console, with a role, works
+// as that role until it is revoked there.
+func TestConsoleTokens(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	if p := ada.get("/manage/tokens"); p.status != 200 || !strings.Contains(p.body, "bootstrap") {
+		t.Fatalf("the tokens page: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post("/manage/tokens", url.Values{"csrf": {ada.csrf()}, "token-name": {""}, "role": {"door"}}); p.status != 422 {
+		t.Errorf("a token without a name: %d", p.status)
+	}
+	made := ada.post("/manage/tokens", url.Values{"csrf": {ada.csrf()}, "token-name": {"door laptop"}, "role": {"door"}})
+	secret := regexp.MustCompile(`id="made-token" type="text" readonly value="(admit_[a-z2-7]{32})"`).FindStringSubmatch(made.body)
+	if made.status != 201 || secret == nil {
+		t.Fatalf("making a token: %d\n%s", made.status, made.body)
+	}
+	door := newClient(t, a.url, secret[1])
+	door.must(200, "GET", "/api/v1/organizer", nil)
+	if r := door.do("GET", "/api/v1/organizer/tokens", nil); r.status != 403 {
+		t.Errorf("the door token on the tokens: %d, want 403", r.status)
+	}
+	id := regexp.MustCompile(`action="/manage/tokens/(tk_[a-z2-7]{20})/revoke"`).FindAllStringSubmatch(made.body, -1)
+	if len(id) != 2 {
+		t.Fatalf("want the bootstrap and the new token revocable:\n%s", made.body)
+	}
+	newID := id[1][1] // listed oldest first
+	if p := ada.post("/manage/tokens/"+newID+"/revoke", url.Values{"csrf": {ada.csrf()}}); p.status != 200 || !strings.Contains(p.body, "Revoked") {
+		t.Fatalf("revoking: %d\n%s", p.status, p.body)
+	}
+	if r := door.do("GET", "/api/v1/organizer", nil); r.status != 401 {
+		t.Errorf("the revoked token: %d, want 401", r.status)
+	}
+}

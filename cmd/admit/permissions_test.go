@@ -218,6 +218,9 @@ var consoleActions = map[string]access.Action{
 	"GET /manage/events/{event_id}/door":                             access.ReadCheckin,
 	"POST /manage/events/{event_id}/door/devices":                    access.ManageDoor,
 	"POST /manage/events/{event_id}/door/devices/{device_id}/revoke": access.ManageDoor,
+	"GET /manage/tokens":                                             access.ReadTeam,
+	"POST /manage/tokens":                                            access.ManageTeam,
+	"POST /manage/tokens/{token_id}/revoke":                          access.ManageTeam,
 	"GET /manage/team":                                               access.ReadTeam,
 	"POST /manage/team/invitations":                                  access.ManageTeam,
 	"POST /manage/team/{member_id}/role":                             access.ManageTeam,
@@ -261,7 +264,9 @@ func TestConsolePermissionMatrix(t *testing.T) {
 	o := pub.must(201, "POST", "/api/v1/public/events/"+evID+"/orders", map[string]any{"hold_id": h["id"],
 		"buyer": map[string]any{"name": "Grace Hopper", "email": "grace@example.com"}})
 	device, _ := newDevice(t, c, evID, "Gate A")
-	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1], "{order_id}", o["id"].(string), "{device_id}", device)
+	tokenVictim := c.must(201, "POST", "/api/v1/organizer/tokens", map[string]any{"name": "victim", "role": "viewer"})["id"].(string)
+	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1], "{order_id}", o["id"].(string), "{device_id}", device,
+		"{token_id}", tokenVictim)
 
 	routes := console.MemberRoutes()
 	for _, rt := range routes {

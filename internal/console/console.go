@@ -40,6 +40,7 @@ type ReadModel interface {
 	ListMembers(ctx context.Context, organizerID string) ([]sqlite.MemberRow, error)
 	EventSales(ctx context.Context, eventID string) (sqlite.EventSales, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
+	ListTokens(ctx context.Context, organizerID string) ([]sqlite.TokenRow, error)
 	OrderHistory(ctx context.Context, eventID, orderID string) ([]sqlite.HistoryRow, error)
 	Token(ctx context.Context, id string) (sqlite.TokenRow, error)
 	WaitFor(ctx context.Context, pos uint64) error
@@ -52,6 +53,8 @@ type Desk interface {
 	Join(ctx context.Context, organizerID, token, name, email, pass string) (string, uint64, error)
 	ChangeRole(ctx context.Context, actor access.Actor, organizerID, memberID string, role access.Role) (uint64, error)
 	RemoveMember(ctx context.Context, actor access.Actor, organizerID, memberID string) (uint64, error)
+	CreateToken(ctx context.Context, actor access.Actor, organizerID, name string, role access.Role) (organizer.Issued, error)
+	RevokeToken(ctx context.Context, actor access.Actor, organizerID, tokenID string) (uint64, error)
 }
 
 // Sessions keeps the sign-in sessions (*session.Store).
@@ -178,6 +181,9 @@ func (k *Console) routes() []route {
 		{pattern: "GET /manage/events/{event_id}/door", action: access.ReadCheckin, page: k.door},
 		{pattern: "POST /manage/events/{event_id}/door/devices", action: access.ManageDoor, page: k.addDevice},
 		{pattern: "POST /manage/events/{event_id}/door/devices/{device_id}/revoke", action: access.ManageDoor, page: k.revokeDevice},
+		{pattern: "GET /manage/tokens", action: access.ReadTeam, page: k.tokens},
+		{pattern: "POST /manage/tokens", action: access.ManageTeam, page: k.makeToken},
+		{pattern: "POST /manage/tokens/{token_id}/revoke", action: access.ManageTeam, page: k.revokeToken},
 		{pattern: "GET /manage/team", action: access.ReadTeam, page: k.team},
 		{pattern: "POST /manage/team/invitations", action: access.ManageTeam, page: k.invite},
 		{pattern: "POST /manage/team/{member_id}/role", action: access.ManageTeam, page: k.changeRole},
@@ -201,7 +207,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.
