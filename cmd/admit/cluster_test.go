@@ -446,7 +446,11 @@ func TestLeadersSpreadAgain(t *testing.T) {
 			var seen []string
 			for _, name := range streams {
 				if s, err := js.Stream(ctx, name); err == nil && s.CachedInfo().Cluster != nil {
-					seen = append(seen, fmt.Sprintf("%s led by %s, replicas %+v", name, s.CachedInfo().Cluster.Leader, s.CachedInfo().Cluster.Replicas))
+					var rs []string
+					for _, p := range s.CachedInfo().Cluster.Replicas {
+						rs = append(rs, fmt.Sprintf("%s (current %v, offline %v, lag %d, active %v)", p.Name, p.Current, p.Offline, p.Lag, p.Active))
+					}
+					seen = append(seen, fmt.Sprintf("%s led by %s, replicas %s", name, s.CachedInfo().Cluster.Leader, strings.Join(rs, ", ")))
 				}
 			}
 			_, of := leaders()

@@ -159,8 +159,8 @@ func (l *JetStream) BalanceLeaders(ctx context.Context) error {
 		return nil
 	}
 	leaders := make([]string, len(shards))
-	hosts := make([]map[string]bool, len(shards))
-	servers := make(map[string]bool)
+	hosts := make([]map[string]bool, len(shards)) // the servers that could lead shard k now: online and current
+	servers := make(map[string]bool)              // every server hosting a shard, up or not
 	leads := make(map[string]int)
 	for k, sh := range shards {
 		info, err := sh.stream.Info(ctx)
@@ -172,13 +172,16 @@ func (l *JetStream) BalanceLeaders(ctx context.Context) error {
 		}
 		leaders[k] = info.Cluster.Leader
 		hosts[k] = map[string]bool{info.Cluster.Leader: true}
+		servers[info.Cluster.Leader] = true
 		for _, p := range info.Cluster.Replicas {
-			if !p.Offline {
+			// A server that is down, or back but still catching up,
+			// keeps its place in the layout: its shard waits for it
+			// (the next round moves it) instead of the layout shrinking
+			// around it and calling two leaders on one server its share.
+			servers[p.Name] = true
+			if !p.Offline && p.Current {
 				hosts[k][p.Name] = true
 			}
-		}
-		for s := range hosts[k] {
-			servers[s] = true
 		}
 		leads[leaders[k]]++
 	}
