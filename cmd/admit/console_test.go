@@ -321,6 +321,26 @@ func TestConsoleEvents(t *testing.T) {
 	if p := ada.get("/manage"); !strings.Contains(p.body, "Spring Ball") || !strings.Contains(p.body, "On sale") {
 		t.Errorf("the events list:\n%s", p.body)
 	}
+
+	// Its details changed.
+	edit := ada.get(evPath + "/edit")
+	if edit.status != 200 || !strings.Contains(edit.body, `value="2030-06-01T19:30"`) || !strings.Contains(edit.body, `value="Spring Ball"`) ||
+		strings.Contains(edit.body, `id="currency"`) {
+		t.Fatalf("the edit form, want it filled in, without the currency:\n%s", edit.body)
+	}
+	if p := ada.post(evPath, url.Values{"csrf": {ada.csrf()}, "name": {"Spring Ball"}, "timezone": {"Europe/Vienna"},
+		"starts_at": {"2030-06-01T20:00"}, "ends_at": {"2030-06-01T19:00"}, "hold_minutes": {"10"}, "manual": {"1"}}); p.status != 422 ||
+		!strings.Contains(p.body, `href="#ends_at"`) {
+		t.Errorf("an end before the start: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath, url.Values{"csrf": {ada.csrf()}, "name": {"Spring Ball (sold out)"}, "venue": {"Konzerthaus"},
+		"timezone": {"Europe/Vienna"}, "starts_at": {"2030-06-01T20:00"}, "ends_at": {"2030-06-01T23:30"}, "hold_minutes": {"15"},
+		"manual": {"1"}}); p.status != 303 || p.location != evPath {
+		t.Fatalf("saving the changes: %d %s\n%s", p.status, p.location, p.body)
+	}
+	if p := ada.get(evPath); !strings.Contains(p.body, "Spring Ball (sold out)") || !strings.Contains(p.body, "Konzerthaus") || !strings.Contains(p.body, "20:00 CEST") {
+		t.Errorf("the changed event:\n%s", p.body)
+	}
 }
 
 // TestConsoleOrders: a buyer's order found in the console, marked paid,

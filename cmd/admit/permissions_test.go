@@ -205,6 +205,8 @@ var consoleActions = map[string]access.Action{
 	"GET /manage/events/new":                                         access.ManageEvents,
 	"POST /manage/events":                                            access.ManageEvents,
 	"GET /manage/events/{event_id}":                                  access.ReadEvents,
+	"GET /manage/events/{event_id}/edit":                             access.ManageEvents,
+	"POST /manage/events/{event_id}":                                 access.ManageEvents,
 	"POST /manage/events/{event_id}/status":                          access.ManageEvents,
 	"POST /manage/events/{event_id}/ticket-types":                    access.ManageEvents,
 	"POST /manage/events/{event_id}/quotas":                          access.ManageEvents,

@@ -168,6 +168,8 @@ func (k *Console) routes() []route {
 		{pattern: "GET /manage/events/new", action: access.ManageEvents, page: k.newEventPage},
 		{pattern: "POST /manage/events", action: access.ManageEvents, page: k.createEvent},
 		{pattern: "GET /manage/events/{event_id}", action: access.ReadEvents, page: k.event},
+		{pattern: "GET /manage/events/{event_id}/edit", action: access.ManageEvents, page: k.editEventPage},
+		{pattern: "POST /manage/events/{event_id}", action: access.ManageEvents, page: k.updateEvent},
 		{pattern: "POST /manage/events/{event_id}/status", action: access.ManageEvents, page: k.changeStatus},
 		{pattern: "POST /manage/events/{event_id}/ticket-types", action: access.ManageEvents, page: k.addTicketType},
 		{pattern: "POST /manage/events/{event_id}/quotas", action: access.ManageEvents, page: k.addQuota},

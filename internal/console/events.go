@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,28 +19,42 @@ const localLayout = "2006-01-02T15:04"
 
 type eventForm struct {
 	page
+	Action, Heading, Intro, Button                                 string // where the form posts, and its words
 	Name, Venue, TimeZone, StartsAt, EndsAt, Currency, HoldMinutes string
 	Card, Manual                                                   bool
+	NewEvent                                                       bool              // the currency can be chosen only when the event is made
 	Fields                                                         map[string]string // field id → its mistake
 }
 
-func (k *Console) newEventPage(w http.ResponseWriter, r *http.Request, m *who) {
-	k.render(w, "newevent", http.StatusOK, eventForm{page: pageFor(m, "New event", "events"),
-		TimeZone: "Europe/Berlin", Currency: "EUR", HoldMinutes: "10", Manual: true})
+func newEventForm(m *who) eventForm {
+	return eventForm{page: pageFor(m, "New event", "events"), Action: "/manage/events", Heading: "New event",
+		Intro:  "It starts as a draft: add its ticket types and a quota on its page, then put it on sale.",
+		Button: "Create the event", NewEvent: true, Fields: map[string]string{}}
 }
 
-// createEvent makes an event from the form. It starts as a draft: ticket
-// types and quotas come next, on its page, and then the sale.
-func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
-	f := eventForm{page: pageFor(m, "New event", "events"), Name: strings.TrimSpace(r.PostFormValue("name")),
-		Venue: strings.TrimSpace(r.PostFormValue("venue")), TimeZone: strings.TrimSpace(r.PostFormValue("timezone")),
-		StartsAt: r.PostFormValue("starts_at"), EndsAt: r.PostFormValue("ends_at"),
-		Currency: strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency"))), HoldMinutes: strings.TrimSpace(r.PostFormValue("hold_minutes")),
-		Card: r.PostFormValue("card") != "", Manual: r.PostFormValue("manual") != "", Fields: map[string]string{}}
+func (k *Console) newEventPage(w http.ResponseWriter, r *http.Request, m *who) {
+	f := newEventForm(m)
+	f.TimeZone, f.Currency, f.HoldMinutes, f.Manual = "Europe/Berlin", "EUR", "10", true
+	k.render(w, "newevent", http.StatusOK, f)
+}
+
+var eventFieldOrder = []string{"name", "venue", "timezone", "starts_at", "ends_at", "currency", "hold_minutes", "card"}
+
+// readEventForm reads the event form into f and returns the details it
+// gives, or false with f.Fields telling what is wrong.
+func readEventForm(r *http.Request, f *eventForm) (boxoffice.EventDetails, bool) {
+	f.Name, f.Venue = strings.TrimSpace(r.PostFormValue("name")), strings.TrimSpace(r.PostFormValue("venue"))
+	f.TimeZone = strings.TrimSpace(r.PostFormValue("timezone"))
+	f.StartsAt, f.EndsAt = r.PostFormValue("starts_at"), r.PostFormValue("ends_at")
+	if f.NewEvent {
+		f.Currency = strings.ToUpper(strings.TrimSpace(r.PostFormValue("currency")))
+	}
+	f.HoldMinutes = strings.TrimSpace(r.PostFormValue("hold_minutes"))
+	f.Card, f.Manual = r.PostFormValue("card") != "", r.PostFormValue("manual") != ""
 	if f.Name == "" {
 		f.Fields["name"] = "Enter the event's name."
 	}
-	if _, ok := boxoffice.CurrencyDigits(f.Currency); !ok {
+	if _, ok := boxoffice.CurrencyDigits(f.Currency); !ok && f.NewEvent {
 		f.Fields["currency"] = "Enter a currency's ISO code, such as EUR, USD or GBP."
 	}
 	loc, err := time.LoadLocation(f.TimeZone)
@@ -59,16 +74,24 @@ func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
 	if err != nil || hold < 1 || hold > 60 {
 		f.Fields["hold_minutes"] = "Enter how many minutes a buyer has to check out, from 1 to 60."
 	}
-	var providers []string
+	providers := []string{}
 	if f.Card {
 		providers = append(providers, boxoffice.ProviderStripe)
 	}
 	if f.Manual {
 		providers = append(providers, boxoffice.ProviderManual)
 	}
-	if len(f.Fields) == 0 {
-		d := boxoffice.EventDetails{Name: f.Name, Venue: f.Venue, TimeZone: f.TimeZone, StartsAt: starts.UTC(), EndsAt: ends.UTC(),
-			HoldTTLSeconds: hold * 60, PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers}}
+	return boxoffice.EventDetails{Name: f.Name, Venue: f.Venue, TimeZone: f.TimeZone, StartsAt: starts.UTC(), EndsAt: ends.UTC(),
+		HoldTTLSeconds: hold * 60, PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers}}, len(f.Fields) == 0
+}
+
+var eventRenames = map[string]string{"hold_ttl_seconds": "hold_minutes", "payment_providers": "card"}
+
+// createEvent makes an event from the form. It starts as a draft: ticket
+// types and quotas come next, on its page, and then the sale.
+func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
+	f := newEventForm(m)
+	if d, ok := readEventForm(r, &f); ok {
 		evID, seq, err := k.cfg.CreateEvent(r.Context(), m.OrganizerID, f.Currency, d)
 		if err == nil {
 			if err := k.cfg.Read.WaitFor(r.Context(), seq); err != nil {
@@ -78,12 +101,70 @@ func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
 			http.Redirect(w, r, links.ConsoleEvent(evID), http.StatusSeeOther)
 			return
 		}
-		if !fieldMistakes(err, f.Fields, map[string]string{"hold_ttl_seconds": "hold_minutes", "payment_providers": "card"}) {
+		if !fieldMistakes(err, f.Fields, eventRenames) {
 			k.fail(w, r, m, err)
 			return
 		}
 	}
-	f.Errors = summary(f.Fields, []string{"name", "venue", "timezone", "starts_at", "ends_at", "currency", "hold_minutes", "card"})
+	f.Errors = summary(f.Fields, eventFieldOrder)
+	k.render(w, "newevent", http.StatusUnprocessableEntity, f)
+}
+
+// editForm is the event form for changing the event.
+func editForm(m *who, v *boxoffice.View) eventForm {
+	ev := v.Event
+	return eventForm{page: pageFor(m, "Change "+ev.Name, "events"), Action: links.ConsoleEvent(ev.ID),
+		Heading: "Change the event", Button: "Save the changes", Currency: ev.Currency, Fields: map[string]string{},
+		Intro: "Prices stay in " + ev.Currency + ". Buyers who already have tickets are not told of changes: tell them yourself."}
+}
+
+func (k *Console) editEventPage(w http.ResponseWriter, r *http.Request, m *who) {
+	v, err := k.eventOf(r, m)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	ev := v.Event
+	f := editForm(m, v)
+	loc, err := time.LoadLocation(ev.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	f.Name, f.Venue, f.TimeZone = ev.Name, ev.Venue, ev.TimeZone
+	f.StartsAt, f.EndsAt = ev.StartsAt.In(loc).Format(localLayout), ev.EndsAt.In(loc).Format(localLayout)
+	f.HoldMinutes = strconv.Itoa(ev.HoldTTLSeconds / 60)
+	f.Card = slices.Contains(ev.PaymentProviders, boxoffice.ProviderStripe)
+	f.Manual = slices.Contains(ev.PaymentProviders, boxoffice.ProviderManual)
+	k.render(w, "newevent", http.StatusOK, f)
+}
+
+// updateEvent changes the event's details from the form.
+func (k *Console) updateEvent(w http.ResponseWriter, r *http.Request, m *who) {
+	v, err := k.eventOf(r, m)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	f := editForm(m, v)
+	if d, ok := readEventForm(r, &f); ok {
+		p := boxoffice.EventPatch{Name: &d.Name, Venue: &d.Venue, TimeZone: &d.TimeZone, StartsAt: &d.StartsAt, EndsAt: &d.EndsAt,
+			HoldTTLSeconds: &d.HoldTTLSeconds, PaymentProviders: d.PaymentProviders}
+		res, err := k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.UpdateEvent{OrganizerID: m.OrganizerID, Patch: p},
+			func(*boxoffice.State, boxoffice.Decision) any { return nil })
+		if err == nil {
+			if err := k.cfg.Read.WaitFor(r.Context(), res.Seq); err != nil {
+				k.fail(w, r, m, err)
+				return
+			}
+			http.Redirect(w, r, links.ConsoleEvent(v.Event.ID), http.StatusSeeOther)
+			return
+		}
+		if !fieldMistakes(err, f.Fields, eventRenames) {
+			k.fail(w, r, m, err)
+			return
+		}
+	}
+	f.Errors = summary(f.Fields, eventFieldOrder)
 	k.render(w, "newevent", http.StatusUnprocessableEntity, f)
 }
 
