@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -486,5 +487,43 @@ func TestConsoleTokens(t *testing.T) {
 	}
 	if r := door.do("GET", "/api/v1/organizer", nil); r.status != 401 {
 		t.Errorf("the revoked token: %d, want 401", r.status)
+	}
+}
+
+// TestMemberCommands: an operator lets someone in from the command line
+// (the owners forgot their passwords), and lists the members.
+func TestMemberCommands(t *testing.T) {
+	dir := t.TempDir()
+	a := startAdmit(t, dir)
+	a.stop()
+	path := strings.TrimSpace(admin(t, dir, "member", "invite", "--organizer", "My organization", "--email", "Rescue@Example.com"))
+	if !strings.HasPrefix(path, "/manage/invitations/admitinv_") {
+		t.Fatalf("member invite printed %q, want an invitation's path", path)
+	}
+	b := startAdmit(t, dir)
+	v := newVisitor(t, b.url)
+	v.join(b.url+path, "Rescuer", "")
+	if p := v.get("/manage/team"); !strings.Contains(p.body, "Rescuer (you)") || !strings.Contains(p.body, "rescue@example.com") {
+		t.Errorf("the rescuer's team page:\n%s", p.body)
+	}
+	b.stop()
+	if list := admin(t, dir, "member", "list", "--organizer", "My organization"); !strings.Contains(list, "rescue@example.com") ||
+		!strings.Contains(list, "owner") || strings.Count(list, "invited") != 1 /* the first owner's, never opened */ {
+		t.Errorf("member list:\n%s", list)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"member", "invite", "--organizer", "My organization", "--role", "root"}, "--role"},
+		{[]string{"member", "invite"}, "--organizer is required"},
+		{[]string{"member", "invite", "--organizer", "Nobody"}, "no organizer has the id or name"},
+		{[]string{"member", "invite", "--organizer", "My organization", "--email", "nope"}, "e-mail"},
+		{[]string{"member"}, "needs a subcommand"},
+	} {
+		err := run(context.Background(), append(tc.args, "--data", dir), noEnv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("admit %s: %v, want an error containing %q", strings.Join(tc.args, " "), err, tc.want)
+		}
 	}
 }

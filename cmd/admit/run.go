@@ -47,6 +47,8 @@ Usage:
   admit token create [flags]      make another API token for an organizer (by id or name)
   admit token list [flags]        list API tokens: id, organizer, name, created, revoked
   admit token revoke [flags] ID   revoke an API token
+  admit member invite [flags]     print a link that lets someone join an organizer's console
+  admit member list [flags]       list an organizer's members and open invitations
   admit reindex [flags]           rebuild the read model from the ledger
   admit worker parked|retry ID    list the entries the workers parked; retry one
   admit flags list|set|unset      the feature flags: flip one on every node, no restart
@@ -99,6 +101,14 @@ func command(ctx context.Context, args []string, getenv func(string) string, std
 			return organizerList(ctx, rest[1:], getenv, stdout, stderr)
 		}
 		return &usageError{`"admit organizer" needs a subcommand: admit organizer create --name NAME, admit organizer list`}
+	case "member":
+		switch sub(rest) {
+		case "invite":
+			return memberInvite(ctx, rest[1:], getenv, stdout, stderr)
+		case "list":
+			return memberList(ctx, rest[1:], getenv, stdout, stderr)
+		}
+		return &usageError{`"admit member" needs a subcommand: admit member invite --organizer ID|NAME, admit member list --organizer ID|NAME`}
 	case "reindex":
 		return reindex(ctx, rest, getenv, stdout, stderr)
 	case "worker":
