@@ -519,7 +519,11 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 		startedA.ClientSecret = piA + "_secret_Xq3vB7mNc2LdK9pR4tYw"
 		sales = append(sales, &boxoffice.OrderExpired{OrderID: a, HoldID: holdA})
 	}
-	sales = append(sales, paidA,
+	resentA := &boxoffice.TicketsResent{OrderID: a, Actor: actor}
+	if full {
+		resentA.Idem = organizerIdem("resend-"+a, "POST", "/api/orders/"+a+"/resend-tickets", `{}`)
+	}
+	sales = append(sales, paidA, resentA,
 		&boxoffice.OrderRefunded{OrderID: a, Refund: refundA, Actor: actor,
 			Idem: organizerIdem("refund-charles", "POST", "/api/orders/"+a+"/refunds", `{"ticket_ids":["…"]}`)})
 	if full {

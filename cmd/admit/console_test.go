@@ -382,6 +382,9 @@ func TestConsoleOrders(t *testing.T) {
 	if len(tickets) != 2 {
 		t.Fatalf("want two tickets to refund:\n%s", paid.body)
 	}
+	if p := ada.post(path+"/resend", url.Values{"csrf": {ada.csrf()}}); p.status != 200 || !strings.Contains(p.body, "Tickets e-mailed to the buyer again") {
+		t.Fatalf("sending the tickets again: %d\n%s", p.status, p.body)
+	}
 	refunded := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}, "ticket": {tickets[0][1]}, "refund-reason": {"cannot come"}})
 	if refunded.status != 200 || !strings.Contains(refunded.body, "Refunded €45.00: cannot come") || !strings.Contains(refunded.body, "€45.00 refunded") {
 		t.Fatalf("refunding a ticket: %d\n%s", refunded.status, refunded.body)

@@ -53,6 +53,8 @@ func Decide(s *State, cmd Command, now time.Time) (Decision, error) {
 		return s.decideCancelOrder(c, now)
 	case *RefundOrder:
 		return s.decideRefundOrder(c, now)
+	case *ResendTickets:
+		return s.decideResendTickets(c, now)
 	case *SettleRefund:
 		return s.decideSettleRefund(c)
 	case *AddSigningKey:

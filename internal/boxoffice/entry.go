@@ -194,6 +194,7 @@ var entryTypes = map[string]func() Entry{
 	"admit.order.payment_started.v1":  func() Entry { return new(PaymentStarted) },
 	"admit.order.expired.v1":          func() Entry { return new(OrderExpired) },
 	"admit.order.cancelled.v1":        func() Entry { return new(OrderCancelled) },
+	"admit.order.tickets_resent.v1":   func() Entry { return new(TicketsResent) },
 	"admit.order.refunded.v1":         func() Entry { return new(OrderRefunded) },
 	"admit.order.refund_settled.v1":   func() Entry { return new(RefundSettled) },
 	"admit.signing_key.added.v1":      func() Entry { return new(SigningKeyAdded) },

@@ -1092,6 +1092,8 @@ func (s *State) applyOrderEntry(e Entry, at time.Time) error {
 			o.Status, o.EndedAt, o.Reason = StatusRefunded, at, e.Refund.Reason
 		}
 		s.remember(e.Idem, o.ID, at)
+	case *TicketsResent:
+		return s.applyTicketsResent(e, at)
 	case *RefundSettled:
 		o := s.orders[e.OrderID]
 		if o == nil {

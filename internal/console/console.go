@@ -177,6 +177,7 @@ func (k *Console) routes() []route {
 		{pattern: "GET /manage/events/{event_id}/orders/{order_id}", action: access.ReadOrders, page: k.order},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/cancel", action: access.ManageOrders, page: k.cancelOrder},
+		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/resend", action: access.ManageOrders, page: k.resendTickets},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/refund", action: access.ManageOrders, page: k.refundOrder},
 		{pattern: "GET /manage/events/{event_id}/exports/orders.csv", action: access.ExportOrders, page: k.export("orders")},
 		{pattern: "GET /manage/events/{event_id}/exports/attendees.csv", action: access.ExportOrders, page: k.export("attendees")},

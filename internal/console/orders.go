@@ -111,14 +111,14 @@ type step struct {
 
 type orderPage struct {
 	page
-	EventID, EventName, ID                string
-	Buyer, Email, Status, Total, Refunded string
-	Placed, PayBy, Paid, Provider, Reason string
-	Lines                                 []orderLine
-	Tickets                               []ticketLine
-	Timeline                              []step
-	CanMarkPaid, CanCancel, CanRefund     bool
-	Problem                               string
+	EventID, EventName, ID                       string
+	Buyer, Email, Status, Total, Refunded        string
+	Placed, PayBy, Paid, Provider, Reason        string
+	Lines                                        []orderLine
+	Tickets                                      []ticketLine
+	Timeline                                     []step
+	CanMarkPaid, CanCancel, CanRefund, CanResend bool
+	Problem                                      string
 }
 
 type orderLine struct {
@@ -205,6 +205,7 @@ func (k *Console) orderPage(w http.ResponseWriter, r *http.Request, m *who, stat
 	p.CanMarkPaid = manage && o.Status == boxoffice.StatusPendingPayment && o.Provider == boxoffice.ProviderManual
 	p.CanCancel = manage && (o.Status == boxoffice.StatusPendingPayment || o.Status == boxoffice.StatusPaid)
 	p.CanRefund = manage && o.Status == boxoffice.StatusPaid && o.Total.Amount > 0
+	p.CanResend = manage && o.Status == boxoffice.StatusPaid
 	history, err := k.cfg.Read.OrderHistory(r.Context(), v.Event.ID, o.ID)
 	if err != nil {
 		k.fail(w, r, m, err)
@@ -263,6 +264,8 @@ func (k *Console) what(h sqlite.HistoryRow, money func(int64) string) string {
 			}
 		}
 		return s
+	case "admit.order.tickets_resent.v1":
+		return "Tickets e-mailed to the buyer again"
 	case "admit.order.refund_settled.v1":
 		if d.Failed {
 			return "The refund failed: " + d.Message
@@ -325,6 +328,11 @@ func (k *Console) markPaid(w http.ResponseWriter, r *http.Request, m *who) {
 	k.orderCommand(w, r, m, &boxoffice.RecordPayment{OrderID: r.PathValue("order_id"), OrganizerID: m.OrganizerID,
 		Provider: boxoffice.ProviderManual, RefundID: id.New("rf", id.Short), Actor: m.Actor.String()},
 		"Marked paid: the tickets are issued and e-mailed to the buyer.")
+}
+
+func (k *Console) resendTickets(w http.ResponseWriter, r *http.Request, m *who) {
+	k.orderCommand(w, r, m, &boxoffice.ResendTickets{OrganizerID: m.OrganizerID, OrderID: r.PathValue("order_id"),
+		Actor: m.Actor.String()}, "The tickets are on their way to the buyer again.")
 }
 
 func (k *Console) cancelOrder(w http.ResponseWriter, r *http.Request, m *who) {

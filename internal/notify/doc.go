@@ -10,6 +10,7 @@
 //     manual payment instructions and the deadline in the event's time zone.
 //   - OrderPaid: OrderConfirmation, with the PDF of the order's valid tickets
 //     attached ("tickets-<order id>.pdf", application/pdf).
+//   - TicketsResent (the organizer asked): OrderConfirmation again, the same.
 //   - OrderExpired: OrderExpired.
 //   - OrderCancelled: OrderCancelled with the organizer's reason, saying that
 //     a refund of the amount follows when the entry owes one; and then, as

@@ -75,6 +75,8 @@ func plan(e worker.Entry) (orderID string, out []planned) {
 		}
 	case *boxoffice.OrderPaid:
 		return x.OrderID, []planned{{id, mail.OrderConfirmation}}
+	case *boxoffice.TicketsResent:
+		return x.OrderID, []planned{{id, mail.OrderConfirmation}}
 	case *boxoffice.OrderExpired:
 		return x.OrderID, []planned{{id, mail.OrderExpired}}
 	case *boxoffice.OrderCancelled:
@@ -173,7 +175,7 @@ func (n *Notifier) compose(ctx context.Context, e worker.Entry, p planned, o *pr
 			v.PaymentInstructions = noInstructions
 		}
 		v.PayBy = locale.Time(x.PayBy, ev.TimeZone, lang)
-	case *boxoffice.OrderPaid:
+	case *boxoffice.OrderPaid, *boxoffice.TicketsResent:
 		if _, err := o.Valid(); err != nil {
 			return msg, fmt.Sprintf("the order is %s now and has no valid ticket to attach", o.Order.Status), nil
 		}

@@ -141,9 +141,15 @@ func TestOrderMails(t *testing.T) {
 		t.Errorf("the rejected payment's notice goes to %v, or lists tickets:\n%s", d.To, d.Text)
 	}
 
+	// The organizer sends Erin's tickets again: the same confirmation, once
+	// more.
+	e.do(club, &boxoffice.ResendTickets{OrganizerID: org, OrderID: taken})
+	d = e.mail(13, "Your tickets for Club night (order "+taken+")")
+	checkPDF(t, e.mp, d, taken)
+
 	e.caughtUp(pos)
 	stop()
-	sent := e.mails(12)
+	sent := e.mails(13)
 	seen := map[string]bool{}
 	for _, m := range sent {
 		if seen[m.MessageID] {
@@ -157,7 +163,7 @@ func TestOrderMails(t *testing.T) {
 	again := &worker.Memory{}
 	e.runner(context.Background(), e.smtp, again, marks)
 	e.caughtUp(again)
-	e.mails(12)
+	e.mails(13)
 }
 
 // TestLateWorker: a worker that gets to the entries only after the orders

@@ -43,6 +43,8 @@ func (p *projector) history(eventID string, e boxoffice.Entry, ts string) error 
 		orderID, actor = e.OrderID, e.Actor
 	case *boxoffice.RefundSettled:
 		orderID = e.OrderID
+	case *boxoffice.TicketsResent:
+		orderID, actor = e.OrderID, e.Actor
 	default:
 		return nil
 	}
@@ -87,6 +89,8 @@ func (p *projector) orderFact(eventID string, e boxoffice.Entry, at time.Time, t
 			return err
 		}
 		return p.execOne("order "+e.OrderID, stRecountOrder, ts, e.OrderID, eventID)
+	case *boxoffice.TicketsResent:
+		return nil // the order is unchanged; its history has it
 	case *boxoffice.SigningKeyAdded:
 		_, err := p.exec(stInsertKey, eventID, e.KeyID, base64.StdEncoding.EncodeToString(e.PublicKey), ts)
 		return err

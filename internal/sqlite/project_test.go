@@ -138,6 +138,7 @@ func everyOrderEntry(b *book) {
 		&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(publicKey(1)), PublicKey: publicKey(1)},
 		&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(publicKey(2)), PublicKey: publicKey(2)})
 	b.event("ev_1", at(11),
+		&boxoffice.TicketsResent{OrderID: order1, Actor: "member:mb_1"},
 		&boxoffice.OrderRefunded{OrderID: order1, Refund: boxoffice.Refund{ID: refund1, Amount: seated,
 			TicketIDs: []string{boxoffice.TicketID(order1, 1)}, Reason: "ill", Provider: boxoffice.ProviderStripe,
 			PaymentRef: "pi_1", Status: boxoffice.RefundPending, CreatedAt: at(11)}},
@@ -203,6 +204,7 @@ table order_history (order_id, event_id, at, type, actor, data)
 "or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:09.500000000Z" | "admit.order.placed.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"hold_id\":\"ho_r2aracwo22jaq5rhedstm3erxv\",\"token\":\"hw42bfsfv3wlvqggmyknvq7rkuw6o7ty\",\"buyer\":{\"name\":\"Zoë Łukasiewicz\",\"email\":\"zoe@example.com\"},\"attendees\":[\"Zoë\",\"Ada\"],\"lines\":[{\"ticket_type_id\":\"tt_b\",\"name\":\"Seated\",\"quantity\":2,\"unit_price\":{\"amount\":6500,\"currency\":\"EUR\"},\"amount\":{\"amount\":13000,\"currency\":\"EUR\"}}],\"total\":{\"amount\":13000,\"currency\":\"EUR\"},\"provider\":\"stripe\",\"pay_by\":\"2026-11-22T10:20:09.5Z\"}"
 "or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:10.500000000Z" | "admit.order.payment_started.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"payment_intent_id\":\"pi_1\"}"
 "or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:10.500000000Z" | "admit.order.paid.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"payment\":{\"provider\":\"stripe\",\"ref\":\"pi_1\",\"amount\":{\"amount\":13000,\"currency\":\"EUR\"},\"received_at\":\"2026-11-22T10:00:10.5Z\",\"kept\":true},\"event_ref\":\"evt_1\",\"tickets\":[{\"ticket_id\":\"tk_6zume2ob333to6jduaa7\",\"ticket_type_id\":\"tt_b\",\"attendee\":\"Zoë\",\"price\":{\"amount\":6500,\"currency\":\"EUR\"}},{\"ticket_id\":\"tk_74bqjjx6p4ssixu5bcp4\",\"ticket_type_id\":\"tt_b\",\"attendee\":\"Ada\",\"price\":{\"amount\":6500,\"currency\":\"EUR\"}}]}"
+"or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:11.500000000Z" | "admit.order.tickets_resent.v1" | "member:mb_1" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"actor\":\"member:mb_1\"}"
 "or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:11.500000000Z" | "admit.order.refunded.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"refund\":{\"id\":\"rf_sdrrolpzloo7zqpotytz\",\"amount\":{\"amount\":6500,\"currency\":\"EUR\"},\"ticket_ids\":[\"tk_74bqjjx6p4ssixu5bcp4\"],\"reason\":\"ill\",\"provider\":\"stripe\",\"payment_ref\":\"pi_1\",\"status\":\"pending\",\"created_at\":\"2026-11-22T10:00:11.5Z\"}}"
 "or_qauhrakcae4erq4wz47t" | "ev_1" | "2026-11-22T10:00:12.500000000Z" | "admit.order.refund_settled.v1" | "" | "{\"order_id\":\"or_qauhrakcae4erq4wz47t\",\"refund_id\":\"rf_sdrrolpzloo7zqpotytz\",\"provider_ref\":\"re_1\"}"
 "or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:09.500000000Z" | "admit.order.placed.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"hold_id\":\"ho_mewsjcwfwfy5rrj5x4tsdr5kmw\",\"token\":\"2fble74xv4pasrlak7juk5r7hno6mdoq\",\"buyer\":{\"name\":\"Alan\",\"email\":\"alan@example.com\"},\"lines\":[{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"quantity\":1,\"unit_price\":{\"amount\":5000,\"currency\":\"EUR\"},\"amount\":{\"amount\":5000,\"currency\":\"EUR\"}}],\"total\":{\"amount\":5000,\"currency\":\"EUR\"},\"provider\":\"stripe\",\"pay_by\":\"2026-11-22T10:20:09.5Z\"}"
@@ -824,7 +826,7 @@ func TestOrderHistory(t *testing.T) {
 	for _, e := range h {
 		types = append(types, strings.TrimSuffix(strings.TrimPrefix(e.Type, "admit.order."), ".v1"))
 	}
-	if want := "placed payment_started paid refunded refund_settled"; strings.Join(types, " ") != want {
+	if want := "placed payment_started paid tickets_resent refunded refund_settled"; strings.Join(types, " ") != want {
 		t.Errorf("history %v, want %s", types, want)
 	}
 	if !h[0].At.Equal(at(9)) || !strings.Contains(string(h[0].Data), `"buyer":{"name":"Zoë Łukasiewicz"`) {

@@ -498,3 +498,12 @@ func (s *Server) refundOrder(w http.ResponseWriter, r *http.Request, org sqlite.
 			RefundID: id.New("rf", id.Short), Idem: idem, Actor: actor.String()}, nil
 	})
 }
+
+// resendTickets asks for a paid order's tickets to be e-mailed to the
+// buyer again.
+func (s *Server) resendTickets(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
+	var in struct{}
+	return s.orderCommand(w, r, org, &in, func(oid string, idem *boxoffice.IdemStamp) (boxoffice.Command, error) {
+		return &boxoffice.ResendTickets{OrganizerID: org.ID, OrderID: oid, Actor: actor.String(), Idem: idem}, nil
+	})
+}

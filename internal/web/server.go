@@ -218,6 +218,7 @@ func (s *Server) routes() {
 	as("POST", "/api/v1/events/{event_id}/orders/{order_id}/mark-paid", access.ManageOrders, s.markPaid)
 	as("POST", "/api/v1/events/{event_id}/orders/{order_id}/cancel", access.ManageOrders, s.cancelOrder)
 	as("POST", "/api/v1/events/{event_id}/orders/{order_id}/refunds", access.ManageOrders, s.refundOrder)
+	as("POST", "/api/v1/events/{event_id}/orders/{order_id}/resend-tickets", access.ManageOrders, s.resendTickets)
 	authed("POST", "/api/v1/events/{event_id}/signing-keys", access.ManageKeys, s.rotateSigningKey)
 	authed("POST", "/api/v1/events/{event_id}/signing-keys/{key_id}/retire", access.ManageKeys, s.retireSigningKey)
 	authed("GET", "/api/v1/events/{event_id}/revocations", access.ReadCheckin, s.revocations)
