@@ -609,6 +609,10 @@ func organizerEntries(organizerID string) []boxoffice.Entry {
 		&organizer.MemberRoleChanged{OrganizerID: organizerID, MemberID: door, Role: "door", Actor: "member:" + owner},
 		&organizer.MemberRemoved{OrganizerID: organizerID, MemberID: door, Actor: "member:" + owner},
 		&organizer.TokenRevoked{OrganizerID: organizerID, TokenID: second},
+		&organizer.ProfileUpdated{OrganizerID: organizerID, Profile: organizer.Profile{Name: "Ateliers Sonores"}, Actor: "member:" + owner},
+		&organizer.ProfileUpdated{OrganizerID: organizerID, Profile: organizer.Profile{Name: "Ateliers Sonores",
+			ContactEmail: "billetterie@ateliers-sonores.fr", Website: "https://ateliers-sonores.fr",
+			TermsURL: "https://ateliers-sonores.fr/cgv", PrivacyURL: "https://ateliers-sonores.fr/confidentialite"}, Actor: "member:" + owner},
 	}
 }
 

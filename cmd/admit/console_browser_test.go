@@ -234,6 +234,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.check("team-invited")
 	ada.docsPNG("team")
 
+	// The other pages, each as it first shows.
+	for _, pg := range []struct{ path, name string }{
+		{"/manage/tokens", "tokens"}, {"/manage/profile", "profile"}, {"/manage/events/" + evID + "/door", "door"},
+		{"/manage/events/" + evID + "/edit", "edit-event"},
+	} {
+		ada.open(pg.path, 200)
+		ada.check(pg.name)
+	}
+
 	// Signing out; a wrong password on the sign-in page.
 	ada.tabToText("Sign out", true)
 	ada.loads(browser.Keys(kb.Enter))

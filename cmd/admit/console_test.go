@@ -530,3 +530,40 @@ func TestMemberCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleProfile: the organizer's public profile, set in the console,
+// is on its events' pages in the shop; a bad address is refused on its
+// field.
+func TestConsoleProfile(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	evID, _ := setupEvent(newClient(t, a.url, a.token), 10)
+	shopPage := func() string {
+		v := newVisitor(t, a.url)
+		return v.get("/events/" + evID).body
+	}
+	if p := shopPage(); !strings.Contains(p, "Sold by My organization") || strings.Contains(p, "mailto:") {
+		t.Errorf("the shop before a profile:\n%s", p)
+	}
+	bad := ada.post("/manage/profile", url.Values{"csrf": {ada.csrf()}, "name": {"Hall & Co"}, "website": {"javascript:alert(1)"}})
+	if bad.status != 422 || !strings.Contains(bad.body, `href="#website"`) {
+		t.Fatalf("a bad website: %d\n%s", bad.status, bad.body)
+	}
+	if strings.Contains(shopPage(), "Hall &amp; Co") {
+		t.Error("a refused profile reached the shop")
+	}
+	good := ada.post("/manage/profile", url.Values{"csrf": {ada.csrf()}, "name": {"Hall & Co"}, "contact_email": {"Tickets@Hall.example"},
+		"terms_url": {"https://hall.example/terms"}})
+	if good.status != 200 || !strings.Contains(good.body, "Saved") {
+		t.Fatalf("saving the profile: %d\n%s", good.status, good.body)
+	}
+	p := shopPage()
+	for _, want := range []string{"Sold by Hall &amp; Co", `href="mailto:tickets@hall.example"`, `href="https://hall.example/terms"`, "Terms of sale"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("the shop's event page lacks %q:\n%s", want, p)
+		}
+	}
+	if strings.Contains(p, "Privacy policy") {
+		t.Error("the shop links a privacy policy the profile does not have")
+	}
+}

@@ -225,6 +225,8 @@ var consoleActions = map[string]access.Action{
 	"GET /manage/tokens":                                             access.ReadTeam,
 	"POST /manage/tokens":                                            access.ManageTeam,
 	"POST /manage/tokens/{token_id}/revoke":                          access.ManageTeam,
+	"GET /manage/profile":                                            access.ManageProfile,
+	"POST /manage/profile":                                           access.ManageProfile,
 	"GET /manage/team":                                               access.ReadTeam,
 	"POST /manage/team/invitations":                                  access.ManageTeam,
 	"POST /manage/team/{member_id}/role":                             access.ManageTeam,

@@ -43,6 +43,7 @@ type ReadModel interface {
 	ListTokens(ctx context.Context, organizerID string) ([]sqlite.TokenRow, error)
 	OrderHistory(ctx context.Context, eventID, orderID string) ([]sqlite.HistoryRow, error)
 	Token(ctx context.Context, id string) (sqlite.TokenRow, error)
+	Profile(ctx context.Context, organizerID string) (organizer.Profile, error)
 	WaitFor(ctx context.Context, pos uint64) error
 }
 
@@ -55,6 +56,7 @@ type Desk interface {
 	RemoveMember(ctx context.Context, actor access.Actor, organizerID, memberID string) (uint64, error)
 	CreateToken(ctx context.Context, actor access.Actor, organizerID, name string, role access.Role) (organizer.Issued, error)
 	RevokeToken(ctx context.Context, actor access.Actor, organizerID, tokenID string) (uint64, error)
+	UpdateProfile(ctx context.Context, actor access.Actor, organizerID string, p organizer.Profile) (uint64, error)
 }
 
 // Sessions keeps the sign-in sessions (*session.Store).
@@ -187,6 +189,8 @@ func (k *Console) routes() []route {
 		{pattern: "GET /manage/tokens", action: access.ReadTeam, page: k.tokens},
 		{pattern: "POST /manage/tokens", action: access.ManageTeam, page: k.makeToken},
 		{pattern: "POST /manage/tokens/{token_id}/revoke", action: access.ManageTeam, page: k.revokeToken},
+		{pattern: "GET /manage/profile", action: access.ManageProfile, page: k.profile},
+		{pattern: "POST /manage/profile", action: access.ManageProfile, page: k.saveProfile},
 		{pattern: "GET /manage/team", action: access.ReadTeam, page: k.team},
 		{pattern: "POST /manage/team/invitations", action: access.ManageTeam, page: k.invite},
 		{pattern: "POST /manage/team/{member_id}/role", action: access.ManageTeam, page: k.changeRole},
@@ -210,7 +214,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.
@@ -289,6 +293,7 @@ func (w *who) Can(action string) bool {
 var actionsByName = map[string]access.Action{
 	"ManageEvents": access.ManageEvents, "ManageOrders": access.ManageOrders, "ManageTeam": access.ManageTeam,
 	"ReadTeam": access.ReadTeam, "ReadOrders": access.ReadOrders, "ExportOrders": access.ExportOrders,
+	"ManageProfile": access.ManageProfile,
 }
 
 func (k *Console) render(w http.ResponseWriter, name string, status int, v any) {

@@ -17,6 +17,7 @@ import (
 	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/locale"
+	"github.com/admit-org/admit/internal/organizer"
 )
 
 // eventPage is the view model of an event's page.
@@ -27,7 +28,8 @@ type eventPage struct {
 	Closed                string // why nothing can be bought now
 	Types                 []ticketTypeRow
 	MaxPerOrder           int
-	Nonce                 string // makes a second click of the same form the same hold
+	Nonce                 string            // makes a second click of the same form the same hold
+	Organizer             organizer.Profile // who sells the tickets; Name "" when unknown
 }
 
 // ticketTypeRow is one ticket type with its quantity control.
@@ -59,6 +61,13 @@ func (s *Shop) eventView(ctx context.Context, v *boxoffice.View, lang language.T
 	p := eventPage{page: page{Title: ev.Name, Lang: lang.String()}, ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
 		When: locale.Time(ev.StartsAt, ev.TimeZone, lang), OnSale: ev.Status == boxoffice.OnSale && now.Before(ev.EndsAt),
 		MaxPerOrder: ev.MaxTicketsPerHold, Nonce: nonce()}
+	if s.cfg.Organizer != nil {
+		if prof, err := s.cfg.Organizer(ctx, ev.OrganizerID); err == nil {
+			p.Organizer = prof
+		} else if !fault.Is(err, fault.NotFound) {
+			s.cfg.Log.Warn("shop: the organizer's profile could not be read", "organizer", ev.OrganizerID, "err", err)
+		}
+	}
 	switch {
 	case ev.Status == boxoffice.Cancelled:
 		p.Closed = "This event is cancelled."

@@ -22,6 +22,7 @@ import (
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/locale"
 	"github.com/admit-org/admit/internal/office"
+	"github.com/admit-org/admit/internal/organizer"
 )
 
 //go:embed templates/*.html
@@ -74,6 +75,9 @@ type Config struct {
 	// buyer limits count by (web.Server.ClientKey), "" when exempt. Nil:
 	// every client is exempt.
 	ClientKey func(r *http.Request, eventID string) string
+	// Organizer returns an organizer's public profile (the read model's),
+	// shown on its events' pages. Nil, or an error: the page shows none.
+	Organizer func(ctx context.Context, organizerID string) (organizer.Profile, error)
 }
 
 // Shop is an http.Handler; safe for concurrent use.

@@ -30,6 +30,7 @@ const (
 	stInsertOrganizer
 	stInsertToken
 	stRevokeToken
+	stUpdateProfile
 	stInviteMember
 	stJoinMember
 	stChangeMemberRole
@@ -66,6 +67,7 @@ var stmtSQL = [numStmts]string{
 	stSetPosition: `INSERT INTO projection (name, seq) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
 	stInsertOrganizer: `INSERT INTO organizers (id, name, created_at) VALUES (?, ?, ?)`,
+	stUpdateProfile:   `UPDATE organizers SET name = ?, contact_email = ?, website = ?, terms_url = ?, privacy_url = ? WHERE id = ?`,
 	stInviteMember: `INSERT INTO members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at,
 		joined_at, password_hash, sessions_after, removed_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, NULL, '', ?, NULL)`,
 	stJoinMember: `UPDATE members SET name = ?, email = ?, password_hash = ?, joined_at = ?, sessions_after = ?
@@ -641,6 +643,8 @@ func (p *projector) organizerEntry(organizerID string, e boxoffice.Entry, at tim
 			return fmt.Errorf("organizer %s on the subject of organizer %s", e.OrganizerID, organizerID)
 		}
 		return p.execOne("api token "+e.TokenID, stRevokeToken, ts, e.TokenID, organizerID)
+	case *organizer.ProfileUpdated:
+		return p.execOne("organizer "+organizerID, stUpdateProfile, e.Name, e.ContactEmail, e.Website, e.TermsURL, e.PrivacyURL, organizerID)
 	case *organizer.MemberInvited:
 		_, err := p.exec(stInviteMember, e.MemberID, organizerID, e.Email, e.Role, e.InviteHash, e.Actor, ts,
 			formatTime(e.ExpiresAt), ts)

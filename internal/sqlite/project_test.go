@@ -37,7 +37,9 @@ func everyEntry(b *book) uint64 {
 		&organizer.MemberInvited{OrganizerID: "or_a", MemberID: "mb_2", Email: "bob@example.com", Role: "viewer", InviteHash: "inv2", ExpiresAt: at(100), Actor: "member:mb_1"},
 		&organizer.MemberRoleChanged{OrganizerID: "or_a", MemberID: "mb_2", Role: "box_office", Actor: "member:mb_1"},
 		&organizer.MemberInvited{OrganizerID: "or_a", MemberID: "mb_3", Email: "eve@example.com", Role: "admin", InviteHash: "inv3", ExpiresAt: at(100), Actor: "member:mb_1"},
-		&organizer.MemberRemoved{OrganizerID: "or_a", MemberID: "mb_3", Actor: "member:mb_1"})
+		&organizer.MemberRemoved{OrganizerID: "or_a", MemberID: "mb_3", Actor: "member:mb_1"},
+		&organizer.ProfileUpdated{OrganizerID: "or_a", Profile: organizer.Profile{Name: "Acme Concerts",
+			ContactEmail: "hello@acme.example", TermsURL: "https://acme.example/terms"}, Actor: "member:mb_1"})
 	b.event("ev_1", at(2), &boxoffice.EventCreated{EventID: "ev_1", OrganizerID: "or_a", Currency: "EUR",
 		EventDetails: eventDetails("Night")})
 	b.event("ev_1", at(3),
@@ -161,8 +163,8 @@ func withPayments(d boxoffice.EventDetails) boxoffice.EventDetails {
 }
 
 // everyEntryDump is the Dump after everyEntry, columns separated by " | ".
-const everyEntryDump = `table organizers (id, name, created_at)
-"or_a" | "Acme Concerts" | "2026-11-22T10:00:00.500000000Z"
+const everyEntryDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url)
+"or_a" | "Acme Concerts" | "2026-11-22T10:00:00.500000000Z" | "hello@acme.example" | "" | "https://acme.example/terms" | ""
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
 "tk_1" | "or_a" | "ci" | "hash1" | "2026-11-22T10:00:00.500000000Z" | NULL | "owner"
 "tk_2" | "or_a" | "old" | "hash2" | "2026-11-22T10:00:00.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "owner"
@@ -212,7 +214,7 @@ table order_history (order_id, event_id, at, type, actor, data)
 "or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:12.500000000Z" | "admit.order.payment_rejected.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"payment\":{\"provider\":\"stripe\",\"ref\":\"pi_3\",\"amount\":{\"amount\":5000,\"currency\":\"EUR\"},\"received_at\":\"2026-11-22T10:00:12.5Z\",\"kept\":false},\"event_ref\":\"evt_3\",\"reason\":\"too late\",\"refund\":{\"id\":\"rf_4xy3gm7ws5efdden7cc2\",\"amount\":{\"amount\":5000,\"currency\":\"EUR\"},\"reason\":\"too late\",\"provider\":\"stripe\",\"payment_ref\":\"pi_3\",\"status\":\"pending\",\"created_at\":\"2026-11-22T10:00:12.5Z\"}}"
 `
 
-const emptyDump = `table organizers (id, name, created_at)
+const emptyDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url)
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
 table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at)
 table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/organizer"
 )
 
 // MemberRow is a member of an organizer, or an invitation to become one
@@ -134,4 +135,18 @@ func (db *DB) ActorByTokenHash(ctx context.Context, hash string) (Organizer, acc
 		return Organizer{}, access.Actor{}, err
 	}
 	return o, access.Actor{Kind: access.Token, ID: tokenID, OrganizerID: o.ID, Role: access.Role(role)}, nil
+}
+
+// Profile returns the organizer's public profile. Errors: NotFound.
+func (db *DB) Profile(ctx context.Context, organizerID string) (organizer.Profile, error) {
+	var p organizer.Profile
+	err := db.r.QueryRowContext(ctx, `SELECT name, contact_email, website, terms_url, privacy_url FROM organizers WHERE id = ?`,
+		organizerID).Scan(&p.Name, &p.ContactEmail, &p.Website, &p.TermsURL, &p.PrivacyURL)
+	if errors.Is(err, sql.ErrNoRows) {
+		return organizer.Profile{}, fault.New(fault.NotFound, "organizer not found")
+	}
+	if err != nil {
+		return organizer.Profile{}, fmt.Errorf("sqlite: read organizer profile: %w", err)
+	}
+	return p, nil
 }
