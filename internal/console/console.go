@@ -297,17 +297,9 @@ var actionsByName = map[string]access.Action{
 }
 
 func (k *Console) render(w http.ResponseWriter, name string, status int, v any) {
-	var b strings.Builder
-	if err := k.pages[name].ExecuteTemplate(&b, "layout.html", v); err != nil {
+	if err := shop.WritePage(w, k.pages[name], status, v); err != nil {
 		k.cfg.Log.Error("console: render", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write([]byte(b.String()))
 }
 
 type problemPage struct {

@@ -200,17 +200,27 @@ type field struct {
 }
 
 func (s *Shop) render(w http.ResponseWriter, r *http.Request, name string, status int, v any) {
-	var b strings.Builder
-	if err := s.pages[name].ExecuteTemplate(&b, "layout.html", v); err != nil {
+	if err := WritePage(w, s.pages[name], status, v); err != nil {
 		s.cfg.Log.Error("shop: render", "page", name, "err", err)
+	}
+}
+
+// WritePage answers with a page made from Layout: t executed as
+// "layout.html" with v, as HTML that no cache keeps, with status. A
+// template that fails is answered 500 "internal error", and its error
+// returned for the caller to log; nothing of the page is sent then.
+func WritePage(w http.ResponseWriter, t *template.Template, status int, v any) error {
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout.html", v); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write([]byte(b.String()))
+	return nil
 }
 
 type problemPage struct {
