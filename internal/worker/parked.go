@@ -15,23 +15,26 @@ import (
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
+	"github.com/admit-org/admit/internal/organizer"
 )
 
 // Parked is an entry a worker gave up on for now: its handler failed for
 // good, or kept failing. The worker went on with the next entry; an
 // operator can look at it and ask for a retry (docs/workers.md).
 type Parked struct {
-	ID       string    `json:"id"`     // "<worker>.<event id>.<ledger sequence>.<index>": the key to retry it by
-	Worker   string    `json:"worker"` // the Runner's Name
-	EntryID  string    `json:"entry_id"`
-	EventID  string    `json:"event_id"`
-	Seq      uint64    `json:"seq"`
-	Index    int       `json:"index"`
-	Type     string    `json:"type"`  // the entry's CloudEvents type
-	Error    string    `json:"error"` // the last attempt's error
-	Kind     string    `json:"kind"`  // its fault kind
-	Attempts int       `json:"attempts"`
-	ParkedAt time.Time `json:"parked_at"`
+	ID      string `json:"id"`     // "<worker>.<event id>.<ledger sequence>.<index>": the key to retry it by
+	Worker  string `json:"worker"` // the Runner's Name
+	EntryID string `json:"entry_id"`
+	EventID string `json:"event_id,omitempty"`
+	// OrganizerID is set instead of EventID for an organizer's entry.
+	OrganizerID string    `json:"organizer_id,omitempty"`
+	Seq         uint64    `json:"seq"`
+	Index       int       `json:"index"`
+	Type        string    `json:"type"`  // the entry's CloudEvents type
+	Error       string    `json:"error"` // the last attempt's error
+	Kind        string    `json:"kind"`  // its fault kind
+	Attempts    int       `json:"attempts"`
+	ParkedAt    time.Time `json:"parked_at"`
 	// Retry is set by an operator: the running worker handles the entry
 	// again (and parks it again if it still fails).
 	Retry bool `json:"retry,omitempty"`
@@ -42,32 +45,36 @@ type Parked struct {
 
 // ParkedID is the id of entry e parked by worker.
 func ParkedID(worker string, e Entry) string {
-	return worker + "." + e.EventID + "." + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index)
+	return worker + "." + e.source() + "." + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index)
 }
 
 // parked makes the record of e, which failed with err after attempts tries.
 // The entry is stored as a ledger message of its own, whose CloudEvents id
 // is not the ledger's: Seq and Index say where it came from.
 func parked(worker string, e Entry, err error, attempts int, now time.Time) (Parked, error) {
-	data, encErr := boxoffice.EncodeBatch(nil, boxoffice.Source(e.EventID), e.Seq-1, e.At, []boxoffice.Entry{e.Entry})
+	data, encErr := encodeOne(e)
 	if encErr != nil {
 		return Parked{}, fmt.Errorf("worker %s: park %s: %w", worker, e.ID(), encErr)
 	}
-	return Parked{ID: ParkedID(worker, e), Worker: worker, EntryID: e.ID(), EventID: e.EventID, Seq: e.Seq,
+	return Parked{ID: ParkedID(worker, e), Worker: worker, EntryID: e.ID(), EventID: e.EventID, OrganizerID: e.OrganizerID, Seq: e.Seq,
 		Index: e.Index, Type: e.Entry.Type(), Error: err.Error(), Kind: fault.KindOf(err).String(), Attempts: attempts,
 		ParkedAt: now.UTC(), Data: data}, nil
 }
 
 // entry rebuilds the parked entry.
 func (p Parked) entry() (Entry, error) {
-	batch, err := boxoffice.DecodeBatch(p.Data)
+	decode := boxoffice.DecodeBatch
+	if p.OrganizerID != "" {
+		decode = organizer.DecodeBatch
+	}
+	batch, err := decode(p.Data)
 	if err != nil {
 		return Entry{}, fmt.Errorf("worker: parked %s: %w", p.ID, err)
 	}
 	if len(batch) != 1 {
 		return Entry{}, fmt.Errorf("worker: parked %s holds %d entries, not one", p.ID, len(batch))
 	}
-	return Entry{EventID: p.EventID, Seq: p.Seq, Index: p.Index, At: batch[0].At, Entry: batch[0].Entry}, nil
+	return Entry{EventID: p.EventID, OrganizerID: p.OrganizerID, Seq: p.Seq, Index: p.Index, At: batch[0].At, Entry: batch[0].Entry}, nil
 }
 
 // Parking keeps parked entries (*KVParking).

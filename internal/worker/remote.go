@@ -72,15 +72,15 @@ func NewRemote(cfg RemoteConfig) *Remote {
 
 // Handler returns the handler a Runner named name uses: local where the
 // entry's event runs on this node or on none (handling it here loads it),
-// and on the node that runs it otherwise. It also makes local the one
+// and for an organizer's entry; on the node that runs the event otherwise. It also makes local the one
 // that handles the entries other nodes send for name.
 func (rm *Remote) Handler(name string, local Handler) Handler {
 	rm.mu.Lock()
 	rm.handlers[name] = local
 	rm.mu.Unlock()
 	return func(ctx context.Context, e Entry) error {
-		if rm.cfg.Runs(e.EventID) {
-			return local(ctx, e)
+		if e.OrganizerID != "" || rm.cfg.Runs(e.EventID) {
+			return local(ctx, e) // an organizer's entry has no box office to run at: any node may handle it
 		}
 		node, err := rm.cfg.Holder(ctx, e.EventID)
 		if err != nil {

@@ -18,21 +18,59 @@ import (
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/lease"
 	"github.com/admit-org/admit/internal/ledger"
+	"github.com/admit-org/admit/internal/organizer"
 )
 
-// Entry is one ledger entry of an event, as a handler gets it.
+// Entry is one ledger entry of an event, or of an organizer, as a handler
+// gets it. Exactly one of EventID and OrganizerID is set.
 type Entry struct {
-	EventID string
-	Seq     uint64 // the ledger message's sequence
-	Index   int    // the entry's place in the message
-	At      time.Time
-	Entry   boxoffice.Entry
+	EventID     string
+	OrganizerID string // an organizer's entry (its team, its tokens): no event
+	Seq         uint64 // the ledger message's sequence
+	Index       int    // the entry's place in the message
+	At          time.Time
+	Entry       boxoffice.Entry
 }
 
-// ID is the entry's CloudEvents id, unique in the event: a key for
-// idempotent effects.
+// source is the id of the entry's subject: its event's, else its
+// organizer's.
+func (e Entry) source() string {
+	if e.OrganizerID != "" {
+		return e.OrganizerID
+	}
+	return e.EventID
+}
+
+// ID is the entry's CloudEvents id, unique in its event or organizer (and
+// so in the ledger: their ids differ by their prefix): a key for idempotent
+// effects.
 func (e Entry) ID() string {
-	return e.EventID + "/" + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index)
+	return e.source() + "/" + strconv.FormatUint(e.Seq, 10) + "." + strconv.Itoa(e.Index)
+}
+
+// decodeEntries decodes a ledger message of the event or organizer whose
+// subject it is on: the entries and whose they are. ok is false for a
+// subject that is neither's.
+func decodeEntries(rec ledger.Record) (batch []boxoffice.Timed, eventID, organizerID string, ok bool, err error) {
+	if id, found := strings.CutPrefix(rec.Subject, eventPrefix); found {
+		batch, err = boxoffice.DecodeBatch(rec.Data)
+		return batch, id, "", true, err
+	}
+	if id, found := strings.CutPrefix(rec.Subject, organizerPrefix); found {
+		batch, err = organizer.DecodeBatch(rec.Data)
+		return batch, "", id, true, err
+	}
+	return nil, "", "", false, nil
+}
+
+// encodeOne encodes e as a ledger message of its own, as its event's or
+// organizer's messages are.
+func encodeOne(e Entry) ([]byte, error) {
+	source := boxoffice.Source(e.EventID)
+	if e.OrganizerID != "" {
+		source = organizer.Source(e.OrganizerID)
+	}
+	return boxoffice.EncodeBatch(nil, source, e.Seq-1, e.At, []boxoffice.Entry{e.Entry})
 }
 
 // Handler acts on one entry. It must be idempotent; the Runner calls it for
@@ -97,10 +135,13 @@ func (r *Runner) Running() (bool, ledger.Vector) {
 // retried entry parked again counting again.
 func (r *Runner) ParkedCount() int64 { return r.parked.Load() }
 
-const eventPrefix = "ledger.event."
+const (
+	eventPrefix     = "ledger.event."
+	organizerPrefix = "ledger.org."
+)
 
-// Run handles every event entry after the worker's position, then each new
-// one, until ctx ends (nil) or the ledger, the position store or the
+// Run handles every entry of the events and organizers after the worker's
+// position, then each new one, until ctx ends (nil) or the ledger, the position store or the
 // parking fails. Meanwhile it retries the parked entries an operator asks
 // for.
 func (r *Runner) Run(ctx context.Context) error {
@@ -136,19 +177,18 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	pos := from.Clone()
 	err = r.Ledger.Follow(ctx, from, func(rec ledger.Record) error {
-		eventID, ok := strings.CutPrefix(rec.Subject, eventPrefix)
+		batch, eventID, organizerID, ok, err := decodeEntries(rec)
 		if !ok {
 			pos.Advance(rec.Seq)
 			at := pos.Clone()
 			r.at.Store(&at)
-			return nil // organizer entries: no worker acts on them yet; the stored position moves with the next event record
+			return nil // a subject of neither: the stored position moves with the next record handled
 		}
-		batch, err := boxoffice.DecodeBatch(rec.Data)
 		if err != nil {
 			return fmt.Errorf("worker %s: record %d: %w", r.Name, rec.Seq, err)
 		}
 		for i, t := range batch {
-			e := Entry{EventID: eventID, Seq: rec.Seq, Index: i, At: t.At, Entry: t.Entry}
+			e := Entry{EventID: eventID, OrganizerID: organizerID, Seq: rec.Seq, Index: i, At: t.At, Entry: t.Entry}
 			if err := r.handle(ctx, e, 0); err != nil {
 				return err
 			}
