@@ -605,7 +605,7 @@ func organizerEntries(organizerID string) []boxoffice.Entry {
 			Role: "box_office", Actor: "member:" + owner},
 		&organizer.TokenRevoked{OrganizerID: organizerID, TokenID: first, Actor: "member:" + owner},
 		&organizer.MemberInvited{OrganizerID: organizerID, MemberID: door, Email: "door@ateliers-sonores.fr", Role: "viewer",
-			InviteHash: i2, ExpiresAt: at.Add(organizer.InviteTerm), Actor: "token:" + second},
+			InviteHash: i2, ExpiresAt: at.Add(organizer.InviteTerm), Actor: "token:" + second, Send: true},
 		&organizer.MemberRoleChanged{OrganizerID: organizerID, MemberID: door, Role: "door", Actor: "member:" + owner},
 		&organizer.MemberRemoved{OrganizerID: organizerID, MemberID: door, Actor: "member:" + owner},
 		&organizer.TokenRevoked{OrganizerID: organizerID, TokenID: second},

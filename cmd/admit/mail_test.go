@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/mail/mailpittest"
 )
 
@@ -143,5 +144,32 @@ func TestWithoutSMTPTheLogSaysNotSent(t *testing.T) {
 	if strings.Contains(logs, `"msg":"notify: sent"`) || !strings.Contains(logs, `"msg":"mail: logged, not sent`) ||
 		!strings.Contains(logs, `"msg":"notify: logged, not sent`) {
 		t.Fatalf("the log must say the e-mail was logged, not sent:\n%s", logs)
+	}
+}
+
+// TestInvitationIsMailed: an invitation made in the console is e-mailed to
+// the address it names, with the link the console showed; the link lets
+// that person join.
+func TestInvitationIsMailed(t *testing.T) {
+	mp := mailpittest.Start(t)
+	a := startAdmit(t, t.TempDir(), "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
+	ada := firstOwner(t, a)
+	shown := ada.invite("bob@example.com", access.BoxOffice)
+	msgs := mp.WaitMessages(t, 1, 20*time.Second)
+	d := mp.Message(t, msgs[0].ID)
+	if d.Subject != "You are invited to My organization on admit" || len(d.To) != 1 || d.To[0].Address != "bob@example.com" {
+		t.Fatalf("the invitation e-mail: %q to %v", d.Subject, d.To)
+	}
+	if !strings.Contains(d.Text, shown) || !strings.Contains(d.Text, "as Box office") {
+		t.Fatalf("the e-mail does not carry the link the console showed (%s):\n%s", shown, d.Text)
+	}
+	bob := newVisitor(t, a.url)
+	bob.join(shown, "Bob", "")
+	if p := bob.get("/manage"); !strings.Contains(p.body, "Bob, Box office at My organization") {
+		t.Errorf("Bob's console:\n%s", p.body)
+	}
+	// The first owner's invitation named no address: it was printed, not sent.
+	if n := len(mp.Messages(t)); n != 1 {
+		t.Errorf("%d e-mails, want the one invitation", n)
 	}
 }

@@ -445,7 +445,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	manage := console.New(console.Config{Read: db, Desk: &organizer.Desk{Ledger: st.led, Now: time.Now}, Sessions: sessions,
+	manage := console.New(console.Config{Read: db, Desk: &organizer.Desk{Ledger: st.led, Now: time.Now, Secrets: teamSecrets(keys)}, Sessions: sessions,
 		Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		SignInWait:   func(r *http.Request) time.Duration { return api.SignInWait(r) },
 		SignInFailed: func(r *http.Request) { api.SignInFailed(r) },
@@ -475,7 +475,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			return offices.Ready()
 		}})
-	startMail, err := mailWorker(workCtx, &workers, wk, offices, keys, log, sender)
+	startMail, err := mailWorker(workCtx, &workers, wk, offices, keys, db, log, sender)
 	if err != nil {
 		return err
 	}
@@ -723,17 +723,28 @@ func checkPublicURL(raw string) error {
 // until bg ends: it tells buyers about their orders, with links under
 // base.
 func mailWorker(bg context.Context, wg *sync.WaitGroup, wk workerSetup, offices *office.Manager,
-	keys *keyring.Keyring, log *slog.Logger, sender mail.Sender) (start func(base links.Base), err error) {
+	keys *keyring.Keyring, db *sqlite.DB, log *slog.Logger, sender mail.Sender) (start func(base links.Base), err error) {
 	marks, err := notify.OpenKVMarks(bg, wk.st.led.Conn(), wk.st.led.Replicas())
 	if err != nil {
 		return nil, err
 	}
 	return func(base links.Base) {
 		n := notify.New(notify.Config{Sender: sender, Printer: &printer.Printer{Offices: offices, Keys: keys},
-			Links: base, Sent: marks, Log: log})
+			Links: base, Sent: marks, Log: log, Secrets: teamSecrets(keys),
+			OrganizerName: func(ctx context.Context, organizerID string) (string, error) {
+				o, err := db.Organizer(ctx, organizerID)
+				return o.Name, err
+			}})
 		run := wk.runner("mail", n.Handle, log)
 		wg.Go(func() { wk.supervise(bg, run) })
 	}, nil
+}
+
+// teamSecrets makes the secrets of the team's e-mailed links (invitations)
+// under the master key, so the console's desk and the e-mail worker, on any
+// node, make the same.
+func teamSecrets(keys *keyring.Keyring) organizer.Secrets {
+	return organizer.KeyedSecrets(keys.Derive("team links"))
 }
 
 // workerSetup is what every worker of this node runs with.

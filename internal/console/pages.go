@@ -298,7 +298,7 @@ func (k *Console) invite(w http.ResponseWriter, r *http.Request, m *who) {
 		return
 	}
 	p.Invited, p.InvitedEmail = k.cfg.Links.URL(links.Invitation(inv.Token)), email
-	p.Notice = "Invitation made for " + email + ". Send them the link below; it works once, for 7 days."
+	p.Notice = "Invitation made for " + email + ": it is e-mailed to them, and its link is below (shown only now) to pass on yourself if need be. It works once, for 7 days."
 	k.render(w, "team", http.StatusCreated, p)
 }
 

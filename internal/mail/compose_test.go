@@ -420,3 +420,36 @@ func luminance(t *testing.T, hex string) float64 {
 	}
 	return l
 }
+
+func TestComposeTeam(t *testing.T) {
+	v := Team{To: Address{Email: "bob@example.com"}, OrganizerName: "Hall & Co <b>", Role: "Box office",
+		Link: "https://tickets.example/manage/invitations/admitinv_x", Expires: "Saturday 9 January 2027, 10:00 UTC"}
+	m, err := ComposeTeam(MemberInvitation, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "You are invited to Hall & Co <b> on admit" || m.To.Email != "bob@example.com" {
+		t.Errorf("subject %q to %v", m.Subject, m.To)
+	}
+	for _, want := range []string{"as Box office", v.Link, "until Saturday 9 January 2027, 10:00 UTC"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("the text lacks %q:\n%s", want, m.Text)
+		}
+	}
+	if !strings.Contains(m.HTML, `href="https://tickets.example/manage/invitations/admitinv_x"`) || !strings.Contains(m.HTML, "Hall &amp; Co &lt;b&gt;") {
+		t.Errorf("the HTML part:\n%s", m.HTML)
+	}
+	for _, bad := range []Team{
+		{To: Address{Email: "nope"}, OrganizerName: "A", Link: v.Link, Expires: "x"},
+		{To: v.To, OrganizerName: "", Link: v.Link, Expires: "x"},
+		{To: v.To, OrganizerName: "A", Link: "/manage/x", Expires: "x"},
+		{To: v.To, OrganizerName: "A", Link: "javascript:alert(1)", Expires: "x"},
+	} {
+		if _, err := ComposeTeam(MemberInvitation, bad); !fault.Is(err, fault.Invalid) {
+			t.Errorf("%+v: %v, want Invalid", bad, err)
+		}
+	}
+	if _, err := ComposeTeam(OrderConfirmation, v); !fault.Is(err, fault.Invalid) {
+		t.Errorf("an order's kind: %v, want Invalid", err)
+	}
+}

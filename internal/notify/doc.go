@@ -21,7 +21,10 @@
 //     be kept ("the order had expired and its tickets were sold to someone
 //     else").
 //
-// Every other entry sends nothing and is not marked.
+// An organizer's entry sends one e-mail: MemberInvited marked to be sent
+// (Send), a MemberInvitation to the address it names, with the link made
+// again from the member's id by Config.Secrets. Every other entry sends
+// nothing and is not marked.
 //
 // The entry says what happened; the names, lines and address come from the
 // order as the box office holds it when the worker runs (printer.Find), which

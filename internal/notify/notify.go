@@ -13,6 +13,7 @@ import (
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/locale"
 	"github.com/admit-org/admit/internal/mail"
+	"github.com/admit-org/admit/internal/organizer"
 	"github.com/admit-org/admit/internal/printer"
 	"github.com/admit-org/admit/internal/worker"
 )
@@ -24,6 +25,11 @@ type Config struct {
 	Links   links.Base       // where buyers reach admit, e.g. "http://127.0.0.1:8080": the order page's link is under it
 	Sent    Marks            // which e-mails went out
 	Log     *slog.Logger     // nil: slog.Default()
+	// Secrets makes an invitation's link again from the member's id, as
+	// the desk that recorded it did; OrganizerName names the organizer in
+	// it. Either nil: invitations are not e-mailed (logged).
+	Secrets       organizer.Secrets
+	OrganizerName func(ctx context.Context, organizerID string) (string, error)
 }
 
 // Marks records, by id, which e-mails were sent, so that none is sent
@@ -41,11 +47,13 @@ type Marks interface {
 // Notifier sends buyers the e-mails that ledger entries call for. It is
 // safe for concurrent use.
 type Notifier struct {
-	sender  mail.Sender
-	printer *printer.Printer
-	links   links.Base
-	sent    Marks
-	log     *slog.Logger
+	sender        mail.Sender
+	printer       *printer.Printer
+	links         links.Base
+	sent          Marks
+	log           *slog.Logger
+	secrets       organizer.Secrets
+	organizerName func(ctx context.Context, organizerID string) (string, error)
 }
 
 // New returns a Notifier. c.Links must not be the zero Base: an e-mail's
@@ -56,7 +64,7 @@ func New(c Config) *Notifier {
 		log = slog.Default()
 	}
 	return &Notifier{sender: c.Sender, printer: c.Printer, links: c.Links, sent: c.Sent,
-		log: log}
+		log: log, secrets: c.Secrets, organizerName: c.OrganizerName}
 }
 
 // planned is one e-mail an entry calls for.
@@ -100,6 +108,9 @@ func plan(e worker.Entry) (orderID string, out []planned) {
 // tickets cannot be printed (they cannot admit anyone); the box office's
 // and the marks' other errors.
 func (n *Notifier) Handle(ctx context.Context, e worker.Entry) error {
+	if e.OrganizerID != "" {
+		return n.handleTeam(ctx, e)
+	}
 	orderID, mails := plan(e)
 	var o *printer.Order // read once, when the first e-mail needs it
 	for _, p := range mails {

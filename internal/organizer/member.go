@@ -30,6 +30,10 @@ type MemberInvited struct {
 	InviteHash  string    `json:"invite_hash"` // hex SHA-256 of the invitation's secret
 	ExpiresAt   time.Time `json:"expires_at"`
 	Actor       string    `json:"actor"`
+	// Send: the e-mail worker sends the invitation to Email (its secret
+	// made again with the desk's Secrets). False: the link was only shown
+	// to whoever made it.
+	Send bool `json:"send,omitempty"`
 }
 
 // MemberJoined: the invited person accepted, with their name, e-mail and
@@ -128,8 +132,9 @@ func (d *Desk) Invite(ctx context.Context, actor access.Actor, organizerID, emai
 	if err := access.MayGrant(actor, role); err != nil {
 		return Invitation{}, err
 	}
-	token := id.Token(InvitePrefix)
-	inv := Invitation{MemberID: id.New("mb", id.Short), Token: token, ExpiresAt: d.Now().Add(InviteTerm).UTC().Truncate(time.Second)}
+	inv := Invitation{MemberID: id.New("mb", id.Short), ExpiresAt: d.Now().Add(InviteTerm).UTC().Truncate(time.Second)}
+	token := d.secret("invitation", inv.MemberID)
+	inv.Token = token
 	seq, err := d.change(ctx, organizerID, func(st deskState) ([]boxoffice.Entry, uint64, error) {
 		if email != "" {
 			for _, m := range st.members {
@@ -139,7 +144,8 @@ func (d *Desk) Invite(ctx context.Context, actor access.Actor, organizerID, emai
 			}
 		}
 		return []boxoffice.Entry{&MemberInvited{OrganizerID: organizerID, MemberID: inv.MemberID, Email: email,
-			Role: string(role), InviteHash: HashToken(token), ExpiresAt: inv.ExpiresAt, Actor: actor.String()}}, 0, nil
+			Role: string(role), InviteHash: HashToken(token), ExpiresAt: inv.ExpiresAt, Actor: actor.String(),
+			Send: email != "" && d.Secrets != nil}}, 0, nil
 	})
 	if err != nil {
 		return Invitation{}, err

@@ -143,3 +143,54 @@ func TestMembers(t *testing.T) {
 		t.Errorf("joined: %+v", joined)
 	}
 }
+
+func TestKeyedSecrets(t *testing.T) {
+	s := KeyedSecrets([]byte("server secret"))
+	a := s("invitation", "mb_aaaaaaaaaaaaaaaaaaaa")
+	if !strings.HasPrefix(a, InvitePrefix) || len(a) != len(InvitePrefix)+32 || s("invitation", "mb_aaaaaaaaaaaaaaaaaaaa") != a {
+		t.Fatalf("secret %q: want %s and 32 characters, the same each time", a, InvitePrefix)
+	}
+	for _, other := range []string{s("invitation", "mb_bbbbbbbbbbbbbbbbbbbb"), KeyedSecrets([]byte("another"))("invitation", "mb_aaaaaaaaaaaaaaaaaaaa"),
+		s("reset", "mb_aaaaaaaaaaaaaaaaaaaa")} {
+		if strings.HasSuffix(other, a[len(InvitePrefix):]) {
+			t.Errorf("two secrets alike: %q and %q", a, other)
+		}
+	}
+
+	// A desk with Secrets makes the secret its e-mail worker makes again,
+	// and says to send it when there is an address.
+	ctx := context.Background()
+	led := ledger.NewMemory()
+	d := &Desk{Ledger: led, Now: time.Now, Secrets: s}
+	org, _, err := d.Create(ctx, "Hall & Co", "bootstrap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := d.Invite(ctx, owner(org), org, "bob@example.com", access.Door)
+	if err != nil || inv.Token != s("invitation", inv.MemberID) {
+		t.Fatalf("Invite: %+v, %v", inv, err)
+	}
+	open, err := d.Invite(ctx, owner(org), org, "", access.Owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sends []bool
+	led.Read(ctx, Subject(org), 0, func(r ledger.Record) error {
+		batch, err := DecodeBatch(r.Data)
+		for _, e := range batch {
+			if mi, ok := e.Entry.(*MemberInvited); ok {
+				sends = append(sends, mi.Send)
+				if mi.MemberID == open.MemberID && mi.Send {
+					t.Error("an invitation without an e-mail is to be sent")
+				}
+			}
+		}
+		return err
+	})
+	if len(sends) != 2 || !sends[0] || sends[1] {
+		t.Errorf("send flags %v, want [true false]", sends)
+	}
+	if plain, err := (&Desk{Ledger: led, Now: time.Now}).Invite(ctx, owner(org), org, "carol@example.com", access.Door); err != nil || plain.Token == s("invitation", plain.MemberID) {
+		t.Errorf("a desk without Secrets: %+v, %v; want a random secret", plain, err)
+	}
+}

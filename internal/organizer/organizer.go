@@ -140,6 +140,9 @@ type Ledger interface {
 type Desk struct {
 	Ledger Ledger
 	Now    func() time.Time
+	// Secrets makes invitations' secrets so the e-mail worker can send
+	// them (KeyedSecrets); nil: random ones, shown once and not e-mailed.
+	Secrets Secrets
 }
 
 // Create records a new organizer and a first API token for it, returning the
@@ -181,8 +184,8 @@ func (d *Desk) found(ctx context.Context, name, tokenName string, invite bool) (
 			Role: string(access.Owner), Actor: system},
 	}
 	if invite {
-		f.Owner = Invitation{MemberID: id.New("mb", id.Short), Token: id.Token(InvitePrefix),
-			ExpiresAt: d.Now().Add(InviteTerm).UTC().Truncate(time.Second)}
+		f.Owner = Invitation{MemberID: id.New("mb", id.Short), ExpiresAt: d.Now().Add(InviteTerm).UTC().Truncate(time.Second)}
+		f.Owner.Token = d.secret("invitation", f.Owner.MemberID)
 		entries = append(entries, &MemberInvited{OrganizerID: f.OrganizerID, MemberID: f.Owner.MemberID,
 			Role: string(access.Owner), InviteHash: HashToken(f.Owner.Token), ExpiresAt: f.Owner.ExpiresAt, Actor: system})
 	}
