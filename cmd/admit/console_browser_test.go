@@ -259,6 +259,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.wantText("#error-summary", "The e-mail address or the password is not right.")
 	ada.wantDescribedByErrors("email")
 	ada.check("sign-in-errors")
+	ada.open("/manage/password-reset", 200)
+	ada.check("password-reset")
 	ada.open("/manage/no/such/page", 404)
 	ada.check("page-not-found")
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -171,5 +172,56 @@ func TestInvitationIsMailed(t *testing.T) {
 	// The first owner's invitation named no address: it was printed, not sent.
 	if n := len(mp.Messages(t)); n != 1 {
 		t.Errorf("%d e-mails, want the one invitation", n)
+	}
+}
+
+// TestPasswordReset: a member who forgot their password asks for a link,
+// gets it by e-mail, chooses a new password with it and is signed in; the
+// sessions begun before are over, the old password no longer works, and
+// the link works once. An address that is nobody's gets the same answer
+// and no e-mail.
+func TestPasswordReset(t *testing.T) {
+	mp := mailpittest.Start(t)
+	a := startAdmit(t, t.TempDir(), "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
+	ada := firstOwner(t, a) // ada@example.com, "correct horse battery"
+	forgetful := newVisitor(t, a.url)
+	if p := forgetful.get("/manage/sign-in"); !strings.Contains(p.body, `href="/manage/password-reset"`) {
+		t.Fatalf("no way to a reset on the sign-in page:\n%s", p.body)
+	}
+	nobody := forgetful.post("/manage/password-reset", url.Values{"email": {"nobody@example.com"}})
+	asked := forgetful.post("/manage/password-reset", url.Values{"email": {"Ada@Example.com"}})
+	if asked.status != 200 || strings.ReplaceAll(asked.body, "ada@example.com", "x") != strings.ReplaceAll(nobody.body, "nobody@example.com", "x") {
+		t.Errorf("asking for a member (%d) and for nobody (%d) read differently:\n%s\n%s", asked.status, nobody.status, asked.body, nobody.body)
+	}
+	msgs := mp.WaitMessages(t, 1, 20*time.Second)
+	d := mp.Message(t, msgs[0].ID)
+	link := regexp.MustCompile(`http://[^\s]+/manage/password-reset/admitpwr_[a-z2-7]{32}`).FindString(d.Text)
+	if d.Subject != "Choose a new password for My organization on admit" || d.To[0].Address != "ada@example.com" || link == "" {
+		t.Fatalf("the reset e-mail: %q to %v:\n%s", d.Subject, d.To, d.Text)
+	}
+	path := strings.TrimPrefix(link, a.url)
+	if p := forgetful.post(path, url.Values{"password": {"new one"}, "confirm": {"new one"}}); p.status != 422 {
+		t.Errorf("a short new password: %d", p.status)
+	}
+	if p := forgetful.post(path, url.Values{"password": {"a brand new passphrase"}, "confirm": {"a brand new passphrase"}}); p.status != 303 || p.location != "/manage" {
+		t.Fatalf("setting the password: %d %s\n%s", p.status, p.location, p.body)
+	}
+	if p := forgetful.get("/manage"); p.status != 200 || !strings.Contains(p.body, "Ada Lovelace, Owner") {
+		t.Errorf("signed in after the reset: %d", p.status)
+	}
+	if p := ada.get("/manage"); p.status != 303 {
+		t.Errorf("the session from before the reset: %d, want a redirect to sign in", p.status)
+	}
+	if p := newVisitor(t, a.url).post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}}); p.status != 401 {
+		t.Errorf("the old password: %d, want 401", p.status)
+	}
+	if p := newVisitor(t, a.url).post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"a brand new passphrase"}}); p.status != 303 {
+		t.Errorf("the new password: %d, want 303", p.status)
+	}
+	if p := newVisitor(t, a.url).get(path); p.status != 404 {
+		t.Errorf("the link used: %d, want 404", p.status)
+	}
+	if n := len(mp.Messages(t)); n != 1 {
+		t.Errorf("%d e-mails, want the one reset", n)
 	}
 }

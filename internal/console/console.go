@@ -36,6 +36,7 @@ type ReadModel interface {
 	ListEvents(ctx context.Context, organizerID, status string, limit int, cursor string) ([]sqlite.EventRow, string, error)
 	Member(ctx context.Context, id string) (sqlite.MemberRow, error)
 	MemberByInvite(ctx context.Context, hash string) (sqlite.MemberRow, error)
+	MemberByReset(ctx context.Context, hash string) (sqlite.MemberRow, time.Time, error)
 	MembersByEmail(ctx context.Context, email string) ([]sqlite.MemberRow, error)
 	ListMembers(ctx context.Context, organizerID string) ([]sqlite.MemberRow, error)
 	EventSales(ctx context.Context, eventID string) (sqlite.EventSales, error)
@@ -57,6 +58,8 @@ type Desk interface {
 	CreateToken(ctx context.Context, actor access.Actor, organizerID, name string, role access.Role) (organizer.Issued, error)
 	RevokeToken(ctx context.Context, actor access.Actor, organizerID, tokenID string) (uint64, error)
 	UpdateProfile(ctx context.Context, actor access.Actor, organizerID string, p organizer.Profile) (uint64, error)
+	RequestReset(ctx context.Context, organizerID, memberID string) (uint64, error)
+	ResetPassword(ctx context.Context, organizerID, secret, pass string) (string, uint64, error)
 }
 
 // Sessions keeps the sign-in sessions (*session.Store).
@@ -164,6 +167,10 @@ func (k *Console) routes() []route {
 		{pattern: "GET /manage/sign-in", public: k.signInPage},
 		{pattern: "POST /manage/sign-in", public: k.signIn},
 		{pattern: "POST /manage/sign-out", public: k.signOut},
+		{pattern: "GET /manage/password-reset", public: k.resetAskPage},
+		{pattern: "POST /manage/password-reset", public: k.askReset},
+		{pattern: "GET /manage/password-reset/{secret}", public: k.resetPage},
+		{pattern: "POST /manage/password-reset/{secret}", public: k.setPassword},
 		{pattern: "GET /manage/invitations/{secret}", public: k.invitationPage},
 		{pattern: "POST /manage/invitations/{secret}", public: k.acceptInvitation},
 		{pattern: "GET /manage", action: access.ReadEvents, page: k.events},
@@ -214,7 +221,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.
@@ -393,7 +400,10 @@ func (k *Console) who(r *http.Request) (*who, error) {
 		return nil, err
 	}
 	mem, err := k.cfg.Read.Member(r.Context(), s.MemberID)
-	if fault.Is(err, fault.NotFound) || err == nil && (mem.JoinedAt.IsZero() || !mem.RemovedAt.IsZero() || mem.OrganizerID != s.OrganizerID) {
+	// A session begun before the member's password was set again (a
+	// reset), or before they were removed, is over.
+	if fault.Is(err, fault.NotFound) || err == nil && (mem.JoinedAt.IsZero() || !mem.RemovedAt.IsZero() || mem.OrganizerID != s.OrganizerID ||
+		s.CreatedAt.Before(mem.SessionsAfter)) {
 		return nil, fault.New(fault.Unauthorized, "signed out")
 	}
 	if err != nil {

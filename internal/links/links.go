@@ -81,3 +81,12 @@ func SignIn() string { return Console() + "/sign-in" }
 // Invitation is the link that lets the invited person join an organizer:
 // the console's page of the invitation, named by its secret.
 func Invitation(secret string) string { return Console() + "/invitations/" + secret }
+
+// PasswordReset is the console's page that asks for a password reset's
+// link; with a secret, the page of that link.
+func PasswordReset(secret string) string {
+	if secret == "" {
+		return Console() + "/password-reset"
+	}
+	return Console() + "/password-reset/" + secret
+}

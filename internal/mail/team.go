@@ -13,17 +13,18 @@ import (
 // The e-mails to an organizer's people, not to buyers.
 const (
 	MemberInvitation Kind = "member_invitation" // an invitation to join the organizer's console
+	PasswordReset    Kind = "password_reset"    // a link to choose a new password
 )
 
 // teamKinds lists the kinds ComposeTeam renders.
-var teamKinds = []Kind{MemberInvitation}
+var teamKinds = []Kind{MemberInvitation, PasswordReset}
 
 // Team is the view model of an e-mail to an organizer's person. Every
 // string is formatted by the caller.
 type Team struct {
 	To            Address
 	OrganizerName string
-	Role          string // as people read it: "Box office"
+	Role          string // MemberInvitation: the role, as people read it ("Box office")
 	Link          string // the secret link the e-mail is for
 	Expires       string // when the link stops working
 }

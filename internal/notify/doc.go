@@ -22,8 +22,9 @@
 //     else").
 //
 // An organizer's entry sends one e-mail: MemberInvited marked to be sent
-// (Send), a MemberInvitation to the address it names, with the link made
-// again from the member's id by Config.Secrets. Every other entry sends
+// (Send), a MemberInvitation to the address it names; ResetRequested, a
+// PasswordReset to the member's address; each with its link made again by
+// Config.Secrets from the member's or the reset's id. Every other entry sends
 // nothing and is not marked.
 //
 // The entry says what happened; the names, lines and address come from the

@@ -14,17 +14,36 @@ import (
 	"github.com/admit-org/admit/internal/worker"
 )
 
-// handleTeam sends the e-mails an organizer's entry calls for: an
+// handleTeam sends the e-mails an organizer's entry calls for, each with
+// its link made again by Config.Secrets from what the entry records: an
 // invitation the desk marked to send (MemberInvited.Send), to the address
-// it names, with the link made again from the member's id
-// (Config.Secrets). At most once, as the order e-mails.
+// it names; a password reset's link (ResetRequested), to the member's
+// address. At most once each, as the order e-mails.
 func (n *Notifier) handleTeam(ctx context.Context, e worker.Entry) error {
-	inv, ok := e.Entry.(*organizer.MemberInvited)
-	if !ok || !inv.Send || inv.Email == "" {
+	var kind mail.Kind
+	var v mail.Team
+	switch x := e.Entry.(type) {
+	case *organizer.MemberInvited:
+		if !x.Send || x.Email == "" {
+			return nil
+		}
+		kind = mail.MemberInvitation
+		v = mail.Team{To: mail.Address{Email: x.Email}, Role: access.Role(x.Role).Label(),
+			Expires: locale.Time(x.ExpiresAt, "UTC", language.English)}
+		if n.secrets != nil {
+			v.Link = n.links.URL(links.Invitation(n.secrets("invitation", x.MemberID)))
+		}
+	case *organizer.ResetRequested:
+		kind = mail.PasswordReset
+		v = mail.Team{To: mail.Address{Email: x.Email}, Expires: locale.Time(x.ExpiresAt, "UTC", language.English)}
+		if n.secrets != nil {
+			v.Link = n.links.URL(links.PasswordReset(n.secrets("reset", x.ResetID)))
+		}
+	default:
 		return nil
 	}
 	if n.secrets == nil || n.organizerName == nil {
-		n.log.Warn("notify: an invitation to send, but no way to make its link here", "entry", e.ID(), "member", inv.MemberID)
+		n.log.Warn("notify: a team e-mail to send, but no way to make its link here", "entry", e.ID(), "kind", kind)
 		return nil
 	}
 	already, err := n.sent.Claim(ctx, e.ID())
@@ -34,21 +53,18 @@ func (n *Notifier) handleTeam(ctx context.Context, e worker.Entry) error {
 	if already {
 		return nil
 	}
-	name, err := n.organizerName(ctx, e.OrganizerID)
-	if err != nil {
-		return fmt.Errorf("notify: the organizer of invitation %s: %w", inv.MemberID, err)
+	if v.OrganizerName, err = n.organizerName(ctx, e.OrganizerID); err != nil {
+		return fmt.Errorf("notify: the organizer of entry %s: %w", e.ID(), err)
 	}
-	msg, err := mail.ComposeTeam(mail.MemberInvitation, mail.Team{To: mail.Address{Email: inv.Email}, OrganizerName: name,
-		Role: access.Role(inv.Role).Label(), Link: n.links.URL(links.Invitation(n.secrets("invitation", inv.MemberID))),
-		Expires: locale.Time(inv.ExpiresAt, "UTC", language.English)})
+	msg, err := mail.ComposeTeam(kind, v)
 	if err != nil {
 		return err
 	}
 	msg.ID = messageID(e.ID())
 	if err := n.sender.Send(ctx, msg); err != nil {
-		return fmt.Errorf("notify: %s for entry %s: %w", mail.MemberInvitation, e.ID(), err)
+		return fmt.Errorf("notify: %s for entry %s: %w", kind, e.ID(), err)
 	}
-	n.log.Info("notify: sent", "entry", e.ID(), "kind", mail.MemberInvitation, "member", inv.MemberID)
+	n.log.Info("notify: sent", "entry", e.ID(), "kind", kind)
 	if err := n.sent.Done(ctx, e.ID()); err != nil {
 		return fmt.Errorf("notify: mark %s sent: %w", e.ID(), err)
 	}

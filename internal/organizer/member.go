@@ -93,6 +93,9 @@ type memberState struct {
 	removed    bool
 	inviteHash string
 	expires    time.Time
+	// The member's latest password reset: its hash ("" once used) and end.
+	resetHash    string
+	resetExpires time.Time
 }
 
 // Invitation is a new invitation: the member id it will be, its secret
@@ -276,6 +279,14 @@ func (st *deskState) foldMember(e boxoffice.Entry) {
 	case *MemberRemoved:
 		if m := st.members[e.MemberID]; m != nil {
 			m.removed = true
+		}
+	case *ResetRequested:
+		if m := st.members[e.MemberID]; m != nil {
+			m.resetHash, m.resetExpires = e.ResetHash, e.ExpiresAt
+		}
+	case *PasswordSet:
+		if m := st.members[e.MemberID]; m != nil {
+			m.resetHash = ""
 		}
 	}
 }

@@ -35,6 +35,8 @@ const (
 	stJoinMember
 	stChangeMemberRole
 	stRemoveMember
+	stRequestReset
+	stSetPassword
 	stInsertEvent
 	stUpdateEvent
 	stUpdateEventStatus
@@ -73,6 +75,8 @@ var stmtSQL = [numStmts]string{
 	stJoinMember: `UPDATE members SET name = ?, email = ?, password_hash = ?, joined_at = ?, sessions_after = ?
 		WHERE id = ? AND organizer_id = ? AND joined_at IS NULL`,
 	stChangeMemberRole: `UPDATE members SET role = ? WHERE id = ? AND organizer_id = ?`,
+	stRequestReset:     `UPDATE members SET reset_hash = ?, reset_expires_at = ? WHERE id = ? AND organizer_id = ?`,
+	stSetPassword:      `UPDATE members SET password_hash = ?, sessions_after = ?, reset_hash = '' WHERE id = ? AND organizer_id = ?`,
 	stRemoveMember:     `UPDATE members SET removed_at = coalesce(removed_at, ?), sessions_after = ? WHERE id = ? AND organizer_id = ?`,
 	stInsertToken: `INSERT INTO api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
 		VALUES (?, ?, ?, ?, ?, NULL, ?)`,
@@ -655,6 +659,10 @@ func (p *projector) organizerEntry(organizerID string, e boxoffice.Entry, at tim
 		return p.execOne("member "+e.MemberID, stChangeMemberRole, e.Role, e.MemberID, organizerID)
 	case *organizer.MemberRemoved:
 		return p.execOne("member "+e.MemberID, stRemoveMember, ts, ts, e.MemberID, organizerID)
+	case *organizer.ResetRequested:
+		return p.execOne("member "+e.MemberID, stRequestReset, e.ResetHash, formatTime(e.ExpiresAt), e.MemberID, organizerID)
+	case *organizer.PasswordSet:
+		return p.execOne("member "+e.MemberID, stSetPassword, e.PasswordHash, ts, e.MemberID, organizerID)
 	}
 	return fmt.Errorf("no projection for entry %T", e)
 }

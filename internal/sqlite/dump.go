@@ -20,7 +20,7 @@ var dumpTables = []struct {
 	{"organizers", []string{"id", "name", "created_at", "contact_email", "website", "terms_url", "privacy_url"}, "id"},
 	{"api_tokens", []string{"id", "organizer_id", "name", "hash", "created_at", "revoked_at", "role"}, "id"},
 	{"members", []string{"id", "organizer_id", "email", "name", "role", "invite_hash", "invited_by", "invited_at",
-		"expires_at", "joined_at", "password_hash", "sessions_after", "removed_at"}, "id"},
+		"expires_at", "joined_at", "password_hash", "sessions_after", "removed_at", "reset_hash", "reset_expires_at"}, "id"},
 	{"events", []string{"id", "organizer_id", "name", "venue", "timezone", "starts_at", "ends_at", "currency", "status",
 		"hold_ttl_seconds", "max_tickets_per_hold", "payment_providers", "payment_window_seconds",
 		"manual_payment_window_seconds", "manual_payment_instructions", "created_at", "updated_at"}, "id"},

@@ -38,6 +38,10 @@ func everyEntry(b *book) uint64 {
 		&organizer.MemberRoleChanged{OrganizerID: "or_a", MemberID: "mb_2", Role: "box_office", Actor: "member:mb_1"},
 		&organizer.MemberInvited{OrganizerID: "or_a", MemberID: "mb_3", Email: "eve@example.com", Role: "admin", InviteHash: "inv3", ExpiresAt: at(100), Actor: "member:mb_1"},
 		&organizer.MemberRemoved{OrganizerID: "or_a", MemberID: "mb_3", Actor: "member:mb_1"},
+		&organizer.ResetRequested{OrganizerID: "or_a", MemberID: "mb_1", Email: "ada@example.com", ResetID: "pr_1", ResetHash: "reset1", ExpiresAt: at(50)},
+		&organizer.ResetRequested{OrganizerID: "or_a", MemberID: "mb_1", Email: "ada@example.com", ResetID: "pr_2", ResetHash: "reset2", ExpiresAt: at(60)},
+		&organizer.PasswordSet{OrganizerID: "or_a", MemberID: "mb_1", PasswordHash: "$argon2id$y"},
+		&organizer.ResetRequested{OrganizerID: "or_a", MemberID: "mb_1", Email: "ada@example.com", ResetID: "pr_3", ResetHash: "reset3", ExpiresAt: at(70)},
 		&organizer.ProfileUpdated{OrganizerID: "or_a", Profile: organizer.Profile{Name: "Acme Concerts",
 			ContactEmail: "hello@acme.example", TermsURL: "https://acme.example/terms"}, Actor: "member:mb_1"})
 	b.event("ev_1", at(2), &boxoffice.EventCreated{EventID: "ev_1", OrganizerID: "or_a", Currency: "EUR",
@@ -169,10 +173,10 @@ table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
 "tk_1" | "or_a" | "ci" | "hash1" | "2026-11-22T10:00:00.500000000Z" | NULL | "owner"
 "tk_2" | "or_a" | "old" | "hash2" | "2026-11-22T10:00:00.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "owner"
 "tk_3" | "or_a" | "door laptop" | "hash4" | "2026-11-22T10:00:01.500000000Z" | NULL | "door"
-table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at)
-"mb_1" | "or_a" | "ada@example.com" | "Ada" | "owner" | "inv1" | "system" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "$argon2id$x" | "2026-11-22T10:00:01.500000000Z" | NULL
-"mb_2" | "or_a" | "bob@example.com" | "" | "box_office" | "inv2" | "member:mb_1" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | NULL | "" | "2026-11-22T10:00:01.500000000Z" | NULL
-"mb_3" | "or_a" | "eve@example.com" | "" | "admin" | "inv3" | "member:mb_1" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | NULL | "" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:00:01.500000000Z"
+table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at, reset_hash, reset_expires_at)
+"mb_1" | "or_a" | "ada@example.com" | "Ada" | "owner" | "inv1" | "system" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "$argon2id$y" | "2026-11-22T10:00:01.500000000Z" | NULL | "reset3" | "2026-11-22T10:01:10.500000000Z"
+"mb_2" | "or_a" | "bob@example.com" | "" | "box_office" | "inv2" | "member:mb_1" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | NULL | "" | "2026-11-22T10:00:01.500000000Z" | NULL | "" | ""
+"mb_3" | "or_a" | "eve@example.com" | "" | "admin" | "inv3" | "member:mb_1" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:01:40.500000000Z" | NULL | "" | "2026-11-22T10:00:01.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "" | ""
 table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
 "ev_1" | "or_a" | "Late Night" | "Hall" | "Europe/Berlin" | "2027-01-10T19:00:00.000000000Z" | "2027-01-10T22:00:00.000000000Z" | "EUR" | "on_sale" | 600 | 10 | "[\"stripe\",\"manual\"]" | 1200 | 86400 | "IBAN DE00 1234" | "2026-11-22T10:00:02.500000000Z" | "2026-11-22T10:00:08.500000000Z"
 table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
@@ -216,7 +220,7 @@ table order_history (order_id, event_id, at, type, actor, data)
 
 const emptyDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url)
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
-table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at)
+table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at, reset_hash, reset_expires_at)
 table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)
 table ticket_types (id, event_id, name, description, price_amount, price_currency, min_per_hold, max_per_hold, sales_start, sales_end, attendee_names, created_at, updated_at)
 table quotas (id, event_id, name, capacity, created_at, updated_at)
@@ -338,7 +342,7 @@ func TestMembers(t *testing.T) {
 		t.Errorf("ListMembers:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	ada, err := db.MembersByEmail(ctx, "ada@example.com")
-	if err != nil || len(ada) != 1 || ada[0].ID != "mb_1" || ada[0].PasswordHash != "$argon2id$x" || !ada[0].SessionsAfter.Equal(at(1)) {
+	if err != nil || len(ada) != 1 || ada[0].ID != "mb_1" || ada[0].PasswordHash != "$argon2id$y" /* set after a reset */ || !ada[0].SessionsAfter.Equal(at(1)) {
 		t.Errorf("MembersByEmail(ada) = %+v, %v", ada, err)
 	}
 	for _, email := range []string{"bob@example.com" /* not joined */, "eve@example.com" /* removed */, ""} {
@@ -349,6 +353,14 @@ func TestMembers(t *testing.T) {
 	inv, err := db.MemberByInvite(ctx, "inv2")
 	if err != nil || inv.ID != "mb_2" || inv.InvitedBy != "member:mb_1" || !inv.ExpiresAt.Equal(at(100)) {
 		t.Errorf("MemberByInvite(inv2) = %+v, %v", inv, err)
+	}
+	if m, exp, err := db.MemberByReset(ctx, "reset3"); err != nil || m.ID != "mb_1" || !exp.Equal(at(70)) {
+		t.Errorf("MemberByReset(reset3) = %s, %v, %v", m.ID, exp, err)
+	}
+	for _, used := range []string{"reset1", "reset2", ""} {
+		if _, _, err := db.MemberByReset(ctx, used); !fault.Is(err, fault.NotFound) {
+			t.Errorf("MemberByReset(%q): %v, want NotFound", used, err)
+		}
 	}
 	if eve, err := db.Member(ctx, "mb_3"); err != nil || eve.RemovedAt.IsZero() {
 		t.Errorf("Member(mb_3) = %+v, %v; want removed", eve, err)

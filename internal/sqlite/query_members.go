@@ -63,6 +63,27 @@ func (db *DB) Member(ctx context.Context, id string) (MemberRow, error) {
 	return db.oneMember(ctx, `SELECT `+memberColumns+` FROM members WHERE id = ?`, id)
 }
 
+// MemberByReset returns the member whose latest password reset's secret
+// has the hash, and when that reset stops working. Errors: NotFound (no
+// such reset, or used).
+func (db *DB) MemberByReset(ctx context.Context, hash string) (MemberRow, time.Time, error) {
+	var expires string
+	if hash == "" {
+		return MemberRow{}, time.Time{}, fault.New(fault.NotFound, "no such reset")
+	}
+	if err := db.r.QueryRowContext(ctx, `SELECT reset_expires_at FROM members WHERE reset_hash = ?`, hash).Scan(&expires); errors.Is(err, sql.ErrNoRows) {
+		return MemberRow{}, time.Time{}, fault.New(fault.NotFound, "no such reset")
+	} else if err != nil {
+		return MemberRow{}, time.Time{}, fmt.Errorf("sqlite: read reset: %w", err)
+	}
+	m, err := db.oneMember(ctx, `SELECT `+memberColumns+` FROM members WHERE reset_hash = ?`, hash)
+	if err != nil {
+		return MemberRow{}, time.Time{}, err
+	}
+	at, err := parseTime(expires)
+	return m, at, err
+}
+
 // MemberByInvite returns the invitation whose secret has the hash, used
 // or not. Errors: NotFound.
 func (db *DB) MemberByInvite(ctx context.Context, hash string) (MemberRow, error) {
