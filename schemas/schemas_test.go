@@ -465,12 +465,16 @@ func salesEntries(organizerID, general, companion string, price boxoffice.Money,
 		s := sha256.Sum256([]byte(seed))
 		return ed25519.NewKeyFromSeed(s[:]).Public().(ed25519.PublicKey)
 	}
-	first, second := pub("first key"), pub("second key")
+	first, second, third := pub("first key"), pub("second key"), pub("third key")
 	keys = append(keys, &boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(first), PublicKey: first,
 		Idem: organizerIdem("keys-2026-03", "POST", "/api/events/…/signing-keys", `{}`)})
 	if full {
 		keys = append(keys,
 			&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(second), PublicKey: second},
+			&boxoffice.SigningKeyRetired{KeyID: boxoffice.KeyID(first)})
+	} else { // a key retired before actors were recorded
+		keys = append(keys,
+			&boxoffice.SigningKeyAdded{KeyID: boxoffice.KeyID(third), PublicKey: third},
 			&boxoffice.SigningKeyRetired{KeyID: boxoffice.KeyID(first)})
 	}
 
@@ -619,6 +623,40 @@ func organizerEntries(organizerID string) []boxoffice.Entry {
 	}
 }
 
+// withActors sets the actor of the entries an organizer's change makes.
+func withActors(entries []boxoffice.Entry, actor string) {
+	for _, e := range entries {
+		switch x := e.(type) {
+		case *boxoffice.EventCreated:
+			x.Actor = actor
+		case *boxoffice.EventUpdated:
+			x.Actor = actor
+		case *boxoffice.EventStatusChanged:
+			x.Actor = actor
+		case *boxoffice.TicketTypeCreated:
+			x.Actor = actor
+		case *boxoffice.TicketTypeUpdated:
+			x.Actor = actor
+		case *boxoffice.QuotaCreated:
+			x.Actor = actor
+		case *boxoffice.QuotaUpdated:
+			x.Actor = actor
+		case *boxoffice.SigningKeyAdded:
+			x.Actor = "system" // the first key is made with the first tickets
+		case *boxoffice.SigningKeyRetired:
+			x.Actor = actor
+		case *boxoffice.CheckinListCreated:
+			x.Actor = actor
+		case *boxoffice.CheckinListUpdated:
+			x.Actor = actor
+		case *boxoffice.DoorDeviceAdded:
+			x.Actor = actor
+		case *boxoffice.DoorDeviceRevoked:
+			x.Actor = actor
+		}
+	}
+}
+
 // sampleBatches returns ledger messages holding a sample of every entry
 // type, encoded as admit encodes them.
 func sampleBatches(t *testing.T) [][]byte {
@@ -634,6 +672,9 @@ func sampleBatches(t *testing.T) [][]byte {
 	orgID := id.New("or", id.Short)
 	for i, full := range []bool{true, false} {
 		entries := eventEntries(orgID, full)
+		if full {
+			withActors(entries, "member:"+id.New("mb", id.Short))
+		}
 		add(boxoffice.Source(entries[0].(*boxoffice.EventCreated).EventID), uint64(i), entries)
 	}
 	add(organizer.Source(orgID), 0, organizerEntries(orgID))

@@ -38,23 +38,23 @@ func seedDemo(ctx context.Context, offices *office.Manager, orgID string, card b
 	standing, seated, guest := id.New("tt", id.Short), id.New("tt", id.Short), id.New("tt", id.Short)
 	eur := func(cents int64) boxoffice.Money { return boxoffice.Money{Amount: cents, Currency: "EUR"} }
 	cmds := []boxoffice.Command{
-		&boxoffice.CreateEvent{OrganizerID: orgID, EventID: eventID, Currency: "EUR", Details: boxoffice.EventDetails{
+		&boxoffice.CreateEvent{OrganizerID: orgID, Actor: "system", EventID: eventID, Currency: "EUR", Details: boxoffice.EventDetails{
 			Name: "Open Air Night (demo)", Venue: "Riverside Park, Vienna", TimeZone: "Europe/Vienna",
 			StartsAt: starts, EndsAt: starts.Add(4 * time.Hour), HoldTTLSeconds: 600, MaxTicketsPerHold: 8,
 			PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers,
 				ManualPaymentInstructions: "Transfer the total to IBAN AT61 1904 3002 3457 3201, quoting your order number."}}},
-		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: standing, Details: boxoffice.TicketTypeDetails{
+		&boxoffice.CreateTicketType{OrganizerID: orgID, Actor: "system", TicketTypeID: standing, Details: boxoffice.TicketTypeDetails{
 			Name: "Standing", Description: "Anywhere on the lawn.", Price: eur(3500), MaxPerHold: 8}},
-		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: seated, Details: boxoffice.TicketTypeDetails{
+		&boxoffice.CreateTicketType{OrganizerID: orgID, Actor: "system", TicketTypeID: seated, Details: boxoffice.TicketTypeDetails{
 			Name: "Seated", Description: "A numbered seat on the terrace; one name per ticket.", Price: eur(5900),
 			MaxPerHold: 4, AttendeeNames: true}},
-		&boxoffice.CreateTicketType{OrganizerID: orgID, TicketTypeID: guest, Details: boxoffice.TicketTypeDetails{
+		&boxoffice.CreateTicketType{OrganizerID: orgID, Actor: "system", TicketTypeID: guest, Details: boxoffice.TicketTypeDetails{
 			Name: "Guest list", Description: "Free, for friends of the band.", Price: eur(0), MaxPerHold: 2}},
-		&boxoffice.CreateQuota{OrganizerID: orgID, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+		&boxoffice.CreateQuota{OrganizerID: orgID, Actor: "system", QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
 			Name: "Park", Capacity: 500, TicketTypeIDs: []string{standing, seated, guest}}},
-		&boxoffice.CreateQuota{OrganizerID: orgID, QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
+		&boxoffice.CreateQuota{OrganizerID: orgID, Actor: "system", QuotaID: id.New("qu", id.Short), Details: boxoffice.QuotaDetails{
 			Name: "Terrace", Capacity: 40, TicketTypeIDs: []string{seated}}},
-		&boxoffice.ChangeStatus{OrganizerID: orgID, Status: boxoffice.OnSale},
+		&boxoffice.ChangeStatus{OrganizerID: orgID, Actor: "system", Status: boxoffice.OnSale},
 	}
 	for _, c := range cmds {
 		if _, err := offices.Do(ctx, eventID, c, nil); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/admit-org/admit"
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/console"
@@ -449,8 +450,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Offices: offices, Clock: clock.Real{}, Log: log, Links: base,
 		SignInWait:   func(r *http.Request) time.Duration { return api.SignInWait(r) },
 		SignInFailed: func(r *http.Request) { api.SignInFailed(r) },
-		CreateEvent: func(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (string, uint64, error) {
-			return api.CreateEvent(ctx, organizerID, currency, d)
+		CreateEvent: func(ctx context.Context, actor access.Actor, organizerID, currency string, d boxoffice.EventDetails) (string, uint64, error) {
+			return api.CreateEvent(ctx, actor, organizerID, currency, d)
 		},
 		Export: func(w http.ResponseWriter, r *http.Request, organizerID, what string) {
 			api.Export(w, r, organizerID, what)

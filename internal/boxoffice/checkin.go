@@ -77,6 +77,7 @@ type CreateCheckinList struct {
 	ListID      string
 	Details     CheckinListDetails
 	Idem        *IdemStamp
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // CheckinListPatch holds the list details to change; nil fields stay.
@@ -92,6 +93,7 @@ type UpdateCheckinList struct {
 	OrganizerID string
 	ListID      string
 	Patch       CheckinListPatch
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // AddDoorDevice makes a door credential. DeviceID and the hash of its
@@ -102,12 +104,14 @@ type AddDoorDevice struct {
 	Name        string
 	TokenHash   string
 	Idem        *IdemStamp
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // RevokeDoorDevice ends a door credential. Its scans stay recorded.
 type RevokeDoorDevice struct {
 	OrganizerID string
 	DeviceID    string
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // Door is who scans: a door device by its token's hash, or the event's
@@ -165,13 +169,15 @@ func (*AnnulScan) command()         {}
 type CheckinListCreated struct {
 	ListID string `json:"list_id"`
 	CheckinListDetails
-	Idem *IdemStamp `json:"idempotency,omitempty"`
+	Idem  *IdemStamp `json:"idempotency,omitempty"`
+	Actor string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // CheckinListUpdated: a list's details changed; it carries all of them.
 type CheckinListUpdated struct {
 	ListID string `json:"list_id"`
 	CheckinListDetails
+	Actor string `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // DoorDeviceAdded: a door credential exists.
@@ -180,11 +186,13 @@ type DoorDeviceAdded struct {
 	Name      string     `json:"name"`
 	TokenHash string     `json:"token_hash"`
 	Idem      *IdemStamp `json:"idempotency,omitempty"`
+	Actor     string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // DoorDeviceRevoked: the credential no longer scans.
 type DoorDeviceRevoked struct {
 	DeviceID string `json:"device_id"`
+	Actor    string `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // ScanRef names an earlier scan.
@@ -377,7 +385,7 @@ func (s *State) decideCreateCheckinList(c *CreateCheckinList, now time.Time) (De
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	return one(&CheckinListCreated{ListID: c.ListID, CheckinListDetails: d, Idem: c.Idem}, c.ListID)
+	return one(&CheckinListCreated{Actor: c.Actor, ListID: c.ListID, CheckinListDetails: d, Idem: c.Idem}, c.ListID)
 }
 
 func (s *State) decideUpdateCheckinList(c *UpdateCheckinList) (Decision, error) {
@@ -402,7 +410,7 @@ func (s *State) decideUpdateCheckinList(c *UpdateCheckinList) (Decision, error) 
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	return one(&CheckinListUpdated{ListID: l.ID, CheckinListDetails: d}, l.ID)
+	return one(&CheckinListUpdated{Actor: c.Actor, ListID: l.ID, CheckinListDetails: d}, l.ID)
 }
 
 func (s *State) decideAddDoorDevice(c *AddDoorDevice, now time.Time) (Decision, error) {
@@ -428,7 +436,7 @@ func (s *State) decideAddDoorDevice(c *AddDoorDevice, now time.Time) (Decision, 
 	case len(s.door.devices) >= MaxDoorDevices:
 		return Decision{}, fault.New(fault.Conflict, "an event can have at most %d door devices", MaxDoorDevices)
 	}
-	return one(&DoorDeviceAdded{DeviceID: c.DeviceID, Name: c.Name, TokenHash: c.TokenHash, Idem: c.Idem}, c.DeviceID)
+	return one(&DoorDeviceAdded{Actor: c.Actor, DeviceID: c.DeviceID, Name: c.Name, TokenHash: c.TokenHash, Idem: c.Idem}, c.DeviceID)
 }
 
 func (s *State) decideRevokeDoorDevice(c *RevokeDoorDevice) (Decision, error) {
@@ -442,7 +450,7 @@ func (s *State) decideRevokeDoorDevice(c *RevokeDoorDevice) (Decision, error) {
 	case !d.RevokedAt.IsZero():
 		return Decision{Ref: d.ID, Unchanged: true}, nil
 	}
-	return one(&DoorDeviceRevoked{DeviceID: d.ID}, d.ID)
+	return one(&DoorDeviceRevoked{Actor: c.Actor, DeviceID: d.ID}, d.ID)
 }
 
 // checkinTicket is the ticket as the check-in core sees it, nil when the

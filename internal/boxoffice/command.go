@@ -30,6 +30,7 @@ type CreateEvent struct {
 	Currency    string
 	Details     EventDetails // zero HoldTTLSeconds / MaxTicketsPerHold take the defaults
 	Idem        *IdemStamp
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // EventPatch holds the event details to change; nil fields stay as they are.
@@ -49,6 +50,7 @@ type EventPatch struct {
 type UpdateEvent struct {
 	OrganizerID string
 	Patch       EventPatch
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // ChangeStatus moves the event to another sales status.
@@ -56,6 +58,7 @@ type ChangeStatus struct {
 	OrganizerID string
 	Status      Status
 	Idem        *IdemStamp
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // CreateTicketType adds a ticket type. TicketTypeID is chosen by the caller.
@@ -64,6 +67,7 @@ type CreateTicketType struct {
 	TicketTypeID string
 	Details      TicketTypeDetails
 	Idem         *IdemStamp
+	Actor        string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // TicketTypePatch holds the ticket type details to change; nil fields stay.
@@ -81,6 +85,7 @@ type UpdateTicketType struct {
 	OrganizerID  string
 	TicketTypeID string
 	Patch        TicketTypePatch
+	Actor        string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // CreateQuota adds a capacity pool. QuotaID is chosen by the caller.
@@ -89,6 +94,7 @@ type CreateQuota struct {
 	QuotaID     string
 	Details     QuotaDetails
 	Idem        *IdemStamp
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // QuotaPatch holds the quota details to change; nil fields stay.
@@ -103,6 +109,7 @@ type UpdateQuota struct {
 	OrganizerID string
 	QuotaID     string
 	Patch       QuotaPatch
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // CreateHold sets capacity aside for a buyer. HoldID is chosen by the caller

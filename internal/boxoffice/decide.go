@@ -230,7 +230,7 @@ func (s *State) decideCreateEvent(c *CreateEvent, now time.Time) (Decision, erro
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	return one(&EventCreated{EventID: c.EventID, OrganizerID: c.OrganizerID, Currency: c.Currency,
+	return one(&EventCreated{Actor: c.Actor, EventID: c.EventID, OrganizerID: c.OrganizerID, Currency: c.Currency,
 		EventDetails: d, Idem: c.Idem}, c.EventID)
 }
 
@@ -268,7 +268,7 @@ func (s *State) decideUpdateEvent(c *UpdateEvent) (Decision, error) {
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	return one(&EventUpdated{EventID: ev.ID, EventDetails: d}, ev.ID)
+	return one(&EventUpdated{Actor: c.Actor, EventID: ev.ID, EventDetails: d}, ev.ID)
 }
 
 func set[T any](dst *T, v *T) {
@@ -314,7 +314,7 @@ func (s *State) decideChangeStatus(c *ChangeStatus, now time.Time) (Decision, er
 			return Decision{}, fault.New(fault.Conflict, "the event has already ended")
 		}
 	}
-	return one(&EventStatusChanged{EventID: s.Event.ID, From: from, Status: c.Status, Idem: c.Idem}, s.Event.ID)
+	return one(&EventStatusChanged{Actor: c.Actor, EventID: s.Event.ID, From: from, Status: c.Status, Idem: c.Idem}, s.Event.ID)
 }
 
 // sellable reports whether some ticket type belongs to a quota.
@@ -374,7 +374,7 @@ func (s *State) decideCreateTicketType(c *CreateTicketType, now time.Time) (Deci
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	return one(&TicketTypeCreated{TicketTypeID: c.TicketTypeID, TicketTypeDetails: d, Idem: c.Idem}, c.TicketTypeID)
+	return one(&TicketTypeCreated{Actor: c.Actor, TicketTypeID: c.TicketTypeID, TicketTypeDetails: d, Idem: c.Idem}, c.TicketTypeID)
 }
 
 func (s *State) decideUpdateTicketType(c *UpdateTicketType) (Decision, error) {
@@ -404,7 +404,7 @@ func (s *State) decideUpdateTicketType(c *UpdateTicketType) (Decision, error) {
 	if err := f.err(); err != nil {
 		return Decision{}, err
 	}
-	return one(&TicketTypeUpdated{TicketTypeID: tt.ID, TicketTypeDetails: d}, tt.ID)
+	return one(&TicketTypeUpdated{Actor: c.Actor, TicketTypeID: tt.ID, TicketTypeDetails: d}, tt.ID)
 }
 
 // checkQuota validates quota details and returns the seats already held of
@@ -486,7 +486,7 @@ func (s *State) decideCreateQuota(c *CreateQuota, now time.Time) (Decision, erro
 	if err := s.checkQuota(&d); err != nil {
 		return Decision{}, err
 	}
-	return one(&QuotaCreated{QuotaID: c.QuotaID, QuotaDetails: d, Idem: c.Idem}, c.QuotaID)
+	return one(&QuotaCreated{Actor: c.Actor, QuotaID: c.QuotaID, QuotaDetails: d, Idem: c.Idem}, c.QuotaID)
 }
 
 func (s *State) decideUpdateQuota(c *UpdateQuota) (Decision, error) {
@@ -510,7 +510,7 @@ func (s *State) decideUpdateQuota(c *UpdateQuota) (Decision, error) {
 	if err := s.checkQuota(&d); err != nil {
 		return Decision{}, err
 	}
-	return one(&QuotaUpdated{QuotaID: q.ID, QuotaDetails: d}, q.ID)
+	return one(&QuotaUpdated{Actor: c.Actor, QuotaID: q.ID, QuotaDetails: d}, q.ID)
 }
 
 // demand is the number of tickets a hold asks of one quota.

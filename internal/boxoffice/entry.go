@@ -54,13 +54,15 @@ type EventCreated struct {
 	OrganizerID string `json:"organizer_id"`
 	Currency    string `json:"currency"`
 	EventDetails
-	Idem *IdemStamp `json:"idempotency,omitempty"`
+	Idem  *IdemStamp `json:"idempotency,omitempty"`
+	Actor string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // EventUpdated: the event's details changed; it carries all of them.
 type EventUpdated struct {
 	EventID string `json:"event_id"`
 	EventDetails
+	Actor string `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // EventStatusChanged: the event moved to another sales status.
@@ -69,6 +71,7 @@ type EventStatusChanged struct {
 	From    Status     `json:"from"`
 	Status  Status     `json:"status"`
 	Idem    *IdemStamp `json:"idempotency,omitempty"`
+	Actor   string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // TicketTypeDetails are a ticket type's editable details.
@@ -88,13 +91,15 @@ type TicketTypeDetails struct {
 type TicketTypeCreated struct {
 	TicketTypeID string `json:"ticket_type_id"`
 	TicketTypeDetails
-	Idem *IdemStamp `json:"idempotency,omitempty"`
+	Idem  *IdemStamp `json:"idempotency,omitempty"`
+	Actor string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // TicketTypeUpdated: a ticket type's details changed; it carries all of them.
 type TicketTypeUpdated struct {
 	TicketTypeID string `json:"ticket_type_id"`
 	TicketTypeDetails
+	Actor string `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // QuotaDetails are a quota's editable details.
@@ -108,13 +113,15 @@ type QuotaDetails struct {
 type QuotaCreated struct {
 	QuotaID string `json:"quota_id"`
 	QuotaDetails
-	Idem *IdemStamp `json:"idempotency,omitempty"`
+	Idem  *IdemStamp `json:"idempotency,omitempty"`
+	Actor string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // QuotaUpdated: a quota's details changed; it carries all of them.
 type QuotaUpdated struct {
 	QuotaID string `json:"quota_id"`
 	QuotaDetails
+	Actor string `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // HoldCreated: capacity set aside for a buyer until ExpiresAt.

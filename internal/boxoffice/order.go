@@ -269,6 +269,7 @@ type AddSigningKey struct {
 	// When the event has a key by then (another first signing won the
 	// race), nothing is added and Ref is that key's id.
 	First bool
+	Actor string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 // RetireSigningKey stops a key from verifying. The current key cannot be
@@ -276,6 +277,7 @@ type AddSigningKey struct {
 type RetireSigningKey struct {
 	OrganizerID string
 	KeyID       string
+	Actor       string // who asks ("member:…", "token:…", "system"), recorded in the entry
 }
 
 func (*PlaceOrder) command()       {}
@@ -373,11 +375,13 @@ type SigningKeyAdded struct {
 	KeyID     string     `json:"key_id"`
 	PublicKey []byte     `json:"public_key"`
 	Idem      *IdemStamp `json:"idempotency,omitempty"`
+	Actor     string     `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 // SigningKeyRetired: the key no longer verifies tickets.
 type SigningKeyRetired struct {
 	KeyID string `json:"key_id"`
+	Actor string `json:"actor,omitempty"` // who made the change ("member:…", "token:…", "system"); "" before actors were recorded
 }
 
 func (*OrderPlaced) Type() string       { return "admit.order.placed.v1" }
@@ -910,7 +914,7 @@ func (s *State) decideAddSigningKey(c *AddSigningKey, now time.Time) (Decision, 
 	if len(s.Keys) >= 100 {
 		return Decision{}, fault.New(fault.Conflict, "an event can have at most 100 signing keys")
 	}
-	return one(&SigningKeyAdded{KeyID: id, PublicKey: slices.Clone(c.PublicKey), Idem: c.Idem}, id)
+	return one(&SigningKeyAdded{Actor: c.Actor, KeyID: id, PublicKey: slices.Clone(c.PublicKey), Idem: c.Idem}, id)
 }
 
 func (s *State) decideRetireSigningKey(c *RetireSigningKey) (Decision, error) {
@@ -926,7 +930,7 @@ func (s *State) decideRetireSigningKey(c *RetireSigningKey) (Decision, error) {
 	case s.CurrentKey() == k:
 		return Decision{}, fault.New(fault.Conflict, "key %s signs new tickets; add another key before retiring it", k.ID)
 	}
-	return one(&SigningKeyRetired{KeyID: k.ID}, k.ID)
+	return one(&SigningKeyRetired{Actor: c.Actor, KeyID: k.ID}, k.ID)
 }
 
 // expireEntry is the entry that expires hold holdID, which became order

@@ -103,7 +103,7 @@ type Config struct {
 	// CreateEvent makes an event (web.Server.CreateEvent: its id, its
 	// ledger shard and the organizer's limit of events are decided there,
 	// as for the API).
-	CreateEvent func(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error)
+	CreateEvent func(ctx context.Context, actor access.Actor, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error)
 	// Export streams the export what ("orders", "attendees") of the
 	// organizer's event in the request's path (web.Server.Export, the
 	// API's exports).

@@ -93,7 +93,7 @@ func (k *Console) addDevice(w http.ResponseWriter, r *http.Request, m *who) {
 	}
 	name := strings.TrimSpace(r.PostFormValue("device-name"))
 	token := id.Token(boxoffice.DoorTokenPrefix)
-	_, err = k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.AddDoorDevice{OrganizerID: m.OrganizerID,
+	_, err = k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.AddDoorDevice{OrganizerID: m.OrganizerID, Actor: m.Actor.String(),
 		DeviceID: id.New("dd", id.Short), Name: name, TokenHash: organizer.HashToken(token)},
 		func(*boxoffice.State, boxoffice.Decision) any { return nil })
 	if fe := fault.As(err); fe != nil && fe.Kind == fault.Invalid {
@@ -119,7 +119,7 @@ func (k *Console) revokeDevice(w http.ResponseWriter, r *http.Request, m *who) {
 		k.fail(w, r, m, err)
 		return
 	}
-	_, err = k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.RevokeDoorDevice{OrganizerID: m.OrganizerID,
+	_, err = k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.RevokeDoorDevice{OrganizerID: m.OrganizerID, Actor: m.Actor.String(),
 		DeviceID: r.PathValue("device_id")}, func(*boxoffice.State, boxoffice.Decision) any { return nil })
 	if err != nil {
 		k.fail(w, r, m, err)

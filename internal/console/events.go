@@ -92,7 +92,7 @@ var eventRenames = map[string]string{"hold_ttl_seconds": "hold_minutes", "paymen
 func (k *Console) createEvent(w http.ResponseWriter, r *http.Request, m *who) {
 	f := newEventForm(m)
 	if d, ok := readEventForm(r, &f); ok {
-		evID, seq, err := k.cfg.CreateEvent(r.Context(), m.OrganizerID, f.Currency, d)
+		evID, seq, err := k.cfg.CreateEvent(r.Context(), m.Actor, m.OrganizerID, f.Currency, d)
 		if err == nil {
 			if err := k.cfg.Read.WaitFor(r.Context(), seq); err != nil {
 				k.fail(w, r, m, err)
@@ -149,7 +149,7 @@ func (k *Console) updateEvent(w http.ResponseWriter, r *http.Request, m *who) {
 	if d, ok := readEventForm(r, &f); ok {
 		p := boxoffice.EventPatch{Name: &d.Name, Venue: &d.Venue, TimeZone: &d.TimeZone, StartsAt: &d.StartsAt, EndsAt: &d.EndsAt,
 			HoldTTLSeconds: &d.HoldTTLSeconds, PaymentProviders: d.PaymentProviders}
-		res, err := k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.UpdateEvent{OrganizerID: m.OrganizerID, Patch: p},
+		res, err := k.cfg.Offices.Do(r.Context(), v.Event.ID, &boxoffice.UpdateEvent{OrganizerID: m.OrganizerID, Patch: p, Actor: m.Actor.String()},
 			func(*boxoffice.State, boxoffice.Decision) any { return nil })
 		if err == nil {
 			if err := k.cfg.Read.WaitFor(r.Context(), res.Seq); err != nil {
@@ -251,7 +251,7 @@ var statusNotices = map[boxoffice.Status]string{
 
 func (k *Console) changeStatus(w http.ResponseWriter, r *http.Request, m *who) {
 	st := boxoffice.Status(r.PostFormValue("status"))
-	k.eventCommand(w, r, m, &boxoffice.ChangeStatus{OrganizerID: m.OrganizerID, Status: st}, statusNotices[st])
+	k.eventCommand(w, r, m, &boxoffice.ChangeStatus{OrganizerID: m.OrganizerID, Status: st, Actor: m.Actor.String()}, statusNotices[st])
 }
 
 // parseAmount reads a price typed in the currency's major unit ("35",
@@ -291,7 +291,7 @@ func (k *Console) addTicketType(w http.ResponseWriter, r *http.Request, m *who) 
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("type-name"))
-	k.eventCommand(w, r, m, &boxoffice.CreateTicketType{OrganizerID: m.OrganizerID, TicketTypeID: id.New("tt", id.Short),
+	k.eventCommand(w, r, m, &boxoffice.CreateTicketType{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), TicketTypeID: id.New("tt", id.Short),
 		Details: boxoffice.TicketTypeDetails{Name: name, Price: boxoffice.Money{Amount: amount, Currency: v.Event.Currency},
 			MinPerHold: 1, MaxPerHold: maxPer}}, "Ticket type "+name+" added.")
 }
@@ -307,7 +307,7 @@ func (k *Console) addQuota(w http.ResponseWriter, r *http.Request, m *who) {
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("quota-name"))
-	k.eventCommand(w, r, m, &boxoffice.CreateQuota{OrganizerID: m.OrganizerID, QuotaID: id.New("qu", id.Short),
+	k.eventCommand(w, r, m, &boxoffice.CreateQuota{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), QuotaID: id.New("qu", id.Short),
 		Details: boxoffice.QuotaDetails{Name: name, Capacity: capacity, TicketTypeIDs: r.PostForm["ticket_type"]}},
 		"Quota "+name+" added.")
 }

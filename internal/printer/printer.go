@@ -145,7 +145,7 @@ func (p *Printer) Signer(ctx context.Context, eventID string) (*ticket.SigningKe
 	if err != nil {
 		return nil, err
 	}
-	res, err := p.Offices.Do(ctx, eventID, &boxoffice.AddSigningKey{OrganizerID: v.Event.OrganizerID,
+	res, err := p.Offices.Do(ctx, eventID, &boxoffice.AddSigningKey{OrganizerID: v.Event.OrganizerID, Actor: "system",
 		PublicKey: key.Public(), First: true}, nil)
 	if err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func (s *Server) createTicketType(w http.ResponseWriter, r *http.Request, org sq
 		if b := bound(&in.SalesEnd); b != nil {
 			d.SalesEnd = *b
 		}
-		return &boxoffice.CreateTicketType{OrganizerID: org.ID, TicketTypeID: id.New("tt", id.Short), Details: d,
+		return &boxoffice.CreateTicketType{OrganizerID: org.ID, Actor: actorOf(r), TicketTypeID: id.New("tt", id.Short), Details: d,
 			Idem: idem}, renderTicketType, nil
 	})
 }
@@ -125,7 +125,7 @@ func (s *Server) updateTicketType(w http.ResponseWriter, r *http.Request, org sq
 		p := boxoffice.TicketTypePatch{Name: in.Name.ptr(), Description: in.Description.ptr(), Price: price,
 			MinPerHold: in.MinPerHold.ptr(), MaxPerHold: in.MaxPerHold.ptr(),
 			SalesStart: bound(&in.SalesStart), SalesEnd: bound(&in.SalesEnd), AttendeeNames: in.AttendeeNames.ptr()}
-		return &boxoffice.UpdateTicketType{OrganizerID: org.ID, TicketTypeID: ttID, Patch: p}, renderTicketType, nil
+		return &boxoffice.UpdateTicketType{OrganizerID: org.ID, TicketTypeID: ttID, Patch: p, Actor: actorOf(r)}, renderTicketType, nil
 	})
 }
 
@@ -147,7 +147,7 @@ func (s *Server) createQuota(w http.ResponseWriter, r *http.Request, org sqlite.
 			return nil, nil, err
 		}
 		d := boxoffice.QuotaDetails{Name: in.Name.V, Capacity: in.Capacity.V, TicketTypeIDs: in.TicketTypeIDs.V}
-		return &boxoffice.CreateQuota{OrganizerID: org.ID, QuotaID: id.New("qu", id.Short), Details: d, Idem: idem},
+		return &boxoffice.CreateQuota{OrganizerID: org.ID, Actor: actorOf(r), QuotaID: id.New("qu", id.Short), Details: d, Idem: idem},
 			renderQuota, nil
 	})
 }
@@ -173,6 +173,6 @@ func (s *Server) updateQuota(w http.ResponseWriter, r *http.Request, org sqlite.
 		if in.TicketTypeIDs.Set {
 			p.TicketTypeIDs = append([]string{}, in.TicketTypeIDs.V...)
 		}
-		return &boxoffice.UpdateQuota{OrganizerID: org.ID, QuotaID: quID, Patch: p}, renderQuota, nil
+		return &boxoffice.UpdateQuota{OrganizerID: org.ID, QuotaID: quID, Patch: p, Actor: actorOf(r)}, renderQuota, nil
 	})
 }

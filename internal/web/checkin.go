@@ -155,7 +155,7 @@ func (s *Server) createCheckinList(w http.ResponseWriter, r *http.Request, org s
 		if b := bound(&in.Until); b != nil {
 			d.Until = *b
 		}
-		return &boxoffice.CreateCheckinList{OrganizerID: org.ID, ListID: id.New("cl", id.Short), Details: d, Idem: idem},
+		return &boxoffice.CreateCheckinList{OrganizerID: org.ID, Actor: actorOf(r), ListID: id.New("cl", id.Short), Details: d, Idem: idem},
 			renderCheckinList, nil
 	})
 }
@@ -182,7 +182,7 @@ func (s *Server) updateCheckinList(w http.ResponseWriter, r *http.Request, org s
 		if in.TicketTypeIDs.Set {
 			p.TicketTypeIDs = append([]string{}, in.TicketTypeIDs.V...)
 		}
-		return &boxoffice.UpdateCheckinList{OrganizerID: org.ID, ListID: lID, Patch: p}, renderCheckinList, nil
+		return &boxoffice.UpdateCheckinList{OrganizerID: org.ID, ListID: lID, Patch: p, Actor: actorOf(r)}, renderCheckinList, nil
 	})
 }
 
@@ -666,7 +666,7 @@ func (s *Server) createDoorDevice(w http.ResponseWriter, r *http.Request, org sq
 		return err
 	}
 	token := id.Token(DoorTokenPrefix)
-	cmd := &boxoffice.AddDoorDevice{OrganizerID: org.ID, DeviceID: id.New("dd", id.Short), Name: in.Name.V,
+	cmd := &boxoffice.AddDoorDevice{OrganizerID: org.ID, Actor: actorOf(r), DeviceID: id.New("dd", id.Short), Name: in.Name.V,
 		TokenHash: organizer.HashToken(token)}
 	res, err := s.offices.Do(r.Context(), evID, cmd, func(st *boxoffice.State, d boxoffice.Decision) any {
 		return doorDeviceOf(st.DoorDevice(d.Ref))
@@ -705,7 +705,7 @@ func (s *Server) revokeDoorDevice(w http.ResponseWriter, r *http.Request, org sq
 	}
 	var in struct{}
 	return s.organizerCommand(w, r, org, &in, http.StatusOK, "", func(*boxoffice.IdemStamp) (boxoffice.Command, office.Render, error) {
-		return &boxoffice.RevokeDoorDevice{OrganizerID: org.ID, DeviceID: ddID},
+		return &boxoffice.RevokeDoorDevice{OrganizerID: org.ID, DeviceID: ddID, Actor: actorOf(r)},
 			func(st *boxoffice.State, d boxoffice.Decision) any { return doorDeviceOf(st.DoorDevice(d.Ref)) }, nil
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
@@ -129,7 +130,7 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 	if err := fieldsErr(f); err != nil {
 		return err
 	}
-	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, Currency: in.Currency.V, Idem: idem,
+	cmd := &boxoffice.CreateEvent{OrganizerID: org.ID, Currency: in.Currency.V, Idem: idem, Actor: actorOf(r),
 		Details: boxoffice.EventDetails{Name: in.Name.V, Venue: in.Venue.V, TimeZone: in.TimeZone.V,
 			StartsAt: in.StartsAt.V.UTC(), EndsAt: in.EndsAt.V.UTC(), HoldTTLSeconds: in.HoldTTLSeconds.V,
 			MaxTicketsPerHold: in.MaxTicketsPerHold.V, PaymentSettings: boxoffice.PaymentSettings{
@@ -149,8 +150,8 @@ func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 // and the ledger position of its creation. Errors: Invalid (the details,
 // with fields named as in the API), Conflict (event-limit-reached),
 // Unavailable.
-func (s *Server) CreateEvent(ctx context.Context, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error) {
-	cmd := &boxoffice.CreateEvent{OrganizerID: organizerID, Currency: currency, Details: d}
+func (s *Server) CreateEvent(ctx context.Context, actor access.Actor, organizerID, currency string, d boxoffice.EventDetails) (eventID string, seq uint64, err error) {
+	cmd := &boxoffice.CreateEvent{OrganizerID: organizerID, Currency: currency, Details: d, Actor: actor.String()}
 	res, err := s.newEvent(ctx, cmd)
 	if err != nil {
 		return "", 0, err
@@ -289,7 +290,7 @@ func (s *Server) updateEvent(w http.ResponseWriter, r *http.Request, org sqlite.
 		ManualPaymentInstructions:  in.ManualPaymentInstructions.ptr(),
 		MaxHoldsPerClient:          in.MaxHoldsPerClient.ptr(), MaxUnpaidOrdersPerClient: in.MaxUnpaidOrdersPerClient.ptr(),
 		MaxUnpaidOrdersPerEmail: in.MaxUnpaidOrdersPerEmail.ptr()}
-	res, err := s.offices.Do(r.Context(), evID, &boxoffice.UpdateEvent{OrganizerID: org.ID, Patch: p}, renderEvent)
+	res, err := s.offices.Do(r.Context(), evID, &boxoffice.UpdateEvent{OrganizerID: org.ID, Patch: p, Actor: actorOf(r)}, renderEvent)
 	if err != nil {
 		return err
 	}
@@ -314,7 +315,7 @@ func (s *Server) changeStatus(w http.ResponseWriter, r *http.Request, org sqlite
 		if err := fieldsErr(f); err != nil {
 			return nil, nil, err
 		}
-		return &boxoffice.ChangeStatus{OrganizerID: org.ID, Status: boxoffice.Status(in.Status.V), Idem: idem}, renderEvent, nil
+		return &boxoffice.ChangeStatus{OrganizerID: org.ID, Status: boxoffice.Status(in.Status.V), Idem: idem, Actor: actorOf(r)}, renderEvent, nil
 	})
 }
 

@@ -163,6 +163,19 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // authedFunc is a handler for an organizer's route.
 type authedFunc func(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error
 
+// actorKey is the request context's key of the actor an organizer's route
+// was authenticated as (actorOf).
+type actorKey struct{}
+
+// actorOf is who asks, as the ledger records it ("token:tk_…"), on an
+// organizer's route; "" elsewhere.
+func actorOf(r *http.Request) string {
+	if a, ok := r.Context().Value(actorKey{}).(access.Actor); ok {
+		return a.String()
+	}
+	return ""
+}
+
 // actorFunc is a handler for an organizer's route that needs to know who
 // asks, not only for which organizer.
 type actorFunc func(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error
@@ -188,7 +201,7 @@ func (s *Server) routes() {
 			if err := access.Allow(actor, org.ID, action); err != nil {
 				return err
 			}
-			return h(w, r, org, actor)
+			return h(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, actor)), org, actor)
 		})
 	}
 	authed := func(method, path string, action access.Action, h authedFunc) {

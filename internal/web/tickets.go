@@ -152,7 +152,7 @@ func (s *Server) rotateSigningKey(w http.ResponseWriter, r *http.Request, org sq
 		}
 		pub = key.Public()
 	}
-	res, err := s.offices.Do(r.Context(), v.Event.ID, &boxoffice.AddSigningKey{OrganizerID: org.ID, PublicKey: pub, Idem: idem},
+	res, err := s.offices.Do(r.Context(), v.Event.ID, &boxoffice.AddSigningKey{OrganizerID: org.ID, PublicKey: pub, Idem: idem, Actor: actorOf(r)},
 		func(st *boxoffice.State, d boxoffice.Decision) any { return signingKeysOf(st.View()) })
 	if err != nil {
 		return err
@@ -177,7 +177,7 @@ func (s *Server) retireSigningKey(w http.ResponseWriter, r *http.Request, org sq
 	}
 	var in struct{}
 	return s.organizerCommand(w, r, org, &in, http.StatusOK, "", func(*boxoffice.IdemStamp) (boxoffice.Command, office.Render, error) {
-		return &boxoffice.RetireSigningKey{OrganizerID: org.ID, KeyID: keyID},
+		return &boxoffice.RetireSigningKey{OrganizerID: org.ID, KeyID: keyID, Actor: actorOf(r)},
 			func(st *boxoffice.State, d boxoffice.Decision) any { return signingKeysOf(st.View()) }, nil
 	})
 }
