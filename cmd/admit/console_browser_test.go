@@ -237,7 +237,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The other pages, each as it first shows.
 	for _, pg := range []struct{ path, name string }{
 		{"/manage/tokens", "tokens"}, {"/manage/profile", "profile"}, {"/manage/events/" + evID + "/door", "door"},
-		{"/manage/events/" + evID + "/edit", "edit-event"},
+		{"/manage/events/" + evID + "/edit", "edit-event"}, {"/manage/events/" + evID + "/history", "history"},
 	} {
 		ada.open(pg.path, 200)
 		ada.check(pg.name)

@@ -342,6 +342,18 @@ func TestConsoleEvents(t *testing.T) {
 	if p := ada.get(evPath); !strings.Contains(p.body, "Spring Ball (sold out)") || !strings.Contains(p.body, "Konzerthaus") || !strings.Contains(p.body, "20:00 CEST") {
 		t.Errorf("the changed event:\n%s", p.body)
 	}
+
+	// Its settings' history names every change and who made it.
+	hist := ada.get(evPath + "/history")
+	var steps []string
+	for _, m := range regexp.MustCompile(`<li><strong>([^<]+)</strong><br><span class="hint">[^<]+ · by ([^<]+)</span></li>`).FindAllStringSubmatch(hist.body, -1) {
+		steps = append(steps, m[1]+" / "+m[2])
+	}
+	want := []string{"Event created: Spring Ball / Ada Lovelace (Owner)", "Ticket type Standing added, €35.50 / Ada Lovelace (Owner)",
+		"Quota Hall added, capacity 50 / Ada Lovelace (Owner)", "Status: On sale / Ada Lovelace (Owner)", "Details changed / Ada Lovelace (Owner)"}
+	if strings.Join(steps, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the history:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // TestConsoleOrders: a buyer's order found in the console, marked paid,

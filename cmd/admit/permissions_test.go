@@ -211,6 +211,7 @@ var consoleActions = map[string]access.Action{
 	"POST /manage/events/{event_id}/status":                          access.ManageEvents,
 	"POST /manage/events/{event_id}/ticket-types":                    access.ManageEvents,
 	"POST /manage/events/{event_id}/quotas":                          access.ManageEvents,
+	"GET /manage/events/{event_id}/history":                          access.ReadEvents,
 	"GET /manage/events/{event_id}/orders":                           access.ReadOrders,
 	"GET /manage/events/{event_id}/orders/{order_id}":                access.ReadOrders,
 	"POST /manage/events/{event_id}/orders/{order_id}/mark-paid":     access.ManageOrders,

@@ -317,3 +317,47 @@ func DecodeEntry(typ string, data []byte) (Entry, error) {
 	}
 	return e, nil
 }
+
+// ActorOf is who caused the entry, as it records it ("member:…",
+// "token:…", "system"), or "" for an entry that names none: a buyer's, a
+// payment provider's, admit's own clock, or one made before actors were
+// recorded.
+func ActorOf(e Entry) string {
+	switch e := e.(type) {
+	case *EventCreated:
+		return e.Actor
+	case *EventUpdated:
+		return e.Actor
+	case *EventStatusChanged:
+		return e.Actor
+	case *TicketTypeCreated:
+		return e.Actor
+	case *TicketTypeUpdated:
+		return e.Actor
+	case *QuotaCreated:
+		return e.Actor
+	case *QuotaUpdated:
+		return e.Actor
+	case *SigningKeyAdded:
+		return e.Actor
+	case *SigningKeyRetired:
+		return e.Actor
+	case *CheckinListCreated:
+		return e.Actor
+	case *CheckinListUpdated:
+		return e.Actor
+	case *DoorDeviceAdded:
+		return e.Actor
+	case *DoorDeviceRevoked:
+		return e.Actor
+	case *OrderPaid:
+		return e.Actor
+	case *OrderCancelled:
+		return e.Actor
+	case *OrderRefunded:
+		return e.Actor
+	case *TicketsResent:
+		return e.Actor
+	}
+	return ""
+}

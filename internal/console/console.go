@@ -43,6 +43,7 @@ type ReadModel interface {
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
 	ListTokens(ctx context.Context, organizerID string) ([]sqlite.TokenRow, error)
 	OrderHistory(ctx context.Context, eventID, orderID string) ([]sqlite.HistoryRow, error)
+	EventHistory(ctx context.Context, eventID string) ([]sqlite.HistoryRow, error)
 	Token(ctx context.Context, id string) (sqlite.TokenRow, error)
 	Profile(ctx context.Context, organizerID string) (organizer.Profile, error)
 	WaitFor(ctx context.Context, pos uint64) error
@@ -182,6 +183,7 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/status", action: access.ManageEvents, page: k.changeStatus},
 		{pattern: "POST /manage/events/{event_id}/ticket-types", action: access.ManageEvents, page: k.addTicketType},
 		{pattern: "POST /manage/events/{event_id}/quotas", action: access.ManageEvents, page: k.addQuota},
+		{pattern: "GET /manage/events/{event_id}/history", action: access.ReadEvents, page: k.history},
 		{pattern: "GET /manage/events/{event_id}/orders", action: access.ReadOrders, page: k.orders},
 		{pattern: "GET /manage/events/{event_id}/orders/{order_id}", action: access.ReadOrders, page: k.order},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
@@ -221,7 +223,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.

@@ -126,6 +126,9 @@ type orderLine struct {
 	Quantity     int
 }
 
+// localeMoney is an amount as the console writes it.
+func localeMoney(m boxoffice.Money) string { return locale.Money(m, english) }
+
 var ticketStatusLabels = map[boxoffice.TicketStatus]string{boxoffice.TicketValid: "Valid", boxoffice.TicketRevoked: "Revoked"}
 
 var providerLabels = map[string]string{boxoffice.ProviderStripe: "card (Stripe)", boxoffice.ProviderManual: "bank transfer or at the door",

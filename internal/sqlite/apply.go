@@ -62,6 +62,7 @@ const (
 	stInsertKey
 	stRetireKey
 	stInsertHistory
+	stInsertEventHistory
 	numStmts
 )
 
@@ -134,14 +135,15 @@ var stmtSQL = [numStmts]string{
 		WHERE id = ? AND status = 'paid' AND NOT EXISTS (SELECT 1 FROM tickets WHERE order_id = orders.id AND status = 'valid')`,
 	stSettleRefund: `UPDATE refunds SET status = ?, provider_ref = ?, message = ?, settled_at = ?
 		WHERE order_id = ? AND id = ? AND status = 'pending'`,
-	stInsertKey:     `INSERT INTO signing_keys (event_id, id, public_key, added_at, retired_at) VALUES (?, ?, ?, ?, NULL)`,
-	stRetireKey:     `UPDATE signing_keys SET retired_at = ? WHERE event_id = ? AND id = ? AND retired_at IS NULL`,
-	stInsertHistory: `INSERT INTO order_history (order_id, event_id, at, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)`,
+	stInsertKey:          `INSERT INTO signing_keys (event_id, id, public_key, added_at, retired_at) VALUES (?, ?, ?, ?, NULL)`,
+	stRetireKey:          `UPDATE signing_keys SET retired_at = ? WHERE event_id = ? AND id = ? AND retired_at IS NULL`,
+	stInsertHistory:      `INSERT INTO order_history (order_id, event_id, at, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)`,
+	stInsertEventHistory: `INSERT INTO event_history (event_id, at, type, actor, data) VALUES (?, ?, ?, ?, ?)`,
 }
 
 // projectedTables are the tables the ledger fills, children before parents
 // (the order they are emptied in).
-var projectedTables = []string{"order_history", "payments", "refunds", "tickets", "orders", "signing_keys",
+var projectedTables = []string{"event_history", "order_history", "payments", "refunds", "tickets", "orders", "signing_keys",
 	"quota_ticket_types", "quotas", "ticket_types", "events", "members", "api_tokens", "organizers"}
 
 // Follower is what Run needs of the ledger: every record from a sequence on,
@@ -520,6 +522,26 @@ func subjectID(subject, prefix string) (string, bool) {
 }
 
 func (p *projector) eventEntry(eventID string, e boxoffice.Entry, at time.Time) error {
+	if err := p.eventFact(eventID, e, at); err != nil {
+		return err
+	}
+	switch e.(type) {
+	case *boxoffice.EventCreated, *boxoffice.EventUpdated, *boxoffice.EventStatusChanged, *boxoffice.TicketTypeCreated,
+		*boxoffice.TicketTypeUpdated, *boxoffice.QuotaCreated, *boxoffice.QuotaUpdated, *boxoffice.SigningKeyAdded,
+		*boxoffice.SigningKeyRetired, *boxoffice.CheckinListCreated, *boxoffice.CheckinListUpdated,
+		*boxoffice.DoorDeviceAdded, *boxoffice.DoorDeviceRevoked:
+		data, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		_, err = p.exec(stInsertEventHistory, eventID, p.formatTime(at), e.Type(), boxoffice.ActorOf(e), string(data))
+		return err
+	}
+	return nil
+}
+
+// eventFact applies an event's entry to the tables it changes.
+func (p *projector) eventFact(eventID string, e boxoffice.Entry, at time.Time) error {
 	switch e.(type) {
 	case *boxoffice.HoldCreated, *boxoffice.HoldReleased, *boxoffice.HoldExpired, *boxoffice.HoldExtended:
 		return nil // holds live in the box office and the ledger, not in the read model

@@ -25,12 +25,12 @@ func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, 
 
 // history records an entry about an order in the order's history.
 func (p *projector) history(eventID string, e boxoffice.Entry, ts string) error {
-	var orderID, actor string
+	var orderID string
 	switch e := e.(type) {
 	case *boxoffice.OrderPlaced:
 		orderID = e.OrderID
 	case *boxoffice.OrderPaid:
-		orderID, actor = e.OrderID, e.Actor
+		orderID = e.OrderID
 	case *boxoffice.PaymentRejected:
 		orderID = e.OrderID
 	case *boxoffice.PaymentStarted:
@@ -38,16 +38,17 @@ func (p *projector) history(eventID string, e boxoffice.Entry, ts string) error 
 	case *boxoffice.OrderExpired:
 		orderID = e.OrderID
 	case *boxoffice.OrderCancelled:
-		orderID, actor = e.OrderID, e.Actor
+		orderID = e.OrderID
 	case *boxoffice.OrderRefunded:
-		orderID, actor = e.OrderID, e.Actor
+		orderID = e.OrderID
 	case *boxoffice.RefundSettled:
 		orderID = e.OrderID
 	case *boxoffice.TicketsResent:
-		orderID, actor = e.OrderID, e.Actor
+		orderID = e.OrderID
 	default:
 		return nil
 	}
+	actor := boxoffice.ActorOf(e)
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err

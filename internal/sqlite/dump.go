@@ -42,6 +42,7 @@ var dumpTables = []struct {
 	// records of different shards may interleave otherwise in a rebuild;
 	// one order's rows keep their order.
 	{"order_history", []string{"order_id", "event_id", "at", "type", "actor", "data"}, "order_id, id"},
+	{"event_history", []string{"event_id", "at", "type", "actor", "data"}, "event_id, id"},
 }
 
 // Dump writes every projected table (not the position nor the schema

@@ -323,13 +323,13 @@ func beforeRoles(dump string) string {
 			if table == "organizers" {
 				line = strings.Replace(line, ", contact_email, website, terms_url, privacy_url)", ")", 1)
 			}
-			if table != "members" && table != "order_history" {
+			if table != "members" && table != "order_history" && table != "event_history" {
 				o.WriteString(line)
 			}
 			continue
 		}
 		switch table {
-		case "members", "order_history":
+		case "members", "order_history", "event_history":
 		case "api_tokens":
 			o.WriteString(line[:strings.LastIndex(line, "\t")] + "\n")
 		case "organizers": // the profile's four columns

@@ -216,6 +216,25 @@ table order_history (order_id, event_id, at, type, actor, data)
 "or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:09.500000000Z" | "admit.order.placed.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"hold_id\":\"ho_mewsjcwfwfy5rrj5x4tsdr5kmw\",\"token\":\"2fble74xv4pasrlak7juk5r7hno6mdoq\",\"buyer\":{\"name\":\"Alan\",\"email\":\"alan@example.com\"},\"lines\":[{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"quantity\":1,\"unit_price\":{\"amount\":5000,\"currency\":\"EUR\"},\"amount\":{\"amount\":5000,\"currency\":\"EUR\"}}],\"total\":{\"amount\":5000,\"currency\":\"EUR\"},\"provider\":\"stripe\",\"pay_by\":\"2026-11-22T10:20:09.5Z\"}"
 "or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:11.500000000Z" | "admit.order.expired.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"hold_id\":\"ho_mewsjcwfwfy5rrj5x4tsdr5kmw\"}"
 "or_r3o4ilpt2bh37jh34d5r" | "ev_1" | "2026-11-22T10:00:12.500000000Z" | "admit.order.payment_rejected.v1" | "" | "{\"order_id\":\"or_r3o4ilpt2bh37jh34d5r\",\"payment\":{\"provider\":\"stripe\",\"ref\":\"pi_3\",\"amount\":{\"amount\":5000,\"currency\":\"EUR\"},\"received_at\":\"2026-11-22T10:00:12.5Z\",\"kept\":false},\"event_ref\":\"evt_3\",\"reason\":\"too late\",\"refund\":{\"id\":\"rf_4xy3gm7ws5efdden7cc2\",\"amount\":{\"amount\":5000,\"currency\":\"EUR\"},\"reason\":\"too late\",\"provider\":\"stripe\",\"payment_ref\":\"pi_3\",\"status\":\"pending\",\"created_at\":\"2026-11-22T10:00:12.5Z\"}}"
+table event_history (event_id, at, type, actor, data)
+"ev_1" | "2026-11-22T10:00:02.500000000Z" | "admit.event.created.v1" | "" | "{\"event_id\":\"ev_1\",\"organizer_id\":\"or_a\",\"currency\":\"EUR\",\"name\":\"Night\",\"venue\":\"Hall\",\"timezone\":\"Europe/Berlin\",\"starts_at\":\"2027-01-10T20:00:00+01:00\",\"ends_at\":\"2027-01-10T23:00:00+01:00\",\"hold_ttl_seconds\":600,\"max_tickets_per_hold\":10}"
+"ev_1" | "2026-11-22T10:00:03.500000000Z" | "admit.event.updated.v1" | "" | "{\"event_id\":\"ev_1\",\"name\":\"Late Night\",\"venue\":\"Hall\",\"timezone\":\"Europe/Berlin\",\"starts_at\":\"2027-01-10T20:00:00+01:00\",\"ends_at\":\"2027-01-10T23:00:00+01:00\",\"hold_ttl_seconds\":600,\"max_tickets_per_hold\":10}"
+"ev_1" | "2026-11-22T10:00:03.500000000Z" | "admit.event.status_changed.v1" | "" | "{\"event_id\":\"ev_1\",\"from\":\"draft\",\"status\":\"on_sale\"}"
+"ev_1" | "2026-11-22T10:00:04.500000000Z" | "admit.ticket_type.created.v1" | "" | "{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"description\":\"GA\",\"price\":{\"amount\":4500,\"currency\":\"EUR\"},\"min_per_hold\":1,\"max_per_hold\":8}"
+"ev_1" | "2026-11-22T10:00:04.500000000Z" | "admit.ticket_type.created.v1" | "" | "{\"ticket_type_id\":\"tt_b\",\"name\":\"Seated\",\"description\":\"\",\"price\":{\"amount\":6500,\"currency\":\"EUR\"},\"min_per_hold\":1,\"max_per_hold\":4,\"sales_start\":\"2026-11-22T10:01:40.5Z\",\"sales_end\":\"2026-11-22T10:03:20.5Z\"}"
+"ev_1" | "2026-11-22T10:00:05.500000000Z" | "admit.ticket_type.updated.v1" | "" | "{\"ticket_type_id\":\"tt_a\",\"name\":\"Standing\",\"description\":\"GA\",\"price\":{\"amount\":5000,\"currency\":\"EUR\"},\"min_per_hold\":2,\"max_per_hold\":6}"
+"ev_1" | "2026-11-22T10:00:05.500000000Z" | "admit.quota.created.v1" | "" | "{\"quota_id\":\"qu_1\",\"name\":\"All\",\"capacity\":100,\"ticket_type_ids\":[\"tt_a\",\"tt_b\"]}"
+"ev_1" | "2026-11-22T10:00:05.500000000Z" | "admit.quota.created.v1" | "" | "{\"quota_id\":\"qu_2\",\"name\":\"Seats\",\"capacity\":40,\"ticket_type_ids\":[\"tt_b\"]}"
+"ev_1" | "2026-11-22T10:00:06.500000000Z" | "admit.quota.updated.v1" | "" | "{\"quota_id\":\"qu_1\",\"name\":\"Everyone\",\"capacity\":120,\"ticket_type_ids\":[\"tt_b\"]}"
+"ev_1" | "2026-11-22T10:00:08.500000000Z" | "admit.event.updated.v1" | "" | "{\"event_id\":\"ev_1\",\"name\":\"Late Night\",\"venue\":\"Hall\",\"timezone\":\"Europe/Berlin\",\"starts_at\":\"2027-01-10T20:00:00+01:00\",\"ends_at\":\"2027-01-10T23:00:00+01:00\",\"hold_ttl_seconds\":600,\"max_tickets_per_hold\":10,\"payment_providers\":[\"stripe\",\"manual\"],\"payment_window_seconds\":1200,\"manual_payment_window_seconds\":86400,\"manual_payment_instructions\":\"IBAN DE00 1234\"}"
+"ev_1" | "2026-11-22T10:00:08.500000000Z" | "admit.ticket_type.updated.v1" | "" | "{\"ticket_type_id\":\"tt_b\",\"name\":\"Seated\",\"description\":\"\",\"price\":{\"amount\":6500,\"currency\":\"EUR\"},\"min_per_hold\":1,\"max_per_hold\":4,\"sales_start\":\"2026-11-22T10:01:40.5Z\",\"sales_end\":\"2026-11-22T10:03:20.5Z\",\"attendee_names\":true}"
+"ev_1" | "2026-11-22T10:00:10.500000000Z" | "admit.signing_key.added.v1" | "" | "{\"key_id\":\"34750f98\",\"public_key\":\"iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=\"}"
+"ev_1" | "2026-11-22T10:00:10.500000000Z" | "admit.signing_key.added.v1" | "" | "{\"key_id\":\"6a3803d5\",\"public_key\":\"gTl3Dqh9F19Wo1Rmw0x+zMuNipG07jeiXfYPW4/Js5Q=\"}"
+"ev_1" | "2026-11-22T10:00:12.500000000Z" | "admit.signing_key.retired.v1" | "" | "{\"key_id\":\"34750f98\"}"
+"ev_1" | "2026-11-22T10:00:13.500000000Z" | "admit.checkin.list_created.v1" | "" | "{\"list_id\":\"cl_1\",\"name\":\"Side door\",\"ticket_type_ids\":null}"
+"ev_1" | "2026-11-22T10:00:13.500000000Z" | "admit.checkin.list_updated.v1" | "" | "{\"list_id\":\"cl_1\",\"name\":\"Back door\",\"ticket_type_ids\":null}"
+"ev_1" | "2026-11-22T10:00:13.500000000Z" | "admit.checkin.device_added.v1" | "" | "{\"device_id\":\"dd_1\",\"name\":\"Gate\",\"token_hash\":\"abababababababababababababababababababababababababababababababab\"}"
+"ev_1" | "2026-11-22T10:00:13.500000000Z" | "admit.checkin.device_revoked.v1" | "" | "{\"device_id\":\"dd_1\"}"
 `
 
 const emptyDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url)
@@ -231,6 +250,7 @@ table payments (order_id, seq, provider, ref, amount, currency, received_at, kep
 table refunds (order_id, id, amount, currency, ticket_ids, reason, provider, payment_ref, status, provider_ref, message, created_at, settled_at)
 table signing_keys (event_id, id, public_key, added_at, retired_at)
 table order_history (order_id, event_id, at, type, actor, data)
+table event_history (event_id, at, type, actor, data)
 `
 
 func TestApplyEveryEntry(t *testing.T) {
@@ -848,5 +868,30 @@ func TestOrderHistory(t *testing.T) {
 	}
 	if none, err := db.OrderHistory(ctx, "ev_other", "or_qauhrakcae4erq4wz47t"); err != nil || len(none) != 0 {
 		t.Errorf("the order under another event: %v, %v", none, err)
+	}
+}
+
+func TestEventHistory(t *testing.T) {
+	ctx := context.Background()
+	b := newBook(t)
+	everyEntry(b)
+	db := openDB(t)
+	if err := db.Apply(ctx, b.records()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := db.EventHistory(ctx, "ev_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) == 0 || h[0].Type != "admit.event.created.v1" || !h[0].At.Equal(at(2)) {
+		t.Fatalf("history %+v", h)
+	}
+	for _, e := range h {
+		if strings.HasPrefix(e.Type, "admit.order.") || strings.HasPrefix(e.Type, "admit.hold.") || e.Type == "admit.checkin.scanned.v1" {
+			t.Errorf("the settings' history has %s", e.Type)
+		}
+	}
+	if none, err := db.EventHistory(ctx, "ev_none"); err != nil || len(none) != 0 {
+		t.Errorf("another event's: %v, %v", none, err)
 	}
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -24,22 +25,39 @@ func (db *DB) OrderHistory(ctx context.Context, eventID, orderID string) ([]Hist
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: order history: %w", err)
 	}
+	return scanHistory(rows)
+}
+
+func scanHistory(rows *sql.Rows) ([]HistoryRow, error) {
 	defer rows.Close()
 	var out []HistoryRow
 	for rows.Next() {
 		var h HistoryRow
 		var at, data string
 		if err := rows.Scan(&at, &h.Type, &h.Actor, &data); err != nil {
-			return nil, fmt.Errorf("sqlite: order history: %w", err)
+			return nil, fmt.Errorf("sqlite: history: %w", err)
 		}
-		if h.At, err = parseTime(at); err != nil {
+		t, err := parseTime(at)
+		if err != nil {
 			return nil, err
 		}
+		h.At = t
 		h.Data = json.RawMessage(data)
 		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: order history: %w", err)
+		return nil, fmt.Errorf("sqlite: history: %w", err)
 	}
 	return out, nil
+}
+
+// EventHistory returns the changes to an event's settings (details,
+// status, ticket types, quotas, signing keys, check-in lists, door
+// devices), oldest first. Safe for concurrent use.
+func (db *DB) EventHistory(ctx context.Context, eventID string) ([]HistoryRow, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT at, type, actor, data FROM event_history WHERE event_id = ? ORDER BY id`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: event history: %w", err)
+	}
+	return scanHistory(rows)
 }

@@ -15,10 +15,25 @@ CREATE TABLE order_history (
 
 CREATE INDEX order_history_by_order ON order_history (order_id, id);
 
+-- An event's settings' history, the same way: the event's details and
+-- status, its ticket types and quotas, its signing keys, check-in lists and
+-- door devices, each change with who made it.
+CREATE TABLE event_history (
+	id       INTEGER PRIMARY KEY, -- ledger order
+	event_id TEXT NOT NULL,
+	at       TEXT NOT NULL,
+	type     TEXT NOT NULL,
+	actor    TEXT NOT NULL,
+	data     TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX event_history_by_event ON event_history (event_id, id);
+
 -- Orders projected before this table have no history here: the read model
 -- is emptied, with its position, and the projector rebuilds it from the
 -- ledger at the next start (a read model is derived; the ledger has all).
 DELETE FROM order_history;
+DELETE FROM event_history;
 DELETE FROM payments;
 DELETE FROM refunds;
 DELETE FROM tickets;
