@@ -455,6 +455,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		Export: func(w http.ResponseWriter, r *http.Request, organizerID, what string) {
 			api.Export(w, r, organizerID, what)
+		},
+		RotateKey: func(ctx context.Context, actor access.Actor, organizerID, eventID string) (uint64, error) {
+			return api.RotateSigningKey(ctx, actor, organizerID, eventID)
 		}})
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Console: manage, Links: base, TrustedProxies: trusted, Limits: limits,

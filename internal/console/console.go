@@ -109,6 +109,9 @@ type Config struct {
 	// organizer's event in the request's path (web.Server.Export, the
 	// API's exports).
 	Export func(w http.ResponseWriter, r *http.Request, organizerID, what string)
+	// RotateKey makes a new key that signs the event's tickets
+	// (web.Server.RotateSigningKey) and returns the ledger position.
+	RotateKey func(ctx context.Context, actor access.Actor, organizerID, eventID string) (uint64, error)
 }
 
 // Console is an http.Handler for /manage and below; safe for concurrent
@@ -184,6 +187,9 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/ticket-types", action: access.ManageEvents, page: k.addTicketType},
 		{pattern: "POST /manage/events/{event_id}/quotas", action: access.ManageEvents, page: k.addQuota},
 		{pattern: "GET /manage/events/{event_id}/history", action: access.ReadEvents, page: k.history},
+		{pattern: "GET /manage/events/{event_id}/keys", action: access.ManageKeys, page: k.keys},
+		{pattern: "POST /manage/events/{event_id}/keys", action: access.ManageKeys, page: k.rotateKey},
+		{pattern: "POST /manage/events/{event_id}/keys/{key_id}/retire", action: access.ManageKeys, page: k.retireKey},
 		{pattern: "GET /manage/events/{event_id}/orders", action: access.ReadOrders, page: k.orders},
 		{pattern: "GET /manage/events/{event_id}/orders/{order_id}", action: access.ReadOrders, page: k.order},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
@@ -223,7 +229,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.

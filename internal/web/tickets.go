@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/office"
@@ -201,4 +202,25 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request, org sqlite.
 		return err
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// RotateSigningKey makes a new key that signs the event's tickets from now
+// on, as POST …/signing-keys does without an Idempotency-Key, for the
+// console. Errors: NotFound (not the organizer's event), Unavailable (no
+// keyring on this server), the box office's.
+func (s *Server) RotateSigningKey(ctx context.Context, actor access.Actor, organizerID, eventID string) (uint64, error) {
+	if s.printer.Keys == nil {
+		return 0, fault.New(fault.Unavailable, "tickets cannot be signed on this server: it has no keyring")
+	}
+	key, err := s.printer.Keys.Create(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.offices.Do(ctx, eventID, &boxoffice.AddSigningKey{OrganizerID: organizerID, PublicKey: key.Public(), Actor: actor.String()},
+		func(*boxoffice.State, boxoffice.Decision) any { return nil })
+	if err != nil {
+		return 0, err
+	}
+	s.noteWrite(res.Seq)
+	return res.Seq, nil
 }
