@@ -19,6 +19,11 @@ import (
 // and nothing else.
 var routeActions = map[openapitest.Operation]access.Action{
 	op("GET", "/api/v1/organizer"):                                              access.ReadEvents,
+	op("PATCH", "/api/v1/organizer"):                                            access.ManageProfile,
+	op("GET", "/api/v1/organizer/members"):                                      access.ReadTeam,
+	op("POST", "/api/v1/organizer/members"):                                     access.ManageTeam,
+	op("PATCH", "/api/v1/organizer/members/{member_id}"):                        access.ManageTeam,
+	op("DELETE", "/api/v1/organizer/members/{member_id}"):                       access.ManageTeam,
 	op("GET", "/api/v1/organizer/tokens"):                                       access.ReadTeam,
 	op("POST", "/api/v1/organizer/tokens"):                                      access.ManageTeam,
 	op("DELETE", "/api/v1/organizer/tokens/{token_id}"):                         access.ManageTeam,
@@ -81,17 +86,19 @@ func TestPermissionMatrix(t *testing.T) {
 	keyID := keys[0].(map[string]any)["id"].(string)
 	deviceID, _ := newDevice(t, owner, evID, "Gate A")
 	victim := owner.must(201, "POST", "/api/v1/organizer/tokens", map[string]any{"name": "victim", "role": "viewer"})["id"].(string)
+	invited := owner.must(201, "POST", "/api/v1/organizer/members", map[string]any{"email": "victim@example.com", "role": "viewer"})["id"].(string)
 	var ticketID string
 	for id := range secrets {
 		ticketID = id
 	}
 	fill := strings.NewReplacer("{event_id}", evID, "{ticket_type_id}", ttID, "{quota_id}", quotaID,
 		"{order_id}", orderID, "{key_id}", keyID, "{list_id}", "default", "{device_id}", deviceID,
-		"{ticket_id}", ticketID, "{token_id}", victim)
+		"{ticket_id}", ticketID, "{token_id}", victim, "{member_id}", invited)
 
 	nowhere := strings.NewReplacer("{event_id}", "ev_aaaaaaaaaaaaaaaaaaaa", "{ticket_type_id}", "tt_aaaaaaaaaaaaaaaaaaaa",
 		"{quota_id}", "qu_aaaaaaaaaaaaaaaaaaaa", "{order_id}", "od_aaaaaaaaaaaaaaaaaaaa", "{key_id}", keyID, "{list_id}", "default",
-		"{device_id}", "dd_aaaaaaaaaaaaaaaaaaaa", "{ticket_id}", ticketID, "{token_id}", "tk_aaaaaaaaaaaaaaaaaaaa")
+		"{device_id}", "dd_aaaaaaaaaaaaaaaaaaaa", "{ticket_id}", ticketID, "{token_id}", "tk_aaaaaaaaaaaaaaaaaaaa",
+		"{member_id}", "mb_aaaaaaaaaaaaaaaaaaaa")
 
 	clients := map[access.Role]*client{}
 	for _, r := range access.Roles {

@@ -459,6 +459,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Console: manage, Links: base, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,
+		Team: &organizer.Desk{Ledger: st.led, Now: time.Now, Secrets: teamSecrets(keys)}, TeamRead: db,
 		ClientSecret: keys.Derive("client keys"), ExemptLoopback: *exemptLoopback,
 		MaxEventsPerOrganizer: *maxEvents, PauseHolds: fl.PauseHolds, LedgerShards: *sf.shards,
 		Ready: func(ctx context.Context) error {

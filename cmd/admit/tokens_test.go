@@ -181,3 +181,65 @@ func lineWith(s, sub string) string {
 	}
 	return ""
 }
+
+// TestMembersOverTheAPI: the team and the public profile through the API,
+// under the same rules as the console.
+func TestMembersOverTheAPI(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	c := newClient(t, a.url, a.token)
+	inv := c.must(201, "POST", "/api/v1/organizer/members", map[string]any{"email": "Bob@Example.com", "role": "box_office"})
+	link, _ := inv["invitation_url"].(string)
+	if inv["status"] != "invited" || inv["email"] != "bob@example.com" || !strings.Contains(link, "/manage/invitations/admitinv_") {
+		t.Fatalf("invited %v", inv)
+	}
+	if r := c.do("POST", "/api/v1/organizer/members", map[string]any{"email": "x@example.com", "role": "viewer"}, "Idempotency-Key", randomKey(t)); r.status != 400 {
+		t.Errorf("an invitation with an Idempotency-Key: %d", r.status)
+	}
+	if r := c.do("POST", "/api/v1/organizer/members", map[string]any{"email": "nope", "role": "viewer"}); r.status != 422 {
+		t.Errorf("a bad address: %d %s", r.status, r.body)
+	}
+	bob := newVisitor(t, a.url)
+	bob.join(link, "Bob", "")
+	id := inv["id"].(string)
+	items := c.must(200, "GET", "/api/v1/organizer/members", nil)["items"].([]any)
+	var got map[string]any
+	for _, it := range items {
+		if m := it.(map[string]any); m["id"] == id {
+			got = m
+		}
+	}
+	if got == nil || got["status"] != "member" || got["name"] != "Bob" || got["invitation_url"] != nil {
+		t.Fatalf("Bob in the list: %v", got)
+	}
+	if m := c.must(200, "PATCH", "/api/v1/organizer/members/"+id, map[string]any{"role": "door"}); m["role"] != "door" {
+		t.Errorf("the role changed to %v", m["role"])
+	}
+	if p := bob.get("/manage"); !strings.Contains(p.body, "Bob, Door at") {
+		t.Errorf("Bob's role in the console after the change:\n%s", p.body)
+	}
+	adm := newClient(t, a.url, c.must(201, "POST", "/api/v1/organizer/tokens", map[string]any{"name": "a", "role": "admin"})["token"].(string))
+	if r := adm.do("POST", "/api/v1/organizer/members", map[string]any{"email": "o@example.com", "role": "owner"}); r.status != 403 {
+		t.Errorf("an admin inviting an owner: %d", r.status)
+	}
+	if m := c.must(200, "DELETE", "/api/v1/organizer/members/"+id, nil); m["status"] != "removed" {
+		t.Errorf("removed: %v", m)
+	}
+	if p := bob.get("/manage"); p.status != 303 {
+		t.Errorf("Bob after his removal: %d", p.status)
+	}
+	if r := c.do("DELETE", "/api/v1/organizer/members/mb_aaaaaaaaaaaaaaaaaaaa", nil); r.status != 404 {
+		t.Errorf("an unknown member: %d", r.status)
+	}
+
+	// The public profile.
+	org := c.must(200, "PATCH", "/api/v1/organizer", map[string]any{"contact_email": "tickets@example.org", "terms_url": "https://example.org/terms"})
+	if org["contact_email"] != "tickets@example.org" || org["terms_url"] != "https://example.org/terms" || org["name"] != "My organization" {
+		t.Errorf("the profile: %v", org)
+	}
+	if r := c.do("PATCH", "/api/v1/organizer", map[string]any{"website": "ftp://x"}); r.status != 422 || !strings.Contains(string(r.body), "/website") {
+		t.Errorf("a bad website: %d %s", r.status, r.body)
+	}
+	if got := c.must(200, "GET", "/api/v1/organizer", nil); got["terms_url"] != "https://example.org/terms" {
+		t.Errorf("GET the organizer: %v", got)
+	}
+}

@@ -100,7 +100,86 @@ func eventID(r *http.Request) (string, error) {
 func renderEvent(s *boxoffice.State, _ boxoffice.Decision) any { return eventOf(s.View()) }
 
 func (s *Server) getOrganizer(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {
-	return writeJSON(w, http.StatusOK, organizerJSON{ID: org.ID, Name: org.Name, CreatedAt: org.CreatedAt.UTC()})
+	out, err := s.organizerOf(r.Context(), org)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// organizerOf is the organizer with its public profile, when this node
+// can read it.
+func (s *Server) organizerOf(ctx context.Context, org sqlite.Organizer) (organizerJSON, error) {
+	out := organizerJSON{ID: org.ID, Name: org.Name, CreatedAt: org.CreatedAt.UTC()}
+	if s.team == nil {
+		return out, nil
+	}
+	p, err := s.team.Profile(ctx, org.ID)
+	if err != nil {
+		return organizerJSON{}, err
+	}
+	out.Name, out.ContactEmail, out.Website, out.TermsURL, out.PrivacyURL = p.Name, p.ContactEmail, p.Website, p.TermsURL, p.PrivacyURL
+	return out, nil
+}
+
+// updateOrganizer changes the organizer's public profile: the fields sent,
+// the others as they are ("" clears one but the name).
+func (s *Server) updateOrganizer(w http.ResponseWriter, r *http.Request, org sqlite.Organizer, actor access.Actor) error {
+	if err := s.teamReady(); err != nil {
+		return err
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name         opt[string] `json:"name"`
+		ContactEmail opt[string] `json:"contact_email"`
+		Website      opt[string] `json:"website"`
+		TermsURL     opt[string] `json:"terms_url"`
+		PrivacyURL   opt[string] `json:"privacy_url"`
+	}
+	if err := decodeJSON(body, &in); err != nil {
+		return err
+	}
+	var f []fault.FieldError
+	for _, o := range []struct {
+		field string
+		v     *opt[string]
+	}{{"/name", &in.Name}, {"/contact_email", &in.ContactEmail}, {"/website", &in.Website}, {"/terms_url", &in.TermsURL}, {"/privacy_url", &in.PrivacyURL}} {
+		notNull(&f, o.field, o.v)
+	}
+	if !in.Name.Set && !in.ContactEmail.Set && !in.Website.Set && !in.TermsURL.Set && !in.PrivacyURL.Set {
+		f = append(f, fault.FieldError{Field: "", Message: "send at least one field to change"})
+	}
+	if len(f) > 0 {
+		return fault.Fields(f...)
+	}
+	p, err := s.team.Profile(r.Context(), org.ID)
+	if err != nil {
+		return err
+	}
+	for _, o := range []struct {
+		v   opt[string]
+		dst *string
+	}{{in.Name, &p.Name}, {in.ContactEmail, &p.ContactEmail}, {in.Website, &p.Website}, {in.TermsURL, &p.TermsURL}, {in.PrivacyURL, &p.PrivacyURL}} {
+		if o.v.Set {
+			*o.dst = o.v.V
+		}
+	}
+	seq, err := s.teamDesk.UpdateProfile(r.Context(), actor, org.ID, p)
+	if err != nil {
+		return err
+	}
+	s.noteWrite(seq)
+	if err := s.waitForOwnWrites(r.Context()); err != nil {
+		return err
+	}
+	out, err := s.organizerOf(r.Context(), org)
+	if err != nil {
+		return err
+	}
+	return s.writeResult(w, http.StatusOK, office.Result{Seq: seq}, "", out)
 }
 
 func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, org sqlite.Organizer) error {

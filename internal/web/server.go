@@ -72,6 +72,8 @@ type Server struct {
 	trusted      []netip.Prefix // reverse proxies whose X-Forwarded-For counts
 	tokenDesk    TokenDesk      // nil: the token routes answer unavailable
 	tokenList    TokenLister
+	teamDesk     TeamDesk // nil: the member routes answer unavailable
+	team         TeamReader
 	writes       *limiter // buyers' writes per client; nil: unlimited
 	authFailures *limiter // failed authentications per client; nil: unlimited
 
@@ -113,6 +115,10 @@ type Config struct {
 	// the token routes answer unavailable.
 	Tokens    TokenDesk
 	TokenList TokenLister
+	// Team changes organizers' members and profiles and TeamRead reads
+	// them; nil: those routes answer unavailable.
+	Team     TeamDesk
+	TeamRead TeamReader
 	// Limits are the per-client rate limits; the zero value: none.
 	Limits Limits
 
@@ -149,7 +155,7 @@ const DefaultMaxEventsPerOrganizer = 10_000
 func New(c Config) *Server {
 	s := &Server{offices: c.Offices, read: c.Read, clock: c.Clock, log: c.Log, ready: c.Ready,
 		openapi: c.OpenAPI, stripe: c.Stripe, printer: &printer.Printer{Offices: c.Offices, Keys: c.Keys}, shop: c.Shop, shopPatterns: c.ShopPatterns, door: c.Door, console: c.Console, links: c.Links,
-		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, mux: http.NewServeMux(),
+		trusted: c.TrustedProxies, tokenDesk: c.Tokens, tokenList: c.TokenList, teamDesk: c.Team, team: c.TeamRead, mux: http.NewServeMux(),
 		clientMACs: newClientMACs(c.ClientSecret), exemptLoopback: c.ExemptLoopback, maxEvents: c.MaxEventsPerOrganizer,
 		pauseHolds: c.PauseHolds, ledgerShards: c.LedgerShards,
 		writes:       newLimiter("writes", "writes", c.Limits.Writes, c.ExemptLoopback, c.Limits.MaxClients),
@@ -214,9 +220,14 @@ func (s *Server) routes() {
 	handle("GET", "/api/openapi.yaml", s.openAPI)
 
 	authed("GET", "/api/v1/organizer", access.ReadEvents, s.getOrganizer)
+	as("PATCH", "/api/v1/organizer", access.ManageProfile, s.updateOrganizer)
 	authed("GET", "/api/v1/organizer/tokens", access.ReadTeam, s.listTokens)
 	as("POST", "/api/v1/organizer/tokens", access.ManageTeam, s.createToken)
 	as("DELETE", "/api/v1/organizer/tokens/{token_id}", access.ManageTeam, s.revokeToken)
+	authed("GET", "/api/v1/organizer/members", access.ReadTeam, s.listMembers)
+	as("POST", "/api/v1/organizer/members", access.ManageTeam, s.inviteMember)
+	as("PATCH", "/api/v1/organizer/members/{member_id}", access.ManageTeam, s.changeMember)
+	as("DELETE", "/api/v1/organizer/members/{member_id}", access.ManageTeam, s.removeMember)
 	authed("POST", "/api/v1/events", access.ManageEvents, s.createEvent)
 	authed("GET", "/api/v1/events", access.ReadEvents, s.listEvents)
 	authed("GET", "/api/v1/events/{event_id}", access.ReadEvents, s.getEvent)

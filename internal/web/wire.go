@@ -151,9 +151,13 @@ type holdJSON struct {
 }
 
 type organizerJSON struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	CreatedAt    time.Time `json:"created_at"`
+	ContactEmail string    `json:"contact_email,omitempty"`
+	Website      string    `json:"website,omitempty"`
+	TermsURL     string    `json:"terms_url,omitempty"`
+	PrivacyURL   string    `json:"privacy_url,omitempty"`
 }
 
 func utc(t time.Time) time.Time { return t.UTC() }
