@@ -310,6 +310,208 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 }
 
+// TestConsoleJourneyInBrowser: the journey the console promises, with the
+// keyboard alone, as TestConsoleInBrowser drives it. The first owner joins
+// and makes an event in the console: its form, typed into (the dates and
+// times too, segment by segment, as Chromium's datetime-local fields take
+// them), two ticket types, one quota holding both, and the sale. A buyer,
+// in a browser context of their own, buys one ticket of each type in the
+// shop, to be paid by bank transfer. The owner finds the 2 tickets held on
+// the event's dashboard, opens the order, marks it paid and refunds it;
+// the order's timeline and the event's history then name who did each
+// step. Every new state passes axe-core at 1280 and 375 pixels (check).
+func TestConsoleJourneyInBrowser(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
+	if !ok || !strings.HasPrefix(link, a.url+"/manage/invitations/admitinv_") {
+		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
+	}
+	browserCtx := browser.Start(t)
+	axe := browser.Axe(t)
+	dir := consoleScreenshotDir(t)
+	const owner = "Ada Lovelace (Owner)"
+
+	// The first owner joins.
+	ada := openConsoleTab(t, browserCtx, a.url, axe, filepath.Join(dir, "ada"))
+	ada.open(strings.TrimPrefix(link, a.url), 200)
+	ada.tabTo("name", false)
+	ada.press("Ada Lovelace")
+	ada.tabTo("email", false)
+	ada.press("ada@example.com")
+	ada.tabTo("password", false)
+	ada.press("correct horse battery")
+	ada.tabTo("confirm", false)
+	ada.press("correct horse battery")
+	ada.tabToText("Join the team", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage")
+
+	// The new event, typed into its form. A tab into a text field selects
+	// what it holds, so typing replaces the time zone's default. Chromium
+	// lays a datetime-local field out in the page's language, English:
+	// mm/dd/yyyy, hh:mm AM/PM. Two digits of a month, a day, an hour or a
+	// minute move on to the next part by themselves, a year does not (it
+	// may have up to six digits), so → moves on from it; P chooses PM.
+	ada.tabToText("New event", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage/events/new")
+	ada.tabTo("name", false)
+	ada.press("Summer Gala")
+	ada.tabTo("venue", false)
+	ada.press("Musikverein, Vienna")
+	ada.tabTo("timezone", false)
+	ada.press("Europe/Vienna")
+	ada.tabTo("starts_at", false)
+	ada.press("06152027")
+	ada.press(kb.ArrowRight)
+	ada.press("0730P")
+	ada.tabTo("ends_at", false)
+	ada.press("06152027")
+	ada.press(kb.ArrowRight)
+	ada.press("1100P")
+	got := evalIn[[]string](ada, `["name", "venue", "timezone", "starts_at", "ends_at", "currency", "hold_minutes"].map(
+		id => document.getElementById(id).value).concat([String(document.getElementById("manual").checked), String(document.getElementById("card").checked)])`)
+	want := []string{"Summer Gala", "Musikverein, Vienna", "Europe/Vienna", "2027-06-15T19:30", "2027-06-15T23:00", "EUR", "10", "true", "false"}
+	if !slices.Equal(got, want) {
+		ada.fatalf("the new event's form holds %q, want %q", got, want)
+	}
+	ada.check("new-event-filled")
+	ada.tabToText("Create the event", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Summer Gala")
+	evID, ok := strings.CutPrefix(ada.path(), "/manage/events/")
+	if !ok || strings.Contains(evID, "/") {
+		ada.fatalf("Create the event led to %s, want the event's page", ada.path())
+	}
+	ada.wantText(".event-meta", "Draft")
+
+	// Two ticket types, and a quota that holds both. Typing replaces the
+	// default of Most per order, as it does the time zone's.
+	for _, tt := range []struct{ name, price, max string }{{"Stalls", "35", "4"}, {"Balcony", "20.50", "6"}} {
+		ada.tabTo("type-name", false)
+		ada.press(tt.name)
+		ada.tabTo("price", false)
+		ada.press(tt.price)
+		ada.tabTo("max_per_order", false)
+		ada.press(tt.max)
+		if got := evalIn[string](ada, `document.getElementById("max_per_order").value`); got != tt.max {
+			ada.fatalf("Most per order holds %q, want %q", got, tt.max)
+		}
+		ada.tabToText("Add the ticket type", false)
+		ada.loads(browser.Keys(kb.Enter))
+		ada.wantText(".notice", "Ticket type "+tt.name+" added.")
+	}
+	ada.wantText(`table[aria-labelledby="types-title"] tbody`, "Stalls €35.00")
+	ada.wantText(`table[aria-labelledby="types-title"] tbody`, "Balcony €20.50")
+	ada.tabTo("quota-name", false)
+	ada.press("Hall")
+	ada.tabTo("capacity", false)
+	ada.press("100")
+	if got := evalIn[[]bool](ada, `[...document.querySelectorAll('input[name="ticket_type"]')].map(c => c.checked)`); !slices.Equal(got, []bool{true, true}) {
+		ada.fatalf("the quota's ticket types are checked %v, want both", got)
+	}
+	ada.tabToText("Add the quota", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "Quota Hall added.")
+	ada.wantText(`table[aria-labelledby="quotas-title"] tbody tr`, "Hall 100 0 0 100")
+	ada.check("event-with-types")
+	ada.tabToText("Put on sale", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "The event is on sale.")
+	ada.wantText(".event-meta", "Status: On sale")
+	ada.check("event-on-sale")
+
+	// The buyer, in a browser context of their own, buys a ticket of each
+	// type in the shop, to pay by bank transfer.
+	buyer := openConsoleTab(t, browserCtx, a.url, axe, filepath.Join(dir, "buyer"), chromedp.WithNewBrowserContext())
+	buyer.open("/events/"+evID, 200)
+	buyer.wantText("h1", "Summer Gala")
+	var quantities []string
+	for range 2 {
+		f := buyer.tabUntil("a quantity", false, func(f browser.Focus) bool {
+			return strings.HasPrefix(f.ID, "qty-") && !slices.Contains(quantities, f.ID)
+		})
+		quantities = append(quantities, f.ID)
+		buyer.press(kb.ArrowDown)
+		if got := evalIn[string](buyer, `document.activeElement.value`); got != "1" {
+			buyer.fatalf("↓ in %s chose %q, want 1", f.ID, got)
+		}
+	}
+	buyer.check("shop-event-chosen")
+	buyer.tabToText("Continue", false)
+	buyer.loads(browser.Keys(kb.Enter))
+	if !strings.Contains(buyer.path(), "/checkout/") {
+		buyer.fatalf("Continue led to %s, want the checkout", buyer.path())
+	}
+	buyer.tabTo("name", false)
+	buyer.press("Grace Hopper")
+	buyer.tabTo("email", false)
+	buyer.press("grace@example.com")
+	buyer.tabTo("provider-manual", false)
+	buyer.press(" ")
+	if !evalIn[bool](buyer, `document.getElementById("provider-manual").checked`) {
+		buyer.fatalf("Space did not choose bank transfer")
+	}
+	buyer.check("shop-checkout-filled")
+	buyer.tabToText("Place order", false)
+	buyer.loads(browser.Keys(kb.Enter))
+	buyer.wantText("h1", "Your order")
+	buyer.wantText(".order-facts", "Waiting for payment")
+	buyer.check("shop-order-pending")
+
+	// The owner finds the 2 tickets held on the dashboard, the order among
+	// the event's orders (once the read model has it), marks it paid and
+	// refunds it.
+	ada.tabToText("All events", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.tabToText("Summer Gala", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage/events/" + evID)
+	ada.wantText(`table[aria-labelledby="quotas-title"] tbody tr`, "Hall 100 0 2 98")
+	ada.tabToText("Orders", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage/events/" + evID + "/orders")
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(ada.text("main"), "Grace Hopper"); {
+		if time.Now().After(deadline) {
+			ada.fatalf("the order did not reach the console's orders in 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+		ada.do(chromedp.Reload())
+	}
+	ada.tabToText("Grace Hopper", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Order of Grace Hopper")
+	ada.wantText(".order-facts", "Awaiting payment")
+	ada.tabToText("Mark paid", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "Marked paid")
+	ada.wantText(".order-facts", "Paid")
+	ada.check("order-marked-paid")
+	if got := evalIn[[]bool](ada, `[...document.querySelectorAll('input[name="ticket"]')].map(c => c.checked)`); !slices.Equal(got, []bool{true, true}) {
+		ada.fatalf("the tickets to refund are checked %v, want both", got)
+	}
+	ada.tabToText("Refund the chosen tickets", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "Refunded")
+	ada.wantText(".order-facts", "Refunded")
+	ada.wantTimeline("ol.timeline li", []string{"Order placed, €55.50", "by the buyer"},
+		[]string{"Paid €55.50", "by " + owner}, []string{"Refunded €55.50", "by " + owner})
+	ada.check("order-refunded")
+
+	// The event's history names who made each of its settings.
+	ada.tabToText("Orders of Summer Gala", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.tabToText("Summer Gala", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.tabToText("History of its settings", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage/events/" + evID + "/history")
+	ada.wantTimeline("ol.timeline li", []string{"Event created: Summer Gala", "by " + owner},
+		[]string{"Ticket type Stalls added, €35.00", "by " + owner}, []string{"Ticket type Balcony added, €20.50", "by " + owner},
+		[]string{"Quota Hall added, capacity 100", "by " + owner}, []string{"Status: On sale", "by " + owner})
+	ada.check("history")
+}
+
 // consoleTab is one person's tab on the console.
 type consoleTab struct {
 	t      *testing.T
@@ -604,5 +806,22 @@ func (b *consoleTab) wantInView(sel string) {
 	q, _ := json.Marshal(sel)
 	if !evalIn[bool](b, `(r => r.top >= -1 && r.bottom <= innerHeight + 1)(document.querySelector(`+string(q)+`).getBoundingClientRect())`) {
 		b.fatalf("%s is out of sight", sel)
+	}
+}
+
+// wantTimeline fails unless, in the order given, the items the selector
+// finds include one that holds each of the wants' texts.
+func (b *consoleTab) wantTimeline(sel string, wants ...[]string) {
+	b.t.Helper()
+	q, _ := json.Marshal(sel)
+	items := evalIn[[]string](b, `[...document.querySelectorAll(`+string(q)+`)].map(e => e.innerText.trim().split(/\s+/).join(" "))`)
+	i := 0
+	for _, item := range items {
+		if i < len(wants) && !slices.ContainsFunc(wants[i], func(w string) bool { return !strings.Contains(item, w) }) {
+			i++
+		}
+	}
+	if i < len(wants) {
+		b.fatalf("%s lists %q, want in order items with %q", sel, items, wants)
 	}
 }
