@@ -129,8 +129,9 @@ var Patterns = []string{"/{$}", "/events/", "/assets/"}
 
 // Layout returns a new copy of the layout that admit's pages share, for a
 // page served outside the shop (the door scanner) to compose instead of
-// copying its markup: parse templates "head" and "main" into it and
-// execute "layout.html". It reads the view's Title (string), Errors (a
+// copying its markup: parse templates "head", "nav" (the site's
+// navigation, in the header before the main content the skip link goes
+// to) and "main" into it and execute "layout.html". It reads the view's Title (string), Errors (a
 // slice of structs with ID and Message), Notice (string) and Script (bool:
 // whether to load the shop's script). The page links the shop's
 // stylesheet, /assets/shop.css, so it needs the shop served beside it.
