@@ -184,6 +184,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.wantText("h1", "Order of Grace Hopper")
 	ada.wantText("ol.timeline", "Paid")
 	ada.check("order")
+	ada.tabTo("refund-confirm", false)
+	ada.press(" ")
 	ada.tabToText("Refund the chosen tickets", false)
 	ada.loads(browser.Keys(kb.Enter))
 	ada.wantText("ol.timeline", "by Ada")
@@ -490,6 +492,8 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 	if got := evalIn[[]bool](ada, `[...document.querySelectorAll('input[name="ticket"]')].map(c => c.checked)`); !slices.Equal(got, []bool{true, true}) {
 		ada.fatalf("the tickets to refund are checked %v, want both", got)
 	}
+	ada.tabTo("refund-confirm", false)
+	ada.press(" ")
 	ada.tabToText("Refund the chosen tickets", false)
 	ada.loads(browser.Keys(kb.Enter))
 	ada.wantText(".notice", "Refunded")

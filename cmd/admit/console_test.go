@@ -296,8 +296,13 @@ func TestConsoleEvents(t *testing.T) {
 		!strings.Contains(p.body, "€35.50") {
 		t.Fatalf("adding a ticket type: %d\n%s", p.status, p.body)
 	}
-	if p := ada.post(evPath+"/ticket-types", url.Values{"csrf": {ada.csrf()}, "type-name": {"Bad"}, "price": {"-3"}, "max_per_order": {"6"}}); p.status != 422 {
-		t.Errorf("a negative price: %d", p.status)
+	if p := ada.post(evPath+"/ticket-types", url.Values{"csrf": {ada.csrf()}, "type-name": {"Bad"}, "price": {"-3"}, "max_per_order": {"6"}}); p.status != 422 ||
+		!strings.Contains(p.body, `href="#price"`) || !strings.Contains(p.body, `id="price-error"`) || !strings.Contains(p.body, `value="Bad"`) {
+		t.Errorf("a negative price: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath+"/ticket-types", url.Values{"csrf": {ada.csrf()}, "type-name": {""}, "price": {"3"}, "max_per_order": {"6"}}); p.status != 422 ||
+		!strings.Contains(p.body, `href="#type-name"`) || !strings.Contains(p.body, `id="type-name-error"`) {
+		t.Errorf("a ticket type without a name: %d\n%s", p.status, p.body)
 	}
 	ttID := regexp.MustCompile(`name="ticket_type" value="(tt_[a-z2-7]{20})"`).FindStringSubmatch(ada.get(evPath).body)
 	if ttID == nil {
@@ -312,6 +317,10 @@ func TestConsoleEvents(t *testing.T) {
 	}
 	if p := ada.post(evPath+"/status", url.Values{"csrf": {ada.csrf()}, "status": {"draft"}}); p.status != 422 {
 		t.Errorf("back to draft: %d, want 422", p.status)
+	}
+	if p := ada.post(evPath+"/status", url.Values{"csrf": {ada.csrf()}, "status": {"cancelled"}}); p.status != 422 ||
+		!strings.Contains(p.body, "cannot be undone") || !strings.Contains(p.body, "Status: <strong>On sale</strong>") {
+		t.Errorf("cancelling without ticking the box: %d\n%s", p.status, p.body)
 	}
 	// It sells in the shop, and the read model lists it.
 	newClient(t, a.url, "").must(201, "POST", "/api/v1/public/events/"+evID+"/holds",
@@ -397,11 +406,14 @@ func TestConsoleOrders(t *testing.T) {
 	if p := ada.post(path+"/resend", url.Values{"csrf": {ada.csrf()}}); p.status != 200 || !strings.Contains(p.body, "Tickets e-mailed to the buyer again") {
 		t.Fatalf("sending the tickets again: %d\n%s", p.status, p.body)
 	}
-	refunded := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}, "ticket": {tickets[0][1]}, "refund-reason": {"cannot come"}})
+	if p := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}, "ticket": {tickets[0][1]}}); p.status != 422 || !strings.Contains(p.body, "cannot be undone") {
+		t.Errorf("a refund not confirmed: %d", p.status)
+	}
+	refunded := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}, "ticket": {tickets[0][1]}, "refund-reason": {"cannot come"}, "confirm": {"1"}})
 	if refunded.status != 200 || !strings.Contains(refunded.body, "Refunded €45.00: cannot come") || !strings.Contains(refunded.body, "€45.00 refunded") {
 		t.Fatalf("refunding a ticket: %d\n%s", refunded.status, refunded.body)
 	}
-	if p := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}}); p.status != 422 || !strings.Contains(p.body, "Choose the tickets to refund.") {
+	if p := ada.post(path+"/refund", url.Values{"csrf": {ada.csrf()}, "confirm": {"1"}}); p.status != 422 || !strings.Contains(p.body, "Choose the tickets to refund.") {
 		t.Errorf("a refund of nothing: %d", p.status)
 	}
 	c.must(200, "POST", "/api/v1/events/"+evID+"/orders/"+alan+"/cancel", map[string]any{"reason": "asked to"})
@@ -416,6 +428,15 @@ func TestConsoleOrders(t *testing.T) {
 	}
 	if strings.Contains(alanPage.body, "Mark paid") || strings.Contains(alanPage.body, "Cancel the order") {
 		t.Errorf("a cancelled order offers changes:\n%s", alanPage.body)
+	}
+
+	// Cancelling Grace's order needs its box ticked.
+	if p := ada.post(path+"/cancel", url.Values{"csrf": {ada.csrf()}}); p.status != 422 || !strings.Contains(p.body, "cannot be undone") {
+		t.Errorf("cancelling without ticking the box: %d", p.status)
+	}
+	if p := ada.post(path+"/cancel", url.Values{"csrf": {ada.csrf()}, "confirm": {"1"}, "reason": {"moved"}}); p.status != 200 ||
+		!strings.Contains(p.body, "<strong>Cancelled</strong>") || !strings.Contains(p.body, "Cancelled: moved") {
+		t.Errorf("cancelling: %d\n%s", p.status, p.body)
 	}
 
 	// The exports, from the links on the orders page.

@@ -251,6 +251,10 @@ var statusNotices = map[boxoffice.Status]string{
 
 func (k *Console) changeStatus(w http.ResponseWriter, r *http.Request, m *who) {
 	st := boxoffice.Status(r.PostFormValue("status"))
+	if st == boxoffice.Cancelled && r.PostFormValue("confirm") == "" {
+		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Tick \"Yes, for good\" to cancel the event: it cannot be undone.")
+		return
+	}
 	k.eventCommand(w, r, m, &boxoffice.ChangeStatus{OrganizerID: m.OrganizerID, Status: st, Actor: m.Actor.String()}, statusNotices[st])
 }
 
@@ -274,40 +278,75 @@ func parseAmount(s, currency string) (int64, bool) {
 	return n, true
 }
 
-func (k *Console) addTicketType(w http.ResponseWriter, r *http.Request, m *who) {
-	v, err := k.cfg.Offices.View(r.Context(), r.PathValue("event_id"))
-	if err != nil || v == nil || v.Event.OrganizerID != m.OrganizerID {
-		k.fail(w, r, m, fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName))
+// addForm runs the command of an add form (a ticket type, a quota) and
+// shows the event again: with notice, or with the mistakes on the form's
+// fields (the box office's, renamed to the form's field ids by rename) and
+// what was typed.
+func (k *Console) addForm(w http.ResponseWriter, r *http.Request, m *who, cmd boxoffice.Command, notice string,
+	fields, values, rename map[string]string) {
+	if len(fields) > 0 {
+		k.eventPageWith(w, r, m, http.StatusUnprocessableEntity, "", "", fields, values)
 		return
 	}
-	amount, ok := parseAmount(r.PostFormValue("price"), v.Event.Currency)
-	if !ok {
-		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Enter the ticket type's price as a number, such as 35 or 35.50 (0 for free).")
+	res, err := k.cfg.Offices.Do(r.Context(), r.PathValue("event_id"), cmd, func(*boxoffice.State, boxoffice.Decision) any { return nil })
+	if err == nil {
+		err = k.cfg.Read.WaitFor(r.Context(), res.Seq)
+	}
+	if fieldMistakes(err, fields, rename) {
+		k.eventPageWith(w, r, m, http.StatusUnprocessableEntity, "", "", fields, values)
 		return
 	}
-	maxPer, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("max_per_order")))
+	if fe := fault.As(err); fe != nil && (fe.Kind == fault.Invalid || fe.Kind == fault.Conflict) {
+		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", fe.Message+".")
+		return
+	}
 	if err != nil {
-		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Enter how many tickets of this type one order may have at most.")
+		k.fail(w, r, m, err)
 		return
 	}
-	name := strings.TrimSpace(r.PostFormValue("type-name"))
-	k.eventCommand(w, r, m, &boxoffice.CreateTicketType{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), TicketTypeID: id.New("tt", id.Short),
-		Details: boxoffice.TicketTypeDetails{Name: name, Price: boxoffice.Money{Amount: amount, Currency: v.Event.Currency},
-			MinPerHold: 1, MaxPerHold: maxPer}}, "Ticket type "+name+" added.")
+	k.eventPage(w, r, m, http.StatusOK, notice, "")
+}
+
+func (k *Console) addTicketType(w http.ResponseWriter, r *http.Request, m *who) {
+	v, err := k.eventOf(r, m)
+	if err != nil {
+		k.fail(w, r, m, err)
+		return
+	}
+	values := map[string]string{"type-name": strings.TrimSpace(r.PostFormValue("type-name")),
+		"price": strings.TrimSpace(r.PostFormValue("price")), "max_per_order": strings.TrimSpace(r.PostFormValue("max_per_order"))}
+	fields := map[string]string{}
+	amount, ok := parseAmount(values["price"], v.Event.Currency)
+	if !ok {
+		fields["price"] = "Enter the price as a number, such as 35 or 35.50 (0 for free tickets)."
+	}
+	maxPer, err := strconv.Atoi(values["max_per_order"])
+	if err != nil {
+		fields["max_per_order"] = "Enter how many tickets of this type one order may have at most, such as 10."
+	}
+	k.addForm(w, r, m, &boxoffice.CreateTicketType{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), TicketTypeID: id.New("tt", id.Short),
+		Details: boxoffice.TicketTypeDetails{Name: values["type-name"], Price: boxoffice.Money{Amount: amount, Currency: v.Event.Currency},
+			MinPerHold: 1, MaxPerHold: maxPer}}, "Ticket type "+values["type-name"]+" added.",
+		fields, values, map[string]string{"name": "type-name", "max_per_hold": "max_per_order", "min_per_hold": "max_per_order"})
 }
 
 func (k *Console) addQuota(w http.ResponseWriter, r *http.Request, m *who) {
-	capacity, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("capacity")))
-	if err != nil {
-		k.eventPage(w, r, m, http.StatusUnprocessableEntity, "", "Enter the quota's capacity as a whole number of tickets.")
+	if _, err := k.eventOf(r, m); err != nil {
+		k.fail(w, r, m, err)
 		return
 	}
 	if err := r.ParseForm(); err != nil {
 		k.fail(w, r, m, fault.New(fault.Invalid, "the form could not be read"))
 		return
 	}
-	name := strings.TrimSpace(r.PostFormValue("quota-name"))
-	k.eventCommand(w, r, m, &boxoffice.CreateQuota{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), QuotaID: id.New("qu", id.Short),
-		Details: boxoffice.QuotaDetails{Name: name, Capacity: capacity, TicketTypeIDs: r.PostForm["ticket_type"]}},
-		"Quota "+name+" added.")
+	values := map[string]string{"quota-name": strings.TrimSpace(r.PostFormValue("quota-name")),
+		"capacity": strings.TrimSpace(r.PostFormValue("capacity"))}
+	fields := map[string]string{}
+	capacity, err := strconv.Atoi(values["capacity"])
+	if err != nil {
+		fields["capacity"] = "Enter the capacity as a whole number of tickets, such as 500."
+	}
+	k.addForm(w, r, m, &boxoffice.CreateQuota{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), QuotaID: id.New("qu", id.Short),
+		Details: boxoffice.QuotaDetails{Name: values["quota-name"], Capacity: capacity, TicketTypeIDs: r.PostForm["ticket_type"]}},
+		"Quota "+values["quota-name"]+" added.", fields, values, map[string]string{"name": "quota-name", "ticket_type_ids": "quota-types"})
 }

@@ -35,6 +35,7 @@ type ordersPage struct {
 	page
 	EventID, EventName string
 	Query              string
+	Filtered           bool // a search or a status chose the orders
 	Statuses           []statusOption
 	Orders             []orderRow
 	More               string
@@ -81,7 +82,7 @@ func (k *Console) orders(w http.ResponseWriter, r *http.Request, m *who) {
 		return
 	}
 	p := ordersPage{page: pageFor(m, "Orders of "+v.Event.Name, "events"), EventID: v.Event.ID, EventName: v.Event.Name,
-		Query: f.Query, CanExport: access.Allow(m.Actor, m.OrganizerID, access.ExportOrders) == nil}
+		Query: f.Query, Filtered: f.Query != "" || status != "", CanExport: access.Allow(m.Actor, m.OrganizerID, access.ExportOrders) == nil}
 	p.Statuses = append(p.Statuses, statusOption{Value: "", Label: "Any status", Selected: status == ""})
 	for _, s := range []boxoffice.OrderStatus{boxoffice.StatusPendingPayment, boxoffice.StatusPaid, boxoffice.StatusRefunded,
 		boxoffice.StatusCancelled, boxoffice.StatusExpired} {
@@ -339,6 +340,10 @@ func (k *Console) resendTickets(w http.ResponseWriter, r *http.Request, m *who) 
 }
 
 func (k *Console) cancelOrder(w http.ResponseWriter, r *http.Request, m *who) {
+	if r.PostFormValue("confirm") == "" {
+		k.orderPage(w, r, m, http.StatusUnprocessableEntity, "", "Tick \"Yes, cancel the order\" to cancel it: it cannot be undone.")
+		return
+	}
 	k.orderCommand(w, r, m, &boxoffice.CancelOrder{OrganizerID: m.OrganizerID, OrderID: r.PathValue("order_id"),
 		Reason: strings.TrimSpace(r.PostFormValue("reason")), RefundID: id.New("rf", id.Short), Actor: m.Actor.String()},
 		"Cancelled; what was paid is refunded.")
@@ -352,6 +357,10 @@ func (k *Console) refundOrder(w http.ResponseWriter, r *http.Request, m *who) {
 	tickets := r.PostForm["ticket"]
 	if len(tickets) == 0 {
 		k.orderPage(w, r, m, http.StatusUnprocessableEntity, "", "Choose the tickets to refund.")
+		return
+	}
+	if r.PostFormValue("confirm") == "" {
+		k.orderPage(w, r, m, http.StatusUnprocessableEntity, "", "Tick \"Yes\" under the reason to refund: it cannot be undone.")
 		return
 	}
 	k.orderCommand(w, r, m, &boxoffice.RefundOrder{OrganizerID: m.OrganizerID, OrderID: r.PathValue("order_id"),

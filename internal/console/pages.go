@@ -80,15 +80,18 @@ type eventPage struct {
 	ID, Name, Venue, When, Status string
 	Currency                      string
 	Problem                       string // what went wrong with the last change
-	Manage                        bool   // whether the member may change the event
-	StatusActions                 []statusAction
-	TypeOptions                   []ticketTypeOption
-	ShopLink                      string
-	Quotas                        []quotaRow
-	TicketTypes                   []ticketTypeRow
-	Sold, Capacity                int
-	UpdatedAt                     string
-	Chart                         *chart.Chart // nil when the read model cannot say
+	// The add forms' mistakes and what was typed, by field id, when the
+	// last post of one had mistakes.
+	Fields, Values map[string]string
+	Manage         bool // whether the member may change the event
+	StatusActions  []statusAction
+	TypeOptions    []ticketTypeOption
+	ShopLink       string
+	Quotas         []quotaRow
+	TicketTypes    []ticketTypeRow
+	Sold, Capacity int
+	UpdatedAt      string
+	Chart          *chart.Chart // nil when the read model cannot say
 }
 
 // event is an event's dashboard: its numbers as the box office has them
@@ -118,6 +121,12 @@ type ticketTypeOption struct {
 // eventPage renders the dashboard with status, and a notice of what was
 // just done or a problem with it.
 func (k *Console) eventPage(w http.ResponseWriter, r *http.Request, m *who, status int, notice, problem string) {
+	k.eventPageWith(w, r, m, status, notice, problem, nil, nil)
+}
+
+// eventPageWith is eventPage with the mistakes of an add form, by field
+// id, and what was typed in it.
+func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, status int, notice, problem string, fields, values map[string]string) {
 	evID := r.PathValue("event_id")
 	notFound := fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName)
 	if !id.ValidSharded(evID, "ev", id.Short) {
@@ -140,6 +149,10 @@ func (k *Console) eventPage(w http.ResponseWriter, r *http.Request, m *who, stat
 	p.Notice, p.Problem = notice, problem
 	if problem != "" {
 		p.Errors = []field{{ID: "event-problem", Message: problem}}
+	}
+	p.Fields, p.Values = fields, values
+	if len(fields) > 0 {
+		p.Errors = summary(fields, []string{"type-name", "price", "max_per_order", "quota-name", "capacity", "quota-types"})
 	}
 	if ev.Status != boxoffice.Draft {
 		p.ShopLink = links.Event(ev.ID)
