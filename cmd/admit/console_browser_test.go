@@ -240,6 +240,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	for _, pg := range []struct{ path, name string }{
 		{"/manage/tokens", "tokens"}, {"/manage/profile", "profile"}, {"/manage/events/" + evID + "/door", "door"},
 		{"/manage/events/" + evID + "/edit", "edit-event"}, {"/manage/events/" + evID + "/history", "history"},
+		{"/manage/events/" + evID + "/attendees", "attendees"}, {"/manage/events/" + evID + "/keys", "keys"},
 	} {
 		ada.open(pg.path, 200)
 		ada.check(pg.name)

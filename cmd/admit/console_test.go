@@ -600,3 +600,36 @@ func TestConsoleProfile(t *testing.T) {
 		t.Error("the shop links a privacy policy the profile does not have")
 	}
 }
+
+// TestConsoleAttendeesAndKeys: the attendees page finds tickets by whom
+// they admit; the signing keys page makes a new key and retires an old one.
+func TestConsoleAttendeesAndKeys(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	evID, _, _ := doorEvent(t, newClient(t, a.url, a.token), 3) // three free tickets for "Ada Lovelace"
+	att := ada.get("/manage/events/" + evID + "/attendees")
+	if att.status != 200 || strings.Count(att.body, `<th scope="row">Ada Lovelace</th>`) != 3 {
+		t.Fatalf("the attendees: %d\n%s", att.status, att.body)
+	}
+	if p := ada.get("/manage/events/" + evID + "/attendees?q=nobody"); !strings.Contains(p.body, "No tickets match.") {
+		t.Errorf("a search for nobody:\n%s", p.body)
+	}
+	keys := "/manage/events/" + evID + "/keys"
+	first := ada.get(keys)
+	if first.status != 200 || !strings.Contains(first.body, "Signs new tickets") {
+		t.Fatalf("the keys: %d\n%s", first.status, first.body)
+	}
+	if p := ada.post(keys, url.Values{"csrf": {ada.csrf()}}); p.status != 200 || strings.Count(p.body, "Verifies its tickets") != 1 {
+		t.Fatalf("a new key: %d\n%s", p.status, p.body)
+	}
+	old := regexp.MustCompile(`<th scope="row">([0-9a-f]{8})</th><td>[^<]+</td><td>Verifies its tickets`).FindStringSubmatch(ada.get(keys).body)
+	if old == nil {
+		t.Fatal("no older key to retire")
+	}
+	if p := ada.post(keys+"/"+old[1]+"/retire", url.Values{"csrf": {ada.csrf()}}); p.status != 200 || !strings.Contains(p.body, "Retired") {
+		t.Fatalf("retiring: %d\n%s", p.status, p.body)
+	}
+	if p := ada.get("/manage/events/" + evID + "/history"); !strings.Contains(p.body, "Ticket signing key "+old[1]+" retired") {
+		t.Errorf("the history lacks the retirement:\n%s", p.body)
+	}
+}

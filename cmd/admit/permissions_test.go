@@ -222,6 +222,7 @@ var consoleActions = map[string]access.Action{
 	"GET /manage/events/{event_id}/keys":                             access.ManageKeys,
 	"POST /manage/events/{event_id}/keys":                            access.ManageKeys,
 	"POST /manage/events/{event_id}/keys/{key_id}/retire":            access.ManageKeys,
+	"GET /manage/events/{event_id}/attendees":                        access.ReadOrders,
 	"GET /manage/events/{event_id}/orders":                           access.ReadOrders,
 	"GET /manage/events/{event_id}/orders/{order_id}":                access.ReadOrders,
 	"POST /manage/events/{event_id}/orders/{order_id}/mark-paid":     access.ManageOrders,

@@ -41,6 +41,7 @@ type ReadModel interface {
 	ListMembers(ctx context.Context, organizerID string) ([]sqlite.MemberRow, error)
 	EventSales(ctx context.Context, eventID string) (sqlite.EventSales, error)
 	ListOrders(ctx context.Context, f sqlite.OrderFilter) ([]sqlite.OrderRow, string, error)
+	ExportAttendees(ctx context.Context, eventID string, fn func(sqlite.AttendeeRow) error) error
 	ListTokens(ctx context.Context, organizerID string) ([]sqlite.TokenRow, error)
 	OrderHistory(ctx context.Context, eventID, orderID string) ([]sqlite.HistoryRow, error)
 	EventHistory(ctx context.Context, eventID string) ([]sqlite.HistoryRow, error)
@@ -191,6 +192,7 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/keys", action: access.ManageKeys, page: k.rotateKey},
 		{pattern: "POST /manage/events/{event_id}/keys/{key_id}/retire", action: access.ManageKeys, page: k.retireKey},
 		{pattern: "GET /manage/events/{event_id}/orders", action: access.ReadOrders, page: k.orders},
+		{pattern: "GET /manage/events/{event_id}/attendees", action: access.ReadOrders, page: k.attendees},
 		{pattern: "GET /manage/events/{event_id}/orders/{order_id}", action: access.ReadOrders, page: k.order},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/mark-paid", action: access.ManageOrders, page: k.markPaid},
 		{pattern: "POST /manage/events/{event_id}/orders/{order_id}/cancel", action: access.ManageOrders, page: k.cancelOrder},
@@ -229,7 +231,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "attendees", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.
@@ -308,7 +310,7 @@ func (w *who) Can(action string) bool {
 var actionsByName = map[string]access.Action{
 	"ManageEvents": access.ManageEvents, "ManageOrders": access.ManageOrders, "ManageTeam": access.ManageTeam,
 	"ReadTeam": access.ReadTeam, "ReadOrders": access.ReadOrders, "ExportOrders": access.ExportOrders,
-	"ManageProfile": access.ManageProfile,
+	"ManageProfile": access.ManageProfile, "ManageKeys": access.ManageKeys,
 }
 
 func (k *Console) render(w http.ResponseWriter, name string, status int, v any) {
