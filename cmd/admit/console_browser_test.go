@@ -241,6 +241,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/manage/tokens", "tokens"}, {"/manage/profile", "profile"}, {"/manage/events/" + evID + "/door", "door"},
 		{"/manage/events/" + evID + "/edit", "edit-event"}, {"/manage/events/" + evID + "/history", "history"},
 		{"/manage/events/" + evID + "/attendees", "attendees"}, {"/manage/events/" + evID + "/keys", "keys"},
+		{"/manage/events/" + evID + "/ticket-types/" + ttID, "edit-ticket-type"},
 	} {
 		ada.open(pg.path, 200)
 		ada.check(pg.name)

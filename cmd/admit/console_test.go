@@ -312,6 +312,27 @@ func TestConsoleEvents(t *testing.T) {
 		!strings.Contains(p.body, `<th scope="row">Hall</th><td class="num">50</td>`) {
 		t.Fatalf("adding a quota: %d\n%s", p.status, p.body)
 	}
+	// Changed: the quota's capacity and the ticket type's price.
+	quID := regexp.MustCompile(`href="/manage/events/` + evID + `/quotas/(qu_[a-z2-7]{20})"`).FindStringSubmatch(ada.get(evPath).body)
+	if quID == nil {
+		t.Fatal("no way to change the quota")
+	}
+	if p := ada.get(evPath + "/quotas/" + quID[1]); p.status != 200 || !strings.Contains(p.body, `value="50"`) {
+		t.Fatalf("the quota's form: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath+"/quotas/"+quID[1], url.Values{"csrf": {ada.csrf()}, "quota-name": {"Hall"}, "capacity": {"lots"}, "ticket_type": {ttID[1]}}); p.status != 422 ||
+		!strings.Contains(p.body, `href="#capacity"`) {
+		t.Errorf("a capacity that is not a number: %d", p.status)
+	}
+	if p := ada.post(evPath+"/quotas/"+quID[1], url.Values{"csrf": {ada.csrf()}, "quota-name": {"Hall"}, "capacity": {"60"}, "ticket_type": {ttID[1]}}); p.status != 303 {
+		t.Fatalf("saving the quota: %d\n%s", p.status, p.body)
+	}
+	if p := ada.post(evPath+"/ticket-types/"+ttID[1], url.Values{"csrf": {ada.csrf()}, "type-name": {"Standing"}, "price": {"39"}, "max_per_order": {"6"}}); p.status != 303 {
+		t.Fatalf("saving the ticket type: %d\n%s", p.status, p.body)
+	}
+	if p := ada.get(evPath); !strings.Contains(p.body, `<th scope="row">Hall</th><td class="num">60</td>`) || !strings.Contains(p.body, "€39.00") {
+		t.Errorf("the event after the changes:\n%s", p.body)
+	}
 	if p := ada.post(evPath+"/status", url.Values{"csrf": {ada.csrf()}, "status": {"on_sale"}}); p.status != 200 || !strings.Contains(p.body, "The event is on sale.") {
 		t.Fatalf("putting it on sale: %d\n%s", p.status, p.body)
 	}
@@ -325,7 +346,7 @@ func TestConsoleEvents(t *testing.T) {
 	// It sells in the shop, and the read model lists it.
 	newClient(t, a.url, "").must(201, "POST", "/api/v1/public/events/"+evID+"/holds",
 		map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID[1], "quantity": 2}}})
-	if p := ada.get(evPath); !strings.Contains(p.body, `<th scope="row">Hall</th><td class="num">50</td><td class="num">0</td><td class="num">2</td><td class="num">48</td>`) {
+	if p := ada.get(evPath); !strings.Contains(p.body, `<th scope="row">Hall</th><td class="num">60</td><td class="num">0</td><td class="num">2</td><td class="num">58</td>`) {
 		t.Errorf("the dashboard after a hold:\n%s", p.body)
 	}
 	if p := ada.get("/manage"); !strings.Contains(p.body, "Spring Ball") || !strings.Contains(p.body, "On sale") {
@@ -359,7 +380,8 @@ func TestConsoleEvents(t *testing.T) {
 		steps = append(steps, m[1]+" / "+m[2])
 	}
 	want := []string{"Event created: Spring Ball / Ada Lovelace (Owner)", "Ticket type Standing added, €35.50 / Ada Lovelace (Owner)",
-		"Quota Hall added, capacity 50 / Ada Lovelace (Owner)", "Status: On sale / Ada Lovelace (Owner)", "Details changed / Ada Lovelace (Owner)"}
+		"Quota Hall added, capacity 50 / Ada Lovelace (Owner)", "Quota Hall changed, capacity 60 / Ada Lovelace (Owner)",
+		"Ticket type Standing changed / Ada Lovelace (Owner)", "Status: On sale / Ada Lovelace (Owner)", "Details changed / Ada Lovelace (Owner)"}
 	if strings.Join(steps, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the history:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
 	}

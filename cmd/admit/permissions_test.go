@@ -215,6 +215,10 @@ var consoleActions = map[string]access.Action{
 	"GET /manage/events/{event_id}":                                  access.ReadEvents,
 	"GET /manage/events/{event_id}/edit":                             access.ManageEvents,
 	"POST /manage/events/{event_id}":                                 access.ManageEvents,
+	"GET /manage/events/{event_id}/ticket-types/{ticket_type_id}":    access.ManageEvents,
+	"POST /manage/events/{event_id}/ticket-types/{ticket_type_id}":   access.ManageEvents,
+	"GET /manage/events/{event_id}/quotas/{quota_id}":                access.ManageEvents,
+	"POST /manage/events/{event_id}/quotas/{quota_id}":               access.ManageEvents,
 	"POST /manage/events/{event_id}/status":                          access.ManageEvents,
 	"POST /manage/events/{event_id}/ticket-types":                    access.ManageEvents,
 	"POST /manage/events/{event_id}/quotas":                          access.ManageEvents,
@@ -283,7 +287,10 @@ func TestConsolePermissionMatrix(t *testing.T) {
 		"buyer": map[string]any{"name": "Grace Hopper", "email": "grace@example.com"}})
 	device, _ := newDevice(t, c, evID, "Gate A")
 	tokenVictim := c.must(201, "POST", "/api/v1/organizer/tokens", map[string]any{"name": "victim", "role": "viewer"})["id"].(string)
+	ev := c.must(200, "GET", "/api/v1/events/"+evID, nil)
+	quotaID := ev["quotas"].([]any)[0].(map[string]any)["id"].(string)
 	fill := strings.NewReplacer("{event_id}", evID, "{member_id}", victimID[1], "{order_id}", o["id"].(string), "{device_id}", device,
+		"{ticket_type_id}", ttID, "{quota_id}", quotaID,
 		"{token_id}", tokenVictim)
 
 	routes := console.MemberRoutes()

@@ -187,6 +187,10 @@ func (k *Console) routes() []route {
 		{pattern: "POST /manage/events/{event_id}/status", action: access.ManageEvents, page: k.changeStatus},
 		{pattern: "POST /manage/events/{event_id}/ticket-types", action: access.ManageEvents, page: k.addTicketType},
 		{pattern: "POST /manage/events/{event_id}/quotas", action: access.ManageEvents, page: k.addQuota},
+		{pattern: "GET /manage/events/{event_id}/ticket-types/{ticket_type_id}", action: access.ManageEvents, page: k.editTicketType},
+		{pattern: "POST /manage/events/{event_id}/ticket-types/{ticket_type_id}", action: access.ManageEvents, page: func(w http.ResponseWriter, r *http.Request, m *who) { k.saveCatalog(w, r, m, false) }},
+		{pattern: "GET /manage/events/{event_id}/quotas/{quota_id}", action: access.ManageEvents, page: k.editQuota},
+		{pattern: "POST /manage/events/{event_id}/quotas/{quota_id}", action: access.ManageEvents, page: func(w http.ResponseWriter, r *http.Request, m *who) { k.saveCatalog(w, r, m, true) }},
 		{pattern: "GET /manage/events/{event_id}/history", action: access.ReadEvents, page: k.history},
 		{pattern: "GET /manage/events/{event_id}/keys", action: access.ManageKeys, page: k.keys},
 		{pattern: "POST /manage/events/{event_id}/keys", action: access.ManageKeys, page: k.rotateKey},
@@ -231,7 +235,7 @@ func MemberRoutes() []string {
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "attendees", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "attendees", "catalog", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.

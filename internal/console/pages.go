@@ -64,12 +64,14 @@ func (k *Console) events(w http.ResponseWriter, r *http.Request, m *who) {
 }
 
 type quotaRow struct {
+	ID                              string
 	Name                            string
 	Capacity, Sold, Held, Available int
 	SoldPercent                     int
 }
 
 type ticketTypeRow struct {
+	ID          string
 	Name, Price string
 	Available   int
 	Quotas      string
@@ -162,7 +164,7 @@ func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, 
 		p.StatusActions = statusActions[ev.Status]
 	}
 	for _, q := range v.Quotas {
-		row := quotaRow{Name: q.Name, Capacity: q.Capacity, Sold: q.Sold, Held: q.Held, Available: q.Available()}
+		row := quotaRow{ID: q.ID, Name: q.Name, Capacity: q.Capacity, Sold: q.Sold, Held: q.Held, Available: q.Available()}
 		if q.Capacity > 0 {
 			row.SoldPercent = q.Sold * 100 / q.Capacity
 		}
@@ -175,7 +177,7 @@ func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, 
 				in = append(in, q.Name)
 			}
 		}
-		p.TicketTypes = append(p.TicketTypes, ticketTypeRow{Name: tt.Name, Price: locale.Money(tt.Price, english), Available: tt.Available,
+		p.TicketTypes = append(p.TicketTypes, ticketTypeRow{ID: tt.ID, Name: tt.Name, Price: locale.Money(tt.Price, english), Available: tt.Available,
 			Quotas: strings.Join(in, ", ")})
 		p.TypeOptions = append(p.TypeOptions, ticketTypeOption{ID: tt.ID, Name: tt.Name})
 	}
