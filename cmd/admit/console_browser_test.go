@@ -173,6 +173,19 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.check("dashboard")
 	ada.docsPNG("dashboard")
 
+	// A sale while the page is open shows in it without a reload.
+	pub.must(201, "POST", "/api/v1/public/events/"+evID+"/holds",
+		map[string]any{"items": []any{map[string]any{"ticket_type_id": ttID, "quantity": 1}}})
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(ada.text(`table[aria-labelledby="quotas-title"] tbody tr`), "Hall 100 2 4 94"); {
+		if time.Now().After(deadline) {
+			ada.fatalf("the dashboard did not show the new hold within 20 s: %q", ada.text(`table[aria-labelledby="quotas-title"] tbody tr`))
+		}
+		time.Sleep(100 * time.Millisecond) // polling the page
+	}
+	if !ada.has(`button.live-toggle[aria-pressed="false"]`) {
+		ada.fatalf("no button to pause the live updates")
+	}
+
 	// Its orders, Grace's order, and a refund of her tickets.
 	ada.tabToText("Orders", true)
 	ada.loads(browser.Keys(kb.Enter))

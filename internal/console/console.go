@@ -288,6 +288,7 @@ type page struct {
 	Who  *who
 	CSRF string
 	Nav  string // the navigation entry of the page: "events", "team"
+	Live bool   // the page keeps its numbers live (console.js)
 }
 
 // field is one mistake in a form, tied to its control by ID.

@@ -148,7 +148,7 @@ func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, 
 	p := eventPage{page: pageFor(m, ev.Name, "events"), ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
 		When: when(ev.StartsAt, ev.TimeZone), Status: statusLabels[string(ev.Status)],
 		UpdatedAt: when(k.cfg.Clock.Now(), ev.TimeZone), Currency: ev.Currency}
-	p.Notice, p.Problem = notice, problem
+	p.Notice, p.Problem, p.Live = notice, problem, true
 	if problem != "" {
 		p.Errors = []field{{ID: "event-problem", Message: problem}}
 	}
