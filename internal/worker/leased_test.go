@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestSuperviseLeased(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil)) // the leases'
 	type node struct {
 		rec  *recorder
 		stop func()
@@ -40,7 +41,11 @@ func TestSuperviseLeased(t *testing.T) {
 			t.Fatal(err)
 		}
 		rec := &recorder{}
-		run := &Runner{Name: "mail", Ledger: led, Positions: pos, Handle: rec.handle, Log: log}
+		// Short waits after a failure: a Run that fails once under load
+		// (the ledger slow to answer) is started again at once, not after
+		// the default 1 s doubling past the test's deadline.
+		run := &Runner{Name: "mail", Ledger: led, Positions: pos, Handle: rec.handle, Log: testLog(t),
+			MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { run.SuperviseLeased(rctx, leases); close(done) }()
@@ -80,4 +85,17 @@ func waitFor(t *testing.T, what string, cond func() bool, first func()) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// testLog is a logger whose lines go to the test's log, shown when it
+// fails.
+func testLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, nil))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
