@@ -617,6 +617,8 @@ func organizerEntries(organizerID string) []boxoffice.Entry {
 			ResetID: id.New("pr", id.Short), ResetHash: i2, ExpiresAt: at.Add(organizer.ResetTerm)},
 		&organizer.PasswordSet{OrganizerID: organizerID, MemberID: owner, PasswordHash: password.Hash("another sample passphrase")},
 		&organizer.ProfileUpdated{OrganizerID: organizerID, Profile: organizer.Profile{Name: "Ateliers Sonores"}, Actor: "member:" + owner},
+		&organizer.LogoSet{OrganizerID: organizerID, PNG: []byte("\x89PNG\r\n\x1a\n…"), SHA256: hash("logo"), Actor: "member:" + owner},
+		&organizer.LogoSet{OrganizerID: organizerID, Actor: "member:" + owner},
 		&organizer.ProfileUpdated{OrganizerID: organizerID, Profile: organizer.Profile{Name: "Ateliers Sonores",
 			ContactEmail: "billetterie@ateliers-sonores.fr", Website: "https://ateliers-sonores.fr",
 			TermsURL: "https://ateliers-sonores.fr/cgv", PrivacyURL: "https://ateliers-sonores.fr/confidentialite"}, Actor: "member:" + owner},

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -653,5 +658,87 @@ func TestConsoleAttendeesAndKeys(t *testing.T) {
 	}
 	if p := ada.get("/manage/events/" + evID + "/history"); !strings.Contains(p.body, "Ticket signing key "+old[1]+" retired") {
 		t.Errorf("the history lacks the retirement:\n%s", p.body)
+	}
+}
+
+// postFile posts a multipart form with one file, as a browser on the site.
+func (v *visitor) postFile(path string, fields url.Values, field, name string, data []byte) page {
+	v.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, x := range vs {
+			mw.WriteField(k, x)
+		}
+	}
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req, err := http.NewRequest("POST", v.base+path, &body)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := v.http.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return page{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+}
+
+// TestConsoleLogo: a logo uploaded in the console is made to fit, kept in
+// the ledger, and shown on the organizer's events' pages; a file that is no
+// image is refused on its field; removing it removes it. A form too large
+// for the console is refused.
+func TestConsoleLogo(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	evID, _ := setupEvent(newClient(t, a.url, a.token), 10)
+	img := image.NewRGBA(image.Rect(0, 0, 1000, 250))
+	for x := range 1000 {
+		img.Set(x, x%250, color.RGBA{200, 30, 30, 255})
+	}
+	var file bytes.Buffer
+	png.Encode(&file, img)
+	fields := url.Values{"csrf": {ada.csrf()}, "name": {"Hall & Co"}}
+	if p := ada.postFile("/manage/profile", fields, "logo", "x.png", []byte("not an image")); p.status != 422 || !strings.Contains(p.body, `href="#logo"`) {
+		t.Errorf("a file that is no image: %d\n%s", p.status, p.body)
+	}
+	if p := ada.postFile("/manage/profile", fields, "logo", "logo.png", file.Bytes()); p.status != 200 || !strings.Contains(p.body, "The logo now") {
+		t.Fatalf("uploading the logo: %d\n%s", p.status, p.body)
+	}
+	shopPage := newVisitor(t, a.url).get("/events/" + evID).body
+	src := regexp.MustCompile(`<img src="(/organizers/or_[a-z2-7]{20}/logo/[0-9a-f]{64})" alt="Hall &amp; Co"`).FindStringSubmatch(shopPage)
+	if src == nil {
+		t.Fatalf("no logo on the shop's page:\n%s", shopPage)
+	}
+	resp, err := http.Get(a.url + src[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := png.Decode(resp.Body)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") ||
+		err != nil || got.Bounds().Dx() != 480 || got.Bounds().Dy() != 120 {
+		t.Errorf("the logo: %d %s %s, %v, %v; want a 480×120 PNG", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"), got, err)
+	}
+	if r, _ := http.Get(a.url + src[1][:len(src[1])-1] + "0"); r.StatusCode != 404 {
+		t.Errorf("another image's address: %d, want 404", r.StatusCode)
+	}
+	if p := ada.post("/manage/profile", url.Values{"csrf": {ada.csrf()}, "name": {"Hall & Co"}, "remove_logo": {"1"}}); p.status != 200 || strings.Contains(p.body, "The logo now") {
+		t.Errorf("removing the logo: %d", p.status)
+	}
+	if strings.Contains(newVisitor(t, a.url).get("/events/"+evID).body, "/logo/") {
+		t.Error("the removed logo is still on the shop's page")
+	}
+	big := url.Values{"csrf": {ada.csrf()}, "email": {strings.Repeat("x", 100<<10)}}
+	if p := ada.post("/manage/team/invitations", big); p.status != 413 {
+		t.Errorf("a form of 100 KiB: %d, want 413", p.status)
 	}
 }

@@ -440,7 +440,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var api *web.Server // the shop's buyers are limited by the API's rate limits and client keys
 	shopCfg.LimitWrite = func(r *http.Request) time.Duration { return api.LimitWrite(r) }
 	shopCfg.ClientKey = func(r *http.Request, eventID string) string { return api.ClientKey(r, eventID) }
-	shopCfg.Organizer = db.Profile
+	shopCfg.Organizer, shopCfg.Logo = db.Profile, db.Logo
 	buyers := shop.New(shopCfg)
 	sessions, err := session.Open(ctx, st.led.Conn(), st.led.Replicas())
 	if err != nil {

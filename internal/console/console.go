@@ -60,6 +60,7 @@ type Desk interface {
 	CreateToken(ctx context.Context, actor access.Actor, organizerID, name string, role access.Role) (organizer.Issued, error)
 	RevokeToken(ctx context.Context, actor access.Actor, organizerID, tokenID string) (uint64, error)
 	UpdateProfile(ctx context.Context, actor access.Actor, organizerID string, p organizer.Profile) (uint64, error)
+	SetLogo(ctx context.Context, actor access.Actor, organizerID string, png []byte) (uint64, error)
 	RequestReset(ctx context.Context, organizerID, memberID string) (uint64, error)
 	ResetPassword(ctx context.Context, organizerID, secret, pass string) (string, uint64, error)
 }
@@ -232,6 +233,9 @@ func MemberRoutes() []string {
 	return out
 }
 
+// maxUpload bounds a post with a file (the organizer's logo), in bytes.
+const maxUpload = 1 << 20
+
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
@@ -272,6 +276,25 @@ func (k *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		k.problem(w, r, nil, http.StatusForbidden, "This form came from another website",
 			"For your safety, nothing was changed. Open the console on this site and try again there.")
 		return
+	}
+	if r.Method == http.MethodPost {
+		// No form of the console is large; a logo is the largest.
+		limit := int64(64 << 10)
+		if r.URL.Path == "/manage/profile" {
+			limit = maxUpload
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		var err error
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			err = r.ParseMultipartForm(maxUpload)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
+			k.problem(w, r, nil, http.StatusRequestEntityTooLarge, "This form could not be read",
+				"It is too large, or not a form. Nothing was changed: go back and try again.")
+			return
+		}
 	}
 	k.mux.ServeHTTP(w, r)
 }

@@ -90,3 +90,7 @@ func PasswordReset(secret string) string {
 	}
 	return Console() + "/password-reset/" + secret
 }
+
+// Logo is an organizer's logo, named by its SHA-256 (hex): the address of
+// one image, never another.
+func Logo(organizerID, sha string) string { return "/organizers/" + organizerID + "/logo/" + sha }

@@ -20,6 +20,10 @@ type Profile struct {
 	Website      string `json:"website,omitempty"`
 	TermsURL     string `json:"terms_url,omitempty"`
 	PrivacyURL   string `json:"privacy_url,omitempty"`
+	// Logo names the organizer's logo (its SHA-256, in hex) as the read
+	// model has it, "" for none; it is not part of the profile's entry
+	// (LogoSet sets it).
+	Logo string `json:"-"`
 }
 
 // ProfileUpdated: the organizer's public profile is now this, whole.
@@ -87,5 +91,43 @@ func (d *Desk) UpdateProfile(ctx context.Context, actor access.Actor, organizerI
 	}
 	return d.change(ctx, organizerID, func(deskState) ([]boxoffice.Entry, uint64, error) {
 		return []boxoffice.Entry{&ProfileUpdated{OrganizerID: organizerID, Profile: p, Actor: actor.String()}}, 0, nil
+	})
+}
+
+// LogoSet: the organizer's logo is now this PNG (at most logo.MaxBytes,
+// made by logo.Normalize), or none when PNG is empty.
+type LogoSet struct {
+	OrganizerID string `json:"organizer_id"`
+	PNG         []byte `json:"png,omitempty"`    // base64 in the entry's JSON
+	SHA256      string `json:"sha256,omitempty"` // hex of the PNG's SHA-256: its name in links
+	Actor       string `json:"actor"`
+}
+
+func (*LogoSet) Type() string    { return "admit.organizer.logo_set.v1" }
+func (*LogoSet) Subject() string { return "organizer" }
+
+func init() {
+	entryTypes["admit.organizer.logo_set.v1"] = func() boxoffice.Entry { return new(LogoSet) }
+}
+
+// MaxLogo is the most bytes a logo's PNG may have in the ledger.
+const MaxLogo = 96 << 10
+
+// SetLogo records the organizer's logo (a PNG made by logo.Normalize), or
+// removes it when png is empty. Errors: Forbidden; Invalid (too large);
+// NotFound.
+func (d *Desk) SetLogo(ctx context.Context, actor access.Actor, organizerID string, png []byte) (uint64, error) {
+	if err := access.Allow(actor, organizerID, access.ManageProfile); err != nil {
+		return 0, err
+	}
+	if len(png) > MaxLogo {
+		return 0, fault.Fields(fault.FieldError{Field: "/logo", Message: "must be at most 96 KiB"})
+	}
+	e := &LogoSet{OrganizerID: organizerID, Actor: actor.String()}
+	if len(png) > 0 {
+		e.PNG, e.SHA256 = png, HashToken(string(png))
+	}
+	return d.change(ctx, organizerID, func(deskState) ([]boxoffice.Entry, uint64, error) {
+		return []boxoffice.Entry{e}, 0, nil
 	})
 }

@@ -30,6 +30,7 @@ type eventPage struct {
 	MaxPerOrder           int
 	Nonce                 string            // makes a second click of the same form the same hold
 	Organizer             organizer.Profile // who sells the tickets; Name "" when unknown
+	LogoURL               string            // the organizer's logo; "" for none
 }
 
 // ticketTypeRow is one ticket type with its quantity control.
@@ -64,6 +65,9 @@ func (s *Shop) eventView(ctx context.Context, v *boxoffice.View, lang language.T
 	if s.cfg.Organizer != nil {
 		if prof, err := s.cfg.Organizer(ctx, ev.OrganizerID); err == nil {
 			p.Organizer = prof
+			if prof.Logo != "" && s.cfg.Logo != nil {
+				p.LogoURL = links.Logo(ev.OrganizerID, prof.Logo)
+			}
 		} else if !fault.Is(err, fault.NotFound) {
 			s.cfg.Log.Warn("shop: the organizer's profile could not be read", "organizer", ev.OrganizerID, "err", err)
 		}

@@ -78,6 +78,9 @@ type Config struct {
 	// Organizer returns an organizer's public profile (the read model's),
 	// shown on its events' pages. Nil, or an error: the page shows none.
 	Organizer func(ctx context.Context, organizerID string) (organizer.Profile, error)
+	// Logo returns an organizer's logo (a PNG) and its SHA-256 in hex,
+	// served at links.Logo. Nil: none is served.
+	Logo func(ctx context.Context, organizerID string) ([]byte, string, error)
 }
 
 // Shop is an http.Handler; safe for concurrent use.
@@ -116,6 +119,7 @@ func New(c Config) *Shop {
 	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}/release", s.release)
 	s.mux.HandleFunc("POST /events/{event_id}/checkout/{hold_id}/extend", s.extend)
 	s.mux.HandleFunc("GET /events/{event_id}/orders/{token}", s.orderPage)
+	s.mux.HandleFunc("GET /organizers/{organizer_id}/logo/{sha}", s.logo)
 	assets, _ := fs.Sub(assetFS, "assets")
 	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets)))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +129,23 @@ func New(c Config) *Shop {
 }
 
 // Patterns are the paths the shop serves, for the API's router.
-var Patterns = []string{"/{$}", "/events/", "/assets/"}
+var Patterns = []string{"/{$}", "/events/", "/assets/", "/organizers/"}
+
+// logo serves an organizer's logo. Its address names the image (its
+// SHA-256), so it never changes: caches keep it for a year.
+func (s *Shop) logo(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Logo != nil {
+		png, sha, err := s.cfg.Logo(r.Context(), r.PathValue("organizer_id"))
+		if err == nil && sha == r.PathValue("sha") {
+			h := w.Header()
+			h.Set("Content-Type", "image/png")
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			w.Write(png)
+			return
+		}
+	}
+	s.problem(w, r, http.StatusNotFound, "Page not found", "There is no image at this address.")
+}
 
 // Layout returns a new copy of the layout that admit's pages share, for a
 // page served outside the shop (the door scanner) to compose instead of

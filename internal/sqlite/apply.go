@@ -31,6 +31,7 @@ const (
 	stInsertToken
 	stRevokeToken
 	stUpdateProfile
+	stSetLogo
 	stInviteMember
 	stJoinMember
 	stChangeMemberRole
@@ -71,6 +72,7 @@ var stmtSQL = [numStmts]string{
 		ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
 	stInsertOrganizer: `INSERT INTO organizers (id, name, created_at) VALUES (?, ?, ?)`,
 	stUpdateProfile:   `UPDATE organizers SET name = ?, contact_email = ?, website = ?, terms_url = ?, privacy_url = ? WHERE id = ?`,
+	stSetLogo:         `UPDATE organizers SET logo_png = ?, logo_sha = ? WHERE id = ?`,
 	stInviteMember: `INSERT INTO members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at,
 		joined_at, password_hash, sessions_after, removed_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, NULL, '', ?, NULL)`,
 	stJoinMember: `UPDATE members SET name = ?, email = ?, password_hash = ?, joined_at = ?, sessions_after = ?
@@ -671,6 +673,12 @@ func (p *projector) organizerEntry(organizerID string, e boxoffice.Entry, at tim
 		return p.execOne("api token "+e.TokenID, stRevokeToken, ts, e.TokenID, organizerID)
 	case *organizer.ProfileUpdated:
 		return p.execOne("organizer "+organizerID, stUpdateProfile, e.Name, e.ContactEmail, e.Website, e.TermsURL, e.PrivacyURL, organizerID)
+	case *organizer.LogoSet:
+		png := e.PNG
+		if png == nil {
+			png = []byte{}
+		}
+		return p.execOne("organizer "+organizerID, stSetLogo, png, e.SHA256, organizerID)
 	case *organizer.MemberInvited:
 		_, err := p.exec(stInviteMember, e.MemberID, organizerID, e.Email, e.Role, e.InviteHash, e.Actor, ts,
 			formatTime(e.ExpiresAt), ts)

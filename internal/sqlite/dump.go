@@ -17,7 +17,7 @@ var dumpTables = []struct {
 	columns []string
 	orderBy string
 }{
-	{"organizers", []string{"id", "name", "created_at", "contact_email", "website", "terms_url", "privacy_url"}, "id"},
+	{"organizers", []string{"id", "name", "created_at", "contact_email", "website", "terms_url", "privacy_url", "logo_sha"}, "id"},
 	{"api_tokens", []string{"id", "organizer_id", "name", "hash", "created_at", "revoked_at", "role"}, "id"},
 	{"members", []string{"id", "organizer_id", "email", "name", "role", "invite_hash", "invited_by", "invited_at",
 		"expires_at", "joined_at", "password_hash", "sessions_after", "removed_at", "reset_hash", "reset_expires_at"}, "id"},

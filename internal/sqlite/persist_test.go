@@ -321,7 +321,7 @@ func beforeRoles(dump string) string {
 				line = strings.Replace(line, ", role)", ")", 1)
 			}
 			if table == "organizers" {
-				line = strings.Replace(line, ", contact_email, website, terms_url, privacy_url)", ")", 1)
+				line = strings.Replace(line, ", contact_email, website, terms_url, privacy_url, logo_sha)", ")", 1)
 			}
 			if table != "members" && table != "order_history" && table != "event_history" {
 				o.WriteString(line)

@@ -42,6 +42,7 @@ func everyEntry(b *book) uint64 {
 		&organizer.ResetRequested{OrganizerID: "or_a", MemberID: "mb_1", Email: "ada@example.com", ResetID: "pr_2", ResetHash: "reset2", ExpiresAt: at(60)},
 		&organizer.PasswordSet{OrganizerID: "or_a", MemberID: "mb_1", PasswordHash: "$argon2id$y"},
 		&organizer.ResetRequested{OrganizerID: "or_a", MemberID: "mb_1", Email: "ada@example.com", ResetID: "pr_3", ResetHash: "reset3", ExpiresAt: at(70)},
+		&organizer.LogoSet{OrganizerID: "or_a", PNG: []byte("png bytes"), SHA256: "logo1", Actor: "member:mb_1"},
 		&organizer.ProfileUpdated{OrganizerID: "or_a", Profile: organizer.Profile{Name: "Acme Concerts",
 			ContactEmail: "hello@acme.example", TermsURL: "https://acme.example/terms"}, Actor: "member:mb_1"})
 	b.event("ev_1", at(2), &boxoffice.EventCreated{EventID: "ev_1", OrganizerID: "or_a", Currency: "EUR",
@@ -167,8 +168,8 @@ func withPayments(d boxoffice.EventDetails) boxoffice.EventDetails {
 }
 
 // everyEntryDump is the Dump after everyEntry, columns separated by " | ".
-const everyEntryDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url)
-"or_a" | "Acme Concerts" | "2026-11-22T10:00:00.500000000Z" | "hello@acme.example" | "" | "https://acme.example/terms" | ""
+const everyEntryDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url, logo_sha)
+"or_a" | "Acme Concerts" | "2026-11-22T10:00:00.500000000Z" | "hello@acme.example" | "" | "https://acme.example/terms" | "" | "logo1"
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
 "tk_1" | "or_a" | "ci" | "hash1" | "2026-11-22T10:00:00.500000000Z" | NULL | "owner"
 "tk_2" | "or_a" | "old" | "hash2" | "2026-11-22T10:00:00.500000000Z" | "2026-11-22T10:00:01.500000000Z" | "owner"
@@ -237,7 +238,7 @@ table event_history (event_id, at, type, actor, data)
 "ev_1" | "2026-11-22T10:00:13.500000000Z" | "admit.checkin.device_revoked.v1" | "" | "{\"device_id\":\"dd_1\"}"
 `
 
-const emptyDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url)
+const emptyDump = `table organizers (id, name, created_at, contact_email, website, terms_url, privacy_url, logo_sha)
 table api_tokens (id, organizer_id, name, hash, created_at, revoked_at, role)
 table members (id, organizer_id, email, name, role, invite_hash, invited_by, invited_at, expires_at, joined_at, password_hash, sessions_after, removed_at, reset_hash, reset_expires_at)
 table events (id, organizer_id, name, venue, timezone, starts_at, ends_at, currency, status, hold_ttl_seconds, max_tickets_per_hold, payment_providers, payment_window_seconds, manual_payment_window_seconds, manual_payment_instructions, created_at, updated_at)

@@ -161,8 +161,8 @@ func (db *DB) ActorByTokenHash(ctx context.Context, hash string) (Organizer, acc
 // Profile returns the organizer's public profile. Errors: NotFound.
 func (db *DB) Profile(ctx context.Context, organizerID string) (organizer.Profile, error) {
 	var p organizer.Profile
-	err := db.r.QueryRowContext(ctx, `SELECT name, contact_email, website, terms_url, privacy_url FROM organizers WHERE id = ?`,
-		organizerID).Scan(&p.Name, &p.ContactEmail, &p.Website, &p.TermsURL, &p.PrivacyURL)
+	err := db.r.QueryRowContext(ctx, `SELECT name, contact_email, website, terms_url, privacy_url, logo_sha FROM organizers WHERE id = ?`,
+		organizerID).Scan(&p.Name, &p.ContactEmail, &p.Website, &p.TermsURL, &p.PrivacyURL, &p.Logo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return organizer.Profile{}, fault.New(fault.NotFound, "organizer not found")
 	}
@@ -170,4 +170,19 @@ func (db *DB) Profile(ctx context.Context, organizerID string) (organizer.Profil
 		return organizer.Profile{}, fmt.Errorf("sqlite: read organizer profile: %w", err)
 	}
 	return p, nil
+}
+
+// Logo returns the organizer's logo (a PNG) and its SHA-256 in hex.
+// Errors: NotFound (no such organizer, or no logo).
+func (db *DB) Logo(ctx context.Context, organizerID string) ([]byte, string, error) {
+	var png []byte
+	var sha string
+	err := db.r.QueryRowContext(ctx, `SELECT logo_png, logo_sha FROM organizers WHERE id = ?`, organizerID).Scan(&png, &sha)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && sha == "" {
+		return nil, "", fault.New(fault.NotFound, "no logo")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: read logo: %w", err)
+	}
+	return png, sha, nil
 }
