@@ -197,6 +197,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.wantText("h1", "Order of Grace Hopper")
 	ada.wantText("ol.timeline", "Paid")
 	ada.check("order")
+	ada.tabToText("Refund the chosen tickets", false) // without ticking the box: refused
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantSummaryFocused()
+	ada.wantText(".error-summary", "cannot be undone")
+	ada.check("refund-unconfirmed")
 	ada.tabTo("refund-confirm", false)
 	ada.press(" ")
 	ada.tabToText("Refund the chosen tickets", false)
@@ -248,6 +253,36 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	ada.check("team-invited")
 	ada.docsPNG("team")
+
+	// The states that follow a form on those pages, by keyboard.
+	ada.open("/manage/tokens", 200)
+	ada.tabTo("token-name", false)
+	ada.press("box-office laptop")
+	ada.tabToText("Make the token", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "API token box-office laptop made")
+	ada.check("token-made")
+	ada.open("/manage/events/"+evID+"/door", 200)
+	ada.tabTo("device-name", false)
+	ada.press("Gate A")
+	ada.tabToText("Add the device", false)
+	ada.loads(browser.Keys(kb.Enter))
+	if !ada.has(`section[aria-labelledby="setup-title"] svg`) {
+		ada.fatalf("no setup QR code after adding a device")
+	}
+	ada.check("door-device-added")
+	ada.open("/manage/events/"+evID+"/keys", 200)
+	ada.tabToText("Make a new key", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "A new key signs")
+	ada.check("keys-rotated")
+	ada.open("/manage/profile", 200)
+	ada.tabTo("website", false)
+	ada.press("ftp://nowhere")
+	ada.tabToText("Save the profile", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantSummaryFocused()
+	ada.check("profile-errors")
 
 	// The other pages, each as it first shows.
 	for _, pg := range []struct{ path, name string }{
