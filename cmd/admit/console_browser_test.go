@@ -56,10 +56,7 @@ var consoleAxeTags = slices.Concat(browser.WCAG22AA, []string{"best-practice"})
 // Content-Security-Policy (a blocked style attribute draws nothing).
 func TestConsoleInBrowser(t *testing.T) {
 	a := startAdmit(t, t.TempDir())
-	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
-	if !ok || !strings.HasPrefix(link, a.url+"/manage/invitations/admitinv_") {
-		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
-	}
+	link := firstOwnerLink(t, a)
 	browserCtx := browser.Start(t)
 	axe := browser.Axe(t)
 	dir := consoleScreenshotDir(t)
@@ -374,10 +371,7 @@ func TestConsoleInBrowser(t *testing.T) {
 // step. Every new state passes axe-core at 1280 and 375 pixels (check).
 func TestConsoleJourneyInBrowser(t *testing.T) {
 	a := startAdmit(t, t.TempDir())
-	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
-	if !ok || !strings.HasPrefix(link, a.url+"/manage/invitations/admitinv_") {
-		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
-	}
+	link := firstOwnerLink(t, a)
 	browserCtx := browser.Start(t)
 	axe := browser.Axe(t)
 	dir := consoleScreenshotDir(t)

@@ -120,10 +120,7 @@ func (v *visitor) invite(email string, role access.Role) string {
 // another site change nothing; a removed member is signed out.
 func TestConsole(t *testing.T) {
 	a := startAdmit(t, t.TempDir())
-	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
-	if !ok || !strings.HasPrefix(link, a.url+"/manage/invitations/admitinv_") {
-		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
-	}
+	link := firstOwnerLink(t, a)
 	ada := newVisitor(t, a.url)
 	if p := ada.get("/manage"); p.status != 303 || p.location != "/manage/sign-in?next=%2Fmanage" {
 		t.Fatalf("signed out: %d %s", p.status, p.location)
@@ -248,15 +245,22 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
+// firstOwnerLink is the first owner's invitation that the first start of
+// a's data directory printed.
+func firstOwnerLink(t *testing.T, a *instance) string {
+	t.Helper()
+	link, ok := lineAfter(a.out.String(), firstOwnerLine)
+	if !ok || !strings.HasPrefix(link, a.url+"/manage/invitations/admitinv_") {
+		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
+	}
+	return link
+}
+
 // firstOwner joins as the first owner from the link admit serve printed.
 func firstOwner(t *testing.T, a *instance) *visitor {
 	t.Helper()
-	link, ok := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
-	if !ok {
-		t.Fatalf("no first owner's link in the output:\n%s", a.out.String())
-	}
 	v := newVisitor(t, a.url)
-	v.join(link, "Ada Lovelace", "ada@example.com")
+	v.join(firstOwnerLink(t, a), "Ada Lovelace", "ada@example.com")
 	return v
 }
 

@@ -261,7 +261,7 @@ func TestConsolePermissionMatrix(t *testing.T) {
 	out := admin(t, dir, "organizer", "create", "--name", "Other")
 	otherPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
 	a2 := startAdmit(t, dir, "--rate-limit-auth-failures-burst", "0")
-	first, _ := lineAfter(a.out.String(), "create the console's first owner (link shown once, valid 7 days): ")
+	first, _ := lineAfter(a.out.String(), firstOwnerLine)
 	ada := newVisitor(t, a2.url)
 	ada.join(a2.url+strings.TrimPrefix(first, a.url), "Ada", "ada@example.com")
 	stranger := newVisitor(t, a2.url)

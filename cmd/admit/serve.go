@@ -546,7 +546,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(&banner, "metrics at http://%s/metrics\n", metricsLn.Addr())
 	}
 	if ownerInvite != "" {
-		fmt.Fprintf(&banner, "create the console's first owner (link shown once, valid 7 days): %s\n", base.URL(links.Invitation(ownerInvite)))
+		fmt.Fprintf(&banner, "%s%s\n", firstOwnerLine, base.URL(links.Invitation(ownerInvite)))
 	}
 	switch {
 	case token != "" && *tokenFile == "":
@@ -822,6 +822,10 @@ func catchUp(ctx context.Context, led *ledger.JetStream, db *sqlite.DB, projErr 
 		return fmt.Errorf("read model projection stopped: %w", err)
 	}
 }
+
+// firstOwnerLine starts the line of serve's first start that carries the
+// first owner's invitation.
+const firstOwnerLine = "create the console's first owner (link shown once, valid 7 days): "
 
 // bootstrap creates the first organizer, its API token and the
 // invitation of its first owner when there is no organizer yet. It returns

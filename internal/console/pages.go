@@ -13,7 +13,6 @@ import (
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/chart"
 	"github.com/admit-org/admit/internal/fault"
-	"github.com/admit-org/admit/internal/id"
 	"github.com/admit-org/admit/internal/links"
 	"github.com/admit-org/admit/internal/locale"
 	"github.com/admit-org/admit/internal/organizer"
@@ -129,19 +128,9 @@ func (k *Console) eventPage(w http.ResponseWriter, r *http.Request, m *who, stat
 // eventPageWith is eventPage with the mistakes of an add form, by field
 // id, and what was typed in it.
 func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, status int, notice, problem string, fields, values map[string]string) {
-	evID := r.PathValue("event_id")
-	notFound := fault.New(fault.NotFound, "There is no such event in %s", m.OrganizerName)
-	if !id.ValidSharded(evID, "ev", id.Short) {
-		k.fail(w, r, m, notFound)
-		return
-	}
-	v, err := k.cfg.Offices.View(r.Context(), evID)
+	v, err := k.eventOf(r, m)
 	if err != nil {
 		k.fail(w, r, m, err)
-		return
-	}
-	if v == nil || v.Event.OrganizerID != m.OrganizerID {
-		k.fail(w, r, m, notFound)
 		return
 	}
 	ev := v.Event

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/admit-org/admit/internal/boxoffice"
@@ -23,37 +24,18 @@ func (p *projector) orderEntry(eventID string, e boxoffice.Entry, at time.Time, 
 	return p.history(eventID, e, ts)
 }
 
-// history records an entry about an order in the order's history.
+// history records an entry about an order (its subject "orders/<id>") in
+// the order's history.
 func (p *projector) history(eventID string, e boxoffice.Entry, ts string) error {
-	var orderID string
-	switch e := e.(type) {
-	case *boxoffice.OrderPlaced:
-		orderID = e.OrderID
-	case *boxoffice.OrderPaid:
-		orderID = e.OrderID
-	case *boxoffice.PaymentRejected:
-		orderID = e.OrderID
-	case *boxoffice.PaymentStarted:
-		orderID = e.OrderID
-	case *boxoffice.OrderExpired:
-		orderID = e.OrderID
-	case *boxoffice.OrderCancelled:
-		orderID = e.OrderID
-	case *boxoffice.OrderRefunded:
-		orderID = e.OrderID
-	case *boxoffice.RefundSettled:
-		orderID = e.OrderID
-	case *boxoffice.TicketsResent:
-		orderID = e.OrderID
-	default:
+	orderID, ok := strings.CutPrefix(e.Subject(), "orders/")
+	if !ok {
 		return nil
 	}
-	actor := boxoffice.ActorOf(e)
 	data, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	_, err = p.exec(stInsertHistory, orderID, eventID, ts, e.Type(), actor, string(data))
+	_, err = p.exec(stInsertHistory, orderID, eventID, ts, e.Type(), boxoffice.ActorOf(e), string(data))
 	return err
 }
 
