@@ -453,7 +453,8 @@ func (c *child) stop() error {
 		}
 		what := c.cmd.Args[1]
 		c.kill()
-		return fmt.Errorf("admit %s did not stop within 60 s of SIGTERM; its goroutines are at the end of %s", what, c.logPath())
+		return fmt.Errorf("admit %s did not stop within 60 s of SIGTERM; its goroutines are at the end of %s; admit's own:\n%s",
+			what, c.logPath(), ownGoroutines(logTail(c.logPath(), 4<<20), 12000))
 	}
 	if !c.cmd.ProcessState.Success() {
 		err := fmt.Errorf("admit serve stopped with %s; see %s", c.cmd.ProcessState, c.logPath())
@@ -492,6 +493,28 @@ func freeAddr() (string, error) {
 }
 
 // logTail is the last n bytes of a log file, for an error message.
+// ownGoroutines picks, from a Go goroutine dump (the end of a log after
+// SIGQUIT), the goroutines whose stacks pass through admit's own packages,
+// at most n bytes of them: where a process that hangs waits, readable in a
+// test's failure after its directory is gone.
+func ownGoroutines(dump string, n int) string {
+	var b strings.Builder
+	i := strings.Index(dump, "goroutine ")
+	if i < 0 {
+		return ""
+	}
+	for _, g := range strings.Split(strings.TrimPrefix(dump[i:], "goroutine "), "\ngoroutine ") {
+		if strings.Contains(g, "admit-org/admit/internal/") || strings.Contains(g, "admit-org/admit/cmd/") {
+			if b.Len()+len(g) > n {
+				b.WriteString("…\n")
+				break
+			}
+			b.WriteString("goroutine " + g + "\n")
+		}
+	}
+	return b.String()
+}
+
 func logTail(path string, n int64) string {
 	f, err := os.Open(path)
 	if err != nil {
