@@ -212,7 +212,8 @@ func doorPost(httpc *http.Client, url, token string, body any) (map[string]any, 
 // uploads and their conflicts, annulments, the bundle, a ticket's scans,
 // and revoked and foreign credentials.
 func TestDoor(t *testing.T) {
-	a := startAdmit(t, t.TempDir(), "--exempt-loopback")
+	dir := t.TempDir()
+	a := startAdmit(t, dir, "--exempt-loopback")
 	c := newClient(t, a.url, a.token)
 	evID, ttID, secrets := doorEvent(t, c, 4)
 	otherEv, _, otherSecrets := doorEvent(t, c, 1)
@@ -324,6 +325,18 @@ func TestDoor(t *testing.T) {
 	c.must(404, "POST", base+"/check-in-lists/cl_aaaaaaaaaaaaaaaaaaaa/scans", map[string]any{"secret": "x", "nonce": "x"})
 	c.must(400, "POST", base+"/door-devices", map[string]any{"name": "Twice"}, "Idempotency-Key", "k1")
 	newClient(t, a.url, "admitdoor_short").must(401, "GET", base+"/door-bundle", nil)
+
+	// The organizer's token scans too, and takes its scan back; the ledger
+	// says who scanned each time.
+	scan(c, "default", "t1", secrets[tk[3]])
+	c.must(200, "POST", base+"/check-in-lists/default/annulments", map[string]any{"nonce": "t1"})
+	a.stop()
+	wantActors(t, everyEntryNamesItsActor(t, dir), map[string][]string{
+		"admit.checkin.device_added.v1":   {"token"},
+		"admit.checkin.device_revoked.v1": {"token"},
+		"admit.checkin.scanned.v1":        {"device", "token"},
+		"admit.checkin.annulled.v1":       {"device", "token"},
+	})
 }
 
 func firstKey(m map[string]string) string {

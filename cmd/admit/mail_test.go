@@ -182,7 +182,8 @@ func TestInvitationIsMailed(t *testing.T) {
 // and no e-mail.
 func TestPasswordReset(t *testing.T) {
 	mp := mailpittest.Start(t)
-	a := startAdmit(t, t.TempDir(), "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
+	dir := t.TempDir()
+	a := startAdmit(t, dir, "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
 	ada := firstOwner(t, a) // ada@example.com, "correct horse battery"
 	forgetful := newVisitor(t, a.url)
 	if p := forgetful.get("/manage/sign-in"); !strings.Contains(p.body, `href="/manage/password-reset"`) {
@@ -224,4 +225,12 @@ func TestPasswordReset(t *testing.T) {
 	if n := len(mp.Messages(t)); n != 1 {
 		t.Errorf("%d e-mails, want the one reset", n)
 	}
+	a.stop()
+	wantActors(t, everyEntryNamesItsActor(t, dir), map[string][]string{
+		"admit.organizer.created.v1":      {"system"},
+		"admit.member.invited.v1":         {"system"},
+		"admit.member.joined.v1":          {"member"},
+		"admit.member.reset_requested.v1": {"anonymous"},
+		"admit.member.password_set.v1":    {"member"},
+	})
 }

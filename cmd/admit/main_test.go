@@ -380,6 +380,11 @@ func TestReindexIsIdentical(t *testing.T) {
 	if !strings.Contains(live, "Arena") || !strings.Contains(live, `"`+holdID+`"`) || !strings.Contains(live, "pending_payment") {
 		t.Fatalf("the dump does not show the changes:\n%s", live)
 	}
+	wantActors(t, everyEntryNamesItsActor(t, dir), map[string][]string{
+		"admit.hold.created.v1":  {"buyer"},
+		"admit.hold.released.v1": {"buyer"},
+		"admit.event.updated.v1": {"token"},
+	})
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -228,6 +228,17 @@ func TestOrderTour(t *testing.T) {
 			t.Fatalf("the read model lacks %q:\n%s", want, live)
 		}
 	}
+	wantActors(t, everyEntryNamesItsActor(t, dir), map[string][]string{
+		"admit.organizer.created.v1":   {"system"},
+		"admit.api_token.created.v1":   {"system"},
+		"admit.event.created.v1":       {"token"},
+		"admit.ticket_type.created.v1": {"token"},
+		"admit.hold.created.v1":        {"buyer"},
+		"admit.order.placed.v1":        {"buyer"},
+		"admit.order.paid.v1":          {"token", "buyer"},
+		"admit.order.refunded.v1":      {"token"},
+		"admit.order.cancelled.v1":     {"token"},
+	})
 }
 
 // TestExtendHold: a buyer asks for more time; the hold lasts the event's

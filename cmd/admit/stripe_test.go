@@ -23,7 +23,8 @@ import (
 func TestCardPayment(t *testing.T) {
 	shim := stripemock.NewStateful(t, stripemock.Start(t))
 	const secret = "whsec_admit_e2e"
-	a := startAdmit(t, t.TempDir(), "--stripe-secret-key", "sk_test_admit", "--stripe-webhook-secret", secret,
+	dir := t.TempDir()
+	a := startAdmit(t, dir, "--stripe-secret-key", "sk_test_admit", "--stripe-webhook-secret", secret,
 		"--stripe-api-base", shim.URL)
 	c := newClient(t, a.url, a.token)
 	pub := newClient(t, a.url, "")
@@ -87,6 +88,27 @@ func TestCardPayment(t *testing.T) {
 	if o["status"] != "paid" || len(o["tickets"].([]any)) != 2 || len(o["payments"].([]any)) != 1 || o["client_secret"] != nil {
 		t.Fatalf("order after the webhooks: %v", o)
 	}
+
+	// A refund is paid back through Stripe by the payments worker.
+	orderPath := "/api/v1/events/" + evID + "/orders/" + o["id"].(string)
+	c.must(200, "POST", orderPath+"/refunds", map[string]any{"reason": "cannot come"})
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		refunds := c.must(200, "GET", orderPath, nil)["refunds"].([]any)
+		if len(refunds) == 1 && refunds[0].(map[string]any)["status"] == "succeeded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the refund was not paid back: %v", refunds)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	a.stop()
+	wantActors(t, everyEntryNamesItsActor(t, dir), map[string][]string{
+		"admit.order.payment_started.v1": {"system"},
+		"admit.order.paid.v1":            {"provider"},
+		"admit.order.refunded.v1":        {"token"},
+		"admit.order.refund_settled.v1":  {"provider"},
+	})
 }
 
 // paySandbox plays a buyer paying the PaymentIntent pi: the sandbox marks

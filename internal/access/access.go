@@ -117,15 +117,27 @@ var grants = map[Role][]Action{
 	Viewer:    {ReadEvents, ReadOrders, ExportOrders, ReadCheckin, ReadTeam},
 }
 
-// Kind is what acts: a member signed in to the console, an API token, or
-// admit itself (its workers and clock).
+// Kind is what acts. Members and API tokens act for an organizer, with a
+// role, as does admit's own command line (system, as an owner); buyers,
+// devices, providers and anonymous visitors are only recorded in the
+// ledger as the cause of what they did, and Allow allows them nothing.
 type Kind string
 
 // The kinds of actor.
 const (
-	Member Kind = "member"
-	Token  Kind = "token"
-	System Kind = "system"
+	Member Kind = "member" // a person signed in to the console, by member id
+	Token  Kind = "token"  // an API token, by token id
+	System Kind = "system" // admit itself: its clock and workers, and an operator at the command line
+	Buyer  Kind = "buyer"  // someone in the shop or on the public API: nobody's account, so no id
+	Device Kind = "device" // a door device, by its id
+
+	// Provider is a payment provider, by its name ("stripe"): what its
+	// notifications and answers caused.
+	Provider Kind = "provider"
+
+	// Anonymous is someone not signed in asking for something that is not
+	// a purchase, such as a password reset for an e-mail address.
+	Anonymous Kind = "anonymous"
 )
 
 // Actor is who asks: its kind, its id (a member's or a token's), the
@@ -137,11 +149,31 @@ type Actor struct {
 	Role        Role
 }
 
+// The actors without an id, as the ledger names them.
+var (
+	SystemActor    = Actor{Kind: System}.String()
+	BuyerActor     = Actor{Kind: Buyer}.String()
+	AnonymousActor = Actor{Kind: Anonymous}.String()
+)
+
+// organizerKinds are the kinds that may act for an organizer; no kind is
+// system, as String says.
+var organizerKinds = map[Kind]bool{Member: true, Token: true, System: true, "": true}
+
+// DeviceActor is how the ledger names the door device with id.
+func DeviceActor(id string) string { return Actor{Kind: Device, ID: id}.String() }
+
+// ProviderActor is how the ledger names the payment provider of name.
+func ProviderActor(name string) string { return Actor{Kind: Provider, ID: name}.String() }
+
 // String is how the ledger names the actor: "member:mb_…", "token:tk_…",
-// "system".
+// "device:dv_…", "provider:stripe", "system", "buyer", "anonymous".
 func (a Actor) String() string {
-	if a.Kind == System || a.Kind == "" {
+	switch a.Kind {
+	case System, "":
 		return string(System)
+	case Buyer, Anonymous:
+		return string(a.Kind)
 	}
 	return string(a.Kind) + ":" + a.ID
 }
@@ -151,7 +183,7 @@ func (a Actor) String() string {
 // nothing of it is seen (NotFound); an actor whose role lacks the action
 // gets Forbidden, saying which role would do.
 func Allow(actor Actor, organizerID string, action Action) error {
-	if actor.OrganizerID != organizerID || organizerID == "" {
+	if actor.OrganizerID != organizerID || organizerID == "" || !organizerKinds[actor.Kind] {
 		return fault.New(fault.NotFound, "no such organizer")
 	}
 	if slices.Contains(grants[actor.Role], action) {

@@ -50,6 +50,41 @@ func TestOtherOrganizer(t *testing.T) {
 	}
 }
 
+// TestOnlyTheOrganizersKindsAct: a buyer, a device, a payment provider or
+// an anonymous visitor is refused even with a role.
+func TestOnlyTheOrganizersKindsAct(t *testing.T) {
+	for _, k := range []Kind{Buyer, Device, Provider, Anonymous, "root"} {
+		err := Allow(Actor{Kind: k, ID: "x", OrganizerID: "or_1", Role: Owner}, "or_1", ReadEvents)
+		if !fault.Is(err, fault.NotFound) {
+			t.Errorf("%s: got %v, want NotFound", k, err)
+		}
+	}
+}
+
+func TestActorNames(t *testing.T) {
+	for _, c := range []struct {
+		a    Actor
+		want string
+	}{
+		{Actor{Kind: Member, ID: "mb_1"}, "member:mb_1"},
+		{Actor{Kind: Token, ID: "tk_1"}, "token:tk_1"},
+		{Actor{}, "system"},
+		{Actor{Kind: System, ID: "ignored"}, "system"},
+		{Actor{Kind: Buyer, ID: "ignored"}, "buyer"},
+		{Actor{Kind: Anonymous}, "anonymous"},
+	} {
+		if got := c.a.String(); got != c.want {
+			t.Errorf("%+v: got %q, want %q", c.a, got, c.want)
+		}
+	}
+	if got := DeviceActor("dv_1"); got != "device:dv_1" {
+		t.Errorf("DeviceActor: got %q", got)
+	}
+	if got := ProviderActor("stripe"); got != "provider:stripe" {
+		t.Errorf("ProviderActor: got %q", got)
+	}
+}
+
 func TestMayGrant(t *testing.T) {
 	for _, by := range Roles {
 		for _, r := range Roles {

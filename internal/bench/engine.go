@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/clock"
 	"github.com/admit-org/admit/internal/fault"
@@ -61,13 +62,14 @@ func (e *Engine) Name() string { return "engine" }
 func (e *Engine) Setup(ctx context.Context, p *Plan) error {
 	e.eventID, e.plan = id.New("ev", id.Short), p
 	now := time.Now()
-	cmds := []boxoffice.Command{&boxoffice.CreateEvent{OrganizerID: organizerID, EventID: e.eventID, Currency: "EUR",
+	system := access.SystemActor // the bench sets its event up itself
+	cmds := []boxoffice.Command{&boxoffice.CreateEvent{OrganizerID: organizerID, EventID: e.eventID, Currency: "EUR", Actor: system,
 		Details: boxoffice.EventDetails{Name: "Stadium on-sale", Venue: "Stadium", TimeZone: "Europe/Berlin",
 			StartsAt: now.Add(30 * 24 * time.Hour), EndsAt: now.Add(30*24*time.Hour + 3*time.Hour),
 			HoldTTLSeconds: boxoffice.MaxHoldTTLSeconds, MaxTicketsPerHold: boxoffice.MaxTicketsPerHoldLimit}}}
 	for i := range p.Types {
 		p.Types[i].ID = id.New("tt", id.Short)
-		cmds = append(cmds, &boxoffice.CreateTicketType{OrganizerID: organizerID, TicketTypeID: p.Types[i].ID,
+		cmds = append(cmds, &boxoffice.CreateTicketType{OrganizerID: organizerID, TicketTypeID: p.Types[i].ID, Actor: system,
 			Details: boxoffice.TicketTypeDetails{Name: p.Types[i].Name, Price: boxoffice.Money{Amount: 5000, Currency: "EUR"},
 				MinPerHold: 1, MaxPerHold: boxoffice.MaxTicketsPerHoldLimit}})
 	}
@@ -78,10 +80,10 @@ func (e *Engine) Setup(ctx context.Context, p *Plan) error {
 		for _, t := range q.Types {
 			tts = append(tts, p.Types[t].ID)
 		}
-		cmds = append(cmds, &boxoffice.CreateQuota{OrganizerID: organizerID, QuotaID: q.ID,
+		cmds = append(cmds, &boxoffice.CreateQuota{OrganizerID: organizerID, QuotaID: q.ID, Actor: system,
 			Details: boxoffice.QuotaDetails{Name: q.Name, Capacity: q.Capacity, TicketTypeIDs: tts}})
 	}
-	cmds = append(cmds, &boxoffice.ChangeStatus{OrganizerID: organizerID, Status: boxoffice.OnSale})
+	cmds = append(cmds, &boxoffice.ChangeStatus{OrganizerID: organizerID, Status: boxoffice.OnSale, Actor: system})
 	for _, c := range cmds {
 		if _, err := e.m.Do(ctx, e.eventID, c, nil); err != nil {
 			return fmt.Errorf("%T: %w", c, err)

@@ -68,7 +68,7 @@ func benchmarkEncode(b *testing.B, encode func([]byte, string, uint64, time.Time
 	for i := range entries {
 		entries[i] = &HoldCreated{HoldID: "ho_" + itoa(i), Items: []Item{{TicketTypeID: "tt_standing", Quantity: 2}},
 			ExpiresAt: t0.Add(10 * time.Minute), Idem: &IdemStamp{Scope: "public", Key: "key-" + itoa(i),
-				Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}
+				Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, Actor: "buyer"}
 	}
 	var buf []byte
 	b.ReportAllocs()

@@ -1,12 +1,14 @@
 package boxoffice
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/checkin"
 	"github.com/admit-org/admit/internal/fault"
 )
@@ -119,6 +121,7 @@ type RevokeDoorDevice struct {
 type Door struct {
 	DeviceTokenHash string
 	OrganizerID     string
+	Actor           string // with OrganizerID: the organizer's token or member, as the ledger names it
 }
 
 // SecretCheck is what checking a ticket's secret found, done by the caller
@@ -217,6 +220,7 @@ type TicketScanned struct {
 	TicketTypeID  string            `json:"ticket_type_id,omitempty"`
 	Conflict      bool              `json:"conflict,omitempty"`
 	Previous      *ScanRef          `json:"previous,omitempty"` // the admission that made it already_checked_in
+	Actor         string            `json:"actor,omitempty"`    // who scanned ("device:…", "token:…", "member:…"); "" before actors were recorded
 }
 
 // ScanAnnulled: a scan no longer counts.
@@ -225,7 +229,8 @@ type ScanAnnulled struct {
 	DeviceID string `json:"device_id"`
 	Nonce    string `json:"nonce"`
 	TicketID string `json:"ticket_id,omitempty"`
-	By       string `json:"by"` // the device or organizer that annulled it
+	By       string `json:"by"`              // the device or organizer that annulled it
+	Actor    string `json:"actor,omitempty"` // who annulled it ("device:…", "token:…", "member:…"); "" before actors were recorded
 }
 
 func (*CheckinListCreated) Type() string { return "admit.checkin.list_created.v1" }
@@ -325,6 +330,14 @@ func (s *State) DoorOf(d Door) (*DoorDevice, string, error) {
 		return nil, "", fault.New(fault.Unauthorized, "the door token is not valid for this event (unknown or revoked)")
 	}
 	return dev, dev.ID, nil
+}
+
+// doorActor is who the entries of door d's scan record as its actor.
+func doorActor(dev *DoorDevice, d Door) string {
+	if dev != nil {
+		return access.DeviceActor(dev.ID)
+	}
+	return cmp.Or(d.Actor, access.SystemActor)
 }
 
 func (f *fieldErrs) checkinList(s *State, d *CheckinListDetails) {
@@ -469,7 +482,7 @@ func (s *State) checkinTicket(sc *SecretCheck) *checkin.Ticket {
 }
 
 func (s *State) decideScanTicket(c *ScanTicket, now time.Time) (Decision, error) {
-	_, by, err := s.DoorOf(c.Door)
+	dev, by, err := s.DoorOf(c.Door)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -512,7 +525,8 @@ func (s *State) decideScanTicket(c *ScanTicket, now time.Time) (Decision, error)
 		return Decision{Ref: c.Nonce, Replayed: true}, nil
 	}
 	e := &TicketScanned{ListID: l.ID, DeviceID: by, Nonce: c.Nonce, Direction: c.Direction, ScannedAt: scan.At,
-		Offline: c.Offline, Result: a.Result, TicketID: a.TicketID, TicketTypeID: a.TicketTypeID, Conflict: a.Conflict}
+		Offline: c.Offline, Result: a.Result, TicketID: a.TicketID, TicketTypeID: a.TicketTypeID, Conflict: a.Conflict,
+		Actor: doorActor(dev, c.Door)}
 	if c.Offline {
 		e.OfflineResult = c.Decided
 	}
@@ -538,7 +552,8 @@ func (s *State) decideAnnulScan(c *AnnulScan) (Decision, error) {
 	if r.Record.Annulled {
 		return Decision{Ref: c.Nonce, Unchanged: true}, nil
 	}
-	return one(&ScanAnnulled{ListID: c.ListID, DeviceID: deviceID, Nonce: c.Nonce, TicketID: r.TicketID, By: by}, c.Nonce)
+	return one(&ScanAnnulled{ListID: c.ListID, DeviceID: deviceID, Nonce: c.Nonce, TicketID: r.TicketID, By: by,
+		Actor: doorActor(dev, c.Door)}, c.Nonce)
 }
 
 // validNonce: 1–64 of A–Z a–z 0–9 _ -.

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
 )
 
@@ -88,7 +89,7 @@ func Expire(s *State, id string, now time.Time) Entry {
 	if orderID := s.orderOf(i); orderID != "" {
 		return expireEntry(s, id, orderID)
 	}
-	return &HoldExpired{HoldID: id}
+	return &HoldExpired{HoldID: id, Actor: access.SystemActor}
 }
 
 // Expiry returns the hold whose expiry time entry e sets, and that time.
@@ -616,7 +617,7 @@ func (s *State) decideCreateHold(c *CreateHold, now time.Time) (Decision, error)
 		}
 	}
 	nh := &newHold{entry: HoldCreated{HoldID: c.HoldID, ExpiresAt: now.Add(time.Duration(ev.HoldTTLSeconds) * time.Second),
-		Idem: c.Idem, Client: c.Client}}
+		Idem: c.Idem, Client: c.Client, Actor: access.BuyerActor}}
 	if len(c.Items) <= len(nh.items) {
 		nh.entry.Items = append(nh.items[:0], c.Items...)
 	} else {
@@ -652,7 +653,7 @@ func (s *State) decideReleaseHold(c *ReleaseHold, now time.Time) (Decision, erro
 	case h.Status == Expired || !now.Before(h.ExpiresAt):
 		return Decision{}, fault.New(fault.HoldExpired, "the hold expired at %s", h.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	return one(&HoldReleased{HoldID: h.ID}, h.ID)
+	return one(&HoldReleased{HoldID: h.ID, Actor: access.BuyerActor}, h.ID)
 }
 
 func (s *State) decideExtendHold(c *ExtendHold, now time.Time) (Decision, error) {
@@ -673,5 +674,5 @@ func (s *State) decideExtendHold(c *ExtendHold, now time.Time) (Decision, error)
 	if !until.After(h.ExpiresAt) {
 		return Decision{Ref: h.ID, Unchanged: true}, nil // it lasts longer already
 	}
-	return one(&HoldExtended{HoldID: h.ID, ExpiresAt: until}, h.ID)
+	return one(&HoldExtended{HoldID: h.ID, ExpiresAt: until, Actor: access.BuyerActor}, h.ID)
 }

@@ -720,7 +720,7 @@ func TestDecideUpdateQuota(t *testing.T) {
 
 func TestDecideCreateHold(t *testing.T) {
 	heldCreated := func(id string, expires time.Time, idem *IdemStamp, items ...Item) []Entry {
-		return []Entry{&HoldCreated{HoldID: id, Items: items, ExpiresAt: expires, Idem: idem}}
+		return []Entry{&HoldCreated{HoldID: id, Items: items, ExpiresAt: expires, Idem: idem, Actor: "buyer"}}
 	}
 	expires := t0.Add(DefaultHoldTTLSeconds * time.Second)
 	shortTTL := with(onSale, &UpdateEvent{OrganizerID: org, Patch: EventPatch{HoldTTLSeconds: ptr(60)}})
@@ -860,11 +860,11 @@ func TestDecideReleaseHold(t *testing.T) {
 	}
 	runDecide(t, []decideCase{
 		{name: "active", state: h1, cmd: &ReleaseHold{HoldID: "h1"}, now: t0.Add(time.Second),
-			want: []Entry{&HoldReleased{HoldID: "h1"}}, ref: "h1"},
+			want: []Entry{&HoldReleased{HoldID: "h1", Actor: "buyer"}}, ref: "h1"},
 		{name: "just before it expires", state: h1, cmd: &ReleaseHold{HoldID: "h1"}, now: expires.Add(-time.Nanosecond),
-			want: []Entry{&HoldReleased{HoldID: "h1"}}, ref: "h1"},
+			want: []Entry{&HoldReleased{HoldID: "h1", Actor: "buyer"}}, ref: "h1"},
 		{name: "after sales closed", state: with(h1, &ChangeStatus{OrganizerID: org, Status: SalesClosed}),
-			cmd: &ReleaseHold{HoldID: "h1"}, want: []Entry{&HoldReleased{HoldID: "h1"}}, ref: "h1"},
+			cmd: &ReleaseHold{HoldID: "h1"}, want: []Entry{&HoldReleased{HoldID: "h1", Actor: "buyer"}}, ref: "h1"},
 		{name: "released twice", state: released, cmd: &ReleaseHold{HoldID: "h1"}, now: expires.Add(time.Hour),
 			same: true, ref: "h1"},
 

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/admit-org/admit/internal/access"
 )
 
 // What a box office writes in proportion to its holds is read back in
@@ -76,9 +78,9 @@ type batchReader struct {
 
 	at, expires parsedTime // the entries of a batch share their time, and mostly their expiry
 
-	// The last ticket type id, Idempotency-Key scope and client key
-	// decoded: the next equal one shares its string.
-	ticketType, scope, client string
+	// The last ticket type id, Idempotency-Key scope, client key and
+	// actor decoded: the next equal one shares its string.
+	ticketType, scope, client, actor string
 
 	buf []byte // room to unescape a string
 }
@@ -210,9 +212,17 @@ func (r *batchReader) entry(i int) (Timed, bool) {
 		}
 		e = &b.HoldCreated
 	case typeHoldReleased:
-		e = &HoldReleased{HoldID: r.text(holdID, escaped)}
+		released := &HoldReleased{HoldID: r.text(holdID, escaped)}
+		if released.Actor, ok = r.actorField(); !ok {
+			return Timed{}, false
+		}
+		e = released
 	case typeHoldExpired:
-		e = &HoldExpired{HoldID: r.text(holdID, escaped)}
+		expired := &HoldExpired{HoldID: r.text(holdID, escaped)}
+		if expired.Actor, ok = r.actorField(); !ok {
+			return Timed{}, false
+		}
+		e = expired
 	}
 	if !r.lit("}}") { // the data's object, then the envelope's
 		return Timed{}, false
@@ -275,7 +285,29 @@ func (r *batchReader) holdCreated(b *holdCreatedBlock) bool {
 		}
 		b.Client = r.sharedText(&r.client, body, escaped)
 	}
-	return true // the data's object ends
+	b.Actor, ok = r.actorField()
+	return ok // the data's object ends
+}
+
+// actorField reads an entry's last field, its actor, if it comes next:
+// "" when it does not.
+func (r *batchReader) actorField() (string, bool) {
+	if !r.lit(`,"actor":"`) {
+		return "", true
+	}
+	// A hold's actors are the buyer's and admit's clock: the same strings
+	// for every entry, whichever order they come in.
+	switch {
+	case r.lit(access.BuyerActor + `"`):
+		return access.BuyerActor, true
+	case r.lit(access.SystemActor + `"`):
+		return access.SystemActor, true
+	}
+	body, escaped, ok := r.stringBody()
+	if !ok {
+		return "", false
+	}
+	return r.sharedText(&r.actor, body, escaped), true
 }
 
 // idemStamp reads a hold entry's Idempotency-Key stamp after its scope's

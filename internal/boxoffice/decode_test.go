@@ -182,6 +182,9 @@ func TestFastDecodingCases(t *testing.T) {
 		{"client", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{item("ga", 2)}, ExpiresAt: exp, Client: "c1"},
 			&HoldCreated{HoldID: "i", ExpiresAt: exp, Idem: idem, Client: "c1"}, &HoldCreated{HoldID: "j", Client: `c"\`}), true},
 		{"no items", encode(t, 1, at, &HoldCreated{HoldID: "h", ExpiresAt: exp}), true},
+		{"actors", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{item("ga", 2)}, ExpiresAt: exp, Client: "c1",
+			Actor: "buyer"}, &HoldCreated{HoldID: "i", Idem: idem, Actor: "buyer"}, &HoldReleased{HoldID: "j", Actor: "buyer"},
+			&HoldExpired{HoldID: "k", Actor: "system"}, &HoldExpired{HoldID: "l", Actor: `a"\`}), true},
 		{"empty items", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{}, ExpiresAt: exp}), true},
 		{"many items", encode(t, 1, at, &HoldCreated{HoldID: "h", Items: []Item{item("ga", 2), item("vip", math.MinInt),
 			item("ga", math.MaxInt), item("", 0)}, ExpiresAt: exp}), true},
@@ -561,7 +564,7 @@ func TestDecodeBatchAllocs(t *testing.T) {
 func benchHold(i int) *HoldCreated {
 	return &HoldCreated{HoldID: "ho_" + itoa(i), Items: []Item{{TicketTypeID: "tt_standing", Quantity: 2}},
 		ExpiresAt: t0.Add(10 * time.Minute), Idem: &IdemStamp{Scope: "public", Key: "key-" + itoa(i),
-			Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}
+			Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}, Actor: "buyer"}
 }
 
 // benchDecode decodes ledger messages of 1,000 entries with decode.
@@ -574,9 +577,9 @@ func benchDecode(b *testing.B, decode func([]byte) ([]Timed, error)) {
 		{"created", func(i int) Entry { return benchHold(i) }},
 		{"ended", func(i int) Entry {
 			if i%2 == 0 {
-				return &HoldReleased{HoldID: "ho_" + itoa(i)}
+				return &HoldReleased{HoldID: "ho_" + itoa(i), Actor: "buyer"}
 			}
-			return &HoldExpired{HoldID: "ho_" + itoa(i)}
+			return &HoldExpired{HoldID: "ho_" + itoa(i), Actor: "system"}
 		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -113,18 +113,30 @@ func (h *batchHead) appendEntryFast(buf []byte, i int, e Entry) ([]byte, bool) {
 			buf = append(buf, `,"client":`...)
 			buf = appendJSONString(buf, e.Client)
 		}
+		buf = appendActor(buf, e.Actor)
 	case *HoldReleased:
 		buf = h.appendEnvelope(buf, i, typeHoldReleased, "holds/", e.HoldID)
 		buf = append(buf, `{"hold_id":`...)
 		buf = appendJSONString(buf, e.HoldID)
+		buf = appendActor(buf, e.Actor)
 	case *HoldExpired:
 		buf = h.appendEnvelope(buf, i, typeHoldExpired, "holds/", e.HoldID)
 		buf = append(buf, `{"hold_id":`...)
 		buf = appendJSONString(buf, e.HoldID)
+		buf = appendActor(buf, e.Actor)
 	default:
 		return buf, false
 	}
 	return append(buf, "}}"...), true // the data's object, then the envelope's
+}
+
+// appendActor appends an entry's last field, its actor, unless it is "".
+func appendActor(buf []byte, actor string) []byte {
+	if actor == "" {
+		return buf
+	}
+	buf = append(buf, `,"actor":`...)
+	return appendJSONString(buf, actor)
 }
 
 // appendItemsJSON appends items as encoding/json does.

@@ -131,9 +131,9 @@ func randItems(r *rand.Rand) []Item {
 func randEntry(r *rand.Rand) Entry {
 	switch r.IntN(10) {
 	case 0:
-		return &HoldReleased{HoldID: randString(r)}
+		return &HoldReleased{HoldID: randString(r), Actor: randActor(r)}
 	case 1:
-		return &HoldExpired{HoldID: randString(r)}
+		return &HoldExpired{HoldID: randString(r), Actor: randActor(r)}
 	case 2: // another type, which takes the generic path in the same batch
 		others := sampleEntries()
 		return others[r.IntN(7)]
@@ -145,7 +145,19 @@ func randEntry(r *rand.Rand) Entry {
 	if r.IntN(2) == 0 {
 		e.Client = randString(r)
 	}
+	e.Actor = randActor(r)
 	return e
+}
+
+// randActor is an entry's actor: mostly the usual, sometimes none or odd.
+func randActor(r *rand.Rand) string {
+	switch r.IntN(4) {
+	case 0:
+		return ""
+	case 1:
+		return randString(r)
+	}
+	return []string{"buyer", "system"}[r.IntN(2)]
 }
 
 // TestFastEncodingMatchesGeneric compares the hand-written encoder with
@@ -189,6 +201,9 @@ func TestFastEncodingCases(t *testing.T) {
 			&HoldCreated{HoldID: "e", ExpiresAt: exp.In(time.FixedZone("", 3600))}, &HoldCreated{HoldID: "f", ExpiresAt: exp},
 		}},
 		{"released and expired", at, []Entry{&HoldReleased{HoldID: "a"}, &HoldExpired{HoldID: "b"}}},
+		{"actors", at, []Entry{&HoldCreated{HoldID: "h", Items: []Item{item("ga", 1)}, ExpiresAt: exp, Idem: idem,
+			Client: "c1", Actor: "buyer"}, &HoldReleased{HoldID: "a", Actor: "buyer"}, &HoldExpired{HoldID: "b", Actor: "system"},
+			&HoldExpired{HoldID: "c", Actor: `\`}}},
 		{"escapes", at, []Entry{&HoldExpired{HoldID: "\"\\</script>\x00\u2029\xff"}}},
 		{"every type", at, sampleEntries()},
 		{"expiry in year 10000", at, []Entry{&HoldReleased{HoldID: "a"},

@@ -131,11 +131,13 @@ type HoldCreated struct {
 	ExpiresAt time.Time  `json:"expires_at"`
 	Idem      *IdemStamp `json:"idempotency,omitempty"`
 	Client    string     `json:"client,omitempty"` // the opaque key of the client that asked; "" when exempt
+	Actor     string     `json:"actor,omitempty"`  // "buyer"; "" before actors were recorded
 }
 
 // HoldReleased: the buyer gave the hold back before it expired.
 type HoldReleased struct {
 	HoldID string `json:"hold_id"`
+	Actor  string `json:"actor,omitempty"` // "buyer"; "" before actors were recorded
 }
 
 // HoldExtended: the buyer asked for more time; the hold now lasts until
@@ -143,11 +145,13 @@ type HoldReleased struct {
 type HoldExtended struct {
 	HoldID    string    `json:"hold_id"`
 	ExpiresAt time.Time `json:"expires_at"`
+	Actor     string    `json:"actor,omitempty"` // "buyer"; "" before actors were recorded
 }
 
 // HoldExpired: the hold's time ran out and its capacity is free again.
 type HoldExpired struct {
 	HoldID string `json:"hold_id"`
+	Actor  string `json:"actor,omitempty"` // "system"; "" before actors were recorded
 }
 
 func (*EventCreated) Type() string       { return "admit.event.created.v1" }
@@ -319,9 +323,8 @@ func DecodeEntry(typ string, data []byte) (Entry, error) {
 }
 
 // ActorOf is who caused the entry, as it records it ("member:…",
-// "token:…", "system"), or "" for an entry that names none: a buyer's, a
-// payment provider's, admit's own clock, or one made before actors were
-// recorded.
+// "token:…", "device:…", "provider:stripe", "buyer", "system"), or "" for
+// an entry made before actors were recorded.
 func ActorOf(e Entry) string {
 	switch e := e.(type) {
 	case *EventCreated:
@@ -338,6 +341,32 @@ func ActorOf(e Entry) string {
 		return e.Actor
 	case *QuotaUpdated:
 		return e.Actor
+	case *HoldCreated:
+		return e.Actor
+	case *HoldReleased:
+		return e.Actor
+	case *HoldExtended:
+		return e.Actor
+	case *HoldExpired:
+		return e.Actor
+	case *OrderPlaced:
+		return e.Actor
+	case *OrderPaid:
+		return e.Actor
+	case *PaymentRejected:
+		return e.Actor
+	case *PaymentStarted:
+		return e.Actor
+	case *OrderExpired:
+		return e.Actor
+	case *OrderCancelled:
+		return e.Actor
+	case *OrderRefunded:
+		return e.Actor
+	case *RefundSettled:
+		return e.Actor
+	case *TicketsResent:
+		return e.Actor
 	case *SigningKeyAdded:
 		return e.Actor
 	case *SigningKeyRetired:
@@ -350,13 +379,9 @@ func ActorOf(e Entry) string {
 		return e.Actor
 	case *DoorDeviceRevoked:
 		return e.Actor
-	case *OrderPaid:
+	case *TicketScanned:
 		return e.Actor
-	case *OrderCancelled:
-		return e.Actor
-	case *OrderRefunded:
-		return e.Actor
-	case *TicketsResent:
+	case *ScanAnnulled:
 		return e.Actor
 	}
 	return ""

@@ -305,3 +305,19 @@ func TestDecodeBatchWith(t *testing.T) {
 		t.Errorf("DecodeBatchWith error = %v, want the decoder's", err)
 	}
 }
+
+// TestEveryEntryRecordsItsActor: every entry type has an actor, and ActorOf
+// reads it.
+func TestEveryEntryRecordsItsActor(t *testing.T) {
+	for _, e := range sampleEntries() {
+		f := reflect.ValueOf(e).Elem().FieldByName("Actor")
+		if !f.IsValid() || f.Kind() != reflect.String {
+			t.Errorf("%s has no Actor string", e.Type())
+			continue
+		}
+		f.SetString("member:mb_x")
+		if got := ActorOf(e); got != "member:mb_x" {
+			t.Errorf("ActorOf(%s) = %q, want the Actor it records", e.Type(), got)
+		}
+	}
+}

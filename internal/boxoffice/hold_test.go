@@ -21,8 +21,8 @@ func TestExpire(t *testing.T) {
 	}{
 		{"not due", "h1", t0, nil},
 		{"a moment before", "h1", expires.Add(-time.Nanosecond), nil},
-		{"due", "h1", expires, &HoldExpired{HoldID: "h1"}},
-		{"overdue", "h1", expires.Add(24 * time.Hour), &HoldExpired{HoldID: "h1"}},
+		{"due", "h1", expires, &HoldExpired{HoldID: "h1", Actor: "system"}},
+		{"overdue", "h1", expires.Add(24 * time.Hour), &HoldExpired{HoldID: "h1", Actor: "system"}},
 		{"released", "h2", expires.Add(time.Hour), nil},
 		{"unknown", "nope", expires.Add(time.Hour), nil},
 		{"empty id", "", expires.Add(time.Hour), nil},
@@ -75,7 +75,7 @@ func TestHoldLifecycle(t *testing.T) {
 
 	// Release a: 4 back.
 	d := must(t, s, &ReleaseHold{HoldID: "a"}, now)
-	if !reflect.DeepEqual(d, Decision{Entries: []Entry{&HoldReleased{HoldID: "a"}}, Ref: "a"}) {
+	if !reflect.DeepEqual(d, Decision{Entries: []Entry{&HoldReleased{HoldID: "a", Actor: "buyer"}}, Ref: "a"}) {
 		t.Errorf("release = %+v", d)
 	}
 	if h := s.Hold("a"); h.Status != Released || !h.EndedAt.Equal(now) {

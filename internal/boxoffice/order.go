@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/fault"
 )
 
@@ -216,6 +217,15 @@ type RecordPayment struct {
 	RefundID string
 }
 
+// payer is who the entries of the payment record as its actor: who marked
+// it paid, else its provider.
+func (c *RecordPayment) payer() string {
+	if c.Actor != "" {
+		return c.Actor
+	}
+	return access.ProviderActor(c.Provider)
+}
+
 // StartPayment records the provider's payment object made for the order
 // (a Stripe PaymentIntent), so it is never made twice.
 type StartPayment struct {
@@ -305,6 +315,7 @@ type OrderPlaced struct {
 	PayBy     time.Time   `json:"pay_by"`
 	Idem      *IdemStamp  `json:"idempotency,omitempty"`
 	Client    string      `json:"client,omitempty"` // the opaque key of the client that asked; "" when exempt
+	Actor     string      `json:"actor,omitempty"`  // "buyer"; "" before actors were recorded
 }
 
 // OrderPaid: the order is paid and its tickets issued; its capacity moves
@@ -316,7 +327,7 @@ type OrderPaid struct {
 	EventRef string         `json:"event_ref,omitempty"`
 	Retaken  bool           `json:"retaken,omitempty"`
 	Tickets  []IssuedTicket `json:"tickets"`
-	Actor    string         `json:"actor,omitempty"` // who marked a manual payment paid
+	Actor    string         `json:"actor,omitempty"` // who paid or marked it paid ("member:…", "token:…", "provider:stripe", "buyer" for free tickets); "" before actors were recorded
 }
 
 // PaymentRejected: money arrived that the order cannot keep (it expired and
@@ -327,6 +338,7 @@ type PaymentRejected struct {
 	EventRef string  `json:"event_ref,omitempty"`
 	Reason   string  `json:"reason"`
 	Refund   Refund  `json:"refund"`
+	Actor    string  `json:"actor,omitempty"` // who sent the money ("provider:stripe", "member:…"); "" before actors were recorded
 }
 
 // PaymentStarted: the provider's payment object for the order exists.
@@ -334,12 +346,14 @@ type PaymentStarted struct {
 	OrderID         string `json:"order_id"`
 	PaymentIntentID string `json:"payment_intent_id"`
 	ClientSecret    string `json:"client_secret,omitempty"` // absent in entries written before admit kept it
+	Actor           string `json:"actor,omitempty"`         // "system", its payments worker; "" before actors were recorded
 }
 
 // OrderExpired: the order was not paid in time; its hold expired with it.
 type OrderExpired struct {
 	OrderID string `json:"order_id"`
 	HoldID  string `json:"hold_id"`
+	Actor   string `json:"actor,omitempty"` // "system"; "" before actors were recorded
 }
 
 // OrderCancelled: the order is void; its hold released or its tickets
@@ -368,6 +382,7 @@ type RefundSettled struct {
 	ProviderRef string `json:"provider_ref,omitempty"`
 	Failed      bool   `json:"failed,omitempty"`
 	Message     string `json:"message,omitempty"`
+	Actor       string `json:"actor,omitempty"` // the provider that answered ("provider:stripe"); "" before actors were recorded
 }
 
 // SigningKeyAdded: tickets are signed with this key from now on.
@@ -609,12 +624,12 @@ func (s *State) decidePlaceOrder(c *PlaceOrder, now time.Time) (Decision, error)
 	}
 	placed := &OrderPlaced{OrderID: c.OrderID, HoldID: h.ID, Token: c.Token, Buyer: c.Buyer,
 		Attendees: slices.Clone(c.Attendees), Lines: lines, Total: total, Provider: provider, PayBy: payBy, Idem: c.Idem,
-		Client: c.Client}
+		Client: c.Client, Actor: access.BuyerActor}
 	if provider != ProviderFree {
 		return one(placed, c.OrderID)
 	}
 	paid := &OrderPaid{OrderID: c.OrderID, Payment: Payment{Provider: ProviderFree, Amount: total, ReceivedAt: now, Kept: true},
-		Tickets: issue(c.OrderID, lines, placed.Attendees)}
+		Tickets: issue(c.OrderID, lines, placed.Attendees), Actor: access.BuyerActor}
 	return Decision{Entries: []Entry{placed, paid}, Ref: c.OrderID}, nil
 }
 
@@ -702,14 +717,14 @@ func (s *State) decideRecordPayment(c *RecordPayment, now time.Time) (Decision, 
 	if o.Status == StatusPendingPayment {
 		pay.Kept = true
 		return one(&OrderPaid{OrderID: o.ID, Payment: pay, EventRef: c.EventRef,
-			Tickets: issue(o.ID, o.Lines, o.Attendees), Actor: c.Actor}, o.ID)
+			Tickets: issue(o.ID, o.Lines, o.Attendees), Actor: c.payer()}, o.ID)
 	}
 	// Expired or cancelled: the money came too late. A late payment of an
 	// expired order takes the capacity again if it is still free.
 	if o.Status == StatusExpired && s.Event.Status != Cancelled && s.fits(o.Lines) {
 		pay.Kept = true
 		return one(&OrderPaid{OrderID: o.ID, Payment: pay, EventRef: c.EventRef, Retaken: true,
-			Tickets: issue(o.ID, o.Lines, o.Attendees), Actor: c.Actor}, o.ID)
+			Tickets: issue(o.ID, o.Lines, o.Attendees), Actor: c.payer()}, o.ID)
 	}
 	reason := "the order had expired and its tickets were sold to someone else"
 	if o.Status == StatusCancelled {
@@ -722,7 +737,7 @@ func (s *State) rejectPayment(o *Order, c *RecordPayment, pay Payment, reason st
 	if c.RefundID == "" {
 		return Decision{}, fault.New(fault.Internal, "boxoffice: a payment to reject needs a refund id")
 	}
-	return one(&PaymentRejected{OrderID: o.ID, Payment: pay, EventRef: c.EventRef, Reason: reason,
+	return one(&PaymentRejected{OrderID: o.ID, Payment: pay, EventRef: c.EventRef, Reason: reason, Actor: c.payer(),
 		Refund: Refund{ID: c.RefundID, Amount: pay.Amount, Reason: reason, Provider: pay.Provider, PaymentRef: pay.Ref,
 			Status: RefundPending, CreatedAt: now}}, o.ID)
 }
@@ -759,7 +774,8 @@ func (s *State) decideStartPayment(c *StartPayment) (Decision, error) {
 	case c.PaymentIntentID == "":
 		return Decision{}, fault.New(fault.Invalid, "a payment id is required")
 	}
-	return one(&PaymentStarted{OrderID: o.ID, PaymentIntentID: c.PaymentIntentID, ClientSecret: c.ClientSecret}, o.ID)
+	return one(&PaymentStarted{OrderID: o.ID, PaymentIntentID: c.PaymentIntentID, ClientSecret: c.ClientSecret,
+		Actor: access.SystemActor}, o.ID)
 }
 
 // keptPayments is what the order holds of the buyer's money: every payment
@@ -889,7 +905,7 @@ func (s *State) decideSettleRefund(c *SettleRefund) (Decision, error) {
 			return Decision{Ref: o.ID, Unchanged: true}, nil
 		}
 		return one(&RefundSettled{OrderID: o.ID, RefundID: r.ID, ProviderRef: c.ProviderRef, Failed: c.Failed,
-			Message: c.Message}, o.ID)
+			Message: c.Message, Actor: access.ProviderActor(r.Provider)}, o.ID)
 	}
 	return Decision{}, fault.New(fault.NotFound, "refund not found")
 }
@@ -937,9 +953,9 @@ func (s *State) decideRetireSigningKey(c *RetireSigningKey) (Decision, error) {
 // orderID: the order's when it awaits payment.
 func expireEntry(s *State, holdID, orderID string) Entry {
 	if o := s.orders[orderID]; o != nil && o.Status == StatusPendingPayment {
-		return &OrderExpired{OrderID: o.ID, HoldID: holdID}
+		return &OrderExpired{OrderID: o.ID, HoldID: holdID, Actor: access.SystemActor}
 	}
-	return &HoldExpired{HoldID: holdID}
+	return &HoldExpired{HoldID: holdID, Actor: access.SystemActor}
 }
 
 // Applying order entries.

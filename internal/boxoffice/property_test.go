@@ -176,7 +176,7 @@ func TestRandomized(t *testing.T) {
 				still = append(still, id)
 				continue
 			}
-			if !reflect.DeepEqual(e, &HoldExpired{HoldID: id}) {
+			if !reflect.DeepEqual(e, &HoldExpired{HoldID: id, Actor: "system"}) {
 				t.Fatalf("Expire(%s) = %#v, want HoldExpired", id, e)
 			}
 			mustApply(t, live, e, now)

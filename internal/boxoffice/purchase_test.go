@@ -229,7 +229,7 @@ func TestOrderExpires(t *testing.T) {
 		t.Fatalf("expired early: %v", e)
 	}
 	e := Expire(s, "h1", payBy)
-	if oe, ok := e.(*OrderExpired); !ok || oe.OrderID != "o1" {
+	if oe, ok := e.(*OrderExpired); !ok || oe.OrderID != "o1" || oe.Actor != "system" {
 		t.Fatalf("Expire = %#v, want OrderExpired", e)
 	}
 	mustApply(t, s, e, payBy)

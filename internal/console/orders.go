@@ -279,28 +279,39 @@ func (k *Console) what(h sqlite.HistoryRow, money func(int64) string) string {
 	return h.Type
 }
 
-// whoDid names who caused an entry: the member or API token the entry
-// records, else who such an entry comes from.
+// whoDid names who caused an entry: the actor it records, else (an entry
+// made before actors were recorded) who such an entry comes from.
 func (k *Console) whoDid(r *http.Request, h sqlite.HistoryRow) string {
 	kind, actorID, _ := strings.Cut(h.Actor, ":")
-	switch kind {
-	case "member":
+	switch access.Kind(kind) {
+	case access.Member:
 		if mem, err := k.cfg.Read.Member(r.Context(), actorID); err == nil {
 			return mem.Name + " (" + mem.Role.Label() + ")"
 		}
 		return "a member"
-	case "token":
+	case access.Token:
 		if t, err := k.cfg.Read.Token(r.Context(), actorID); err == nil {
 			return "API token " + t.Name
 		}
 		return "an API token"
-	case "system":
+	case access.Device:
+		return "door device " + actorID
+	case access.Provider:
+		if actorID == boxoffice.ProviderStripe {
+			return "Stripe"
+		}
+		return "the payment provider " + actorID
+	case access.Buyer:
+		return "the buyer"
+	case access.Anonymous:
+		return "someone not signed in"
+	case access.System:
 		return "admit"
 	}
 	switch h.Type {
 	case "admit.order.placed.v1":
 		return "the buyer"
-	case "admit.order.payment_started.v1", "admit.order.paid.v1", "admit.order.payment_rejected.v1", "admit.order.refund_settled.v1":
+	case "admit.order.paid.v1", "admit.order.payment_rejected.v1", "admit.order.refund_settled.v1":
 		return "the payment provider"
 	}
 	return "admit"

@@ -44,6 +44,7 @@ type MemberJoined struct {
 	Name         string `json:"name"`
 	Email        string `json:"email"`
 	PasswordHash string `json:"password_hash"`
+	Actor        string `json:"actor,omitempty"` // the member, who opened the invitation; "" before actors were recorded
 }
 
 // MemberRoleChanged: the member now has another role.
@@ -197,7 +198,8 @@ func (d *Desk) Join(ctx context.Context, organizerID, token, name, email, pass s
 		if pwHash == "" {
 			pwHash = password.Hash(pass)
 		}
-		return []boxoffice.Entry{&MemberJoined{OrganizerID: organizerID, MemberID: memberID, Name: name, Email: addr, PasswordHash: pwHash}}, 0, nil
+		return []boxoffice.Entry{&MemberJoined{OrganizerID: organizerID, MemberID: memberID, Name: name, Email: addr, PasswordHash: pwHash,
+			Actor: access.Actor{Kind: access.Member, ID: memberID}.String()}}, 0, nil
 	})
 	if err != nil {
 		return "", 0, err

@@ -30,6 +30,7 @@ import (
 type Created struct {
 	OrganizerID string `json:"organizer_id"`
 	Name        string `json:"name"`
+	Actor       string `json:"actor,omitempty"` // "system"; "" before actors were recorded
 }
 
 // TokenCreated: a new API token for the organizer. Only its hash is kept.
@@ -41,7 +42,7 @@ type TokenCreated struct {
 	// Role is what the token may do; "" (tokens made before roles) is
 	// owner.
 	Role  string `json:"role,omitempty"`
-	Actor string `json:"actor,omitempty"` // who made it; "" for the organizer's first
+	Actor string `json:"actor,omitempty"` // who made it ("system" for the organizer's first); "" before actors were recorded
 }
 
 // TokenRole is the role of a token made with role r ("" is owner).
@@ -179,7 +180,7 @@ func (d *Desk) found(ctx context.Context, name, tokenName string, invite bool) (
 	f.Token = token
 	system := access.Actor{Kind: access.System}.String()
 	entries := []boxoffice.Entry{
-		&Created{OrganizerID: f.OrganizerID, Name: name},
+		&Created{OrganizerID: f.OrganizerID, Name: name, Actor: system},
 		&TokenCreated{OrganizerID: f.OrganizerID, TokenID: id.New("tk", id.Short), Name: tokenName, Hash: hash,
 			Role: string(access.Owner), Actor: system},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/admit-org/admit/internal/access"
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/fault"
 	"github.com/admit-org/admit/internal/id"
@@ -26,6 +27,7 @@ type ResetRequested struct {
 	ResetID     string    `json:"reset_id"`
 	ResetHash   string    `json:"reset_hash"` // hex SHA-256 of the reset's secret
 	ExpiresAt   time.Time `json:"expires_at"`
+	Actor       string    `json:"actor,omitempty"` // "anonymous": whoever typed the address; "" before actors were recorded
 }
 
 // PasswordSet: the member has a new password (from a reset's link); their
@@ -34,6 +36,7 @@ type PasswordSet struct {
 	OrganizerID  string `json:"organizer_id"`
 	MemberID     string `json:"member_id"`
 	PasswordHash string `json:"password_hash"`
+	Actor        string `json:"actor,omitempty"` // the member, who opened the reset's link; "" before actors were recorded
 }
 
 func (*ResetRequested) Type() string      { return "admit.member.reset_requested.v1" }
@@ -63,7 +66,7 @@ func (d *Desk) RequestReset(ctx context.Context, organizerID, memberID string) (
 		}
 		return []boxoffice.Entry{&ResetRequested{OrganizerID: organizerID, MemberID: memberID, Email: m.email,
 			ResetID: resetID, ResetHash: HashToken(d.Secrets("reset", resetID)),
-			ExpiresAt: d.Now().Add(ResetTerm).UTC().Truncate(time.Second)}}, 0, nil
+			ExpiresAt: d.Now().Add(ResetTerm).UTC().Truncate(time.Second), Actor: access.AnonymousActor}}, 0, nil
 	})
 }
 
@@ -91,7 +94,8 @@ func (d *Desk) ResetPassword(ctx context.Context, organizerID, secret, pass stri
 		if pwHash == "" {
 			pwHash = password.Hash(pass)
 		}
-		return []boxoffice.Entry{&PasswordSet{OrganizerID: organizerID, MemberID: memberID, PasswordHash: pwHash}}, 0, nil
+		return []boxoffice.Entry{&PasswordSet{OrganizerID: organizerID, MemberID: memberID, PasswordHash: pwHash,
+			Actor: access.Actor{Kind: access.Member, ID: memberID}.String()}}, 0, nil
 	})
 	if err != nil {
 		return "", 0, err

@@ -65,7 +65,7 @@ func (s *Server) doorAuth(r *http.Request) (boxoffice.Door, error) {
 	if err := access.Allow(actor, org.ID, access.Scan); err != nil {
 		return boxoffice.Door{}, err
 	}
-	return boxoffice.Door{OrganizerID: org.ID}, nil
+	return boxoffice.Door{OrganizerID: org.ID, Actor: actor.String()}, nil
 }
 
 // doorRefused counts a refused door token against the client's failed
