@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admit-org/admit/internal/access"
 )
@@ -393,6 +394,120 @@ func TestConsoleEvents(t *testing.T) {
 		"Ticket type Standing changed / Ada Lovelace (Owner)", "Status: On sale / Ada Lovelace (Owner)", "Details changed / Ada Lovelace (Owner)"}
 	if strings.Join(steps, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the history:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestConsoleTicketTypeDetails: every detail of a ticket type is set from
+// the event page's form and changed from the ticket type's own, the sales
+// window in the event's time zone (Vienna), and read back through the API;
+// an emptied sales start clears it; mistakes show at their fields.
+func TestConsoleTicketTypeDetails(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	c := newClient(t, a.url, a.token)
+	evID, _ := setupEvent(c, 100)
+	evPath := "/manage/events/" + evID
+	vienna, err := time.LoadLocation("Europe/Vienna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// earlyBird is the API's Early bird ticket type.
+	earlyBird := func() map[string]any {
+		t.Helper()
+		for _, tt := range c.must(200, "GET", "/api/v1/events/"+evID, nil)["ticket_types"].([]any) {
+			if tt := tt.(map[string]any); tt["name"] == "Early bird" {
+				return tt
+			}
+		}
+		t.Fatal("no Early bird in the API's event")
+		return nil
+	}
+	at := func(tt map[string]any, key string) time.Time {
+		t.Helper()
+		s, ok := tt[key].(string)
+		if !ok {
+			t.Fatalf("no %s in %v", key, tt)
+		}
+		when, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return when
+	}
+
+	if p := ada.get(evPath); !strings.Contains(p.body, `id="min_per_order" name="min_per_order" value="1"`) || !strings.Contains(p.body, `type="datetime-local" id="sales_start"`) ||
+		!strings.Contains(p.body, "In the event&#39;s time zone, Europe/Vienna.") || !strings.Contains(p.body, `<textarea id="type-description"`) {
+		t.Fatalf("the add form, want every detail with the event's zone:\n%s", p.body)
+	}
+	full := url.Values{"csrf": {ada.csrf()}, "type-name": {"Early bird"}, "type-description": {"Until the end of April."}, "price": {"20"},
+		"min_per_order": {"2"}, "max_per_order": {"4"}, "sales_start": {"2030-03-01T10:00"}, "sales_end": {"2030-05-01T00:00"}, "attendee_names": {"1"}}
+	if p := ada.post(evPath+"/ticket-types", full); p.status != 200 || !strings.Contains(p.body, "Ticket type Early bird added.") {
+		t.Fatalf("adding Early bird: %d\n%s", p.status, p.body)
+	}
+	tt := earlyBird()
+	if tt["description"] != "Until the end of April." || tt["min_per_hold"] != 2.0 || tt["max_per_hold"] != 4.0 || tt["attendee_names"] != true ||
+		tt["price"].(map[string]any)["amount"] != 2000.0 {
+		t.Errorf("Early bird in the API: %v", tt)
+	}
+	if got, want := at(tt, "sales_start"), time.Date(2030, 3, 1, 10, 0, 0, 0, vienna); !got.Equal(want) {
+		t.Errorf("sales start %v, want %v", got, want)
+	}
+	if got, want := at(tt, "sales_end"), time.Date(2030, 5, 1, 0, 0, 0, 0, vienna); !got.Equal(want) {
+		t.Errorf("sales end %v, want %v (summer time)", got, want)
+	}
+
+	// Its own form shows what it is; changed, the emptied start is gone.
+	ttPath := evPath + "/ticket-types/" + tt["id"].(string)
+	form := ada.get(ttPath)
+	for _, want := range []string{`>Until the end of April.</textarea>`, `id="min_per_order" name="min_per_order" value="2"`, `id="sales_start" name="sales_start" value="2030-03-01T10:00"`,
+		`id="sales_end" name="sales_end" value="2030-05-01T00:00"`, `name="attendee_names" value="1" aria-describedby="attendee_names-hint" checked`} {
+		if form.status != 200 || !strings.Contains(form.body, want) {
+			t.Fatalf("Early bird's form: %d, want %q\n%s", form.status, want, form.body)
+		}
+	}
+	changed := url.Values{"csrf": {ada.csrf()}, "type-name": {"Early bird"}, "type-description": {"Before May."}, "price": {"22.50"},
+		"min_per_order": {"1"}, "max_per_order": {"8"}, "sales_start": {""}, "sales_end": {"2030-05-15T12:00"}}
+	if p := ada.post(ttPath, changed); p.status != 303 {
+		t.Fatalf("changing Early bird: %d\n%s", p.status, p.body)
+	}
+	tt = earlyBird()
+	if _, ok := tt["sales_start"]; ok || tt["description"] != "Before May." || tt["min_per_hold"] != 1.0 || tt["max_per_hold"] != 8.0 ||
+		tt["attendee_names"] != false || tt["price"].(map[string]any)["amount"] != 2250.0 {
+		t.Errorf("Early bird changed, want no sales start: %v", tt)
+	}
+	if got, want := at(tt, "sales_end"), time.Date(2030, 5, 15, 12, 0, 0, 0, vienna); !got.Equal(want) {
+		t.Errorf("sales end %v, want %v", got, want)
+	}
+
+	// Mistakes, on the add form and on the ticket type's own.
+	for _, bad := range []struct {
+		path, name, field string
+		set               url.Values
+	}{
+		{ttPath, "an end before the start", "sales_end", url.Values{"sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-04-01T10:00"}}},
+		{evPath + "/ticket-types", "an end before the start, added", "sales_end", url.Values{"type-name": {"Late"}, "sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-05-01T09:00"}}},
+		{ttPath, "fewest above most", "max_per_order", url.Values{"min_per_order": {"5"}, "max_per_order": {"3"}}},
+		{evPath + "/ticket-types", "fewest above most, added", "max_per_order", url.Values{"type-name": {"Late"}, "min_per_order": {"5"}, "max_per_order": {"3"}}},
+		{ttPath, "a start that is no time", "sales_start", url.Values{"sales_start": {"soon"}}},
+		{ttPath, "fewest none", "min_per_order", url.Values{"min_per_order": {"0"}}},
+	} {
+		f := url.Values{}
+		for k, v := range changed {
+			f[k] = v
+		}
+		for k, v := range bad.set {
+			f[k] = v
+		}
+		f.Set("csrf", ada.csrf())
+		p := ada.post(bad.path, f)
+		for _, want := range []string{`href="#` + bad.field + `"`, `id="` + bad.field + `-error"`, `id="` + bad.field + `" name="` + bad.field + `" value="` + f.Get(bad.field) + `"`} {
+			if p.status != 422 || !strings.Contains(p.body, want) {
+				t.Errorf("%s: %d, want 422 with %q\n%s", bad.name, p.status, want, p.body)
+			}
+		}
+	}
+	if tt := earlyBird(); tt["max_per_hold"] != 8.0 || tt["sales_start"] != nil {
+		t.Errorf("refused changes changed Early bird: %v", tt)
 	}
 }
 
