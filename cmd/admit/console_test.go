@@ -511,6 +511,98 @@ func TestConsoleTicketTypeDetails(t *testing.T) {
 	}
 }
 
+// TestConsoleOrganizerChoice: one e-mail address, a member of two
+// organizers with the same password, signs in, chooses the second and
+// sees its events and not the first's; switches back; a choice changed,
+// used twice or taken to another browser is refused and signs nobody in.
+func TestConsoleOrganizerChoice(t *testing.T) {
+	dir := t.TempDir()
+	a := startAdmit(t, dir)
+	firstPath := strings.TrimPrefix(firstOwnerLink(t, a), a.url)
+	setupEvent(newClient(t, a.url, a.token), 10) // "Night at the Opera", of My organization
+	a.stop()
+	out := admin(t, dir, "organizer", "create", "--name", "Second Stage")
+	secondPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
+	secondToken, _ := lineAfter(out, "token: ")
+	b := startAdmit(t, dir)
+	newVisitor(t, b.url).join(b.url+firstPath, "Ada Lovelace", "ada@example.com")
+	newVisitor(t, b.url).join(b.url+secondPath, "Ada L.", "ada@example.com")
+	newClient(t, b.url, secondToken).must(201, "POST", "/api/v1/events", map[string]any{"name": "Quiet Evening", "timezone": "Europe/Vienna",
+		"starts_at": "2030-07-01T19:30:00+02:00", "ends_at": "2030-07-01T22:00:00+02:00", "currency": "EUR"})
+
+	choiceField := regexp.MustCompile(`name="choice" value="([^"]+)"`)
+	button := regexp.MustCompile(`name="member" value="(mb_[a-z2-7]{20})">([^<]+)</button>`)
+	// chooser signs v in and returns its choice and its buttons' members
+	// by organizer name.
+	chooser := func(v *visitor) (string, map[string]string) {
+		t.Helper()
+		p := v.post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}, "next": {"/manage"}})
+		choice := choiceField.FindStringSubmatch(p.body)
+		if p.status != 200 || !strings.Contains(p.body, "<h1>Choose an organizer</h1>") || choice == nil || strings.Contains(p.body, "correct horse battery") {
+			t.Fatalf("signing in with two memberships: %d\n%s", p.status, p.body)
+		}
+		members := map[string]string{}
+		for _, m := range button.FindAllStringSubmatch(p.body, -1) {
+			members[m[2]] = m[1]
+		}
+		if len(members) != 2 || members["My organization (as Owner)"] == "" || members["Second Stage (as Owner)"] == "" {
+			t.Fatalf("the organizers to choose from: %v\n%s", members, p.body)
+		}
+		return strings.ReplaceAll(choice[1], "&#43;", "+"), members
+	}
+	ada := newVisitor(t, b.url)
+	choice, members := chooser(ada)
+	second := members["Second Stage (as Owner)"]
+	if p := ada.post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {second}, "next": {"/manage"}}); p.status != 303 || p.location != "/manage" {
+		t.Fatalf("choosing Second Stage: %d %s %d\n%s", p.status, p.location, len(p.body), p.body)
+	}
+	home := ada.get("/manage")
+	if home.status != 200 || !strings.Contains(home.body, "Quiet Evening") || strings.Contains(home.body, "Night at the Opera") ||
+		!strings.Contains(home.body, "Ada L., Owner at Second Stage") || !strings.Contains(home.body, `href="/manage/switch-organizer"`) {
+		t.Fatalf("the console of Second Stage: %d\n%s", home.status, home.body)
+	}
+	// The choice once used is gone with its cookie.
+	if p := ada.post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {members["My organization (as Owner)"]}}); p.status != 403 ||
+		!strings.Contains(p.body, "This choice has expired") {
+		t.Errorf("a choice used again: %d\n%s", p.status, p.body)
+	}
+	if p := ada.get("/manage"); !strings.Contains(p.body, "at Second Stage") {
+		t.Errorf("a refused choice changed the session:\n%s", p.body)
+	}
+
+	// Switching goes through the password again, and back to the first.
+	if p := ada.get("/manage/switch-organizer"); p.status != 200 || !strings.Contains(p.body, `value="ada@example.com"`) || !strings.Contains(p.body, "<h1>Switch organizer</h1>") {
+		t.Fatalf("switching: %d\n%s", p.status, p.body)
+	}
+	choice, members = chooser(ada)
+	if p := ada.post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {members["My organization (as Owner)"]}}); p.status != 303 {
+		t.Fatalf("choosing My organization: %d\n%s", p.status, p.body)
+	}
+	if p := ada.get("/manage"); !strings.Contains(p.body, "Night at the Opera") || strings.Contains(p.body, "Quiet Evening") {
+		t.Errorf("the console of My organization:\n%s", p.body)
+	}
+
+	// Changed, or in another browser: refused, and nobody is signed in.
+	eve := newVisitor(t, b.url)
+	choice, members = chooser(eve)
+	tampered := []url.Values{
+		{"choice": {choice}, "member": {members["My organization (as Owner)"][:len(second)-1] + "a"}},
+		{"choice": {strings.Replace(choice, ".", ".9", 1)}, "member": {second}},
+		{"choice": {choice[:len(choice)-2] + "AA"}, "member": {second}},
+	}
+	for i, f := range tampered {
+		if p := eve.post("/manage/sign-in/organizer", f); p.status != 403 || !strings.Contains(p.body, "This choice has expired") || !strings.Contains(p.body, "sign in again") {
+			t.Errorf("tampered choice %d: %d\n%s", i, p.status, p.body)
+		}
+	}
+	if p := newVisitor(t, b.url).post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {second}}); p.status != 403 {
+		t.Errorf("a choice in another browser: %d, want 403", p.status)
+	}
+	if p := eve.get("/manage"); p.status != 303 {
+		t.Errorf("after refused choices: %d, want a redirect to sign in", p.status)
+	}
+}
+
 // TestConsoleOrders: a buyer's order found in the console, marked paid,
 // partly refunded there and cancelled with an API token; its timeline
 // names every step and who took it.
