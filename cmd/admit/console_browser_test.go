@@ -598,6 +598,73 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 	ada.check("history")
 }
 
+// TestConsoleOrganizersInBrowser: with the keyboard alone, an e-mail
+// address that is a member of two organizers signs in, chooses the second
+// on "Choose an organizer", switches organizer from the menu, and sends a
+// ticket type's form with a sales end before its start. Each state passes
+// axe-core (consoleAxeTags) at 1280 and 375 pixels.
+func TestConsoleOrganizersInBrowser(t *testing.T) {
+	dir := t.TempDir()
+	first := startAdmit(t, dir)
+	firstPath := strings.TrimPrefix(firstOwnerLink(t, first), first.url)
+	first.stop()
+	out := admin(t, dir, "organizer", "create", "--name", "Second Stage")
+	secondPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
+	secondToken, _ := lineAfter(out, "token: ")
+	a := startAdmit(t, dir)
+	newVisitor(t, a.url).join(a.url+firstPath, "Ada Lovelace", "ada@example.com")
+	newVisitor(t, a.url).join(a.url+secondPath, "Ada L.", "ada@example.com")
+	evID, ttID := setupEvent(newClient(t, a.url, secondToken), 10)
+	browserCtx := browser.Start(t)
+	ada := openConsoleTab(t, browserCtx, a.url, browser.Axe(t), consoleScreenshotDir(t))
+
+	ada.open("/manage/sign-in", 200)
+	ada.tabTo("email", false)
+	ada.press("ada@example.com")
+	ada.tabTo("password", false)
+	ada.press("correct horse battery")
+	ada.tabToText("Sign in", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Choose an organizer")
+	ada.check("choose-organizer")
+	ada.tabToText("Second Stage (as Owner)", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage")
+	ada.wantText(".who", "Ada L., Owner at Second Stage")
+	ada.wantText("main", "Night at the Opera")
+
+	ada.tabToText("Switch organizer", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Switch organizer")
+	ada.check("switch-organizer")
+	ada.tabTo("password", false)
+	ada.press("correct horse battery")
+	ada.tabToText("Sign in", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Choose an organizer")
+
+	// A ticket type's form, with its sales ending before they start.
+	ada.open("/manage/events/"+evID+"/ticket-types/"+ttID, 200)
+	ada.wantText("h1", "Change ticket type Standing")
+	ada.tabTo("sales_start", false)
+	ada.press("05012030")
+	ada.press(kb.ArrowRight)
+	ada.press("1000A")
+	ada.tabTo("sales_end", false)
+	ada.press("04012030")
+	ada.press(kb.ArrowRight)
+	ada.press("1000A")
+	if got := evalIn[[]string](ada, `["sales_start", "sales_end"].map(id => document.getElementById(id).value)`); !slices.Equal(got, []string{"2030-05-01T10:00", "2030-04-01T10:00"}) {
+		ada.fatalf("the sales window holds %q", got)
+	}
+	ada.tabToText("Save the changes", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantSummaryFocused()
+	ada.wantText(".error-summary", "Must be after the sales start.")
+	ada.wantDescribedByErrors("sales_end")
+	ada.check("ticket-type-errors")
+}
+
 // consoleTab is one person's tab on the console.
 type consoleTab struct {
 	t      *testing.T

@@ -481,15 +481,15 @@ func TestConsoleTicketTypeDetails(t *testing.T) {
 
 	// Mistakes, on the add form and on the ticket type's own.
 	for _, bad := range []struct {
-		path, name, field string
-		set               url.Values
+		path, name, field, msg string
+		set                    url.Values
 	}{
-		{ttPath, "an end before the start", "sales_end", url.Values{"sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-04-01T10:00"}}},
-		{evPath + "/ticket-types", "an end before the start, added", "sales_end", url.Values{"type-name": {"Late"}, "sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-05-01T09:00"}}},
-		{ttPath, "fewest above most", "max_per_order", url.Values{"min_per_order": {"5"}, "max_per_order": {"3"}}},
-		{evPath + "/ticket-types", "fewest above most, added", "max_per_order", url.Values{"type-name": {"Late"}, "min_per_order": {"5"}, "max_per_order": {"3"}}},
-		{ttPath, "a start that is no time", "sales_start", url.Values{"sales_start": {"soon"}}},
-		{ttPath, "fewest none", "min_per_order", url.Values{"min_per_order": {"0"}}},
+		{ttPath, "an end before the start", "sales_end", "Must be after the sales start.", url.Values{"sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-04-01T10:00"}}},
+		{evPath + "/ticket-types", "an end before the start, added", "sales_end", "Must be after the sales start.", url.Values{"type-name": {"Late"}, "sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-05-01T09:00"}}},
+		{ttPath, "fewest above most", "max_per_order", "Must not be less than the fewest per order.", url.Values{"min_per_order": {"5"}, "max_per_order": {"3"}}},
+		{evPath + "/ticket-types", "fewest above most, added", "max_per_order", "Must not be less than the fewest per order.", url.Values{"type-name": {"Late"}, "min_per_order": {"5"}, "max_per_order": {"3"}}},
+		{ttPath, "a start that is no time", "sales_start", "Enter when sales start as a date and a time", url.Values{"sales_start": {"soon"}}},
+		{ttPath, "fewest none", "min_per_order", "Must be between 1 and", url.Values{"min_per_order": {"0"}}},
 	} {
 		f := url.Values{}
 		for k, v := range changed {
@@ -500,7 +500,7 @@ func TestConsoleTicketTypeDetails(t *testing.T) {
 		}
 		f.Set("csrf", ada.csrf())
 		p := ada.post(bad.path, f)
-		for _, want := range []string{`href="#` + bad.field + `"`, `id="` + bad.field + `-error"`, `id="` + bad.field + `" name="` + bad.field + `" value="` + f.Get(bad.field) + `"`} {
+		for _, want := range []string{`href="#` + bad.field + `"`, `id="` + bad.field + `-error"`, bad.msg, `id="` + bad.field + `" name="` + bad.field + `" value="` + f.Get(bad.field) + `"`} {
 			if p.status != 422 || !strings.Contains(p.body, want) {
 				t.Errorf("%s: %d, want 422 with %q\n%s", bad.name, p.status, want, p.body)
 			}

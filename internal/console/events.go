@@ -190,6 +190,11 @@ func (k *Console) updateEvent(w http.ResponseWriter, r *http.Request, m *who) {
 	k.render(w, "newevent", http.StatusUnprocessableEntity, f)
 }
 
+// apiWords says the API's field names that the box office's messages
+// name ("must be after sales_start") as the console's forms do.
+var apiWords = strings.NewReplacer("starts_at", "the start", "ends_at", "the end", "sales_start", "the sales start",
+	"sales_end", "the sales end", "min_per_hold", "the fewest per order", "max_per_hold", "the most per order")
+
 // fieldMistakes copies the field errors of err (fields named as in the
 // API: "/starts_at") into fields, by form field id (renamed by rename),
 // and reports whether err was such an error.
@@ -205,7 +210,7 @@ func fieldMistakes(err error, fields map[string]string, rename map[string]string
 			name = to
 		}
 		if _, ok := fields[name]; !ok {
-			msg := e.Message
+			msg := apiWords.Replace(e.Message)
 			if msg != "" {
 				msg = strings.ToUpper(msg[:1]) + msg[1:]
 			}
