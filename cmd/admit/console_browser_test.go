@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/admit-org/admit/internal/browser"
+	"github.com/admit-org/admit/internal/mail/mailpittest"
 )
 
 var consoleDocsPNG = flag.Bool("docs-png", false,
@@ -48,14 +50,17 @@ var consoleAxeTags = slices.Concat(browser.WCAG22AA, []string{"best-practice"})
 // event's dashboard with a sale (made through the API) and its figures as
 // a table; invites a member on the team page, through its error summary,
 // and signs out. In a browser context of their own the member joins, signs
-// out and signs in on the sign-in page. Every press of Tab must show where
-// the focus is, and every page and state of the console (sign-in,
-// invitation, events, new event, dashboard, team, 403 and 404, empty and
-// with errors) must pass axe-core (consoleAxeTags) at 1280 and 375 pixels,
+// out and signs in on the sign-in page. A forgotten password is asked for,
+// and the link from its e-mail (through Mailpit) opened and its form sent
+// with a mistake. Every press of Tab must show where the focus is, and
+// every page and state of the console (sign-in, invitation, events, new
+// event, dashboard, team, password reset asked, sent, its link, with
+// errors and not working, 403 and 404, empty and with errors) must pass axe-core (consoleAxeTags) at 1280 and 375 pixels,
 // not scroll sideways at 375, and break no rule of its
 // Content-Security-Policy (a blocked style attribute draws nothing).
 func TestConsoleInBrowser(t *testing.T) {
-	a := startAdmit(t, t.TempDir())
+	mp := mailpittest.Start(t) // the password reset's link comes by e-mail, as to a member
+	a := startAdmit(t, t.TempDir(), "--smtp", fmt.Sprintf("smtp://%s:%d?from=tickets@example.org", mp.SMTPHost, mp.SMTPPort))
 	link := firstOwnerLink(t, a)
 	browserCtx := browser.Start(t)
 	axe := browser.Axe(t)
@@ -308,8 +313,41 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.wantText("#error-summary", "The e-mail address or the password is not right.")
 	ada.wantDescribedByErrors("email")
 	ada.check("sign-in-errors")
+	// A forgotten password: the request, its answer, the link from the
+	// e-mail with a mistake, and a link that does not work.
 	ada.open("/manage/password-reset", 200)
 	ada.check("password-reset")
+	ada.tabTo("email", false)
+	ada.press("ada@example.com")
+	ada.tabToText("Send me a link", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText(".notice", "a link to choose a new password is on its way")
+	ada.check("password-reset-sent")
+	resetLinks := regexp.MustCompile(regexp.QuoteMeta(a.url) + `/manage/password-reset/admitpwr_[a-z2-7]{32}`)
+	var resetLink string
+	for deadline := time.Now().Add(20 * time.Second); resetLink == ""; time.Sleep(50 * time.Millisecond) { // polling Mailpit
+		if time.Now().After(deadline) {
+			t.Fatal("no password reset e-mail in 20 s")
+		}
+		for _, m := range mp.Messages(t) {
+			if strings.HasPrefix(m.Subject, "Choose a new password") {
+				resetLink = resetLinks.FindString(mp.Message(t, m.ID).Text)
+			}
+		}
+	}
+	ada.open(strings.TrimPrefix(resetLink, a.url), 200)
+	ada.wantText("h1", "Choose a new password")
+	ada.check("password-reset-link")
+	ada.tabTo("password", false)
+	ada.press("short")
+	ada.tabToText("Save the new password", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantSummaryFocused()
+	ada.wantDescribedByErrors("password")
+	ada.check("password-reset-link-errors")
+	ada.open("/manage/password-reset/admitpwr_"+strings.Repeat("a", 32), 404)
+	ada.wantText("main", "This link does not work")
+	ada.check("password-reset-link-wrong")
 	ada.open("/manage/no/such/page", 404)
 	ada.check("page-not-found")
 
@@ -558,6 +596,73 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 		[]string{"Ticket type Stalls added, €35.00", "by " + owner}, []string{"Ticket type Balcony added, €20.50", "by " + owner},
 		[]string{"Quota Hall added, capacity 100", "by " + owner}, []string{"Status: On sale", "by " + owner})
 	ada.check("history")
+}
+
+// TestConsoleOrganizersInBrowser: with the keyboard alone, an e-mail
+// address that is a member of two organizers signs in, chooses the second
+// on "Choose an organizer", switches organizer from the menu, and sends a
+// ticket type's form with a sales end before its start. Each state passes
+// axe-core (consoleAxeTags) at 1280 and 375 pixels.
+func TestConsoleOrganizersInBrowser(t *testing.T) {
+	dir := t.TempDir()
+	first := startAdmit(t, dir)
+	firstPath := strings.TrimPrefix(firstOwnerLink(t, first), first.url)
+	first.stop()
+	out := admin(t, dir, "organizer", "create", "--name", "Second Stage")
+	secondPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
+	secondToken, _ := lineAfter(out, "token: ")
+	a := startAdmit(t, dir)
+	newVisitor(t, a.url).join(a.url+firstPath, "Ada Lovelace", "ada@example.com")
+	newVisitor(t, a.url).join(a.url+secondPath, "Ada L.", "ada@example.com")
+	evID, ttID := setupEvent(newClient(t, a.url, secondToken), 10)
+	browserCtx := browser.Start(t)
+	ada := openConsoleTab(t, browserCtx, a.url, browser.Axe(t), consoleScreenshotDir(t))
+
+	ada.open("/manage/sign-in", 200)
+	ada.tabTo("email", false)
+	ada.press("ada@example.com")
+	ada.tabTo("password", false)
+	ada.press("correct horse battery")
+	ada.tabToText("Sign in", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Choose an organizer")
+	ada.check("choose-organizer")
+	ada.tabToText("Second Stage (as Owner)", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantPath("/manage")
+	ada.wantText(".who", "Ada L., Owner at Second Stage")
+	ada.wantText("main", "Night at the Opera")
+
+	ada.tabToText("Switch organizer", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Switch organizer")
+	ada.check("switch-organizer")
+	ada.tabTo("password", false)
+	ada.press("correct horse battery")
+	ada.tabToText("Sign in", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantText("h1", "Choose an organizer")
+
+	// A ticket type's form, with its sales ending before they start.
+	ada.open("/manage/events/"+evID+"/ticket-types/"+ttID, 200)
+	ada.wantText("h1", "Change ticket type Standing")
+	ada.tabTo("sales_start", false)
+	ada.press("05012030")
+	ada.press(kb.ArrowRight)
+	ada.press("1000A")
+	ada.tabTo("sales_end", false)
+	ada.press("04012030")
+	ada.press(kb.ArrowRight)
+	ada.press("1000A")
+	if got := evalIn[[]string](ada, `["sales_start", "sales_end"].map(id => document.getElementById(id).value)`); !slices.Equal(got, []string{"2030-05-01T10:00", "2030-04-01T10:00"}) {
+		ada.fatalf("the sales window holds %q", got)
+	}
+	ada.tabToText("Save the changes", false)
+	ada.loads(browser.Keys(kb.Enter))
+	ada.wantSummaryFocused()
+	ada.wantText(".error-summary", "Must be after the sales start.")
+	ada.wantDescribedByErrors("sales_end")
+	ada.check("ticket-type-errors")
 }
 
 // consoleTab is one person's tab on the console.

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/admit-org/admit/internal/access"
 )
@@ -393,6 +394,212 @@ func TestConsoleEvents(t *testing.T) {
 		"Ticket type Standing changed / Ada Lovelace (Owner)", "Status: On sale / Ada Lovelace (Owner)", "Details changed / Ada Lovelace (Owner)"}
 	if strings.Join(steps, "\n") != strings.Join(want, "\n") {
 		t.Errorf("the history:\n%s\nwant:\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestConsoleTicketTypeDetails: every detail of a ticket type is set from
+// the event page's form and changed from the ticket type's own, the sales
+// window in the event's time zone (Vienna), and read back through the API;
+// an emptied sales start clears it; mistakes show at their fields.
+func TestConsoleTicketTypeDetails(t *testing.T) {
+	a := startAdmit(t, t.TempDir())
+	ada := firstOwner(t, a)
+	c := newClient(t, a.url, a.token)
+	evID, _ := setupEvent(c, 100)
+	evPath := "/manage/events/" + evID
+	vienna, err := time.LoadLocation("Europe/Vienna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// earlyBird is the API's Early bird ticket type.
+	earlyBird := func() map[string]any {
+		t.Helper()
+		for _, tt := range c.must(200, "GET", "/api/v1/events/"+evID, nil)["ticket_types"].([]any) {
+			if tt := tt.(map[string]any); tt["name"] == "Early bird" {
+				return tt
+			}
+		}
+		t.Fatal("no Early bird in the API's event")
+		return nil
+	}
+	at := func(tt map[string]any, key string) time.Time {
+		t.Helper()
+		s, ok := tt[key].(string)
+		if !ok {
+			t.Fatalf("no %s in %v", key, tt)
+		}
+		when, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return when
+	}
+
+	if p := ada.get(evPath); !strings.Contains(p.body, `id="min_per_order" name="min_per_order" value="1"`) || !strings.Contains(p.body, `type="datetime-local" id="sales_start"`) ||
+		!strings.Contains(p.body, "In the event&#39;s time zone, Europe/Vienna.") || !strings.Contains(p.body, `<textarea id="type-description"`) {
+		t.Fatalf("the add form, want every detail with the event's zone:\n%s", p.body)
+	}
+	full := url.Values{"csrf": {ada.csrf()}, "type-name": {"Early bird"}, "type-description": {"Until the end of April."}, "price": {"20"},
+		"min_per_order": {"2"}, "max_per_order": {"4"}, "sales_start": {"2030-03-01T10:00"}, "sales_end": {"2030-05-01T00:00"}, "attendee_names": {"1"}}
+	if p := ada.post(evPath+"/ticket-types", full); p.status != 200 || !strings.Contains(p.body, "Ticket type Early bird added.") {
+		t.Fatalf("adding Early bird: %d\n%s", p.status, p.body)
+	}
+	tt := earlyBird()
+	if tt["description"] != "Until the end of April." || tt["min_per_hold"] != 2.0 || tt["max_per_hold"] != 4.0 || tt["attendee_names"] != true ||
+		tt["price"].(map[string]any)["amount"] != 2000.0 {
+		t.Errorf("Early bird in the API: %v", tt)
+	}
+	if got, want := at(tt, "sales_start"), time.Date(2030, 3, 1, 10, 0, 0, 0, vienna); !got.Equal(want) {
+		t.Errorf("sales start %v, want %v", got, want)
+	}
+	if got, want := at(tt, "sales_end"), time.Date(2030, 5, 1, 0, 0, 0, 0, vienna); !got.Equal(want) {
+		t.Errorf("sales end %v, want %v (summer time)", got, want)
+	}
+
+	// Its own form shows what it is; changed, the emptied start is gone.
+	ttPath := evPath + "/ticket-types/" + tt["id"].(string)
+	form := ada.get(ttPath)
+	for _, want := range []string{`>Until the end of April.</textarea>`, `id="min_per_order" name="min_per_order" value="2"`, `id="sales_start" name="sales_start" value="2030-03-01T10:00"`,
+		`id="sales_end" name="sales_end" value="2030-05-01T00:00"`, `name="attendee_names" value="1" aria-describedby="attendee_names-hint" checked`} {
+		if form.status != 200 || !strings.Contains(form.body, want) {
+			t.Fatalf("Early bird's form: %d, want %q\n%s", form.status, want, form.body)
+		}
+	}
+	changed := url.Values{"csrf": {ada.csrf()}, "type-name": {"Early bird"}, "type-description": {"Before May."}, "price": {"22.50"},
+		"min_per_order": {"1"}, "max_per_order": {"8"}, "sales_start": {""}, "sales_end": {"2030-05-15T12:00"}}
+	if p := ada.post(ttPath, changed); p.status != 303 {
+		t.Fatalf("changing Early bird: %d\n%s", p.status, p.body)
+	}
+	tt = earlyBird()
+	if _, ok := tt["sales_start"]; ok || tt["description"] != "Before May." || tt["min_per_hold"] != 1.0 || tt["max_per_hold"] != 8.0 ||
+		tt["attendee_names"] != false || tt["price"].(map[string]any)["amount"] != 2250.0 {
+		t.Errorf("Early bird changed, want no sales start: %v", tt)
+	}
+	if got, want := at(tt, "sales_end"), time.Date(2030, 5, 15, 12, 0, 0, 0, vienna); !got.Equal(want) {
+		t.Errorf("sales end %v, want %v", got, want)
+	}
+
+	// Mistakes, on the add form and on the ticket type's own.
+	for _, bad := range []struct {
+		path, name, field, msg string
+		set                    url.Values
+	}{
+		{ttPath, "an end before the start", "sales_end", "Must be after the sales start.", url.Values{"sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-04-01T10:00"}}},
+		{evPath + "/ticket-types", "an end before the start, added", "sales_end", "Must be after the sales start.", url.Values{"type-name": {"Late"}, "sales_start": {"2030-05-01T10:00"}, "sales_end": {"2030-05-01T09:00"}}},
+		{ttPath, "fewest above most", "max_per_order", "Must not be less than the fewest per order.", url.Values{"min_per_order": {"5"}, "max_per_order": {"3"}}},
+		{evPath + "/ticket-types", "fewest above most, added", "max_per_order", "Must not be less than the fewest per order.", url.Values{"type-name": {"Late"}, "min_per_order": {"5"}, "max_per_order": {"3"}}},
+		{ttPath, "a start that is no time", "sales_start", "Enter when sales start as a date and a time", url.Values{"sales_start": {"soon"}}},
+		{ttPath, "fewest none", "min_per_order", "Must be between 1 and", url.Values{"min_per_order": {"0"}}},
+	} {
+		f := url.Values{}
+		for k, v := range changed {
+			f[k] = v
+		}
+		for k, v := range bad.set {
+			f[k] = v
+		}
+		f.Set("csrf", ada.csrf())
+		p := ada.post(bad.path, f)
+		for _, want := range []string{`href="#` + bad.field + `"`, `id="` + bad.field + `-error"`, bad.msg, `id="` + bad.field + `" name="` + bad.field + `" value="` + f.Get(bad.field) + `"`} {
+			if p.status != 422 || !strings.Contains(p.body, want) {
+				t.Errorf("%s: %d, want 422 with %q\n%s", bad.name, p.status, want, p.body)
+			}
+		}
+	}
+	if tt := earlyBird(); tt["max_per_hold"] != 8.0 || tt["sales_start"] != nil {
+		t.Errorf("refused changes changed Early bird: %v", tt)
+	}
+}
+
+// TestConsoleOrganizerChoice: one e-mail address, a member of two
+// organizers with the same password, signs in, chooses the second and
+// sees its events and not the first's; switches back; a choice changed,
+// used twice or taken to another browser is refused and signs nobody in.
+func TestConsoleOrganizerChoice(t *testing.T) {
+	dir := t.TempDir()
+	a := startAdmit(t, dir)
+	firstPath := strings.TrimPrefix(firstOwnerLink(t, a), a.url)
+	setupEvent(newClient(t, a.url, a.token), 10) // "Night at the Opera", of My organization
+	a.stop()
+	out := admin(t, dir, "organizer", "create", "--name", "Second Stage")
+	secondPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
+	secondToken, _ := lineAfter(out, "token: ")
+	b := startAdmit(t, dir)
+	newVisitor(t, b.url).join(b.url+firstPath, "Ada Lovelace", "ada@example.com")
+	newVisitor(t, b.url).join(b.url+secondPath, "Ada L.", "ada@example.com")
+	newClient(t, b.url, secondToken).must(201, "POST", "/api/v1/events", map[string]any{"name": "Quiet Evening", "timezone": "Europe/Vienna",
+		"starts_at": "2030-07-01T19:30:00+02:00", "ends_at": "2030-07-01T22:00:00+02:00", "currency": "EUR"})
+
+	choiceField := regexp.MustCompile(`name="choice" value="([^"]+)"`)
+	button := regexp.MustCompile(`name="member" value="(mb_[a-z2-7]{20})">([^<]+)</button>`)
+	// chooser signs v in and returns its choice and its buttons' members
+	// by organizer name.
+	chooser := func(v *visitor) (string, map[string]string) {
+		t.Helper()
+		p := v.post("/manage/sign-in", url.Values{"email": {"ada@example.com"}, "password": {"correct horse battery"}, "next": {"/manage"}})
+		choice := choiceField.FindStringSubmatch(p.body)
+		if p.status != 200 || !strings.Contains(p.body, "<h1>Choose an organizer</h1>") || choice == nil || strings.Contains(p.body, "correct horse battery") {
+			t.Fatalf("signing in with two memberships: %d\n%s", p.status, p.body)
+		}
+		members := map[string]string{}
+		for _, m := range button.FindAllStringSubmatch(p.body, -1) {
+			members[m[2]] = m[1]
+		}
+		if len(members) != 2 || members["My organization (as Owner)"] == "" || members["Second Stage (as Owner)"] == "" {
+			t.Fatalf("the organizers to choose from: %v\n%s", members, p.body)
+		}
+		return strings.ReplaceAll(choice[1], "&#43;", "+"), members
+	}
+	ada := newVisitor(t, b.url)
+	choice, members := chooser(ada)
+	second := members["Second Stage (as Owner)"]
+	if p := ada.post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {second}, "next": {"/manage"}}); p.status != 303 || p.location != "/manage" {
+		t.Fatalf("choosing Second Stage: %d %s %d\n%s", p.status, p.location, len(p.body), p.body)
+	}
+	home := ada.get("/manage")
+	if home.status != 200 || !strings.Contains(home.body, "Quiet Evening") || strings.Contains(home.body, "Night at the Opera") ||
+		!strings.Contains(home.body, "Ada L., Owner at Second Stage") || !strings.Contains(home.body, `href="/manage/switch-organizer"`) {
+		t.Fatalf("the console of Second Stage: %d\n%s", home.status, home.body)
+	}
+	// The choice once used is gone with its cookie.
+	if p := ada.post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {members["My organization (as Owner)"]}}); p.status != 403 ||
+		!strings.Contains(p.body, "This choice has expired") {
+		t.Errorf("a choice used again: %d\n%s", p.status, p.body)
+	}
+	if p := ada.get("/manage"); !strings.Contains(p.body, "at Second Stage") {
+		t.Errorf("a refused choice changed the session:\n%s", p.body)
+	}
+
+	// Switching goes through the password again, and back to the first.
+	if p := ada.get("/manage/switch-organizer"); p.status != 200 || !strings.Contains(p.body, `value="ada@example.com"`) || !strings.Contains(p.body, "<h1>Switch organizer</h1>") {
+		t.Fatalf("switching: %d\n%s", p.status, p.body)
+	}
+	choice, members = chooser(ada)
+	if p := ada.post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {members["My organization (as Owner)"]}}); p.status != 303 {
+		t.Fatalf("choosing My organization: %d\n%s", p.status, p.body)
+	}
+	if p := ada.get("/manage"); !strings.Contains(p.body, "Night at the Opera") || strings.Contains(p.body, "Quiet Evening") {
+		t.Errorf("the console of My organization:\n%s", p.body)
+	}
+
+	// Changed, or in another browser: refused, and nobody is signed in.
+	eve := newVisitor(t, b.url)
+	choice, members = chooser(eve)
+	tampered := []url.Values{
+		{"choice": {choice}, "member": {members["My organization (as Owner)"][:len(second)-1] + "a"}},
+		{"choice": {strings.Replace(choice, ".", ".9", 1)}, "member": {second}},
+		{"choice": {choice[:len(choice)-2] + "AA"}, "member": {second}},
+	}
+	for i, f := range tampered {
+		if p := eve.post("/manage/sign-in/organizer", f); p.status != 403 || !strings.Contains(p.body, "This choice has expired") || !strings.Contains(p.body, "sign in again") {
+			t.Errorf("tampered choice %d: %d\n%s", i, p.status, p.body)
+		}
+	}
+	if p := newVisitor(t, b.url).post("/manage/sign-in/organizer", url.Values{"choice": {choice}, "member": {second}}); p.status != 403 {
+		t.Errorf("a choice in another browser: %d, want 403", p.status)
+	}
+	if p := eve.get("/manage"); p.status != 303 {
+		t.Errorf("after refused choices: %d, want a redirect to sign in", p.status)
 	}
 }
 

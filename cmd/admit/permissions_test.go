@@ -247,6 +247,7 @@ var consoleActions = map[string]access.Action{
 	"POST /manage/team/invitations":                                  access.ManageTeam,
 	"POST /manage/team/{member_id}/role":                             access.ManageTeam,
 	"POST /manage/team/{member_id}/remove":                           access.ManageTeam,
+	"GET /manage/switch-organizer":                                   access.ReadEvents,
 }
 
 // TestConsolePermissionMatrix signs in a member of every role and sends

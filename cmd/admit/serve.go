@@ -458,7 +458,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		RotateKey: func(ctx context.Context, actor access.Actor, organizerID, eventID string) (uint64, error) {
 			return api.RotateSigningKey(ctx, actor, organizerID, eventID)
-		}})
+		},
+		ChoiceKey: keys.Derive("console organizer choices")})
 	api = web.New(web.Config{Offices: offices, Read: db, Clock: clock.Real{}, Log: log, OpenAPI: admit.OpenAPI, Keys: keys, Stripe: gateway,
 		Shop: buyers, ShopPatterns: shop.Patterns, Door: door.New(door.Config{}), Console: manage, Links: base, TrustedProxies: trusted, Limits: limits,
 		Tokens: &organizer.Desk{Ledger: st.led, Now: time.Now}, TokenList: db,

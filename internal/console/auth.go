@@ -15,6 +15,7 @@ type signInPage struct {
 	page
 	Email, Next string
 	Error       string // the one message a failed sign-in gets, on the e-mail field
+	Switch      bool   // a signed-in member's form to switch organizer
 }
 
 // next is where to go after signing in: a console path, never elsewhere.
@@ -33,20 +34,15 @@ func (k *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 	k.render(w, "signin", http.StatusOK, signInPage{page: page{Title: "Sign in"}, Next: next(r.URL.Query().Get("next"))})
 }
 
-// signIn checks an e-mail and password against the members who joined
-// with that e-mail, and begins a session for the first whose password it
-// is. Every failure reads the same and costs the same (a missing member
-// is hashed against too), and counts against the client's failed
-// authentications.
+// signIn checks an e-mail and password against every member who joined
+// with that e-mail, and begins a session for the one whose password it is;
+// when it is the password of several (one address in several organizers),
+// it asks which organizer (choose.go). Every failure reads the same and
+// costs the same (a missing member is hashed against too), and counts
+// against the client's failed authentications.
 func (k *Console) signIn(w http.ResponseWriter, r *http.Request) {
-	if k.cfg.SignInWait != nil {
-		if wait := k.cfg.SignInWait(r); wait > 0 {
-			secs := seconds(wait)
-			w.Header().Set("Retry-After", secs)
-			k.problem(w, r, nil, http.StatusTooManyRequests, "Too many tries",
-				"This address tried to sign in too often. Wait "+secs+" seconds, then go back and try again.")
-			return
-		}
+	if k.tooMany(w, r) {
+		return
 	}
 	p := signInPage{page: page{Title: "Sign in"}, Email: strings.TrimSpace(r.PostFormValue("email")), Next: next(r.PostFormValue("next"))}
 	pass := r.PostFormValue("password")
@@ -65,17 +61,19 @@ func (k *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		k.fail(w, r, nil, err)
 		return
 	}
-	var found *sqlite.MemberRow
-	for i := range members {
-		if password.Check(members[i].PasswordHash, pass) {
-			found = &members[i]
-			break
+	// Every membership's hash is checked, whichever match: the cost is one
+	// hash per membership of the address (one for an address that is
+	// nobody's), not a function of the password.
+	var found []sqlite.MemberRow
+	for _, mem := range members {
+		if password.Check(mem.PasswordHash, pass) {
+			found = append(found, mem)
 		}
 	}
 	if len(members) == 0 {
 		password.CheckNobody(pass)
 	}
-	if found == nil {
+	if len(found) == 0 {
 		if k.cfg.SignInFailed != nil {
 			k.cfg.SignInFailed(r)
 		}
@@ -85,7 +83,28 @@ func (k *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		k.render(w, "signin", http.StatusUnauthorized, p)
 		return
 	}
-	k.begin(w, r, found.ID, found.OrganizerID, p.Next)
+	if len(found) > 1 {
+		k.choose(w, r, found, p.Next)
+		return
+	}
+	k.begin(w, r, found[0].ID, found[0].OrganizerID, p.Next)
+}
+
+// tooMany answers 429 and reports true when the request's client has
+// failed to sign in too often to try again now.
+func (k *Console) tooMany(w http.ResponseWriter, r *http.Request) bool {
+	if k.cfg.SignInWait == nil {
+		return false
+	}
+	wait := k.cfg.SignInWait(r)
+	if wait <= 0 {
+		return false
+	}
+	secs := seconds(wait)
+	w.Header().Set("Retry-After", secs)
+	k.problem(w, r, nil, http.StatusTooManyRequests, "Too many tries",
+		"This address tried to sign in too often. Wait "+secs+" seconds, then go back and try again.")
+	return true
 }
 
 // begin starts a new session (a new secret: the one a browser had before

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -114,6 +115,10 @@ type Config struct {
 	// RotateKey makes a new key that signs the event's tickets
 	// (web.Server.RotateSigningKey) and returns the ledger position.
 	RotateKey func(ctx context.Context, actor access.Actor, organizerID, eventID string) (uint64, error)
+	// ChoiceKey signs the choices of "Choose an organizer" (choose.go); the
+	// same on every node, so a choice made on one is taken on another. Nil:
+	// a random key, good on this node until it stops.
+	ChoiceKey []byte
 }
 
 // Console is an http.Handler for /manage and below; safe for concurrent
@@ -125,12 +130,18 @@ type Console struct {
 	cross  *http.CrossOriginProtection
 	secure bool   // cookies only over TLS
 	cookie string // the session cookie's name
+	// choiceKey signs the choices of "Choose an organizer".
+	choiceKey []byte
 }
 
 // New returns the console.
 func New(c Config) *Console {
 	k := &Console{cfg: c, mux: http.NewServeMux(), pages: parsePages(), cross: http.NewCrossOriginProtection()}
 	k.secure = strings.HasPrefix(c.Links.String(), "https://")
+	k.choiceKey = c.ChoiceKey
+	if len(k.choiceKey) == 0 {
+		k.choiceKey = []byte(rand.Text())
+	}
 	k.cookie = "admit_session"
 	if k.secure {
 		k.cookie = "__Host-admit_session"
@@ -173,6 +184,8 @@ func (k *Console) routes() []route {
 		{pattern: "GET /manage/sign-in", public: k.signInPage},
 		{pattern: "POST /manage/sign-in", public: k.signIn},
 		{pattern: "POST /manage/sign-out", public: k.signOut},
+		{pattern: "POST /manage/sign-in/organizer", public: k.chosen},
+		{pattern: "GET /manage/switch-organizer", action: access.ReadEvents, page: k.switchOrganizer},
 		{pattern: "GET /manage/password-reset", public: k.resetAskPage},
 		{pattern: "POST /manage/password-reset", public: k.askReset},
 		{pattern: "GET /manage/password-reset/{secret}", public: k.resetPage},
@@ -239,7 +252,7 @@ const maxUpload = 1 << 20
 // Patterns are the paths the console serves, for the API's router.
 var Patterns = []string{"/manage", "/manage/"}
 
-var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "attendees", "catalog", "problem"}
+var pageNames = []string{"signin", "invitation", "events", "event", "newevent", "orders", "order", "door", "team", "tokens", "profile", "resetask", "reset", "history", "keys", "attendees", "catalog", "chooser", "problem"}
 
 // formField is what the "text" template draws: a labelled input with its
 // hint and its mistake.
@@ -324,8 +337,11 @@ type who struct {
 	access.Actor
 	Name, Email   string
 	OrganizerName string
-	secret        string // the session's
-	csrf          string
+	// Elsewhere: the e-mail address is a member of other organizers too
+	// (the navigation offers to switch).
+	Elsewhere bool
+	secret    string // the session's
+	csrf      string
 }
 
 // Can reports whether the member may take the action, for pages to show
@@ -451,8 +467,12 @@ func (k *Console) who(r *http.Request) (*who, error) {
 	if err != nil {
 		return nil, err
 	}
+	all, err := k.cfg.Read.MembersByEmail(r.Context(), mem.Email)
+	if err != nil {
+		return nil, err
+	}
 	return &who{Actor: access.Actor{Kind: access.Member, ID: mem.ID, OrganizerID: mem.OrganizerID, Role: mem.Role},
-		Name: mem.Name, Email: mem.Email, OrganizerName: org.Name, secret: c.Value, csrf: s.CSRF}, nil
+		Name: mem.Name, Email: mem.Email, OrganizerName: org.Name, Elsewhere: len(all) > 1, secret: c.Value, csrf: s.CSRF}, nil
 }
 
 // pageFor is the page part of a signed-in member's view.

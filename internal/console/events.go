@@ -17,6 +17,31 @@ import (
 // the event's zone, without one.
 const localLayout = "2006-01-02T15:04"
 
+// zoneOf is the time zone named tz (an event's), UTC when it names none.
+func zoneOf(tz string) *time.Location {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// parseLocal reads the time an <input type="datetime-local"> sent, as a
+// time in loc (the event's zone). Errors: the value is not such a time.
+func parseLocal(s string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation(localLayout, s, loc)
+	return t.UTC(), err
+}
+
+// formatLocal is t as an <input type="datetime-local"> shows it, in loc
+// (the event's zone); "" for the zero time (no time).
+func formatLocal(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(localLayout)
+}
+
 type eventForm struct {
 	page
 	Action, Heading, Intro, Button                                 string // where the form posts, and its words
@@ -62,11 +87,11 @@ func readEventForm(r *http.Request, f *eventForm) (boxoffice.EventDetails, bool)
 		f.Fields["timezone"] = "Enter a time zone such as Europe/Berlin or America/New_York."
 		loc = time.UTC
 	}
-	starts, err := time.ParseInLocation(localLayout, f.StartsAt, loc)
+	starts, err := parseLocal(f.StartsAt, loc)
 	if err != nil {
 		f.Fields["starts_at"] = "Enter when the event starts, as a date and a time."
 	}
-	ends, err := time.ParseInLocation(localLayout, f.EndsAt, loc)
+	ends, err := parseLocal(f.EndsAt, loc)
 	if err != nil {
 		f.Fields["ends_at"] = "Enter when the event ends, as a date and a time."
 	}
@@ -81,7 +106,7 @@ func readEventForm(r *http.Request, f *eventForm) (boxoffice.EventDetails, bool)
 	if f.Manual {
 		providers = append(providers, boxoffice.ProviderManual)
 	}
-	return boxoffice.EventDetails{Name: f.Name, Venue: f.Venue, TimeZone: f.TimeZone, StartsAt: starts.UTC(), EndsAt: ends.UTC(),
+	return boxoffice.EventDetails{Name: f.Name, Venue: f.Venue, TimeZone: f.TimeZone, StartsAt: starts, EndsAt: ends,
 		HoldTTLSeconds: hold * 60, PaymentSettings: boxoffice.PaymentSettings{PaymentProviders: providers}}, len(f.Fields) == 0
 }
 
@@ -126,12 +151,9 @@ func (k *Console) editEventPage(w http.ResponseWriter, r *http.Request, m *who) 
 	}
 	ev := v.Event
 	f := editForm(m, v)
-	loc, err := time.LoadLocation(ev.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zoneOf(ev.TimeZone)
 	f.Name, f.Venue, f.TimeZone = ev.Name, ev.Venue, ev.TimeZone
-	f.StartsAt, f.EndsAt = ev.StartsAt.In(loc).Format(localLayout), ev.EndsAt.In(loc).Format(localLayout)
+	f.StartsAt, f.EndsAt = formatLocal(ev.StartsAt, loc), formatLocal(ev.EndsAt, loc)
 	f.HoldMinutes = strconv.Itoa(ev.HoldTTLSeconds / 60)
 	f.Card = slices.Contains(ev.PaymentProviders, boxoffice.ProviderStripe)
 	f.Manual = slices.Contains(ev.PaymentProviders, boxoffice.ProviderManual)
@@ -168,6 +190,11 @@ func (k *Console) updateEvent(w http.ResponseWriter, r *http.Request, m *who) {
 	k.render(w, "newevent", http.StatusUnprocessableEntity, f)
 }
 
+// apiWords says the API's field names that the box office's messages
+// name ("must be after sales_start") as the console's forms do.
+var apiWords = strings.NewReplacer("starts_at", "the start", "ends_at", "the end", "sales_start", "the sales start",
+	"sales_end", "the sales end", "min_per_hold", "the fewest per order", "max_per_hold", "the most per order")
+
 // fieldMistakes copies the field errors of err (fields named as in the
 // API: "/starts_at") into fields, by form field id (renamed by rename),
 // and reports whether err was such an error.
@@ -183,7 +210,7 @@ func fieldMistakes(err error, fields map[string]string, rename map[string]string
 			name = to
 		}
 		if _, ok := fields[name]; !ok {
-			msg := e.Message
+			msg := apiWords.Replace(e.Message)
 			if msg != "" {
 				msg = strings.ToUpper(msg[:1]) + msg[1:]
 			}
@@ -313,21 +340,10 @@ func (k *Console) addTicketType(w http.ResponseWriter, r *http.Request, m *who) 
 		k.fail(w, r, m, err)
 		return
 	}
-	values := map[string]string{"type-name": strings.TrimSpace(r.PostFormValue("type-name")),
-		"price": strings.TrimSpace(r.PostFormValue("price")), "max_per_order": strings.TrimSpace(r.PostFormValue("max_per_order"))}
-	fields := map[string]string{}
-	amount, ok := parseAmount(values["price"], v.Event.Currency)
-	if !ok {
-		fields["price"] = "Enter the price as a number, such as 35 or 35.50 (0 for free tickets)."
-	}
-	maxPer, err := strconv.Atoi(values["max_per_order"])
-	if err != nil {
-		fields["max_per_order"] = "Enter how many tickets of this type one order may have at most, such as 10."
-	}
+	values, fields := map[string]string{}, map[string]string{}
+	d := readTicketType(r, v.Event, values, fields)
 	k.addForm(w, r, m, &boxoffice.CreateTicketType{OrganizerID: m.OrganizerID, Actor: m.Actor.String(), TicketTypeID: id.New("tt", id.Short),
-		Details: boxoffice.TicketTypeDetails{Name: values["type-name"], Price: boxoffice.Money{Amount: amount, Currency: v.Event.Currency},
-			MinPerHold: 1, MaxPerHold: maxPer}}, "Ticket type "+values["type-name"]+" added.",
-		fields, values, map[string]string{"name": "type-name", "max_per_hold": "max_per_order", "min_per_hold": "max_per_order"})
+		Details: d}, "Ticket type "+d.Name+" added.", fields, values, ticketTypeRenames)
 }
 
 func (k *Console) addQuota(w http.ResponseWriter, r *http.Request, m *who) {

@@ -79,7 +79,7 @@ type ticketTypeRow struct {
 type eventPage struct {
 	page
 	ID, Name, Venue, When, Status string
-	Currency                      string
+	Currency, TimeZone            string
 	Problem                       string // what went wrong with the last change
 	// The add forms' mistakes and what was typed, by field id, when the
 	// last post of one had mistakes.
@@ -136,14 +136,20 @@ func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, 
 	ev := v.Event
 	p := eventPage{page: pageFor(m, ev.Name, "events"), ID: ev.ID, Name: ev.Name, Venue: ev.Venue,
 		When: when(ev.StartsAt, ev.TimeZone), Status: statusLabels[string(ev.Status)],
-		UpdatedAt: when(k.cfg.Clock.Now(), ev.TimeZone), Currency: ev.Currency}
+		UpdatedAt: when(k.cfg.Clock.Now(), ev.TimeZone), Currency: ev.Currency, TimeZone: ev.TimeZone}
 	p.Notice, p.Problem, p.Live = notice, problem, true
 	if problem != "" {
 		p.Errors = []field{{ID: "event-problem", Message: problem}}
 	}
+	if values == nil {
+		values = map[string]string{}
+	}
+	if _, typed := values["min_per_order"]; !typed { // the add form's starting values
+		values["min_per_order"], values["max_per_order"] = "1", "10"
+	}
 	p.Fields, p.Values = fields, values
 	if len(fields) > 0 {
-		p.Errors = summary(fields, []string{"type-name", "price", "max_per_order", "quota-name", "capacity", "quota-types"})
+		p.Errors = summary(fields, append(slices.Clone(ticketTypeFields), "quota-name", "capacity", "quota-types"))
 	}
 	if ev.Status != boxoffice.Draft {
 		p.ShopLink = links.Event(ev.ID)
@@ -189,10 +195,7 @@ func (k *Console) salesChart(r *http.Request, ev boxoffice.Event) (*chart.Chart,
 	if err != nil {
 		return nil, err
 	}
-	loc, err := time.LoadLocation(ev.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := zoneOf(ev.TimeZone)
 	sales := make([]chart.Sale, len(s.Slots))
 	for i, sl := range s.Slots {
 		sales[i] = chart.Sale{At: sl.Start, Tickets: sl.Tickets, Amount: sl.Amount}
