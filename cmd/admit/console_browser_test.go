@@ -914,7 +914,10 @@ func (b *consoleTab) tabUntil(what string, back bool, there func(browser.Focus) 
 		shift = append(shift, chromedp.ModifierShift)
 	}
 	var path []string
-	for range 40 {
+	// An event's page is long: each datetime-local field of its ticket
+	// type form alone takes 7 presses (Chromium's segments and calendar).
+	const most = 60
+	for range most {
 		b.press(kb.Tab, shift...)
 		f := b.focused()
 		if there(f) {
@@ -922,7 +925,7 @@ func (b *consoleTab) tabUntil(what string, back bool, there func(browser.Focus) 
 		}
 		path = append(path, f.Element+" "+fmt.Sprintf("%q", f.Text))
 	}
-	b.fatalf("40 presses of Tab did not reach %s; they went through %s", what, strings.Join(path, ", "))
+	b.fatalf("%d presses of Tab did not reach %s; they went through %s", most, what, strings.Join(path, ", "))
 	return browser.Focus{}
 }
 

@@ -27,8 +27,10 @@ import (
 // SameSite=Lax, as long as the choice lasts). So a choice is good only:
 // for the memberships whose password was given (a button naming another
 // member is refused), for choiceLifetime, in the browser that signed in
-// (a choice copied from the page alone is worth nothing), once (choosing
-// ends the cookie), and not after any of its members' sessions were ended
+// (a choice copied from the page alone is worth nothing), once in that
+// browser (choosing, or a refused choice, removes the cookie; nothing is
+// kept on the server, so whoever copied both the page and the cookie could
+// still use it until it expires), and not after any of its members' sessions were ended
 // (a password reset since). Like the sign-in form, its post is refused
 // when it comes from another site.
 const choiceLifetime = 5 * time.Minute
