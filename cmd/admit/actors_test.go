@@ -4,15 +4,36 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/admit-org/admit/internal/boxoffice"
 	"github.com/admit-org/admit/internal/ledger"
 )
 
-// actorForm is the form of an entry's actor, as schemas/common.json has it.
-var actorForm = regexp.MustCompile(`^(system|buyer|anonymous|member:mb_[a-z2-7]{20}|token:tk_[a-z2-7]{20}|device:dd_[a-z2-7]{20}|provider:[a-z]{1,20})$`)
+// actorForm is the form of an entry's actor: the pattern of
+// schemas/common.json's actor.
+func actorForm(t *testing.T) *regexp.Regexp {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "schemas", "common.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var common struct {
+		Defs struct {
+			Actor struct {
+				Pattern string `json:"pattern"`
+			} `json:"actor"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &common); err != nil || common.Defs.Actor.Pattern == "" {
+		t.Fatalf("no actor pattern in schemas/common.json: %v", err)
+	}
+	return regexp.MustCompile(common.Defs.Actor.Pattern)
+}
 
 // everyEntryNamesItsActor reads the ledger of the data directory dir,
 // whose admit serve has stopped, and fails t for every entry that does not
@@ -31,6 +52,7 @@ func everyEntryNamesItsActor(t *testing.T, dir string) map[string]map[string]boo
 		t.Fatal(err)
 	}
 	defer st.close()
+	form := actorForm(t)
 	seen := map[string]map[string]bool{}
 	_, err = st.led.Read(ctx, "", 0, func(r ledger.Record) error {
 		if r.Header["Content-Type"] != boxoffice.BatchContentType {
@@ -49,13 +71,14 @@ func everyEntryNamesItsActor(t *testing.T, dir string) map[string]map[string]boo
 				t.Errorf("%s %s names no actor: %s", ce.Source, ce.Type, ce.Data)
 				continue
 			}
-			if !actorForm.MatchString(*d.Actor) {
+			if !form.MatchString(*d.Actor) {
 				t.Errorf("%s %s: actor %q is not of the actor's form", ce.Source, ce.Type, *d.Actor)
 			}
 			if seen[ce.Type] == nil {
 				seen[ce.Type] = map[string]bool{}
 			}
-			seen[ce.Type][actorKind(*d.Actor)] = true
+			kind, _, _ := strings.Cut(*d.Actor, ":")
+			seen[ce.Type][kind] = true
 		}
 		return nil
 	})
@@ -63,17 +86,6 @@ func everyEntryNamesItsActor(t *testing.T, dir string) map[string]map[string]boo
 		t.Fatal(err)
 	}
 	return seen
-}
-
-// actorKind is the kind of actor (member, token, system…): an actor
-// without its id.
-func actorKind(actor string) string {
-	for i, c := range actor {
-		if c == ':' {
-			return actor[:i]
-		}
-	}
-	return actor
 }
 
 // wantActors fails t unless each entry type of want was seen with the

@@ -303,12 +303,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	ada.wantPath("/manage/sign-in")
 	ada.wantText("h1", "Sign in")
 	ada.check("sign-in")
-	ada.tabTo("email", false)
-	ada.press("ada@example.com")
-	ada.tabTo("password", false)
-	ada.press("not the password")
-	ada.tabToText("Sign in", false)
-	ada.loads(browser.Keys(kb.Enter))
+	ada.signIn("ada@example.com", "not the password")
 	ada.wantSummaryFocused()
 	ada.wantText("#error-summary", "The e-mail address or the password is not right.")
 	ada.wantDescribedByErrors("email")
@@ -371,12 +366,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	bob.tabToText("Sign out", false)
 	bob.loads(browser.Keys(kb.Enter))
 	bob.wantPath("/manage/sign-in")
-	bob.tabTo("email", false)
-	bob.press("bob@example.com")
-	bob.tabTo("password", false)
-	bob.press(password)
-	bob.tabToText("Sign in", false)
-	bob.loads(browser.Keys(kb.Enter))
+	bob.signIn("bob@example.com", password)
 	bob.wantPath("/manage")
 	bob.wantText(".who", "Bob, Door at My organization")
 	bob.wantText("main", "Night at the Opera")
@@ -445,14 +435,8 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 	ada.press("Musikverein, Vienna")
 	ada.tabTo("timezone", false)
 	ada.press("Europe/Vienna")
-	ada.tabTo("starts_at", false)
-	ada.press("06152027")
-	ada.press(kb.ArrowRight)
-	ada.press("0730P")
-	ada.tabTo("ends_at", false)
-	ada.press("06152027")
-	ada.press(kb.ArrowRight)
-	ada.press("1100P")
+	ada.typeDateTime("starts_at", "06152027", "0730P")
+	ada.typeDateTime("ends_at", "06152027", "1100P")
 	got := evalIn[[]string](ada, `["name", "venue", "timezone", "starts_at", "ends_at", "currency", "hold_minutes"].map(
 		id => document.getElementById(id).value).concat([String(document.getElementById("manual").checked), String(document.getElementById("card").checked)])`)
 	want := []string{"Summer Gala", "Musikverein, Vienna", "Europe/Vienna", "2027-06-15T19:30", "2027-06-15T23:00", "EUR", "10", "true", "false"}
@@ -604,27 +588,13 @@ func TestConsoleJourneyInBrowser(t *testing.T) {
 // ticket type's form with a sales end before its start. Each state passes
 // axe-core (consoleAxeTags) at 1280 and 375 pixels.
 func TestConsoleOrganizersInBrowser(t *testing.T) {
-	dir := t.TempDir()
-	first := startAdmit(t, dir)
-	firstPath := strings.TrimPrefix(firstOwnerLink(t, first), first.url)
-	first.stop()
-	out := admin(t, dir, "organizer", "create", "--name", "Second Stage")
-	secondPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
-	secondToken, _ := lineAfter(out, "token: ")
-	a := startAdmit(t, dir)
-	newVisitor(t, a.url).join(a.url+firstPath, "Ada Lovelace", "ada@example.com")
-	newVisitor(t, a.url).join(a.url+secondPath, "Ada L.", "ada@example.com")
+	a, secondToken := twoOrganizers(t, func(*instance) {})
 	evID, ttID := setupEvent(newClient(t, a.url, secondToken), 10)
 	browserCtx := browser.Start(t)
 	ada := openConsoleTab(t, browserCtx, a.url, browser.Axe(t), consoleScreenshotDir(t))
 
 	ada.open("/manage/sign-in", 200)
-	ada.tabTo("email", false)
-	ada.press("ada@example.com")
-	ada.tabTo("password", false)
-	ada.press("correct horse battery")
-	ada.tabToText("Sign in", false)
-	ada.loads(browser.Keys(kb.Enter))
+	ada.signIn("ada@example.com", "correct horse battery")
 	ada.wantText("h1", "Choose an organizer")
 	ada.check("choose-organizer")
 	ada.tabToText("Second Stage (as Owner)", false)
@@ -646,14 +616,8 @@ func TestConsoleOrganizersInBrowser(t *testing.T) {
 	// A ticket type's form, with its sales ending before they start.
 	ada.open("/manage/events/"+evID+"/ticket-types/"+ttID, 200)
 	ada.wantText("h1", "Change ticket type Standing")
-	ada.tabTo("sales_start", false)
-	ada.press("05012030")
-	ada.press(kb.ArrowRight)
-	ada.press("1000A")
-	ada.tabTo("sales_end", false)
-	ada.press("04012030")
-	ada.press(kb.ArrowRight)
-	ada.press("1000A")
+	ada.typeDateTime("sales_start", "05012030", "1000A")
+	ada.typeDateTime("sales_end", "04012030", "1000A")
 	if got := evalIn[[]string](ada, `["sales_start", "sales_end"].map(id => document.getElementById(id).value)`); !slices.Equal(got, []string{"2030-05-01T10:00", "2030-04-01T10:00"}) {
 		ada.fatalf("the sales window holds %q", got)
 	}
@@ -927,6 +891,29 @@ func (b *consoleTab) tabUntil(what string, back bool, there func(browser.Focus) 
 	}
 	b.fatalf("%d presses of Tab did not reach %s; they went through %s", most, what, strings.Join(path, ", "))
 	return browser.Focus{}
+}
+
+// signIn fills the sign-in form, focused or below, with email and
+// password, and sends it.
+func (b *consoleTab) signIn(email, password string) {
+	b.t.Helper()
+	b.tabTo("email", false)
+	b.press(email)
+	b.tabTo("password", false)
+	b.press(password)
+	b.tabToText("Sign in", false)
+	b.loads(browser.Keys(kb.Enter))
+}
+
+// typeDateTime types into the datetime-local field id, as Chromium's
+// English field takes it: the date's digits (mmddyyyy), then, past the
+// arrow to its time part, the time's (hhmm and A or P).
+func (b *consoleTab) typeDateTime(id, date, clock string) {
+	b.t.Helper()
+	b.tabTo(id, false)
+	b.press(date)
+	b.press(kb.ArrowRight)
+	b.press(clock)
 }
 
 // wantSummaryFocused fails unless the error summary has the focus, with

@@ -511,15 +511,18 @@ func TestConsoleTicketTypeDetails(t *testing.T) {
 	}
 }
 
-// TestConsoleOrganizerChoice: one e-mail address, a member of two
-// organizers with the same password, signs in, chooses the second and
-// sees its events and not the first's; switches back; a choice changed,
-// used twice or taken to another browser is refused and signs nobody in.
-func TestConsoleOrganizerChoice(t *testing.T) {
+// twoOrganizers serves a data directory with two organizers, My
+// organization and Second Stage, of each of which ada@example.com
+// ("correct horse battery") is the owner: as Ada Lovelace in the first and
+// Ada L. in the second. first runs on the first organizer's only node
+// before the second is made, with its API token. It returns the serving
+// node and the second organizer's API token.
+func twoOrganizers(t *testing.T, first func(*instance)) (*instance, string) {
+	t.Helper()
 	dir := t.TempDir()
 	a := startAdmit(t, dir)
 	firstPath := strings.TrimPrefix(firstOwnerLink(t, a), a.url)
-	setupEvent(newClient(t, a.url, a.token), 10) // "Night at the Opera", of My organization
+	first(a)
 	a.stop()
 	out := admin(t, dir, "organizer", "create", "--name", "Second Stage")
 	secondPath, _ := lineAfter(out, "first owner's invitation (open it on the server's public URL): ")
@@ -527,6 +530,17 @@ func TestConsoleOrganizerChoice(t *testing.T) {
 	b := startAdmit(t, dir)
 	newVisitor(t, b.url).join(b.url+firstPath, "Ada Lovelace", "ada@example.com")
 	newVisitor(t, b.url).join(b.url+secondPath, "Ada L.", "ada@example.com")
+	return b, secondToken
+}
+
+// TestConsoleOrganizerChoice: one e-mail address, a member of two
+// organizers with the same password, signs in, chooses the second and
+// sees its events and not the first's; switches back; a choice changed,
+// used twice or taken to another browser is refused and signs nobody in.
+func TestConsoleOrganizerChoice(t *testing.T) {
+	b, secondToken := twoOrganizers(t, func(a *instance) {
+		setupEvent(newClient(t, a.url, a.token), 10) // "Night at the Opera", of My organization
+	})
 	newClient(t, b.url, secondToken).must(201, "POST", "/api/v1/events", map[string]any{"name": "Quiet Evening", "timezone": "Europe/Vienna",
 		"starts_at": "2030-07-01T19:30:00+02:00", "ends_at": "2030-07-01T22:00:00+02:00", "currency": "EUR"})
 

@@ -61,30 +61,6 @@ func TestOnlyTheOrganizersKindsAct(t *testing.T) {
 	}
 }
 
-func TestActorNames(t *testing.T) {
-	for _, c := range []struct {
-		a    Actor
-		want string
-	}{
-		{Actor{Kind: Member, ID: "mb_1"}, "member:mb_1"},
-		{Actor{Kind: Token, ID: "tk_1"}, "token:tk_1"},
-		{Actor{}, "system"},
-		{Actor{Kind: System, ID: "ignored"}, "system"},
-		{Actor{Kind: Buyer, ID: "ignored"}, "buyer"},
-		{Actor{Kind: Anonymous}, "anonymous"},
-	} {
-		if got := c.a.String(); got != c.want {
-			t.Errorf("%+v: got %q, want %q", c.a, got, c.want)
-		}
-	}
-	if got := DeviceActor("dv_1"); got != "device:dv_1" {
-		t.Errorf("DeviceActor: got %q", got)
-	}
-	if got := ProviderActor("stripe"); got != "provider:stripe" {
-		t.Errorf("ProviderActor: got %q", got)
-	}
-}
-
 func TestMayGrant(t *testing.T) {
 	for _, by := range Roles {
 		for _, r := range Roles {
@@ -119,9 +95,17 @@ func TestActor(t *testing.T) {
 		{Actor{Kind: Token, ID: "tk_y"}, "token:tk_y"},
 		{Actor{Kind: System}, "system"},
 		{Actor{}, "system"},
+		{Actor{Kind: System, ID: "ignored"}, "system"},
+		{Actor{Kind: Buyer, ID: "ignored"}, "buyer"},
+		{Actor{Kind: Anonymous}, "anonymous"},
+		{Actor{Kind: Device, ID: "dd_1"}, "device:dd_1"},
+		{Actor{Kind: Provider, ID: "stripe"}, "provider:stripe"},
 	} {
 		if got := c.a.String(); got != c.want {
 			t.Errorf("%+v: got %q, want %q", c.a, got, c.want)
 		}
+	}
+	if got := DeviceActor("dd_1") + " " + ProviderActor("stripe"); got != "device:dd_1 provider:stripe" {
+		t.Errorf("DeviceActor, ProviderActor: got %q", got)
 	}
 }

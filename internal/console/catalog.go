@@ -71,6 +71,10 @@ func (k *Console) catalogItem(r *http.Request, m *who, quota bool) (*boxoffice.V
 // ticket type's own page to change it), in the form's order.
 var ticketTypeFields = []string{"type-name", "type-description", "price", "min_per_order", "max_per_order", "sales_start", "sales_end", "attendee_names"}
 
+// catalogFields are the ids of the fields of the ticket type and quota
+// forms, in the order their mistakes are summed up.
+var catalogFields = append(slices.Clone(ticketTypeFields), "quota-name", "capacity", "quota-types")
+
 // ticketTypeRenames are the ticket type form's field ids of the box
 // office's ticket type fields (its field errors' "/min_per_hold").
 var ticketTypeRenames = map[string]string{"name": "type-name", "description": "type-description",
@@ -195,6 +199,6 @@ func (k *Console) saveCatalog(w http.ResponseWriter, r *http.Request, m *who, qu
 			}
 		}
 	}
-	p.Errors = summary(p.Fields, append(slices.Clone(ticketTypeFields), "quota-name", "capacity", "quota-types"))
+	p.Errors = summary(p.Fields, catalogFields)
 	k.render(w, "catalog", http.StatusUnprocessableEntity, p)
 }

@@ -149,7 +149,7 @@ func (k *Console) eventPageWith(w http.ResponseWriter, r *http.Request, m *who, 
 	}
 	p.Fields, p.Values = fields, values
 	if len(fields) > 0 {
-		p.Errors = summary(fields, append(slices.Clone(ticketTypeFields), "quota-name", "capacity", "quota-types"))
+		p.Errors = summary(fields, catalogFields)
 	}
 	if ev.Status != boxoffice.Draft {
 		p.ShopLink = links.Event(ev.ID)
